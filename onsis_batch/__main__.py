@@ -1,0 +1,3 @@
+from onsis_batch.cli import main
+
+main()

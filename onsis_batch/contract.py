@@ -1,0 +1,110 @@
+"""The data contract: every table and column the tool reads from the school data.
+
+Declared once in `onsis_batch/contract/<table>.yaml`; the loader, the documentation
+(`onsis-batch contract`, docs/data-contract.md) and the synthetic-data generator all read it
+from here. Later releases add tables by adding files, without reshaping existing ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import yaml
+
+from onsis_batch.codes import code_tables
+from onsis_batch.resources import package_file
+from onsis_batch.specs import SpecError
+
+COLUMN_TYPES = {"text", "integer", "decimal", "date", "year_month", "flag", "code"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    meaning: str
+    source: str = ""
+    required: bool = False
+    default: Any = None
+    codes: str | None = None
+    unknown: str = "error"  # "keep": unknown codes pass through for a segment rule to judge
+    max_length: int | None = None
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    column: str
+    table: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    required: bool
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    references: tuple[Reference, ...] = ()
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"table {self.name} has no column {name}")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+def _column(raw: dict[str, Any], where: str) -> Column:
+    unknown = set(raw) - set(Column.__dataclass_fields__)
+    if unknown:
+        raise SpecError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    if raw.get("type") not in COLUMN_TYPES:
+        raise SpecError(f"{where}.type: {raw.get('type')!r} is not one of {sorted(COLUMN_TYPES)}")
+    if raw["type"] == "code" and raw.get("codes") not in code_tables():
+        raise SpecError(f"{where}.codes: {raw.get('codes')!r} is not a table in codes.yaml")
+    if raw.get("unknown", "error") not in ("error", "keep"):
+        raise SpecError(f"{where}.unknown: must be error or keep")
+    return Column(**raw)
+
+
+def _table(raw: dict[str, Any], where: str) -> Table:
+    allowed = {"table", "description", "required", "key", "columns", "references"}
+    unknown = set(raw) - allowed
+    if unknown:
+        raise SpecError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    columns = tuple(_column(c, f"{where}.columns[{i}]") for i, c in enumerate(raw["columns"]))
+    names = {c.name for c in columns}
+    key = tuple(raw.get("key", ()))
+    if not set(key) <= names:
+        raise SpecError(f"{where}.key: every key must be a column")
+    references = tuple(Reference(**r) for r in raw.get("references", ()))
+    return Table(
+        name=raw["table"],
+        description=" ".join(raw.get("description", "").split()),
+        required=bool(raw.get("required", False)),
+        key=key,
+        columns=columns,
+        references=references,
+    )
+
+
+@cache
+def contract() -> dict[str, Table]:
+    """Every table of the data contract, by name, in a stable order."""
+    tables = {}
+    for path in sorted(package_file("contract").glob("*.yaml")):
+        table = _table(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
+        if table.name != path.stem:
+            raise SpecError(f"{path.name}: table {table.name} must live in {table.name}.yaml")
+        tables[table.name] = table
+    for table in tables.values():
+        for ref in table.references:
+            if ref.table not in tables:
+                raise SpecError(f"{table.name}.yaml references unknown table {ref.table}")
+    return tables

@@ -1,0 +1,146 @@
+"""Findings: the one record type for every problem or note the tool reports.
+
+Each finding has a stable code from the catalog (`findings.yaml`), a severity, English and
+French messages rendered from the catalog's templates, and its location as data: file, row
+and column for inputs; segment, key and XPath/line for output.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+import yaml
+
+from onsis_batch.resources import package_file
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    code: str
+    severity: Severity
+    stage: str
+    title: str
+    message_en: str
+    message_fr: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    message_en: str
+    message_fr: str
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+    segment: str | None = None
+    key: str | None = None
+    xpath: str | None = None
+    line: int | None = None
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def location(self) -> str:
+        """Human-readable location: `file, row 5, column oen` or `STUDENT 123456789`."""
+        parts = []
+        if self.file:
+            parts.append(self.file)
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        if self.segment:
+            parts.append(self.segment if not self.key else f"{self.segment} {self.key}")
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        return ", ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["severity"] = str(self.severity)
+        data["params"] = {k: str(v) for k, v in self.params.items()}
+        return {k: v for k, v in data.items() if v not in (None, {})}
+
+    def __str__(self) -> str:
+        where = f" [{self.location}]" if self.location else ""
+        return f"{self.severity.upper()} {self.code}{where}: {self.message_en}"
+
+
+@cache
+def catalog() -> dict[str, CatalogEntry]:
+    """Every finding code the tool can report, read once from `findings.yaml`."""
+    raw = yaml.safe_load(package_file("findings.yaml").read_text(encoding="utf-8"))
+    entries = {}
+    for code, spec in raw.items():
+        entries[code] = CatalogEntry(
+            code=code,
+            severity=Severity(spec["severity"]),
+            stage=spec["stage"],
+            title=spec["title"],
+            message_en=spec["en"],
+            message_fr=spec["fr"],
+            hint=spec.get("hint", ""),
+        )
+    return entries
+
+
+def finding(
+    code: str,
+    *,
+    file: str | None = None,
+    row: int | None = None,
+    column: str | None = None,
+    segment: str | None = None,
+    key: str | None = None,
+    xpath: str | None = None,
+    line: int | None = None,
+    severity: Severity | None = None,
+    **params: Any,
+) -> Finding:
+    """Build a finding from its catalog entry; `params` fill the message templates."""
+    entry = catalog()[code]
+    values = {"file": file, "row": row, "column": column, "key": key, **params}
+    return Finding(
+        code=code,
+        severity=severity or entry.severity,
+        message_en=entry.message_en.format(**values),
+        message_fr=entry.message_fr.format(**values),
+        file=file,
+        row=row,
+        column=column,
+        segment=segment,
+        key=key,
+        xpath=xpath,
+        line=line,
+        params=params,
+    )
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    return any(f.severity is Severity.ERROR for f in findings)
+
+
+def count_by_severity(findings: Iterable[Finding]) -> dict[str, int]:
+    counts = Counter(str(f.severity) for f in findings)
+    return {str(s): counts.get(str(s), 0) for s in Severity}
+
+
+class InputError(Exception):
+    """Raised when the inputs cannot produce a submission; carries every finding collected."""
+
+    def __init__(self, findings: list[Finding]):
+        self.findings = findings
+        errors = [f for f in findings if f.severity is Severity.ERROR]
+        super().__init__(f"{len(errors)} input error(s); first: {errors[0] if errors else '-'}")

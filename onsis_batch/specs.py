@@ -1,0 +1,184 @@
+"""Segment specs: the declared shape of every XML segment, read from `segment_specs/`.
+
+Specs are validated when loaded: an unknown key or a bad value is reported with the file
+and the key path, so a typo in a YAML file never silently changes the output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from onsis_batch.codes import code_tables
+from onsis_batch.resources import data_dir
+
+ELEMENT_TYPES = {
+    "action", "text", "code", "date", "year_month", "time", "flag", "clear_flag",
+    "decimal", "integer", "oen", "men", "bsid", "postal_code", "academic_year",
+}
+PERIOD_KINDS = ("oct", "mar", "jun")
+ACTIONS = ("ADD", "UPDATE", "DELETE")
+
+
+class SpecError(ValueError):
+    """A segment spec file is malformed; the message names the file and the key path."""
+
+
+@dataclass(frozen=True)
+class ElementSpec:
+    name: str
+    type: str
+    description: str = ""
+    source: str = ""
+    table: str | None = None
+    max_length: int | None = None
+    places: int | None = None
+    key: bool = False
+    required: bool = False
+    mandatory_on: tuple[str, ...] = ()
+    public_only: bool = False
+    fixed: str | None = None
+    since: str | None = None  # first school year the element is sent, e.g. "2014-2015"
+    until: str | None = None  # last school year the element is sent
+
+    def applies(self, school_year: str, private: bool) -> bool:
+        """Whether this element is written at all for a run of that year and kind."""
+        if private and self.public_only:
+            return False
+        if self.since and school_year < self.since:
+            return False
+        return not (self.until and school_year > self.until)
+
+
+@dataclass(frozen=True)
+class SegmentSpec:
+    segment: str
+    rule_book: str
+    parent: str
+    periods: tuple[str, ...]
+    elements: tuple[ElementSpec, ...]
+    key: tuple[str, ...] = ()
+    has_action: bool = True
+    actions: tuple[str, ...] = ()
+    pae_extract: str | None = None
+    description: str = ""
+    children: tuple[str, ...] = ()
+    path: Path | None = field(default=None, compare=False)
+
+    def element(self, name: str) -> ElementSpec:
+        for element in self.elements:
+            if element.name == name:
+                return element
+        raise KeyError(f"{self.segment} has no element {name}")
+
+    def applicable_elements(self, school_year: str, private: bool) -> tuple[ElementSpec, ...]:
+        return tuple(e for e in self.elements if e.applies(school_year, private))
+
+
+@dataclass(frozen=True)
+class Envelope:
+    rule_book: str
+    root: str
+    header: tuple[ElementSpec, ...]
+    school_submission: tuple[ElementSpec, ...]
+    school: tuple[ElementSpec, ...]
+    school_children: tuple[str, ...]
+
+
+def _check_keys(raw: dict[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise SpecError(f"{where}: unknown key(s) {', '.join(unknown)}")
+
+
+def _element(raw: dict[str, Any], where: str) -> ElementSpec:
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where}: an element must be a mapping")
+    allowed = {f for f in ElementSpec.__dataclass_fields__}
+    _check_keys(raw, allowed, where)
+    if "name" not in raw or "type" not in raw:
+        raise SpecError(f"{where}: an element needs a name and a type")
+    if raw["type"] not in ELEMENT_TYPES:
+        raise SpecError(f"{where}.type: {raw['type']!r} is not one of {sorted(ELEMENT_TYPES)}")
+    if raw["type"] == "code" and raw.get("table") not in code_tables():
+        raise SpecError(f"{where}.table: {raw.get('table')!r} is not a table in codes.yaml")
+    if raw["type"] == "decimal" and not isinstance(raw.get("places"), int):
+        raise SpecError(f"{where}.places: a decimal element needs its number of places")
+    mandatory = tuple(raw.get("mandatory_on", ()))
+    if any(a not in ACTIONS for a in mandatory):
+        raise SpecError(f"{where}.mandatory_on: actions are {ACTIONS}")
+    values = dict(raw, mandatory_on=mandatory)
+    if "fixed" in values and values["fixed"] is not None:
+        values["fixed"] = str(values["fixed"])
+    return ElementSpec(**values)
+
+
+def _elements(raw: Any, where: str) -> tuple[ElementSpec, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise SpecError(f"{where}: must be a non-empty list of elements")
+    elements = tuple(_element(item, f"{where}[{i}]") for i, item in enumerate(raw))
+    names = [e.name for e in elements]
+    if len(set(names)) != len(names):
+        raise SpecError(f"{where}: an element name is repeated")
+    return elements
+
+
+def load_segment_spec(path: Path) -> SegmentSpec:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    where = path.name
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where}: must be a mapping")
+    allowed = {f for f in SegmentSpec.__dataclass_fields__} - {"path"}
+    _check_keys(raw, allowed, where)
+    for required in ("segment", "rule_book", "parent", "periods", "elements"):
+        if required not in raw:
+            raise SpecError(f"{where}: missing key {required}")
+    if any(p not in PERIOD_KINDS for p in raw["periods"]):
+        raise SpecError(f"{where}.periods: periods are {PERIOD_KINDS}")
+    elements = _elements(raw["elements"], f"{where}.elements")
+    names = {e.name for e in elements}
+    if any(k not in names for k in raw.get("key", [])):
+        raise SpecError(f"{where}.key: every key must be an element")
+    values = dict(raw, elements=elements, path=path)
+    for name in ("periods", "key", "actions", "children"):
+        values[name] = tuple(raw.get(name, ()))
+    return SegmentSpec(**values)
+
+
+@cache
+def load_specs(folder: Path | None = None) -> dict[str, SegmentSpec]:
+    """All segment specs of a folder (default: the bundled `segment_specs/`), by segment name."""
+    folder = folder or data_dir("segment_specs")
+    specs = {}
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name == "envelope.yaml":
+            continue
+        spec = load_segment_spec(path)
+        if spec.segment != path.stem:
+            raise SpecError(f"{path.name}: segment {spec.segment} must live in {spec.segment}.yaml")
+        specs[spec.segment] = spec
+    for spec in specs.values():
+        missing = [c for c in spec.children if c not in specs]
+        if missing:
+            raise SpecError(f"{spec.segment}.yaml children: no spec for {', '.join(missing)}")
+    return specs
+
+
+@cache
+def load_envelope(folder: Path | None = None) -> Envelope:
+    path = (folder or data_dir("segment_specs")) / "envelope.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    allowed = {"rule_book", "root", "header", "school_submission", "school", "school_children"}
+    _check_keys(raw, allowed, path.name)
+    return Envelope(
+        rule_book=raw["rule_book"],
+        root=raw["root"],
+        header=_elements(raw["header"], f"{path.name}.header"),
+        school_submission=_elements(raw["school_submission"], f"{path.name}.school_submission"),
+        school=_elements(raw["school"], f"{path.name}.school"),
+        school_children=tuple(raw["school_children"]),
+    )
