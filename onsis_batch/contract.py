@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import polars as pl
 import yaml
 
 from onsis_batch.codes import code_tables
@@ -108,3 +109,33 @@ def contract() -> dict[str, Table]:
             if ref.table not in tables:
                 raise SpecError(f"{table.name}.yaml references unknown table {ref.table}")
     return tables
+
+
+_DTYPES = {
+    "text": pl.Utf8, "code": pl.Utf8, "integer": pl.Int64, "decimal": pl.Float64,
+    "date": pl.Date, "year_month": pl.Date, "flag": pl.Boolean,
+}
+
+
+def dtype_of(column: Column) -> pl.DataType:
+    """The polars type a contract column has once loaded."""
+    return _DTYPES[column.type]
+
+
+def frame_from_rows(table: str, rows: list[dict[str, Any]] | None = None) -> pl.DataFrame:
+    """A typed frame of a contract table from plain rows (tests, synthetic data).
+
+    Missing columns take their declared default (or null); `_row` numbers the rows as a
+    CSV would (header = row 1).
+    """
+    spec = contract()[table]
+    rows = rows or []
+    unknown = {k for row in rows for k in row} - set(spec.column_names)
+    if unknown:
+        raise KeyError(f"{table} has no column(s) {', '.join(sorted(unknown))}")
+    data: dict[str, Any] = {"_row": list(range(2, len(rows) + 2))}
+    schema: dict[str, pl.DataType] = {"_row": pl.Int64()}
+    for column in spec.columns:
+        data[column.name] = [row.get(column.name, column.default) for row in rows]
+        schema[column.name] = dtype_of(column)
+    return pl.DataFrame(data, schema=schema)

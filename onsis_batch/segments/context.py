@@ -1,0 +1,37 @@
+"""What every segment builder reads: the period, the school data and the PAE frames."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from onsis_batch.period import SubmissionPeriod
+
+MISSING_OEN = "000000000"
+
+
+@dataclass(frozen=True)
+class SegmentContext:
+    """Inputs of one run, already typed and restricted to nothing: builders select."""
+
+    period: SubmissionPeriod
+    tables: dict[str, pl.DataFrame]  # school data by contract table name
+    pae: dict[str, pl.DataFrame] = field(default_factory=dict)  # PAE frames by extract number
+
+    def table(self, name: str) -> pl.DataFrame:
+        return self.tables[name]
+
+    def extract(self, number: str) -> pl.DataFrame:
+        return self.pae[number]
+
+    @property
+    def default_language(self) -> str:
+        """Language the board works in: F on a French-language board, else E."""
+        return "F" if self.period.french_board else "E"
+
+
+def normalised_oen(column: str = "oen") -> pl.Expr:
+    """OEN with every non-digit removed; null when nothing is left."""
+    digits = pl.col(column).str.replace_all(r"\D", "")
+    return pl.when(digits.str.len_chars() > 0).then(digits).otherwise(None)

@@ -1,0 +1,83 @@
+"""STUDENT: one per student whose STUDENT_SCHOOL_ENROLMENT is sent.
+
+STUDENT has no ACTION. Its values come from the student record (legal names preferred
+over usual names); students OnSIS holds but the school data lacks carry the OEN only.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from onsis_batch.findings import Finding, finding
+from onsis_batch.segments.context import MISSING_OEN, SegmentContext
+
+SEGMENT = "STUDENT"
+
+
+def _oen_findings(rows: pl.DataFrame) -> list[Finding]:
+    """Missing OENs are sent as 000000000; malformed or shared OENs stop the run."""
+    found = [
+        finding(
+            "STU001",
+            file="students",
+            row=r["student_row"],
+            column="oen",
+            student_id=r["student_id"],
+        )
+        for r in rows.filter(pl.col("oen_key").is_null()).iter_rows(named=True)
+    ]
+    malformed = rows.filter(
+        pl.col("oen_key").is_not_null() & (pl.col("oen_key").str.len_chars() != 9)
+    )
+    found += [
+        finding(
+            "STU003",
+            file="students",
+            row=r["student_row"],
+            column="oen",
+            student_id=r["student_id"],
+            value=r["oen"],
+        )
+        for r in malformed.iter_rows(named=True)
+    ]
+    shared = (
+        rows.filter(pl.col("oen_key").is_not_null())
+        .group_by("oen_key")
+        .agg(pl.col("student_id").sort(), pl.col("student_row").min())
+        .filter(pl.col("student_id").list.len() > 1)
+        .sort("oen_key")
+    )
+    found += [
+        finding(
+            "STU004",
+            file="students",
+            row=r["student_row"],
+            column="oen",
+            key=r["oen_key"],
+            students=", ".join(r["student_id"]),
+        )
+        for r in shared.iter_rows(named=True)
+    ]
+    return found
+
+
+def build_students(
+    ctx: SegmentContext, enrolments: pl.DataFrame
+) -> tuple[pl.DataFrame, list[Finding]]:
+    """STUDENT rows for the enrolment rows selected, in the plan's row format."""
+    students = ctx.table("students").drop("_row")
+    rows = enrolments.select("student_id", "oen_key", "student_row").join(
+        students, on="student_id", how="left", maintain_order="left"
+    )
+    language = pl.coalesce(pl.col("first_language"), pl.lit(ctx.default_language))
+    frame = rows.select(
+        "student_id",
+        "oen_key",
+        pl.coalesce(pl.col("oen_key"), pl.lit(MISSING_OEN)).alias("OEN"),
+        pl.coalesce("legal_first_name", "first_name").alias("STUDENT_LEGAL_GIVEN_NAME"),
+        pl.coalesce("legal_middle_name", "middle_name").alias("STUDENT_LEGAL_SECOND_NAME"),
+        pl.coalesce("legal_last_name", "last_name").alias("STUDENT_LEGAL_LAST_NAME"),
+        pl.col("birth_date").alias("STUDENT_DOB"),
+        pl.when(pl.col("student_row").is_not_null()).then(language).alias("LANGUAGE_TYPE"),
+    )
+    return frame, _oen_findings(rows.with_columns(pl.col("oen")))

@@ -1,0 +1,125 @@
+"""Small builders for scenario tests: a one-school board with a few students.
+
+`Scenario` holds plain rows per contract table plus PAE 0003 rows; `plan()` types them
+with the contract and runs the segment builders for one period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from onsis_batch.contract import contract, frame_from_rows
+from onsis_batch.pae_layout import empty_frame
+from onsis_batch.period import resolve_period
+from onsis_batch.plan import Plan
+from onsis_batch.segments import build_plan
+from onsis_batch.segments.context import SegmentContext
+
+BSID = "999001"
+YEAR = "2025-2026"
+SETTINGS = {
+    "school_year": YEAR,
+    "oct_count_date": date(2025, 10, 31),
+    "mar_count_date": date(2026, 3, 31),
+    "jun_count_date": date(2026, 6, 26),
+    "last_school_day": date(2026, 6, 26),
+}
+
+
+def pae_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """A PAE 0003 frame with the layout's columns; absent columns are null."""
+    empty = empty_frame("0003")
+    if not rows:
+        return empty
+    data = {name: [row.get(name) for row in rows] for name in empty.columns}
+    data["_row"] = list(range(3, len(rows) + 3))
+    return pl.DataFrame(data, schema=empty.schema)
+
+
+@dataclass
+class Scenario:
+    students: list[dict[str, Any]] = field(default_factory=list)
+    school_enrolments: list[dict[str, Any]] = field(default_factory=list)
+    pae_0003: list[dict[str, Any]] = field(default_factory=list)
+    schools: list[dict[str, Any]] = field(
+        default_factory=lambda: [{"school_id": "100", "bsid": BSID, "language": "E"}]
+    )
+    board_settings: list[dict[str, Any]] = field(default_factory=lambda: [dict(SETTINGS)])
+    extra: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def student(self, student_id: str, oen: str | None = None, **values: Any) -> Scenario:
+        row = {
+            "student_id": student_id,
+            "oen": oen,
+            "first_name": f"Given{student_id}",
+            "last_name": f"Family{student_id}",
+            "birth_date": date(2009, 5, 1),
+            **values,
+        }
+        self.students.append(row)
+        return self
+
+    def enrol(
+        self, student_id: str, entry: date, exit: date | None = None, **values: Any
+    ) -> Scenario:
+        row = {
+            "student_id": student_id,
+            "school_id": "100",
+            "entry_date": entry,
+            "exit_date": exit,
+            "grade_level": "11",
+            "entry_code": "09",
+            "board_residence_status": "01",
+            "residence_status": "1",
+            "fte": 1.0,
+            "high_credit_fte": 0.0,
+            **values,
+        }
+        self.school_enrolments.append(row)
+        return self
+
+    def in_pae(self, oen: str, **values: Any) -> Scenario:
+        row = {
+            "oen": oen,
+            "enrolment_start_date": date(2023, 9, 5),
+            "grade_type": "10",
+            "main_school_flag": True,
+            "fte": 1.0,
+            "stu_brd_res_stat_type": "01",
+            **values,
+        }
+        self.pae_0003.append(row)
+        return self
+
+    def context(self, kind: str = "oct", private: bool = False) -> SegmentContext:
+        tables = {
+            name: frame_from_rows(name, getattr(self, name, None) or self.extra.get(name))
+            for name in contract()
+        }
+        period = resolve_period(
+            kind=kind,
+            school_year=YEAR,
+            bsid=BSID,
+            private=private,
+            board_settings=tables["board_settings"],
+            schools=tables["schools"],
+        )
+        return SegmentContext(period=period, tables=tables, pae={"0003": pae_frame(self.pae_0003)})
+
+    def plan(self, kind: str = "oct", private: bool = False) -> tuple[Plan, list]:
+        return build_plan(self.context(kind, private))
+
+
+def sse(plan: Plan, student_id: str) -> dict[str, Any]:
+    """The STUDENT_SCHOOL_ENROLMENT row of one student, as a dict."""
+    rows = plan.segments["STUDENT_SCHOOL_ENROLMENT"].filter(pl.col("_id") == student_id).to_dicts()
+    assert len(rows) == 1, f"expected one row for {student_id}, got {len(rows)}"
+    return rows[0]
+
+
+def reported(plan: Plan) -> set[str]:
+    return set(plan.segments["STUDENT"].get_column("_id").to_list())
