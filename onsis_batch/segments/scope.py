@@ -99,9 +99,10 @@ def previous_enrolments(classified: pl.DataFrame, period: SubmissionPeriod) -> p
 
     Used for students OnSIS still holds but who have no enrolment in the period: their exit
     date, exit code, attendance and FTE come from here. No-show and other ignored rows are
-    skipped, so a current-year no-show falls back to the previous year's real enrolment.
+    skipped, so a current-year no-show falls back to the previous year's real enrolment;
+    so are attendance-EX rows, which the rule book treats as not reported at all.
     """
     usable = classified.filter(
-        pl.col("ignored").is_null() & (pl.col("entry_date") <= period.count_date)
+        pl.col("ignored").is_null() & ~pl.col("is_ex") & (pl.col("entry_date") <= period.count_date)
     ).sort("student_id", "entry_date")
     return usable.group_by("student_id", maintain_order=True).agg(pl.all().last())
