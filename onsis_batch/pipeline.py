@@ -1,0 +1,145 @@
+"""The generate pipeline: load → period → PAE → segments → checks → render/validate/publish.
+
+Stages stop the run only where going on would produce a wrong file: problems in the
+inputs (school data, PAE extracts, period settings, data a segment cannot send) end the
+run with exit code 2 and no output. Problems in the planned file itself (a mandatory
+element with no value) are errors the registrar must fix, but the file is still written
+when it passes the schema, so they can see it; the run then ends with exit code 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from onsis_batch.findings import Finding, InputError, Severity, has_errors
+from onsis_batch.output import publish
+from onsis_batch.pae import read_pae_folder
+from onsis_batch.pae_layout import empty_frame, load_layouts
+from onsis_batch.period import SubmissionPeriod, resolve_period
+from onsis_batch.plan import Plan
+from onsis_batch.segments import build_plan
+from onsis_batch.segments.context import SegmentContext
+from onsis_batch.sources import load_folder
+from onsis_batch.validate import check_plan
+
+EXIT_CLEAN, EXIT_ERRORS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+REQUIRED_EXTRACTS = ("0003",)
+
+
+@dataclass
+class RunResult:
+    """What one generate run did: the file, the plan's counts and every finding."""
+
+    bsid: str
+    period: SubmissionPeriod | None = None
+    plan: Plan | None = None
+    output: Path | None = None
+    sha256: str | None = None
+    size: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 clean, 1 errors in the planned file, 2 inputs that could not be used."""
+        if not has_errors(self.findings):
+            return EXIT_CLEAN
+        return EXIT_INPUT if self.plan is None else EXIT_ERRORS
+
+    @property
+    def students(self) -> int:
+        return self.plan.segments["STUDENT"].height if self.plan else 0
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return self.plan.counts() if self.plan else {}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """School data and PAE extracts of a run, loaded once for one or many BSIDs."""
+
+    tables: dict[str, pl.DataFrame]
+    pae: dict[str, dict[str, pl.DataFrame]]  # bsid -> extract -> rows
+    findings: list[Finding]
+
+
+Stage = Callable[[str], None]
+
+
+def _quiet(_stage: str) -> None:
+    """Default stage callback: report nothing."""
+
+
+def load_inputs(
+    data_dir: Path, pae_dir: Path | None, *, kind: str, school_year: str, bsids: list[str],
+    private: bool = False, on_stage: Stage = _quiet,
+) -> tuple[Inputs, dict[str, SubmissionPeriod]]:
+    """Load and check everything the runs need; raise InputError when it cannot be used."""
+    on_stage("reading school data")
+    loaded = load_folder(data_dir)
+    findings = list(loaded.findings)
+    if has_errors(findings):
+        raise InputError(findings)
+    periods = {}
+    for bsid in bsids:
+        periods[bsid] = resolve_period(kind=kind, school_year=school_year, bsid=bsid,
+                                       board_settings=loaded.tables["board_settings"],
+                                       schools=loaded.tables["schools"], private=private)
+    any_period = next(iter(periods.values()))
+    pae: dict[str, dict[str, pl.DataFrame]]
+    if pae_dir is None:
+        pae = {bsid: {n: empty_frame(n) for n in load_layouts()} for bsid in bsids}
+    else:
+        on_stage("reading PAE extracts")
+        pae_set = read_pae_folder(pae_dir, school_year=school_year, period_code=any_period.code,
+                                  period_description=any_period.description, bsids=bsids,
+                                  required=REQUIRED_EXTRACTS)
+        findings += pae_set.findings
+        if has_errors(findings):
+            raise InputError(findings)
+        pae = {bsid: pae_set.for_bsid(bsid) for bsid in bsids}
+    return Inputs(tables=loaded.tables, pae=pae, findings=findings), periods
+
+
+def run_bsid(inputs: Inputs, period: SubmissionPeriod, out_dir: Path, *, created: datetime,
+             encoding: str = "iso-8859-1", on_stage: Stage = _quiet) -> RunResult:
+    """Plan, check and publish the batch file of one BSID."""
+    on_stage(f"planning BSID {period.bsid}")
+    result = RunResult(bsid=period.bsid, period=period, findings=list(inputs.findings))
+    ctx = SegmentContext(period=period, tables=inputs.tables, pae=inputs.pae[period.bsid])
+    plan, found = build_plan(ctx)
+    result.findings += found
+    if has_errors(found):
+        return result  # the data cannot be sent as it is: no plan, no file
+    result.plan = plan
+    result.findings += check_plan(plan)
+    on_stage("writing and validating the batch file")
+    published = publish(plan, out_dir, created=created, encoding=encoding)
+    result.findings += published.findings
+    result.output, result.sha256, result.size = published.path, published.sha256, published.size
+    return result
+
+
+def generate(
+    data_dir: Path, pae_dir: Path | None, out_dir: Path, *, bsid: str, kind: str,
+    school_year: str, private: bool = False, created: datetime | None = None,
+    encoding: str = "iso-8859-1", on_stage: Stage = _quiet,
+) -> RunResult:
+    """One batch file for one BSID and period, with every finding met on the way."""
+    try:
+        inputs, periods = load_inputs(data_dir, pae_dir, kind=kind, school_year=school_year,
+                                      bsids=[bsid], private=private, on_stage=on_stage)
+    except InputError as problem:
+        return RunResult(bsid=bsid, findings=problem.findings)
+    return run_bsid(inputs, periods[bsid], out_dir, created=created or datetime.now(),
+                    encoding=encoding, on_stage=on_stage)
+
+
+def errors_first(findings: list[Finding]) -> list[Finding]:
+    """Findings ordered for people: errors, then warnings, then notes; stable otherwise."""
+    rank = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    return sorted(findings, key=lambda f: rank[f.severity])

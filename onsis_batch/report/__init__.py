@@ -1,0 +1,1 @@
+"""Reports of a run for people (text) and machines (JSON)."""
