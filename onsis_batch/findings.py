@@ -111,7 +111,7 @@ def finding(
 ) -> Finding:
     """Build a finding from its catalog entry; `params` fill the message templates."""
     entry = catalog()[code]
-    values = {"file": file, "row": row, "column": column, "key": key, **params}
+    values = {"file": file, "row": row, "column": column, "key": key, "segment": segment, **params}
     return Finding(
         code=code,
         severity=severity or entry.severity,
