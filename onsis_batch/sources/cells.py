@@ -1,0 +1,217 @@
+"""Cell conversion: raw columns to the contract's types, with a check for every rule.
+
+Clean the text, parse it (`__t_<column>`), then give each cell the index of the first check
+it fails (`__p_<column>`, null when the cell is fine), all as polars expressions. Only the
+failing rows are pulled out afterwards, as issues. A cell fails at most one check,
+so a bad cell gets one finding, and a cell that fails any check is null in the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from onsis_batch.codes import code_table
+from onsis_batch.contract import Column, Table
+from onsis_batch.sources.issues import Issue
+from onsis_batch.sources.scan import CONTROL, scan
+
+DTYPES: dict[str, pl.DataType] = {
+    "text": pl.String(),
+    "code": pl.String(),
+    "date": pl.Date(),
+    "year_month": pl.Date(),
+    "flag": pl.Boolean(),
+    "decimal": pl.Float64(),
+    "integer": pl.Int64(),
+}
+
+# Rust regex: `$` is the end of the text (no multi-line flag); [0-9] avoids Unicode digits.
+_DATE = r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}/[0-9]{2}/[0-9]{2})$"
+_YEAR_MONTH = r"^(?:[0-9]{4}-[0-9]{2}|[0-9]{4}/[0-9]{2})$"
+_INTEGER = r"^[+-]?[0-9]+$"
+_DECIMAL = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$"
+_TRUE = ["T", "TRUE", "Y", "YES", "1"]
+_FALSE = ["F", "FALSE", "N", "NO", "0"]
+
+Mappings = Mapping[str, Mapping[str, str]]  # code table -> local code -> Ministry code
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    mask: pl.Expr  # true on the cells that fail
+    params: dict[str, Any] = field(default_factory=dict)  # message parameters every row shares
+    shows_value: bool = True  # the message quotes the cell
+
+
+def empty_frame(table: Table) -> pl.DataFrame:
+    """A frame with the table's typed columns and no rows."""
+    schema = {"_row": pl.Int64(), **{c.name: DTYPES[c.type] for c in table.columns}}
+    return pl.DataFrame(schema=schema)
+
+
+def convert(
+    table: Table, raw: pl.DataFrame, missing: frozenset[str], file: str, mappings: Mappings
+) -> tuple[pl.DataFrame, list[Issue]]:
+    """The typed frame of one table (bad cells null) and the issues its cells have."""
+    present = [c for c in table.columns if c.name not in missing]
+    is_text = {c.name: raw.schema[c.name] == pl.String for c in present}
+    found = scan(raw, [name for name, text in is_text.items() if text])
+    cleaned = _drop_blank_records(raw.with_columns(_clean(n) for n in found.padded), present)
+    checks = {
+        c.name: _checks(c, is_text[c.name], c.name in found.controlled, mappings) for c in present
+    }
+    checked = (
+        cleaned.lazy()
+        .with_columns(_typed(c, is_text[c.name], mappings).alias(_t(c.name)) for c in present)
+        .with_columns(_first_failure(checks[name]).alias(_p(name)) for name in checks)
+        .collect()
+    )
+    failing = _failing(checked, list(checks))
+    columns = (_result(c, c.name in missing, c.name in failing) for c in table.columns)
+    frame = checked.select("_row", *columns)
+    return frame, list(_issues(checked, checks, failing, file))
+
+
+def _drop_blank_records(frame: pl.DataFrame, present: list[Column]) -> pl.DataFrame:
+    """Blank lines and all-empty records (",,,") hold no data; row numbers stay as read."""
+    if not present:
+        return frame
+    blank = pl.all_horizontal(pl.col(c.name).is_null() for c in present)
+    return frame.filter(~blank) if frame.select(blank.any()).item() else frame
+
+
+def _failing(checked: pl.DataFrame, names: list[str]) -> set[str]:
+    """The columns with at least one cell that failed a check."""
+    if not names:
+        return set()
+    counts = checked.select(pl.col(_p(name)).count() for name in names).row(0)
+    return {name for name, count in zip(names, counts, strict=True) if count}
+
+
+def _t(name: str) -> str:
+    return f"__t_{name}"
+
+
+def _p(name: str) -> str:
+    return f"__p_{name}"
+
+
+def _clean(name: str) -> pl.Expr:
+    text = pl.col(name).str.strip_chars()
+    return pl.when(text.str.len_bytes() > 0).then(text).alias(name)
+
+
+def _typed(column: Column, is_text: bool, mappings: Mappings) -> pl.Expr:
+    """The cell as the contract's type; null when it does not parse."""
+    cell = pl.col(column.name)
+    if not is_text:  # a Parquet column already of the right type
+        return cell.dt.month_start() if column.type == "year_month" else cell
+    match column.type:
+        case "code":
+            mapping = mappings.get(column.codes or "", {})
+            return cell.replace(list(mapping), list(mapping.values())) if mapping else cell
+        case "date":
+            return _when_matches(cell, _DATE, _to_date(cell))
+        case "year_month":
+            return _when_matches(cell, _YEAR_MONTH, _to_date(cell + "-01"))
+        case "flag":
+            upper = cell.str.to_uppercase()
+            return pl.when(upper.is_in(_TRUE)).then(True).when(upper.is_in(_FALSE)).then(False)
+        case "integer":
+            return _when_matches(cell, _INTEGER, cell.cast(pl.Int64, strict=False))
+        case "decimal":
+            return _when_matches(cell, _DECIMAL, cell.cast(pl.Float64, strict=False))
+    return cell
+
+
+def _when_matches(cell: pl.Expr, pattern: str, parsed: pl.Expr) -> pl.Expr:
+    return pl.when(cell.str.contains(pattern)).then(parsed)
+
+
+def _to_date(text: pl.Expr) -> pl.Expr:
+    # strict=False: an impossible date (2025-02-30) becomes null, reported as SRC004.
+    return text.str.replace_all("/", "-", literal=True).str.to_date("%Y-%m-%d", strict=False)
+
+
+def _checks(column: Column, is_text: bool, controlled: bool, mappings: Mappings) -> list[Check]:
+    """The checks of one column, in the order a cell is judged."""
+    cell, typed = pl.col(column.name), pl.col(_t(column.name))
+    checks = []
+    if column.required and column.default is None:
+        checks.append(Check("SRC007", cell.is_null(), shows_value=False))
+    if not is_text:
+        return checks
+    if controlled and column.type in ("text", "code"):
+        checks.append(Check("SRC009", cell.str.contains(CONTROL), shows_value=False))
+    unparsed = cell.is_not_null() & typed.is_null()
+    if column.type in ("date", "year_month"):
+        expected = "YYYY-MM-DD" if column.type == "date" else "YYYY-MM"
+        checks.append(Check("SRC004", unparsed, {"expected": expected}))
+    elif column.type in ("flag", "integer", "decimal"):
+        checks.append(Check("SRC003", unparsed, {"type": column.type}))
+    elif column.type == "text":
+        checks.extend(_text_checks(column))
+    elif column.type == "code" and column.unknown == "error":
+        checks.append(Check("SRC006", ~is_code(typed, column.codes or ""), {"table": column.codes}))
+    return checks
+
+
+def _text_checks(column: Column) -> Iterator[Check]:
+    cell = pl.col(column.name)
+    if column.max_length is not None:
+        yield Check(
+            "SRC011", cell.str.len_chars() > column.max_length, {"max_length": column.max_length}
+        )
+    if column.pattern is not None:
+        yield Check(
+            "SRC003", ~cell.str.contains(f"^(?:{column.pattern})$"), {"type": column.pattern}
+        )
+
+
+def is_code(value: pl.Expr, table_name: str) -> pl.Expr:
+    """True where `value` is a code of the table (a list of codes or a pattern)."""
+    table = code_table(table_name)
+    if table.pattern is not None:
+        return value.str.contains(f"^(?:{table.pattern})$")
+    return value.is_in(list(table.codes))
+
+
+def _first_failure(checks: list[Check]) -> pl.Expr:
+    """Index of the first check the cell fails; null when it passes them all."""
+    if not checks:
+        return pl.lit(None, dtype=pl.UInt8)
+    expr = pl.when(checks[0].mask).then(pl.lit(0, dtype=pl.UInt8))
+    for i, check in enumerate(checks[1:], start=1):
+        expr = expr.when(check.mask).then(pl.lit(i, dtype=pl.UInt8))
+    return expr
+
+
+def _result(column: Column, missing: bool, failing: bool) -> pl.Expr:
+    """The final column: parsed value, the default when empty, null when a check failed."""
+    dtype = DTYPES[column.type]
+    if missing:
+        return pl.lit(column.default).cast(dtype).alias(column.name)
+    value = pl.col(_t(column.name))
+    if column.default is not None:  # the parsed value is null only when empty or failed
+        value = value.fill_null(pl.lit(column.default).cast(dtype))
+    if failing:  # a when/then per column costs; only columns with failures need it
+        value = pl.when(pl.col(_p(column.name)).is_null()).then(value)
+    return value.cast(dtype).alias(column.name)
+
+
+def _issues(
+    checked: pl.DataFrame, checks: dict[str, list[Check]], failing: set[str], file: str
+) -> Iterator[Issue]:
+    """One issue per (column, check) with failing cells."""
+    for name in (n for n in checks if n in failing):
+        failures = checked.filter(pl.col(_p(name)).is_not_null())
+        for i, check in enumerate(checks[name]):
+            value = [pl.col(name).cast(pl.String).alias("value")] if check.shows_value else []
+            rows = failures.filter(pl.col(_p(name)) == i).select("_row", *value)
+            if rows.height:
+                yield Issue(check.code, file, name, rows, check.params)

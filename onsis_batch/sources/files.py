@@ -1,0 +1,195 @@
+"""Find each table's file in the data folder and read it into a frame of raw columns.
+
+A CSV is read with every column as text; a Parquet file keeps the columns whose type is
+already the contract's and turns the others into text, so both end up on the same path
+through `cells`. Every problem with a file or its header is a finding, never an exception.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from onsis_batch.contract import Table
+from onsis_batch.findings import Finding, finding
+from onsis_batch.sources.cells import DTYPES
+
+SUFFIXES = (".csv", ".parquet")
+
+
+class Unreadable(Exception):
+    """A file that cannot be read at all; the message is the reason shown to the user."""
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A table as read: `_row` and the contract columns the file has (text or typed)."""
+
+    frame: pl.DataFrame
+    missing: frozenset[str]  # contract columns the file lacks
+
+
+def locate(folder: Path, tables: Collection[Table]) -> tuple[dict[str, Path], list[Finding]]:
+    """The file of each table (names match case-insensitively); SRC001/SRC008 otherwise."""
+    try:
+        entries = sorted(p for p in folder.iterdir() if p.is_file())
+    except OSError as exc:
+        reason = "the folder does not exist" if not folder.exists() else exc.strerror
+        return {}, [finding("SRC008", file=str(folder), reason=reason or str(exc))]
+    by_name: dict[str, list[Path]] = {}
+    for path in entries:
+        by_name.setdefault(path.name.lower(), []).append(path)
+    paths, findings = {}, []
+    for table in tables:
+        found = [p for suffix in SUFFIXES for p in by_name.get(table.name + suffix, [])]
+        if len(found) > 1:
+            others = ", ".join(p.name for p in found[1:])
+            reason = f"{others} holds the same table; keep only one of them"
+            findings.append(finding("SRC008", file=found[0].name, reason=reason))
+        elif found:
+            paths[table.name] = found[0]
+        elif table.required:
+            findings.append(finding("SRC001", file=str(folder), table=table.name))
+    return paths, findings
+
+
+def read_table(table: Table, path: Path) -> tuple[RawTable | None, list[Finding]]:
+    """Read one table's file; None (with an SRC008) when it cannot be read at all."""
+    try:
+        if path.suffix.lower() == ".csv":
+            names, frame = read_csv(path)
+        else:
+            names, frame = read_parquet(path)
+    except Unreadable as exc:
+        return None, [finding("SRC008", file=path.name, reason=str(exc))]
+    return fit_columns(table, frame, names, path.name)
+
+
+def read_csv(path: Path) -> tuple[list[str], pl.DataFrame]:
+    """Header names and a frame of text columns `_c0..`, plus `_row` (header = row 1)."""
+    data = _read_bytes(path)
+    try:
+        # No header for polars: the first record is the header, so row numbers and header
+        # names come from the same parse. Empty cells, quoted or not, are read as null.
+        # Polars checks the UTF-8 itself; only when it fails do we decode, to say where.
+        frame = pl.read_csv(
+            data, has_header=False, infer_schema=False, quote_char='"', null_values=[""]
+        )
+    except pl.exceptions.NoDataError:
+        frame = pl.DataFrame()
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as exc:
+        raise Unreadable(_csv_reason(_decode(data), exc)) from None
+    if frame.is_empty():
+        raise Unreadable("the file is empty; a header row is required")
+    names = [name or "" for name in frame.row(0)]
+    frame = frame.slice(1)
+    frame.columns = [f"_c{i}" for i in range(frame.width)]
+    return names, _number_rows(frame)
+
+
+def read_parquet(path: Path) -> tuple[list[str], pl.DataFrame]:
+    """Column names and the frame with columns renamed `_c0..`, plus `_row`."""
+    try:
+        frame = pl.read_parquet(path)
+    except (Exception, pl.exceptions.PanicException) as exc:  # any damage is a finding
+        raise Unreadable(f"not a readable Parquet file ({_first_line(exc)})") from None
+    names = list(frame.columns)
+    frame.columns = [f"_c{i}" for i in range(frame.width)]
+    return names, _number_rows(frame)
+
+
+def fit_columns(
+    table: Table, frame: pl.DataFrame, names: list[str], file: str
+) -> tuple[RawTable, list[Finding]]:
+    """Keep the contract's columns (named, text or already typed); report the rest."""
+    findings: list[Finding] = []
+    wanted = set(table.column_names)
+    kept: dict[str, pl.Series] = {}
+    for i, raw_name in enumerate(names):
+        name = raw_name.strip()
+        if name not in wanted:
+            findings.append(finding("SRC013", file=file, column=name or f"(column {i + 1})"))
+        elif name in kept:
+            reason = f"column '{name}' appears more than once; only the first is read"
+            findings.append(finding("SRC008", file=file, reason=reason))
+        else:
+            series = frame.get_column(f"_c{i}").alias(name)
+            kept[name] = _as_text_unless_typed(series, table.column(name).type, file, findings)
+    missing = frozenset(wanted - set(kept))
+    for column in table.columns:
+        if column.required and column.name in missing:
+            findings.append(finding("SRC002", file=file, column=column.name))
+    selected = pl.DataFrame([frame.get_column("_row"), *kept.values()])
+    return RawTable(selected, missing), findings
+
+
+def _as_text_unless_typed(
+    series: pl.Series, kind: str, file: str, findings: list[Finding]
+) -> pl.Series:
+    """Parquet columns already of the contract's type stay; others become text to parse."""
+    if series.dtype in (pl.String, DTYPES[kind]):
+        return series
+    if isinstance(series.dtype, pl.Datetime) and kind in ("date", "year_month"):
+        return series.dt.date()  # pandas writes dates as midnight timestamps
+    try:
+        return series.cast(pl.String)
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
+        reason = f"column '{series.name}' has type {series.dtype}, which cannot be read as {kind}"
+        findings.append(finding("SRC008", file=file, reason=reason))
+        return pl.Series(series.name, [None] * len(series), dtype=pl.String)
+
+
+def _number_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_row_index("_row", offset=2).with_columns(pl.col("_row").cast(pl.Int64))
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise Unreadable(exc.strerror or str(exc)) from None
+
+
+def _decode(data: bytes) -> str:
+    """The text of a UTF-8 file (BOM allowed); Unreadable names the first bad line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        byte = data[exc.start : exc.start + 1].hex()
+        reason = f"line {line} is not valid UTF-8 (byte 0x{byte}); save the file as UTF-8"
+        raise Unreadable(reason) from None
+
+
+def _csv_reason(text: str, exc: BaseException) -> str:
+    """Name the first record polars choked on, when the csv module can find it."""
+    reader = csv.reader(_lines(text), strict=True)
+    start, width = 1, None  # start: the line the current record begins on
+    try:
+        for record in reader:
+            if width is None:
+                width = len(record)
+            elif len(record) > width:
+                return f"line {start} has {len(record)} fields, the header {width}"
+            start = reader.line_num + 1
+    except csv.Error as error:
+        return f"the record starting on line {start} is malformed ({error}); check its quotes"
+    return f"malformed CSV; check the quotes ({_first_line(exc)})"
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text` with their endings, without copying the whole text again."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

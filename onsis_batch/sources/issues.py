@@ -1,0 +1,95 @@
+"""What the load checks return, and the one place that turns it into findings.
+
+A check yields an `Issue`: the rows of one file that share one problem in one column, as a
+small polars frame. `FindingLog` turns issues into findings and applies flood control: at
+most `LIMIT` findings per (file, column, code), then one SRC012 saying how many more. Only
+the listed rows ever become Python objects, so a column that is wrong on every one of
+300,000 rows costs no more than one that is wrong on twenty.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from onsis_batch.findings import Finding, catalog, finding
+
+LIMIT = 20
+MAX_VALUE_CHARS = 80  # a 10,000-character cell would drown the message it is quoted in
+
+Slot = tuple[str | None, str | None, str]  # (file, column, code)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """Rows of one file sharing one problem in one column."""
+
+    code: str
+    file: str
+    column: str | None
+    rows: pl.DataFrame  # `_row` plus the message parameters that vary by row
+    params: Mapping[str, Any] = field(default_factory=dict)  # parameters every row shares
+
+
+class FindingLog:
+    """Collects findings in the order they are added, with flood control."""
+
+    def __init__(self, limit: int = LIMIT) -> None:
+        self._limit = limit
+        self._findings: list[Finding] = []
+        self._listed: Counter[Slot] = Counter()
+        self._more: Counter[Slot] = Counter()
+
+    def add(self, item: Finding) -> None:
+        slot = (item.file, item.column, item.code)
+        if self._listed[slot] < self._limit:
+            self._listed[slot] += 1
+            self._findings.append(item)
+        else:
+            self._more[slot] += 1
+
+    def add_issue(self, issue: Issue) -> None:
+        slot = (issue.file, issue.column, issue.code)
+        room = max(self._limit - self._listed[slot], 0)
+        for values in issue.rows.head(room).iter_rows(named=True):
+            row = values.pop("_row")
+            if isinstance(values.get("value"), str):
+                values["value"] = _shorten(values["value"])
+            self._findings.append(
+                finding(
+                    issue.code,
+                    file=issue.file,
+                    row=row,
+                    column=issue.column,
+                    **issue.params,
+                    **values,
+                )
+            )
+        listed = min(room, issue.rows.height)
+        self._listed[slot] += listed
+        self._more[slot] += issue.rows.height - listed
+
+    def findings(self) -> list[Finding]:
+        """Every listed finding, then one SRC012 per (file, column, code) that overflowed."""
+        return [*self._findings, *(_summary(slot, n) for slot, n in self._more.items() if n)]
+
+
+def _summary(slot: Slot, count: int) -> Finding:
+    file, column, code = slot
+    entry = catalog()[code]
+    return finding(
+        "SRC012",
+        file=file,
+        column=column,
+        count=count,
+        problem=f"{code}: {entry.title}",
+        severity=entry.severity,
+    )
+
+
+def _shorten(value: str) -> str:
+    return value if len(value) <= MAX_VALUE_CHARS else value[: MAX_VALUE_CHARS - 1] + "…"
