@@ -7,12 +7,14 @@ with the contract and runs the segment builders for one period.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from onsis_batch.contract import contract, frame_from_rows
+from onsis_batch.pae import extract_file_name, write_extract
 from onsis_batch.pae_layout import empty_frame
 from onsis_batch.period import resolve_period
 from onsis_batch.plan import Plan
@@ -123,3 +125,20 @@ def sse(plan: Plan, student_id: str) -> dict[str, Any]:
 
 def reported(plan: Plan) -> set[str]:
     return set(plan.segments["STUDENT"].get_column("_id").to_list())
+
+
+def write_scenario(scenario: Scenario, root: Path, kind: str = "oct") -> tuple[Path, Path]:
+    """Write the scenario as files: a school data folder and a PAE folder."""
+    data, pae = root / "data", root / "pae"
+    data.mkdir(parents=True)
+    pae.mkdir(parents=True)
+    for name in contract():
+        rows = getattr(scenario, name, None) or scenario.extra.get(name)
+        if rows:
+            frame_from_rows(name, rows).drop("_row").write_csv(data / f"{name}.csv")
+    period = scenario.context(kind).period
+    write_extract(pae / extract_file_name("0003"), "0003", school_year=YEAR,
+                  period_description=period.description,
+                  blocks=[(BSID, "Sample Secondary School", pae_frame(scenario.pae_0003).drop("_row"))],
+                  created=datetime(2025, 10, 1, 8, 0))
+    return data, pae
