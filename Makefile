@@ -1,6 +1,6 @@
 PY ?= .venv/bin/python
 
-.PHONY: setup test lint docs bench sample clean
+.PHONY: setup test lint docs bench sample clean refresh-sample
 
 setup:
 	python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]'
@@ -22,3 +22,11 @@ bench:
 
 clean:
 	rm -rf out bench_out .pytest_cache .ruff_cache
+
+# Rebuild the bundled sample school from the synthetic generator (then refresh the golden file).
+refresh-sample:
+	rm -rf build/sample && $(PY) -m onsis_batch synth --students 300 --seed 1 --out build/sample
+	rm -rf sample_data pae_samples && mkdir -p sample_data pae_samples
+	cp build/sample/data/*.csv sample_data/ && cp -r build/sample/pae/* pae_samples/
+	printf 'bsid: "%s"\nschool_year: "2025-2026"\n' $$(head -2 sample_data/schools.csv | tail -1 | cut -d, -f2) > sample_data/sample.yaml
+	$(PY) tests/golden/refresh.py

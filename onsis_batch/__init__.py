@@ -1,3 +1,3 @@
-"""onsis-batch: build the OnSIS secondary-school batch submission from school data and PAE extracts."""
+"""onsis-batch: the OnSIS secondary-school batch submission from school data and PAE extracts."""
 
 __version__ = "0.1.0"

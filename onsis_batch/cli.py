@@ -66,22 +66,66 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Folder of school data tables (CSV or Parquet).")
-@click.option("--pae", "pae_dir", type=click.Path(path_type=Path), help="Folder of Pending Area Extract CSV files.")
-@click.option("--no-pae", is_flag=True, help="First submission: OnSIS holds nothing yet, every record is an ADD.")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    help="Folder of school data tables (CSV or Parquet).",
+)
+@click.option(
+    "--pae",
+    "pae_dir",
+    type=click.Path(path_type=Path),
+    help="Folder of Pending Area Extract CSV files.",
+)
+@click.option(
+    "--no-pae",
+    is_flag=True,
+    help="First submission: OnSIS holds nothing yet, every record is an ADD.",
+)
 @click.option("--bsid", help="Ministry school number (BSID) to report.")
 @click.option("--period", "kind", type=PERIODS, help="Submission period: oct, mar or jun.")
 @click.option("--year", "school_year", callback=_school_year, help="School year, e.g. 2025-2026.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
-              help="Folder for the batch file.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Folder for the batch file.",
+)
 @click.option("--private", is_flag=True, help="Private-school submission.")
-@click.option("--timestamp", callback=_timestamp, help="Pin the header DATE/TIME (ISO), for byte-identical reruns.")
-@click.option("--encoding", type=click.Choice(["iso-8859-1", "utf-8"]), default="iso-8859-1", show_default=True)
-@click.option("--sample", is_flag=True, help="Use the bundled sample school (fills --data, --pae, --bsid, --year).")
+@click.option(
+    "--timestamp",
+    callback=_timestamp,
+    help="Pin the header DATE/TIME (ISO), for byte-identical reruns.",
+)
+@click.option(
+    "--encoding",
+    type=click.Choice(["iso-8859-1", "utf-8"]),
+    default="iso-8859-1",
+    show_default=True,
+)
+@click.option(
+    "--sample",
+    is_flag=True,
+    help="Use the bundled sample school (fills --data, --pae, --bsid, --year).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def generate(data_dir: Path | None, pae_dir: Path | None, no_pae: bool, bsid: str | None, kind: str | None,
-             school_year: str | None, out_dir: Path, private: bool, timestamp: datetime | None,
-             encoding: str, sample: bool, as_json: bool) -> None:
+def generate(
+    data_dir: Path | None,
+    pae_dir: Path | None,
+    no_pae: bool,
+    bsid: str | None,
+    kind: str | None,
+    school_year: str | None,
+    out_dir: Path,
+    private: bool,
+    timestamp: datetime | None,
+    encoding: str,
+    sample: bool,
+    as_json: bool,
+) -> None:
     """Generate the batch file of one BSID for one submission period."""
     from onsis_batch.pipeline import generate as run
     from onsis_batch.report.summary import summary_dict, summary_text
@@ -90,17 +134,29 @@ def generate(data_dir: Path | None, pae_dir: Path | None, no_pae: bool, bsid: st
     kind = kind or "oct"
     if sample:
         data_dir, pae_dir, bsid, school_year = sample_run(kind)
-    missing = [name for name, value in (("--data", data_dir), ("--bsid", bsid), ("--year", school_year))
-               if value is None]
+    missing = [
+        name
+        for name, value in (("--data", data_dir), ("--bsid", bsid), ("--year", school_year))
+        if value is None
+    ]
     if pae_dir is None and not no_pae:
         missing.append("--pae (or --no-pae)")
     if missing:
         raise click.UsageError(f"missing {', '.join(missing)} (or use --sample)")
     assert data_dir is not None and bsid is not None and school_year is not None
     stages = _Stages(sys.stderr.isatty() and not as_json)
-    result = run(data_dir, None if no_pae else pae_dir, out_dir, bsid=bsid, kind=kind,
-                 school_year=school_year, private=private, created=timestamp, encoding=encoding,
-                 on_stage=stages)
+    result = run(
+        data_dir,
+        None if no_pae else pae_dir,
+        out_dir,
+        bsid=bsid,
+        kind=kind,
+        school_year=school_year,
+        private=private,
+        created=timestamp,
+        encoding=encoding,
+        on_stage=stages,
+    )
     stages.done()
     if as_json:
         _emit_json(summary_dict(result))
@@ -119,8 +175,13 @@ def validate(xml_file: Path, as_json: bool) -> None:
 
     findings = validate_file(xml_file)
     if as_json:
-        _emit_json({"file": str(xml_file), "valid": not has_errors(findings),
-                    "findings": [f.to_dict() for f in findings]})
+        _emit_json(
+            {
+                "file": str(xml_file),
+                "valid": not has_errors(findings),
+                "findings": [f.to_dict() for f in findings],
+            }
+        )
     else:
         for problem in findings:
             click.echo(str(problem))
@@ -165,13 +226,17 @@ def codes(as_json: bool) -> None:
 @click.option("--students", type=click.IntRange(1), default=2000, show_default=True)
 @click.option("--schools", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--year", "school_year", callback=_school_year, default="2025-2026", show_default=True)
+@click.option(
+    "--year", "school_year", callback=_school_year, default="2025-2026", show_default=True
+)
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
 def synth(students: int, schools: int, seed: int, school_year: str, out_dir: Path) -> None:
     """Write synthetic school data and matching PAE extracts (fake OENs)."""
     from onsis_batch.synth import synthesize
 
-    summary = synthesize(out_dir, students=students, schools=schools, seed=seed, school_year=school_year)
+    summary = synthesize(
+        out_dir, students=students, schools=schools, seed=seed, school_year=school_year
+    )
     click.echo(f"school data: {summary.data_dir}")
     for code, folder in summary.pae_dirs.items():
         click.echo(f"PAE {code}: {folder}")
@@ -204,6 +269,6 @@ def main() -> None:
         sys.exit(EXIT_INTERNAL)
     except SystemExit:
         raise
-    except Exception as problem:  # noqa: BLE001 - the last line of defence
+    except Exception as problem:
         click.echo(f"internal error: {type(problem).__name__}: {problem}", err=True)
         sys.exit(EXIT_INTERNAL)

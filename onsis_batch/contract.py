@@ -112,8 +112,13 @@ def contract() -> dict[str, Table]:
 
 
 _DTYPES = {
-    "text": pl.Utf8, "code": pl.Utf8, "integer": pl.Int64, "decimal": pl.Float64,
-    "date": pl.Date, "year_month": pl.Date, "flag": pl.Boolean,
+    "text": pl.Utf8,
+    "code": pl.Utf8,
+    "integer": pl.Int64,
+    "decimal": pl.Float64,
+    "date": pl.Date,
+    "year_month": pl.Date,
+    "flag": pl.Boolean,
 }
 
 

@@ -32,13 +32,21 @@ def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
 def _element_rows(spec: SegmentSpec) -> list[list[Any]]:
     rows = []
     for e in spec.elements:
-        kind = e.type + (f" ({e.table})" if e.table else "") + (f", {e.places} dp" if e.places else "")
-        notes = ", ".join(filter(None, [
-            "key" if e.key else "", "always" if e.required else "",
-            f"mandatory on {'/'.join(e.mandatory_on)}" if e.mandatory_on else "",
-            "public schools only" if e.public_only else "",
-            f"max {e.max_length}" if e.max_length else "",
-        ]))
+        kind = (
+            e.type + (f" ({e.table})" if e.table else "") + (f", {e.places} dp" if e.places else "")
+        )
+        notes = ", ".join(
+            filter(
+                None,
+                [
+                    "key" if e.key else "",
+                    "always" if e.required else "",
+                    f"mandatory on {'/'.join(e.mandatory_on)}" if e.mandatory_on else "",
+                    "public schools only" if e.public_only else "",
+                    f"max {e.max_length}" if e.max_length else "",
+                ],
+            )
+        )
         rows.append([e.name, kind, notes, e.source or e.description])
     return rows
 
@@ -47,79 +55,162 @@ def segment_listing(segment: str | None = None) -> tuple[Any, str]:
     """(JSON data, text) for all segments, or for one segment's elements."""
     specs = load_specs()
     if segment is None:
-        data = [{"segment": s.segment, "parent": s.parent, "periods": list(s.periods),
-                 "pae_extract": s.pae_extract, "elements": len(s.elements),
-                 "rule_book": s.rule_book} for s in specs.values()]
-        text = "\n".join(f"{d['segment']:<28} parent {d['parent']:<26} PAE {d['pae_extract'] or '-':<5}"
-                         f" {d['elements']:>3} elements" for d in data)
+        data = [
+            {
+                "segment": s.segment,
+                "parent": s.parent,
+                "periods": list(s.periods),
+                "pae_extract": s.pae_extract,
+                "elements": len(s.elements),
+                "rule_book": s.rule_book,
+            }
+            for s in specs.values()
+        ]
+        text = "\n".join(
+            f"{d['segment']:<28} parent {d['parent']:<26} PAE {d['pae_extract'] or '-':<5}"
+            f" {d['elements']:>3} elements"
+            for d in data
+        )
         return data, text
     spec = specs.get(segment.upper())
     if spec is None:
         return None, ""
-    data = {"segment": spec.segment, "elements": [
-        {"name": e.name, "type": e.type, "table": e.table, "mandatory_on": list(e.mandatory_on),
-         "public_only": e.public_only, "source": e.source} for e in spec.elements]}
+    data = {
+        "segment": spec.segment,
+        "elements": [
+            {
+                "name": e.name,
+                "type": e.type,
+                "table": e.table,
+                "mandatory_on": list(e.mandatory_on),
+                "public_only": e.public_only,
+                "source": e.source,
+            }
+            for e in spec.elements
+        ],
+    }
     return data, "\n".join(_table(["element", "type", "rules", "source"], _element_rows(spec)))
 
 
 def segments_markdown() -> str:
-    lines = ["# Segment reference", "",
-             "Generated from `segment_specs/` by `onsis-batch docs`; do not edit by hand.", ""]
+    lines = [
+        "# Segment reference",
+        "",
+        "Generated from `segment_specs/` by `onsis-batch docs`; do not edit by hand.",
+        "",
+    ]
     for spec in load_specs().values():
-        lines += [f"## {spec.segment}", "",
-                  f"Parent: {spec.parent}. Periods: {', '.join(spec.periods)}. "
-                  f"PAE extract: {spec.pae_extract or '-'}. Rule book: {spec.rule_book}.", ""]
+        lines += [
+            f"## {spec.segment}",
+            "",
+            f"Parent: {spec.parent}. Periods: {', '.join(spec.periods)}. "
+            f"PAE extract: {spec.pae_extract or '-'}. Rule book: {spec.rule_book}.",
+            "",
+        ]
         if spec.description:
             lines += [" ".join(spec.description.split()), ""]
-        lines += _table(["element", "type", "rules", "source"], _element_rows(spec)) + [""]
+        lines += [*_table(["element", "type", "rules", "source"], _element_rows(spec)), ""]
     return "\n".join(lines)
 
 
 def contract_listing() -> tuple[Any, str]:
     tables = contract()
-    data = {name: {"description": t.description, "required": t.required, "key": list(t.key),
-                   "columns": [{"name": c.name, "type": c.type, "required": c.required,
-                                "codes": c.codes, "meaning": c.meaning, "source": c.source}
-                               for c in t.columns]} for name, t in tables.items()}
+    data = {
+        name: {
+            "description": t.description,
+            "required": t.required,
+            "key": list(t.key),
+            "columns": [
+                {
+                    "name": c.name,
+                    "type": c.type,
+                    "required": c.required,
+                    "codes": c.codes,
+                    "meaning": c.meaning,
+                    "source": c.source,
+                }
+                for c in t.columns
+            ],
+        }
+        for name, t in tables.items()
+    }
     return data, contract_markdown()
 
 
 def contract_markdown() -> str:
-    lines = ["# Data contract", "",
-             "Generated from `onsis_batch/contract/` by `onsis-batch docs`; do not edit by hand.", "",
-             "Each table is a file in the data folder: `<table>.csv` (UTF-8, header row) or",
-             "`<table>.parquet`. Dates are YYYY-MM-DD (YYYY/MM/DD accepted), flags T/F (also",
-             "Y/N, true/false, 1/0), decimals use a dot. Codes are the Ministry's; map local codes",
-             "in `code_mappings`.", ""]
+    lines = [
+        "# Data contract",
+        "",
+        "Generated from `onsis_batch/contract/` by `onsis-batch docs`; do not edit by hand.",
+        "",
+        "Each table is a file in the data folder: `<table>.csv` (UTF-8, header row) or",
+        "`<table>.parquet`. Dates are YYYY-MM-DD (YYYY/MM/DD accepted), flags T/F (also",
+        "Y/N, true/false, 1/0), decimals use a dot. Codes are the Ministry's; map local codes",
+        "in `code_mappings`.",
+        "",
+    ]
     for table in contract().values():
         need = "required" if table.required else "optional"
-        lines += [f"## {table.name} ({need})", "", table.description, "",
-                  f"Key: {', '.join(table.key) or '-'}.", ""]
-        rows = [[c.name, c.type + (f" ({c.codes})" if c.codes else ""), "yes" if c.required else "",
-                 c.meaning, c.source] for c in table.columns]
-        lines += _table(["column", "type", "required", "meaning", "rule-book field"], rows) + [""]
+        lines += [
+            f"## {table.name} ({need})",
+            "",
+            table.description,
+            "",
+            f"Key: {', '.join(table.key) or '-'}.",
+            "",
+        ]
+        rows = [
+            [
+                c.name,
+                c.type + (f" ({c.codes})" if c.codes else ""),
+                "yes" if c.required else "",
+                c.meaning,
+                c.source,
+            ]
+            for c in table.columns
+        ]
+        lines += [*_table(["column", "type", "required", "meaning", "rule-book field"], rows), ""]
     lines += ["## Code tables", ""]
     for name, table in code_tables().items():
-        values = table.pattern and f"pattern `{table.pattern}`" or ", ".join(
-            f"{code} {meaning}" for code, meaning in table.codes.items())
+        values = (table.pattern and f"pattern `{table.pattern}`") or ", ".join(
+            f"{code} {meaning}" for code, meaning in table.codes.items()
+        )
         lines += [f"- **{name}**: {values}"]
     return "\n".join(lines) + "\n"
 
 
 def findings_listing() -> tuple[Any, str]:
     entries = catalog()
-    data = [{"code": e.code, "severity": str(e.severity), "stage": e.stage, "title": e.title,
-             "hint": e.hint} for e in entries.values()]
-    text = "\n".join(f"{e.code:<8} {str(e.severity):<8} {e.title}" for e in entries.values())
+    data = [
+        {
+            "code": e.code,
+            "severity": str(e.severity),
+            "stage": e.stage,
+            "title": e.title,
+            "hint": e.hint,
+        }
+        for e in entries.values()
+    ]
+    text = "\n".join(f"{e.code:<8} {e.severity!s:<8} {e.title}" for e in entries.values())
     return data, text
 
 
 def findings_markdown() -> str:
-    lines = ["# Finding codes", "",
-             "Generated from `onsis_batch/findings.yaml` by `onsis-batch docs`; do not edit by hand.",
-             "Codes are stable and never reused.", ""]
-    rows = [[e.code, str(e.severity), e.stage, e.title, e.message_en, e.hint] for e in catalog().values()]
-    return "\n".join(lines + _table(["code", "severity", "stage", "title", "message", "fix"], rows)) + "\n"
+    lines = [
+        "# Finding codes",
+        "",
+        "Generated from `onsis_batch/findings.yaml` by `onsis-batch docs`; do not edit by hand.",
+        "Codes are stable and never reused.",
+        "",
+    ]
+    rows = [
+        [e.code, str(e.severity), e.stage, e.title, e.message_en, e.hint]
+        for e in catalog().values()
+    ]
+    return (
+        "\n".join(lines + _table(["code", "severity", "stage", "title", "message", "fix"], rows))
+        + "\n"
+    )
 
 
 def generated_files() -> dict[Path, str]:

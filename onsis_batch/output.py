@@ -81,8 +81,10 @@ def publish(
             os.chmod(final, FILE_MODE)  # os.open's mode is narrowed by the umask only
             _sync_dir(out_dir)
         return PublishResult(
-            path=final if published else None, findings=findings,
-            size=writer.size, sha256=writer.digest.hexdigest(),
+            path=final if published else None,
+            findings=findings,
+            size=writer.size,
+            sha256=writer.digest.hexdigest(),
         )
     finally:
         if not published:

@@ -124,8 +124,12 @@ def read_pae_folder(
         raise ValueError(f"no layout for required extract(s) {', '.join(unknown)}")
     if not folder.is_dir():
         return PaeSet({}, {}, [_not_extract(str(folder), "the folder does not exist")])
-    run = _Run(school_year.strip(), period_code.strip(), period_description.strip(),
-               frozenset(b.strip() for b in bsids))
+    run = _Run(
+        school_year.strip(),
+        period_code.strip(),
+        period_description.strip(),
+        frozenset(b.strip() for b in bsids),
+    )
     frames: dict[tuple[str, str], pl.DataFrame] = {}
     files: dict[tuple[str, str], str] = {}
     sources: dict[tuple[str, str], list[str]] = {}
@@ -158,8 +162,13 @@ def _missing(
     """PAE007 for each requested school without a required extract (an empty block counts)."""
     layouts = load_layouts()
     return [
-        finding("PAE007", file=str(folder), key=bsid, extract=extract,
-                file_type=layouts[extract].file_type)
+        finding(
+            "PAE007",
+            file=str(folder),
+            key=bsid,
+            extract=extract,
+            file_type=layouts[extract].file_type,
+        )
         for bsid in sorted(bsids)
         for extract in sorted(required)
         if (extract, bsid) not in frames
@@ -216,12 +225,20 @@ def _check_header(name: str, line: int, h1: list[str], run: _Run) -> list[Findin
     findings = []
     year, period = h1[3], h1[4]
     if year != run.school_year:
-        findings.append(finding("PAE002", file=name, row=line, found=year or "(none)",
-                                expected=run.school_year))
+        findings.append(
+            finding("PAE002", file=name, row=line, found=year or "(none)", expected=run.school_year)
+        )
     accepted = {run.period_code.casefold(), run.period_description.casefold()}
     if period.casefold() not in accepted:
-        findings.append(finding("PAE003", file=name, row=line, found=period,
-                                expected=f"{run.period_code} ({run.period_description})"))
+        findings.append(
+            finding(
+                "PAE003",
+                file=name,
+                row=line,
+                found=period,
+                expected=f"{run.period_code} ({run.period_description})",
+            )
+        )
     return findings
 
 
@@ -237,8 +254,9 @@ def _split_blocks(
     wanted = present & run.bsids
     if not wanted:
         found = ", ".join(sorted(present)) or "none"
-        findings.append(finding("PAE004", file=name, found=found,
-                                expected=", ".join(sorted(run.bsids))))
+        findings.append(
+            finding("PAE004", file=name, found=found, expected=", ".join(sorted(run.bsids)))
+        )
         return {}, findings
     block_bsid = dict(heads.iter_rows())
     rows = grid.filter(pl.col(_TYPE).is_in(layout.record_types) & (pl.col(_BLOCK) > 0))
@@ -256,8 +274,10 @@ def _split_blocks(
     )
     columns = list(layout.schema())
     parts = typed.partition_by(_BSID, as_dict=True, include_key=False)
-    blocks = {bsid: parts[(bsid,)].select(columns) if (bsid,) in parts
-              else empty_frame(layout.extract) for bsid in wanted}
+    blocks = {
+        bsid: parts[(bsid,)].select(columns) if (bsid,) in parts else empty_frame(layout.extract)
+        for bsid in wanted
+    }
     return blocks, findings
 
 
@@ -324,8 +344,15 @@ def write_extract(
     if extract not in layouts:
         raise ValueError(f"no layout for extract {extract!r}")
     layout = layouts[extract]
-    header = ["H1", layout.file_type, "1", school_year, period_description,
-              created.strftime("%Y/%m/%d"), created.strftime("%H:%M")]
+    header = [
+        "H1",
+        layout.file_type,
+        "1",
+        school_year,
+        period_description,
+        created.strftime("%Y/%m/%d"),
+        created.strftime("%H:%M"),
+    ]
     lines = [quoted(header)]
     for bsid, school_name, frame in blocks:
         lines.append(quoted(["H2", bsid, school_name, H2_STATUS]))

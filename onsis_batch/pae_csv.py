@@ -133,9 +133,7 @@ def _typed(name: str, type_: str) -> pl.Expr:
     """Expression turning a cleaned text column into the layout type (null when invalid)."""
     col = pl.col(name)
     if type_ == "date":
-        return pl.coalesce(
-            [col.str.strptime(pl.Date, fmt, strict=False) for fmt in DATE_FORMATS]
-        )
+        return pl.coalesce([col.str.strptime(pl.Date, fmt, strict=False) for fmt in DATE_FORMATS])
     if type_ == "flag":
         return col.str.to_uppercase().replace_strict(
             FLAG_VALUES, default=None, return_dtype=pl.Boolean

@@ -86,7 +86,9 @@ def _settings_row(board_settings: pl.DataFrame, school_year: str) -> dict[str, A
     return rows[0] if rows else None
 
 
-def _window(kind: str, settings: dict[str, Any], first_year: int) -> tuple[date | None, date | None]:
+def _window(
+    kind: str, settings: dict[str, Any], first_year: int
+) -> tuple[date | None, date | None]:
     """Start and count date of a period; a None count date means it is not set."""
     oct_start = settings.get("oct_period_start") or date(first_year, 7, 1)
     oct_count = settings.get("oct_count_date")
@@ -114,15 +116,32 @@ def resolve_period(
         raise InputError([finding("PER003", file="board_settings", school_year=school_year)])
     first_year = int(school_year[:4])
     start, count = _window(kind, settings, first_year)
-    needed = {"oct": ["oct_count_date"], "mar": ["oct_count_date", "mar_count_date"],
-              "jun": ["mar_count_date", "jun_count_date"]}[kind]
+    needed = {
+        "oct": ["oct_count_date"],
+        "mar": ["oct_count_date", "mar_count_date"],
+        "jun": ["mar_count_date", "jun_count_date"],
+    }[kind]
     for column in needed:
         if settings.get(column) is None:
-            findings.append(finding("PER001", file="board_settings", column=column,
-                                    school_year=school_year, period=PERIOD_NAMES[kind]))
+            findings.append(
+                finding(
+                    "PER001",
+                    file="board_settings",
+                    column=column,
+                    school_year=school_year,
+                    period=PERIOD_NAMES[kind],
+                )
+            )
     if start and count and start > count:
-        findings.append(finding("PER004", file="board_settings", period=PERIOD_NAMES[kind],
-                                start=start.isoformat(), end=count.isoformat()))
+        findings.append(
+            finding(
+                "PER004",
+                file="board_settings",
+                period=PERIOD_NAMES[kind],
+                start=start.isoformat(),
+                end=count.isoformat(),
+            )
+        )
     school_ids = reporting_schools(schools, bsid)
     if not school_ids:
         findings.append(finding("PER002", file="schools", key=bsid))

@@ -37,7 +37,10 @@ class RunResult:
 
     bsid: str
     period: SubmissionPeriod | None = None
-    plan: Plan | None = None
+    plan: Plan | None = None  # kept for callers in the same process; None once dropped
+    planned: bool = False
+    students: int = 0
+    segment_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     output: Path | None = None
     sha256: str | None = None
     size: int = 0
@@ -48,14 +51,15 @@ class RunResult:
         """0 clean, 1 errors in the planned file, 2 inputs that could not be used."""
         if not has_errors(self.findings):
             return EXIT_CLEAN
-        return EXIT_INPUT if self.plan is None else EXIT_ERRORS
-
-    @property
-    def students(self) -> int:
-        return self.plan.segments["STUDENT"].height if self.plan else 0
+        return EXIT_ERRORS if self.planned else EXIT_INPUT
 
     def counts(self) -> dict[str, dict[str, int]]:
-        return self.plan.counts() if self.plan else {}
+        return self.segment_counts
+
+    def without_plan(self) -> RunResult:
+        """The same result minus the plan's frames (to send between processes)."""
+        self.plan = None
+        return self
 
 
 @dataclass(frozen=True)
@@ -75,8 +79,14 @@ def _quiet(_stage: str) -> None:
 
 
 def load_inputs(
-    data_dir: Path, pae_dir: Path | None, *, kind: str, school_year: str, bsids: list[str],
-    private: bool = False, on_stage: Stage = _quiet,
+    data_dir: Path,
+    pae_dir: Path | None,
+    *,
+    kind: str,
+    school_year: str,
+    bsids: list[str],
+    private: bool = False,
+    on_stage: Stage = _quiet,
 ) -> tuple[Inputs, dict[str, SubmissionPeriod]]:
     """Load and check everything the runs need; raise InputError when it cannot be used."""
     on_stage("reading school data")
@@ -86,18 +96,28 @@ def load_inputs(
         raise InputError(findings)
     periods = {}
     for bsid in bsids:
-        periods[bsid] = resolve_period(kind=kind, school_year=school_year, bsid=bsid,
-                                       board_settings=loaded.tables["board_settings"],
-                                       schools=loaded.tables["schools"], private=private)
+        periods[bsid] = resolve_period(
+            kind=kind,
+            school_year=school_year,
+            bsid=bsid,
+            board_settings=loaded.tables["board_settings"],
+            schools=loaded.tables["schools"],
+            private=private,
+        )
     any_period = next(iter(periods.values()))
     pae: dict[str, dict[str, pl.DataFrame]]
     if pae_dir is None:
         pae = {bsid: {n: empty_frame(n) for n in load_layouts()} for bsid in bsids}
     else:
         on_stage("reading PAE extracts")
-        pae_set = read_pae_folder(pae_dir, school_year=school_year, period_code=any_period.code,
-                                  period_description=any_period.description, bsids=bsids,
-                                  required=REQUIRED_EXTRACTS)
+        pae_set = read_pae_folder(
+            pae_dir,
+            school_year=school_year,
+            period_code=any_period.code,
+            period_description=any_period.description,
+            bsids=bsids,
+            required=REQUIRED_EXTRACTS,
+        )
         findings += pae_set.findings
         if has_errors(findings):
             raise InputError(findings)
@@ -105,8 +125,15 @@ def load_inputs(
     return Inputs(tables=loaded.tables, pae=pae, findings=findings), periods
 
 
-def run_bsid(inputs: Inputs, period: SubmissionPeriod, out_dir: Path, *, created: datetime,
-             encoding: str = "iso-8859-1", on_stage: Stage = _quiet) -> RunResult:
+def run_bsid(
+    inputs: Inputs,
+    period: SubmissionPeriod,
+    out_dir: Path,
+    *,
+    created: datetime,
+    encoding: str = "iso-8859-1",
+    on_stage: Stage = _quiet,
+) -> RunResult:
     """Plan, check and publish the batch file of one BSID."""
     on_stage(f"planning BSID {period.bsid}")
     result = RunResult(bsid=period.bsid, period=period, findings=list(inputs.findings))
@@ -115,7 +142,9 @@ def run_bsid(inputs: Inputs, period: SubmissionPeriod, out_dir: Path, *, created
     result.findings += found
     if has_errors(found):
         return result  # the data cannot be sent as it is: no plan, no file
-    result.plan = plan
+    result.plan, result.planned = plan, True
+    result.students = plan.segments["STUDENT"].height
+    result.segment_counts = plan.counts()
     result.findings += check_plan(plan)
     on_stage("writing and validating the batch file")
     published = publish(plan, out_dir, created=created, encoding=encoding)
@@ -125,18 +154,39 @@ def run_bsid(inputs: Inputs, period: SubmissionPeriod, out_dir: Path, *, created
 
 
 def generate(
-    data_dir: Path, pae_dir: Path | None, out_dir: Path, *, bsid: str, kind: str,
-    school_year: str, private: bool = False, created: datetime | None = None,
-    encoding: str = "iso-8859-1", on_stage: Stage = _quiet,
+    data_dir: Path,
+    pae_dir: Path | None,
+    out_dir: Path,
+    *,
+    bsid: str,
+    kind: str,
+    school_year: str,
+    private: bool = False,
+    created: datetime | None = None,
+    encoding: str = "iso-8859-1",
+    on_stage: Stage = _quiet,
 ) -> RunResult:
     """One batch file for one BSID and period, with every finding met on the way."""
     try:
-        inputs, periods = load_inputs(data_dir, pae_dir, kind=kind, school_year=school_year,
-                                      bsids=[bsid], private=private, on_stage=on_stage)
+        inputs, periods = load_inputs(
+            data_dir,
+            pae_dir,
+            kind=kind,
+            school_year=school_year,
+            bsids=[bsid],
+            private=private,
+            on_stage=on_stage,
+        )
     except InputError as problem:
         return RunResult(bsid=bsid, findings=problem.findings)
-    return run_bsid(inputs, periods[bsid], out_dir, created=created or datetime.now(),
-                    encoding=encoding, on_stage=on_stage)
+    return run_bsid(
+        inputs,
+        periods[bsid],
+        out_dir,
+        created=created or datetime.now(),
+        encoding=encoding,
+        on_stage=on_stage,
+    )
 
 
 def errors_first(findings: list[Finding]) -> list[Finding]:

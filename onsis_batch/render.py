@@ -109,8 +109,11 @@ def _check_shape(plan: Plan, specs: dict[str, SegmentSpec], envelope: Envelope) 
         if name in envelope.school_children:
             stray = frame.filter(pl.col("_parent").is_not_null())
         else:
-            ids = (plan.segments[parent].get_column("_id") if parent in plan.segments
-                   else pl.Series(dtype=pl.String)).implode()
+            ids = (
+                plan.segments[parent].get_column("_id")
+                if parent in plan.segments
+                else pl.Series(dtype=pl.String)
+            ).implode()
             stray = frame.filter(pl.col("_parent").is_null() | ~pl.col("_parent").is_in(ids))
         if stray.height:
             raise PlanShapeError(
@@ -154,13 +157,21 @@ def _envelope_text(
     head = [
         f'<?xml version="1.0" encoding="{label}"?>',
         f"<{root}>",
-        f"{INDENT}<HEADER>", *block(envelope.header, 2), f"{INDENT}</HEADER>",
+        f"{INDENT}<HEADER>",
+        *block(envelope.header, 2),
+        f"{INDENT}</HEADER>",
         f"{INDENT}<DATA>",
-        f"{INDENT * 2}<SCHOOL_SUBMISSION>", *block(envelope.school_submission, 3),
-        f"{INDENT * 3}<SCHOOL>", *block(envelope.school, 4),
+        f"{INDENT * 2}<SCHOOL_SUBMISSION>",
+        *block(envelope.school_submission, 3),
+        f"{INDENT * 3}<SCHOOL>",
+        *block(envelope.school, 4),
     ]
-    tail = [f"{INDENT * 3}</SCHOOL>", f"{INDENT * 2}</SCHOOL_SUBMISSION>", f"{INDENT}</DATA>",
-            f"</{root}>"]
+    tail = [
+        f"{INDENT * 3}</SCHOOL>",
+        f"{INDENT * 2}</SCHOOL_SUBMISSION>",
+        f"{INDENT}</DATA>",
+        f"</{root}>",
+    ]
     return "\n".join(head) + "\n", "\n".join(tail) + "\n"
 
 
@@ -192,8 +203,10 @@ def _top_level_chunks(plan: Plan, top: str, specs: dict[str, SegmentSpec]) -> It
     if top not in frames or frames[top].height == 0:
         return
     layout = _Layout(specs, levels, plan.period.school_year, plan.period.private)
-    parts = {n: f.partition_by(_CHUNK, as_dict=True)
-             for n, f in _assign_chunks(frames, top, specs).items()}
+    parts = {
+        n: f.partition_by(_CHUNK, as_dict=True)
+        for n, f in _assign_chunks(frames, top, specs).items()
+    }
     for chunk in range((frames[top].height + CHUNK_ROWS - 1) // CHUNK_ROWS):
         rows = {n: p[(chunk,)] for n, p in parts.items() if (chunk,) in p}
         out = _fragments(top, rows, layout).sort(_SORT, nulls_last=True)
@@ -223,8 +236,10 @@ def _fragments(name: str, rows: dict[str, pl.DataFrame], layout: _Layout) -> pl.
         if child not in rows:
             continue
         column = f"__child_{child}"
-        joined = _fragments(child, rows, layout).group_by("_parent").agg(
-            pl.col(_FRAG).sort_by(_SORT, nulls_last=True).str.join("").alias(column)
+        joined = (
+            _fragments(child, rows, layout)
+            .group_by("_parent")
+            .agg(pl.col(_FRAG).sort_by(_SORT, nulls_last=True).str.join("").alias(column))
         )
         frame = frame.join(joined, left_on="_id", right_on="_parent", how="left")
         child_columns.append(pl.col(column).fill_null(""))
@@ -289,9 +304,9 @@ def _decimal(value: pl.Expr, places: int) -> pl.Expr:
     """Exactly `places` decimals, half away from zero. The first rounding to 6 places
     absorbs binary noise (1.005 * 100 = 100.4999...), so 1.005 gives 1.01."""
     scale = 10**places
-    scaled = (
-        (value.cast(pl.Float64) * scale).round(6).round(0, mode="half_away_from_zero")
-    ).cast(pl.Int64, strict=False)
+    scaled = ((value.cast(pl.Float64) * scale).round(6).round(0, mode="half_away_from_zero")).cast(
+        pl.Int64, strict=False
+    )
     digits = scaled.abs()
     body = (digits // scale).cast(pl.String)
     if places:
@@ -343,8 +358,13 @@ def _latin1_findings(plan: Plan, specs: dict[str, SegmentSpec]) -> list[Finding]
                 hit = hit & ~pl.col(omit).fill_null(False)
             offending = frame.filter(hit).select("_id", element.name)
             findings += [
-                finding("OUT002", segment=name, key=key, element=element.name,
-                               chars=describe_chars(value))
+                finding(
+                    "OUT002",
+                    segment=name,
+                    key=key,
+                    element=element.name,
+                    chars=describe_chars(value),
+                )
                 for key, value in offending.iter_rows()
             ]
     return findings
@@ -354,4 +374,3 @@ def describe_chars(value: str) -> str:
     """'ő (U+0151), ł (U+0142)': the distinct characters of `value` outside Latin-1."""
     seen = dict.fromkeys(ch for ch in value if ord(ch) > 0xFF)
     return ", ".join(f"{ch} (U+{ord(ch):04X})" for ch in seen)
-

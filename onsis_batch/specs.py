@@ -17,8 +17,21 @@ from onsis_batch.codes import code_tables
 from onsis_batch.resources import data_dir
 
 ELEMENT_TYPES = {
-    "action", "text", "code", "date", "year_month", "time", "flag", "clear_flag",
-    "decimal", "integer", "oen", "men", "bsid", "postal_code", "academic_year",
+    "action",
+    "text",
+    "code",
+    "date",
+    "year_month",
+    "time",
+    "flag",
+    "clear_flag",
+    "decimal",
+    "integer",
+    "oen",
+    "men",
+    "bsid",
+    "postal_code",
+    "academic_year",
 }
 PERIOD_KINDS = ("oct", "mar", "jun")
 ACTIONS = ("ADD", "UPDATE", "DELETE")

@@ -24,7 +24,10 @@ MAX_FINDINGS = 200  # one by one; the rest are counted in a final summary findin
 
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=True,
         dtd_validation=False,
     )
 
@@ -62,10 +65,11 @@ def _syntax_findings(
     entries = [e for e in log if e.level >= etree.ErrorLevels.ERROR]  # this parse only
     if not entries:
         return [finding("XSD002", file=str(path), line=exc.lineno, reason=str(exc))]
-    return _capped([
-        finding("XSD002", file=str(path), line=e.line, reason=e.message)
-        for e in entries
-    ], "XSD002", path)
+    return _capped(
+        [finding("XSD002", file=str(path), line=e.line, reason=e.message) for e in entries],
+        "XSD002",
+        path,
+    )
 
 
 def _doctype_findings(tree: etree._ElementTree, path: Path) -> list[Finding]:
@@ -86,10 +90,17 @@ def _schema_findings(
     findings = []
     for entry in list(log)[:MAX_FINDINGS]:
         segment, key = _locate(tree, entry.path)
-        findings.append(finding(
-            "XSD001", file=str(path), line=entry.line, xpath=entry.path or None,
-            segment=segment, key=key, reason=entry.message,
-        ))
+        findings.append(
+            finding(
+                "XSD001",
+                file=str(path),
+                line=entry.line,
+                xpath=entry.path or None,
+                segment=segment,
+                key=key,
+                reason=entry.message,
+            )
+        )
     return _capped(findings, "XSD001", path, total=len(log))
 
 
@@ -99,8 +110,11 @@ def _capped(
     total = len(findings) if total is None else total
     if total <= MAX_FINDINGS:
         return findings
-    summary = finding(code, file=str(path),
-                      reason=f"{total - MAX_FINDINGS} more problem(s) of this kind not listed")
+    summary = finding(
+        code,
+        file=str(path),
+        reason=f"{total - MAX_FINDINGS} more problem(s) of this kind not listed",
+    )
     return [*findings[:MAX_FINDINGS], summary]
 
 
@@ -172,7 +186,13 @@ def _length_findings(name: str, frame: pl.DataFrame, element: ElementSpec) -> li
     too_long = pl.col(element.name).str.len_chars() > element.max_length
     hits = frame.filter(too_long & _written(frame, element))
     return [
-        finding("OUT003", segment=name, key=key, element=element.name, value=value,
-                max_length=element.max_length)
+        finding(
+            "OUT003",
+            segment=name,
+            key=key,
+            element=element.name,
+            value=value,
+            max_length=element.max_length,
+        )
         for key, value in hits.select("_id", element.name).iter_rows()
     ]

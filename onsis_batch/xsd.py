@@ -150,11 +150,16 @@ class _Builder:
     def add_envelope(self) -> None:
         env = self.envelope
         self.add_complex("HEADER", [self.element_line(e, "HEADER", True) for e in env.header])
-        self.add_complex("DATA", [
-            '<xs:element name="SCHOOL_SUBMISSION" type="SCHOOL_SUBMISSION" maxOccurs="unbounded"/>'
-        ])
-        submission = [self.element_line(e, "SCHOOL_SUBMISSION", True)
-                      for e in env.school_submission]
+        self.add_complex(
+            "DATA",
+            [
+                '<xs:element name="SCHOOL_SUBMISSION" type="SCHOOL_SUBMISSION"'
+                ' maxOccurs="unbounded"/>'
+            ],
+        )
+        submission = [
+            self.element_line(e, "SCHOOL_SUBMISSION", True) for e in env.school_submission
+        ]
         submission.append('<xs:element name="SCHOOL" type="SCHOOL" maxOccurs="unbounded"/>')
         self.add_complex("SCHOOL_SUBMISSION", submission)
         school = [self.element_line(e, "SCHOOL", True) for e in env.school]
@@ -174,9 +179,7 @@ def _simple_type_text(kind: SimpleType) -> str:
     )
 
 
-def build_xsd(
-    specs: dict[str, SegmentSpec] | None = None, envelope: Envelope | None = None
-) -> str:
+def build_xsd(specs: dict[str, SegmentSpec] | None = None, envelope: Envelope | None = None) -> str:
     """The XSD text; the same specs always give the same text."""
     builder = _Builder(specs or load_specs(), envelope or load_envelope())
     builder.add_envelope()
@@ -205,8 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m onsis_batch.xsd", description="Write or check schemas/onsis_batch.xsd."
     )
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 when the committed XSD differs from the specs")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 when the committed XSD differs from the specs"
+    )
     args = parser.parse_args(argv)
     path, text = schema_path(), build_xsd()
     if args.check:

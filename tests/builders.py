@@ -137,8 +137,12 @@ def write_scenario(scenario: Scenario, root: Path, kind: str = "oct") -> tuple[P
         if rows:
             frame_from_rows(name, rows).drop("_row").write_csv(data / f"{name}.csv")
     period = scenario.context(kind).period
-    write_extract(pae / extract_file_name("0003"), "0003", school_year=YEAR,
-                  period_description=period.description,
-                  blocks=[(BSID, "Sample Secondary School", pae_frame(scenario.pae_0003).drop("_row"))],
-                  created=datetime(2025, 10, 1, 8, 0))
+    write_extract(
+        pae / extract_file_name("0003"),
+        "0003",
+        school_year=YEAR,
+        period_description=period.description,
+        blocks=[(BSID, "Sample Secondary School", pae_frame(scenario.pae_0003).drop("_row"))],
+        created=datetime(2025, 10, 1, 8, 0),
+    )
     return data, pae

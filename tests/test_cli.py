@@ -17,9 +17,13 @@ STAMP = "2025-10-31T09:30:00"
 def school() -> Scenario:
     return (
         Scenario()
-        .student("1", "999000001").enrol("1", date(2023, 9, 5)).in_pae("999000001")
-        .student("2", "999000002").enrol("2", date(2025, 9, 3))
-        .student("3", "999000003").enrol("3", date(2024, 9, 3), date(2025, 6, 27), exit_code="64")
+        .student("1", "999000001")
+        .enrol("1", date(2023, 9, 5))
+        .in_pae("999000001")
+        .student("2", "999000002")
+        .enrol("2", date(2025, 9, 3))
+        .student("3", "999000003")
+        .enrol("3", date(2024, 9, 3), date(2025, 6, 27), exit_code="64")
         .in_pae("999000003")
     )
 
@@ -31,8 +35,24 @@ def run(*args):
 def generate(tmp_path, scenario=None, *extra):
     data, pae = write_scenario(scenario or school(), tmp_path)
     out = tmp_path / "out"
-    result = run("generate", "--data", data, "--pae", pae, "--bsid", BSID, "--period", "oct",
-                 "--year", "2025-2026", "--out", out, "--timestamp", STAMP, *extra)
+    result = run(
+        "generate",
+        "--data",
+        data,
+        "--pae",
+        pae,
+        "--bsid",
+        BSID,
+        "--period",
+        "oct",
+        "--year",
+        "2025-2026",
+        "--out",
+        out,
+        "--timestamp",
+        STAMP,
+        *extra,
+    )
     return result, out
 
 
@@ -78,16 +98,42 @@ def test_bad_input_exits_2_names_file_row_column_and_writes_nothing(tmp_path):
 
 def test_pae_for_another_bsid_is_refused(tmp_path):
     data, pae = write_scenario(school(), tmp_path)
-    result = run("generate", "--data", data, "--pae", pae, "--bsid", "999001", "--period", "mar",
-                 "--year", "2025-2026", "--out", tmp_path / "out")
+    result = run(
+        "generate",
+        "--data",
+        data,
+        "--pae",
+        pae,
+        "--bsid",
+        "999001",
+        "--period",
+        "mar",
+        "--year",
+        "2025-2026",
+        "--out",
+        tmp_path / "out",
+    )
     assert result.exit_code == 2
     assert "PAE003" in result.output  # October extract given for a March run
 
 
 def test_no_pae_sends_everyone_as_add(tmp_path):
     data, _ = write_scenario(school(), tmp_path)
-    result = run("generate", "--data", data, "--no-pae", "--bsid", BSID, "--period", "oct",
-                 "--year", "2025-2026", "--out", tmp_path / "out", "--json")
+    result = run(
+        "generate",
+        "--data",
+        data,
+        "--no-pae",
+        "--bsid",
+        BSID,
+        "--period",
+        "oct",
+        "--year",
+        "2025-2026",
+        "--out",
+        tmp_path / "out",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["segments"]["STUDENT_SCHOOL_ENROLMENT"] == {"ADD": 2}
 
@@ -104,8 +150,17 @@ def test_validate_reports_a_broken_file(tmp_path):
     assert result.exit_code == 1 and "XSD002" in result.output
 
 
-@pytest.mark.parametrize("command", [["segments"], ["segments", "STUDENT"], ["contract"], ["codes"],
-                                     ["segments", "--json"], ["codes", "--json"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["segments"],
+        ["segments", "STUDENT"],
+        ["contract"],
+        ["codes"],
+        ["segments", "--json"],
+        ["codes", "--json"],
+    ],
+)
 def test_reference_commands(command):
     result = run(*command)
     assert result.exit_code == 0 and result.output.strip()

@@ -39,9 +39,12 @@ def test_missing_oen_is_sent_as_nine_zeros_with_a_warning():
 def test_malformed_and_shared_oens_are_errors():
     scenario = (
         Scenario()
-        .student("1", "12345").enrol("1", SEP)
-        .student("2", "999000002").enrol("2", SEP)
-        .student("3", "999-000-002").enrol("3", SEP)
+        .student("1", "12345")
+        .enrol("1", SEP)
+        .student("2", "999000002")
+        .enrol("2", SEP)
+        .student("3", "999-000-002")
+        .enrol("3", SEP)
     )
     found = {f.code for f in scenario.plan()[1]}
     assert {"STU003", "STU004"} <= found
@@ -55,9 +58,14 @@ def test_legal_names_win_over_usual_names():
     assert row["STUDENT_LEGAL_SECOND_NAME"] == "Q"
 
 
-@pytest.mark.parametrize(("first_language", "french", "expected"), [
-    ("F", False, "F"), (None, False, "E"), (None, True, "F"),
-])
+@pytest.mark.parametrize(
+    ("first_language", "french", "expected"),
+    [
+        ("F", False, "F"),
+        (None, False, "E"),
+        (None, True, "F"),
+    ],
+)
 def test_student_language_first_spoken(first_language, french, expected):
     scenario = Scenario().student("1", "999000001", first_language=first_language).enrol("1", SEP)
     scenario.board_settings[0]["french_board"] = french
@@ -67,9 +75,14 @@ def test_student_language_first_spoken(first_language, french, expected):
 # --- STUDENT_SCHOOL_ENROLMENT values ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(("french", "private", "expected"), [
-    (False, False, "E"), (True, False, "F"), (False, True, "B"),
-])
+@pytest.mark.parametrize(
+    ("french", "private", "expected"),
+    [
+        (False, False, "E"),
+        (True, False, "F"),
+        (False, True, "B"),
+    ],
+)
 def test_enrolment_language_type(french, private, expected):
     scenario = Scenario().student("1", "999000001").enrol("1", SEP)
     scenario.board_settings[0]["french_board"] = french
@@ -101,13 +114,16 @@ def test_current_residence_country_only_outside_canada_without_province():
     assert (row["CURRENT_RESIDENCE_COUNTRY"], row["CURRENT_RESIDENCE_PROVINCE"]) == (None, "ON")
 
 
-@pytest.mark.parametrize(("student", "country", "province"), [
-    ({}, None, "ON"),
-    ({"birth_country": "CAN", "birth_province": "QC"}, None, "QC"),
-    ({"birth_country": "FRA"}, "FRA", None),
-    ({"birth_country": "FRA", "year_of_entry_to_canada": date(2019, 8, 1)}, "FRA", None),
-    ({"birth_province": "BC", "year_of_entry_to_canada": date(2019, 8, 1)}, None, None),
-])
+@pytest.mark.parametrize(
+    ("student", "country", "province"),
+    [
+        ({}, None, "ON"),
+        ({"birth_country": "CAN", "birth_province": "QC"}, None, "QC"),
+        ({"birth_country": "FRA"}, "FRA", None),
+        ({"birth_country": "FRA", "year_of_entry_to_canada": date(2019, 8, 1)}, "FRA", None),
+        ({"birth_province": "BC", "year_of_entry_to_canada": date(2019, 8, 1)}, None, None),
+    ],
+)
 def test_birth_country_and_province(student, country, province):
     plan, _ = one(**student)
     row = sse(plan, "1")
@@ -121,13 +137,19 @@ def test_entry_from_another_country_or_province_names_it():
     plan, _ = one(enrol={"entry_code": "35", "entry_province": "AB"})
     row = sse(plan, "1")
     assert (row["COUNTRY_TYPE"], row["PROVINCE_STATE_TYPE"], row["LANGUAGE_TYPE_PREVIOUS_SCH"]) == (
-        None, "AB", "E")
+        None,
+        "AB",
+        "E",
+    )
 
 
 def test_scholarship_only_inside_the_period():
     plan, _ = one(scholarship_date=date(2025, 10, 2))
     row = sse(plan, "1")
-    assert (row["ONTARIO_SCHOLARSHIP_FLAG"], row["ONTARIO_SCHOLARSHIP_DATE"]) == (True, date(2025, 10, 2))
+    assert (row["ONTARIO_SCHOLARSHIP_FLAG"], row["ONTARIO_SCHOLARSHIP_DATE"]) == (
+        True,
+        date(2025, 10, 2),
+    )
     plan, _ = one(scholarship_date=date(2025, 6, 2))
     row = sse(plan, "1")
     assert (row["ONTARIO_SCHOLARSHIP_FLAG"], row["ONTARIO_SCHOLARSHIP_DATE"]) == (False, None)
@@ -142,8 +164,10 @@ def test_community_hours_summed_and_capped_at_999():
 
 
 def test_literacy_status_from_results_never_for_grade_9():
-    results = [{"student_id": "1", "test": "OSSLT", "result": "U"},
-               {"student_id": "1", "test": "OLC", "result": "S"}]
+    results = [
+        {"student_id": "1", "test": "OSSLT", "result": "U"},
+        {"student_id": "1", "test": "OLC", "result": "S"},
+    ]
     plan, _ = one({"test_results": results})
     assert sse(plan, "1")["LITERACY_STATUS_TYPE"] == "6"
     plan, _ = one({"test_results": results}, enrol={"grade_level": "9"})
@@ -202,8 +226,12 @@ def test_ade_is_zero_for_full_time_pupils_of_the_board():
 
 
 def test_june_exit_after_last_school_day_is_not_an_end_date():
-    scenario = Scenario().student("1", "999000001").enrol(
-        "1", date(2025, 9, 3), date(2026, 6, 30), exit_code="64").in_pae("999000001")
+    scenario = (
+        Scenario()
+        .student("1", "999000001")
+        .enrol("1", date(2025, 9, 3), date(2026, 6, 30), exit_code="64")
+        .in_pae("999000001")
+    )
     scenario.board_settings[0]["last_school_day"] = date(2026, 6, 25)
     scenario.board_settings[0]["jun_count_date"] = date(2026, 6, 30)
     row = sse(scenario.plan("jun")[0], "1")
@@ -211,9 +239,14 @@ def test_june_exit_after_last_school_day_is_not_an_end_date():
 
 
 def test_june_leaver_folds_high_credit_fte_into_regular_fte():
-    scenario = Scenario().student("1", "999000001").enrol(
-        "1", date(2025, 9, 3), date(2026, 5, 1), exit_code="68", fte=0.8, high_credit_fte=0.2
-    ).in_pae("999000001")
+    scenario = (
+        Scenario()
+        .student("1", "999000001")
+        .enrol(
+            "1", date(2025, 9, 3), date(2026, 5, 1), exit_code="68", fte=0.8, high_credit_fte=0.2
+        )
+        .in_pae("999000001")
+    )
     row = sse(scenario.plan("jun")[0], "1")
     assert (row["FTE"], row["HIGH_CREDIT_FTE"]) == (1.0, 0.0)
     assert row["ENROLMENT_END_DATE"] == date(2026, 5, 1)

@@ -55,20 +55,26 @@ def test_success_replaces_the_old_file(tmp_path):
 
 
 def test_warnings_do_not_stop_publication(tmp_path):
-    plan = Plan(period=period(), segments={
-        "STUDENT": students({"OEN": "123456789", "STUDENT_LEGAL_LAST_NAME": "Gőz"}),
-        "STUDENT_SCHOOL_ENROLMENT": enrolments({"_parent": "123456789"}),
-    })
+    plan = Plan(
+        period=period(),
+        segments={
+            "STUDENT": students({"OEN": "123456789", "STUDENT_LEGAL_LAST_NAME": "Gőz"}),
+            "STUDENT_SCHOOL_ENROLMENT": enrolments({"_parent": "123456789"}),
+        },
+    )
     result = publish(plan, tmp_path, created=CREATED)
     assert result.path is not None
     assert [f.code for f in result.findings] == ["OUT002"]
 
 
 def test_no_temp_file_left_when_rendering_fails(tmp_path):
-    plan = Plan(period=period(), segments={
-        "STUDENT": students({"OEN": "123456789"}),
-        "STUDENT_SCHOOL_ENROLMENT": enrolments({"_parent": "000000000"}),
-    })
+    plan = Plan(
+        period=period(),
+        segments={
+            "STUDENT": students({"OEN": "123456789"}),
+            "STUDENT_SCHOOL_ENROLMENT": enrolments({"_parent": "000000000"}),
+        },
+    )
     with pytest.raises(PlanShapeError):
         publish(plan, tmp_path, created=CREATED)
     assert list(tmp_path.iterdir()) == []

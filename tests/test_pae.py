@@ -32,8 +32,14 @@ ENROLMENT = "STUDENT SCHOOL ENROLMENT"
 
 
 def read(folder: Path, bsids=(BSID,), required=("0003",), period=PERIOD) -> PaeSet:
-    return read_pae_folder(folder, school_year=YEAR, period_code=CODE, period_description=period,
-                           bsids=bsids, required=required)
+    return read_pae_folder(
+        folder,
+        school_year=YEAR,
+        period_code=CODE,
+        period_description=period,
+        bsids=bsids,
+        required=required,
+    )
 
 
 def codes(pae: PaeSet) -> list[str]:
@@ -54,8 +60,15 @@ def dt(extract: str = "0003", **values: str) -> str:
     return ",".join(f'"{v}"' for v in ["DT", *(values.get(n, "") for n in names)])
 
 
-def write_raw(folder: Path, name: str, lines: list[str], *, eol: str = "\r\n",
-              encoding: str = "cp1252", bom: bool = False) -> Path:
+def write_raw(
+    folder: Path,
+    name: str,
+    lines: list[str],
+    *,
+    eol: str = "\r\n",
+    encoding: str = "cp1252",
+    bom: bool = False,
+) -> Path:
     path = folder / name
     data = (eol.join(lines) + eol).encode(encoding)
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
@@ -71,8 +84,19 @@ def enrolment_file(folder: Path, *rows: str, name: str = "EXSMS-0003.00.csv") ->
 
 def test_bundled_layouts_load_and_cover_the_secondary_extracts():
     layouts = load_layouts()
-    expected = {"0001", "0002", "0003", "0004", "0005", "0007", "0009", "0010", "0026", "0027",
-                "0028"}
+    expected = {
+        "0001",
+        "0002",
+        "0003",
+        "0004",
+        "0005",
+        "0007",
+        "0009",
+        "0010",
+        "0026",
+        "0027",
+        "0028",
+    }
     assert expected <= set(layouts)
     assert len(layouts["0003"].columns) == 52  # 53 cells with the record type
     frame = empty_frame("0004")
@@ -108,18 +132,26 @@ def test_layout_with_a_bad_type_is_a_spec_error(tmp_path):
 
 
 def test_write_then_read_round_trips_typed_values(tmp_path):
-    rows = pl.DataFrame({
-        "oen": ["111111111", "222222222"],
-        "grade_type": ["10", "12"],
-        "special_education_flag": [True, False],
-        "fte": [1.0, 0.5],
-        "ade": [0.1234, None],
-        "enrolment_start_date": [date(2025, 9, 2), date(2025, 9, 15)],
-        "gender_desc": ['Élève, "dit" Zoë', None],
-    })
+    rows = pl.DataFrame(
+        {
+            "oen": ["111111111", "222222222"],
+            "grade_type": ["10", "12"],
+            "special_education_flag": [True, False],
+            "fte": [1.0, 0.5],
+            "ade": [0.1234, None],
+            "enrolment_start_date": [date(2025, 9, 2), date(2025, 9, 15)],
+            "gender_desc": ['Élève, "dit" Zoë', None],
+        }
+    )
     path = tmp_path / extract_file_name("0003")
-    write_extract(path, "0003", school_year=YEAR, period_description=PERIOD,
-                  blocks=[(BSID, "École Test", rows)], created=CREATED)
+    write_extract(
+        path,
+        "0003",
+        school_year=YEAR,
+        period_description=PERIOD,
+        blocks=[(BSID, "École Test", rows)],
+        created=CREATED,
+    )
     raw = path.read_bytes()
     assert raw.startswith(b'"H1","STUDENT SCHOOL ENROLMENT","1","2025-2026"') and b"\r\n" in raw
     assert b'"1.00"' in raw and b'"0.1234"' in raw and b'"2025/09/02"' in raw and b'"T"' in raw
@@ -143,18 +175,35 @@ def test_file_name_convention_is_file_system_safe():
 def test_writer_refuses_line_breaks(tmp_path):
     rows = pl.DataFrame({"oen": ["1"], "gender_desc": ["two\nlines"]})
     with pytest.raises(ValueError, match="line break"):
-        write_extract(tmp_path / "x.csv", "0003", school_year=YEAR, period_description=PERIOD,
-                      blocks=[(BSID, "S", rows)], created=CREATED)
+        write_extract(
+            tmp_path / "x.csv",
+            "0003",
+            school_year=YEAR,
+            period_description=PERIOD,
+            blocks=[(BSID, "S", rows)],
+            created=CREATED,
+        )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.text(st.characters(codec="cp1252", exclude_characters="\r\n"), max_size=12),
-                min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.text(st.characters(codec="cp1252", exclude_characters="\r\n"), max_size=12),
+        min_size=1,
+        max_size=4,
+    )
+)
 def test_any_windows_1252_text_round_trips(values):
     rows = pl.DataFrame({"oen": values, "other_halftime_desc": list(reversed(values))})
     with tempfile.TemporaryDirectory() as folder:
-        write_extract(Path(folder) / "e.csv", "0003", school_year=YEAR, period_description=PERIOD,
-                      blocks=[(BSID, "S", rows)], created=CREATED)
+        write_extract(
+            Path(folder) / "e.csv",
+            "0003",
+            school_year=YEAR,
+            period_description=PERIOD,
+            blocks=[(BSID, "S", rows)],
+            created=CREATED,
+        )
         frame = read(Path(folder)).frames[("0003", BSID)]
     expected = rows.select(pl.all().str.strip_chars(" \t").replace("", None))
     assert frame.select(rows.columns).equals(expected)
@@ -170,8 +219,9 @@ def test_bom_is_stripped(tmp_path):
 
 
 def test_bom_with_utf8_text_is_read_as_utf8(tmp_path):
-    write_raw(tmp_path, "a.csv", [h1(), h2(), dt(oen="1", gender_desc="Zoë")], bom=True,
-              encoding="utf-8")
+    write_raw(
+        tmp_path, "a.csv", [h1(), h2(), dt(oen="1", gender_desc="Zoë")], bom=True, encoding="utf-8"
+    )
     assert read(tmp_path).frames[("0003", BSID)]["gender_desc"].to_list() == ["Zoë"]
 
 
@@ -192,17 +242,34 @@ def test_quoted_commas_doubled_quotes_unquoted_cells_and_padding(tmp_path):
     assert pae.findings == []
     frame = pae.frames[("0027", BSID)]
     assert frame.drop("_row").row(0, named=True) == {
-        "oen": "123456789", "salep_type": "01", "status_type": "02",
-        "component_types": "001,002,007", "exit_type": None, "start_date": date(2025, 9, 2),
-        "end_date": date(2026, 6, 30), "prepopulation_flag": True,
+        "oen": "123456789",
+        "salep_type": "01",
+        "status_type": "02",
+        "component_types": "001,002,007",
+        "exit_type": None,
+        "start_date": date(2025, 9, 2),
+        "end_date": date(2026, 6, 30),
+        "prepopulation_flag": True,
     }
     assert frame.select("oen", "salep_type").row(1) == ('9"9', 'say "hi", then go')
 
 
 def test_space_after_closing_quote_and_stray_quote_still_read(tmp_path):
     # polars refuses these lines; the line-by-line fallback must keep every row and its number
-    write_raw(tmp_path, "a.csv", [h1(), h2(), '"DT","1"  ,"ON"', '"DT","2","un"closed',
-                                  dt(oen="3"), '"DT","4","two', 'lines"', dt(oen="5")])
+    write_raw(
+        tmp_path,
+        "a.csv",
+        [
+            h1(),
+            h2(),
+            '"DT","1"  ,"ON"',
+            '"DT","2","un"closed',
+            dt(oen="3"),
+            '"DT","4","two',
+            'lines"',
+            dt(oen="5"),
+        ],
+    )
     pae = read(tmp_path)
     frame = pae.frames[("0003", BSID)]
     assert frame.select("_row", "oen").rows() == [(3, "1"), (4, "2"), (5, "3"), (6, "4"), (8, "5")]
@@ -211,7 +278,7 @@ def test_space_after_closing_quote_and_stray_quote_still_read(tmp_path):
 
 
 def test_file_of_only_odd_lines_is_read(tmp_path):
-    write_raw(tmp_path, "a.csv", [h1() + ' ', '"H2","123456"  ', '"DT","1" ,"ON"'])
+    write_raw(tmp_path, "a.csv", [h1() + " ", '"H2","123456"  ', '"DT","1" ,"ON"'])
     frame = read(tmp_path).frames[("0003", BSID)]
     assert frame.select("_row", "oen", "province_state_type").rows() == [(3, "1", "ON")]
 
@@ -224,35 +291,49 @@ def test_extra_trailing_columns_are_ignored(tmp_path):
 
 
 def test_missing_trailing_columns_are_null(tmp_path):
-    enrolment_file(tmp_path, '"DT","1","ON"', 'DT,2')
+    enrolment_file(tmp_path, '"DT","1","ON"', "DT,2")
     frame = read(tmp_path).frames[("0003", BSID)]
     assert frame.select("oen", "province_state_type", "fte").rows() == [
-        ("1", "ON", None), ("2", None, None)]
+        ("1", "ON", None),
+        ("2", None, None),
+    ]
 
 
 def test_flags_decimals_and_integers(tmp_path):
     # also: the file type matches trimmed and case-insensitively
-    segments = [dt("0002", class_code="A", credit_value=".5", total_class_course="92"),
-                dt("0002", class_code="B", credit_value="1", total_class_course="9.5")]
+    segments = [
+        dt("0002", class_code="A", credit_value=".5", total_class_course="92"),
+        dt("0002", class_code="B", credit_value="1", total_class_course="9.5"),
+    ]
     write_raw(tmp_path, "seg.csv", [h1("Course Segment  "), h2(), *segments])
-    classes = [dt("0001", class_code="A", prepopulation_flag="y"),
-               dt("0001", class_code="B", prepopulation_flag="n")]
+    classes = [
+        dt("0001", class_code="A", prepopulation_flag="y"),
+        dt("0001", class_code="B", prepopulation_flag="n"),
+    ]
     write_raw(tmp_path, "cls.csv", [h1("CLASS LIST"), h2(), *classes])
     pae = read(tmp_path, required=())
     segment = pae.frames[("0002", BSID)]
     assert segment.select("credit_value", "total_class_course").rows() == [(0.5, 92), (1.0, None)]
     assert [(f.code, f.file, f.row, f.column) for f in pae.findings] == [
-        ("PAE006", "seg.csv", 4, "total_class_course")]
+        ("PAE006", "seg.csv", 4, "total_class_course")
+    ]
     assert pae.frames[("0001", BSID)]["prepopulation_flag"].to_list() == [True, False]
 
 
 def test_bad_date_is_reported_with_row_and_column_and_row_kept(tmp_path):
-    enrolment_file(tmp_path, dt(oen="1", enrolment_start_date="2025-09-02"),
-                   dt(oen="2", enrolment_start_date="09/02/2025"))
+    enrolment_file(
+        tmp_path,
+        dt(oen="1", enrolment_start_date="2025-09-02"),
+        dt(oen="2", enrolment_start_date="09/02/2025"),
+    )
     pae = read(tmp_path)
     [bad] = pae.findings
     assert (bad.code, bad.row, bad.column, bad.params["value"]) == (
-        "PAE006", 4, "enrolment_start_date", "09/02/2025")
+        "PAE006",
+        4,
+        "enrolment_start_date",
+        "09/02/2025",
+    )
     assert bad.params["type"] == "date"
     assert pae.frames[("0003", BSID)]["enrolment_start_date"].to_list() == [date(2025, 9, 2), None]
 
@@ -287,10 +368,21 @@ def test_bsid_mismatch(tmp_path):
 
 
 def test_board_file_is_split_per_school(tmp_path):
-    write_raw(tmp_path, "board.csv", [h1(), h2("111111"), dt(oen="1"), dt(oen="2"),
-                                      h2("222222"), dt(oen="3"),
-                                      h2("333333"), dt(oen="4"),
-                                      h2("444444")])
+    write_raw(
+        tmp_path,
+        "board.csv",
+        [
+            h1(),
+            h2("111111"),
+            dt(oen="1"),
+            dt(oen="2"),
+            h2("222222"),
+            dt(oen="3"),
+            h2("333333"),
+            dt(oen="4"),
+            h2("444444"),
+        ],
+    )
     pae = read(tmp_path, bsids=["111111", "333333", "444444"])
     assert pae.findings == []
     assert pae.frames[("0003", "111111")]["oen"].to_list() == ["1", "2"]
@@ -303,8 +395,11 @@ def test_required_extract_missing(tmp_path):
     enrolment_file(tmp_path, dt(oen="1"))
     pae = read(tmp_path, bsids=[BSID, "654321"], required=("0003", "0004"))
     missing = [(f.code, f.key, f.params["extract"]) for f in pae.findings]
-    assert missing == [("PAE007", "123456", "0004"), ("PAE007", "654321", "0003"),
-                       ("PAE007", "654321", "0004")]
+    assert missing == [
+        ("PAE007", "123456", "0004"),
+        ("PAE007", "654321", "0003"),
+        ("PAE007", "654321", "0004"),
+    ]
 
 
 def test_unknown_required_extract_is_a_caller_error(tmp_path):
@@ -330,8 +425,10 @@ def test_non_extract_csv_and_empty_file(tmp_path):
     (tmp_path / "notes.txt").write_text("not a csv")
     (tmp_path / "sub.csv").mkdir()
     pae = read(tmp_path, required=())
-    assert [(f.code, f.file) for f in pae.findings] == [("PAE001", "empty.csv"),
-                                                        ("PAE001", "people.csv")]
+    assert [(f.code, f.file) for f in pae.findings] == [
+        ("PAE001", "empty.csv"),
+        ("PAE001", "people.csv"),
+    ]
 
 
 def test_unknown_file_type_is_a_warning_and_ignored(tmp_path):
@@ -348,11 +445,13 @@ def test_missing_folder_is_a_finding(tmp_path):
 
 
 def test_rows_before_h2_and_unknown_record_types(tmp_path):
-    write_raw(tmp_path, "a.csv", [h1(), dt(oen="0"), dt(oen="00"), h2(), '"ZZ","1"', dt(oen="1"),
-                                  ',"no type"'])
+    write_raw(
+        tmp_path,
+        "a.csv",
+        [h1(), dt(oen="0"), dt(oen="00"), h2(), '"ZZ","1"', dt(oen="1"), ',"no type"'],
+    )
     pae = read(tmp_path)
-    assert [(f.code, f.row) for f in pae.findings] == [("PAE005", 5), ("PAE005", 7),
-                                                       ("PAE005", 2)]
+    assert [(f.code, f.row) for f in pae.findings] == [("PAE005", 5), ("PAE005", 7), ("PAE005", 2)]
     assert pae.frames[("0003", BSID)]["oen"].to_list() == ["1"]
 
 

@@ -8,8 +8,12 @@ from onsis_batch.contract import frame_from_rows
 from onsis_batch.findings import InputError
 from onsis_batch.period import parse_school_year, resolve_period
 
-SETTINGS = {"school_year": "2025-2026", "oct_count_date": date(2025, 10, 31),
-            "mar_count_date": date(2026, 3, 31), "jun_count_date": date(2026, 6, 26)}
+SETTINGS = {
+    "school_year": "2025-2026",
+    "oct_count_date": date(2025, 10, 31),
+    "mar_count_date": date(2026, 3, 31),
+    "jun_count_date": date(2026, 6, 26),
+}
 SCHOOLS = [
     {"school_id": "1", "bsid": "999001"},
     {"school_id": "2", "bsid": "999001"},
@@ -21,23 +25,32 @@ SCHOOLS = [
 
 
 def period(kind, settings=None, bsid="999001"):
-    return resolve_period(kind=kind, school_year="2025-2026", bsid=bsid,
-                          board_settings=frame_from_rows("board_settings", [settings or SETTINGS]),
-                          schools=frame_from_rows("schools", SCHOOLS))
+    return resolve_period(
+        kind=kind,
+        school_year="2025-2026",
+        bsid=bsid,
+        board_settings=frame_from_rows("board_settings", [settings or SETTINGS]),
+        schools=frame_from_rows("schools", SCHOOLS),
+    )
 
 
-@pytest.mark.parametrize(("kind", "code", "start", "end"), [
-    ("oct", "OCTSEC1", date(2025, 7, 1), date(2025, 10, 31)),
-    ("mar", "MARSEC2", date(2025, 11, 1), date(2026, 3, 31)),
-    ("jun", "JUNSEC1", date(2026, 4, 1), date(2026, 6, 26)),
-])
+@pytest.mark.parametrize(
+    ("kind", "code", "start", "end"),
+    [
+        ("oct", "OCTSEC1", date(2025, 7, 1), date(2025, 10, 31)),
+        ("mar", "MARSEC2", date(2025, 11, 1), date(2026, 3, 31)),
+        ("jun", "JUNSEC1", date(2026, 4, 1), date(2026, 6, 26)),
+    ],
+)
 def test_period_windows_and_codes(kind, code, start, end):
     p = period(kind)
     assert (p.code, p.start, p.count_date) == (code, start, end)
 
 
 def test_october_start_comes_from_board_settings_when_set():
-    assert period("oct", {**SETTINGS, "oct_period_start": date(2025, 8, 25)}).start == date(2025, 8, 25)
+    assert period("oct", {**SETTINGS, "oct_period_start": date(2025, 8, 25)}).start == date(
+        2025, 8, 25
+    )
 
 
 def test_period_code_can_be_overridden_per_school_year():
@@ -63,13 +76,19 @@ def test_bsid_without_reportable_school_is_an_error():
 
 def test_school_year_without_settings_is_an_error():
     with pytest.raises(InputError) as raised:
-        resolve_period(kind="oct", school_year="2030-2031", bsid="999001",
-                       board_settings=frame_from_rows("board_settings", [SETTINGS]),
-                       schools=frame_from_rows("schools", SCHOOLS))
+        resolve_period(
+            kind="oct",
+            school_year="2030-2031",
+            bsid="999001",
+            board_settings=frame_from_rows("board_settings", [SETTINGS]),
+            schools=frame_from_rows("schools", SCHOOLS),
+        )
     assert [f.code for f in raised.value.findings] == ["PER003"]
 
 
-@pytest.mark.parametrize(("text", "expected"), [("2025-2026", "2025-2026"), ("2025-26", "2025-2026")])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("2025-2026", "2025-2026"), ("2025-26", "2025-2026")]
+)
 def test_school_year_forms(text, expected):
     assert parse_school_year(text) == expected
 

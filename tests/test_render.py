@@ -44,14 +44,21 @@ def test_header_and_envelope():
     root = etree.fromstring(data)
     assert [e.tag for e in root] == ["HEADER", "DATA"]
     assert [e.text for e in root.find("HEADER")] == [
-        "1.0", "School Data Submission", "0001", "2025/11/03", "143005"
+        "1.0",
+        "School Data Submission",
+        "0001",
+        "2025/11/03",
+        "143005",
     ]
     submission = root.find("DATA/SCHOOL_SUBMISSION")
     assert text_of(submission, "ACADEMIC_YEAR") == ["2025-2026"]
     assert text_of(submission, "SUBMISSION_PERIOD_TYPE") == ["OCTSEC1"]
     school = submission.find("SCHOOL")
-    assert [e.tag for e in school][:3] == ["SCHOOL_NUMBER", "CLEAR_PENDING_AREA",
-                                           "CLEAR_SCHOOL_EDUCATOR_ASSIGNMENT"]
+    assert [e.tag for e in school][:3] == [
+        "SCHOOL_NUMBER",
+        "CLEAR_PENDING_AREA",
+        "CLEAR_SCHOOL_EDUCATOR_ASSIGNMENT",
+    ]
     assert school.findtext("SCHOOL_NUMBER") == "123456"
     assert school.findtext("CLEAR_PENDING_AREA") == "N"
 
@@ -81,13 +88,16 @@ def test_null_value_is_an_empty_element():
 
 
 def test_omit_column_leaves_the_element_out_of_that_row_only():
-    plan = Plan(period=period(), segments={
-        "STUDENT": students({"OEN": "111111111"}, {"OEN": "222222222"}),
-        "STUDENT_SCHOOL_ENROLMENT": enrolments(
-            {"_parent": "111111111", "GENDER_DESC__omit": True},
-            {"_parent": "222222222", "GENDER_DESC__omit": False},
-        ),
-    })
+    plan = Plan(
+        period=period(),
+        segments={
+            "STUDENT": students({"OEN": "111111111"}, {"OEN": "222222222"}),
+            "STUDENT_SCHOOL_ENROLMENT": enrolments(
+                {"_parent": "111111111", "GENDER_DESC__omit": True},
+                {"_parent": "222222222", "GENDER_DESC__omit": False},
+            ),
+        },
+    )
     root = tree_of(plan)
     first, second = root.iterfind(".//STUDENT_SCHOOL_ENROLMENT")
     assert first.find("GENDER_DESC") is None
@@ -97,8 +107,14 @@ def test_omit_column_leaves_the_element_out_of_that_row_only():
 def test_public_only_elements_are_absent_for_a_private_school():
     root = tree_of(one_student_plan(private=True))
     sse = root.find(".//STUDENT_SCHOOL_ENROLMENT")
-    for name in ("FTE", "HIGH_CREDIT_FTE", "ADE", "HIGH_CREDIT_ADE", "OYAP_FLAG",
-                 "INDIGENOUS_SELF_IDENTIFICATION"):
+    for name in (
+        "FTE",
+        "HIGH_CREDIT_FTE",
+        "ADE",
+        "HIGH_CREDIT_ADE",
+        "OYAP_FLAG",
+        "INDIGENOUS_SELF_IDENTIFICATION",
+    ):
         assert sse.find(name) is None
     assert sse.find("MAIN_SCHOOL_FLAG") is not None
     public = tree_of(one_student_plan()).find(".//STUDENT_SCHOOL_ENROLMENT")
@@ -165,8 +181,9 @@ def test_characters_outside_latin1_become_references_with_a_warning():
 
 
 def test_utf8_output():
-    data, findings = rendered(one_student_plan({"STUDENT_LEGAL_LAST_NAME": "Gőzła"}),
-                              encoding="utf-8")
+    data, findings = rendered(
+        one_student_plan({"STUDENT_LEGAL_LAST_NAME": "Gőzła"}), encoding="utf-8"
+    )
     assert data.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
     assert "Gőzła".encode() in data
     assert findings == []
@@ -178,16 +195,21 @@ def test_unknown_encoding_is_refused():
 
 
 def test_children_are_nested_under_their_parent():
-    plan = Plan(period=period(), segments={
-        "STUDENT": students({"OEN": "111111111"}, {"OEN": "222222222"}),
-        "STUDENT_SCHOOL_ENROLMENT": enrolments(
-            {"_parent": "222222222", "SCHOOL_STUDENT_NUMBER": "two"},
-            {"_parent": "111111111", "SCHOOL_STUDENT_NUMBER": "one"},
-        ),
-    })
+    plan = Plan(
+        period=period(),
+        segments={
+            "STUDENT": students({"OEN": "111111111"}, {"OEN": "222222222"}),
+            "STUDENT_SCHOOL_ENROLMENT": enrolments(
+                {"_parent": "222222222", "SCHOOL_STUDENT_NUMBER": "two"},
+                {"_parent": "111111111", "SCHOOL_STUDENT_NUMBER": "one"},
+            ),
+        },
+    )
     root = tree_of(plan)
-    pairs = [(s.findtext("OEN"), s.findtext("STUDENT_SCHOOL_ENROLMENT/SCHOOL_STUDENT_NUMBER"))
-             for s in root.iterfind(".//STUDENT")]
+    pairs = [
+        (s.findtext("OEN"), s.findtext("STUDENT_SCHOOL_ENROLMENT/SCHOOL_STUDENT_NUMBER"))
+        for s in root.iterfind(".//STUDENT")
+    ]
     assert pairs == [("111111111", "one"), ("222222222", "two")]
 
 
@@ -204,15 +226,30 @@ def test_top_level_rows_follow_order():
 
 
 def test_siblings_are_ordered_delete_update_add_then_order():
-    rows = [("ADD", 0, "a0"), ("UPDATE", 1, "u1"), ("DELETE", 2, "d2"), ("ADD", -1, "a-1"),
-            ("DELETE", 0, "d0"), (None, -5, "n-5")]
-    sse = enrolments(*(
-        {"_parent": "123456789", "_id": label, "_action": action, "_order": order,
-         "SCHOOL_STUDENT_NUMBER": label}
-        for action, order, label in rows
-    ))
-    plan = Plan(period=period(), segments={"STUDENT": students({"OEN": "123456789"}),
-                                           "STUDENT_SCHOOL_ENROLMENT": sse})
+    rows = [
+        ("ADD", 0, "a0"),
+        ("UPDATE", 1, "u1"),
+        ("DELETE", 2, "d2"),
+        ("ADD", -1, "a-1"),
+        ("DELETE", 0, "d0"),
+        (None, -5, "n-5"),
+    ]
+    sse = enrolments(
+        *(
+            {
+                "_parent": "123456789",
+                "_id": label,
+                "_action": action,
+                "_order": order,
+                "SCHOOL_STUDENT_NUMBER": label,
+            }
+            for action, order, label in rows
+        )
+    )
+    plan = Plan(
+        period=period(),
+        segments={"STUDENT": students({"OEN": "123456789"}), "STUDENT_SCHOOL_ENROLMENT": sse},
+    )
     labels = text_of(tree_of(plan), ".//STUDENT_SCHOOL_ENROLMENT/SCHOOL_STUDENT_NUMBER")
     assert labels == ["d0", "d2", "u1", "a-1", "a0", "n-5"]
 
@@ -236,10 +273,13 @@ def test_output_validates_against_the_generated_xsd():
 
 
 def test_orphan_rows_are_refused():
-    plan = Plan(period=period(), segments={
-        "STUDENT": students({"OEN": "111111111"}),
-        "STUDENT_SCHOOL_ENROLMENT": enrolments({"_parent": "999999999"}),
-    })
+    plan = Plan(
+        period=period(),
+        segments={
+            "STUDENT": students({"OEN": "111111111"}),
+            "STUDENT_SCHOOL_ENROLMENT": enrolments({"_parent": "999999999"}),
+        },
+    )
     with pytest.raises(PlanShapeError, match="999999999"):
         rendered(plan)
 

@@ -50,12 +50,16 @@ def test_student_held_by_onsis_is_updated_with_pae_start_date_and_internal_admis
 def test_ignored_enrolments_report_nothing(entry, exit, exit_code):
     if exit is None:
         entry = date(2025, 11, 15)  # starts after the October count date
-    plan, _ = Scenario().student("1", "999000001").enrol("1", entry, exit, exit_code=exit_code).plan()
+    plan, _ = (
+        Scenario().student("1", "999000001").enrol("1", entry, exit, exit_code=exit_code).plan()
+    )
     assert reported(plan) == set()
 
 
 def test_unmapped_exit_code_ignores_the_enrolment_with_a_note():
-    scenario = Scenario().student("1", "999000001").enrol("1", SEP, date(2025, 10, 1), exit_code="ZZ")
+    scenario = (
+        Scenario().student("1", "999000001").enrol("1", SEP, date(2025, 10, 1), exit_code="ZZ")
+    )
     plan, findings = scenario.plan()
     assert reported(plan) == set()
     assert "SSE001" in codes(findings)
@@ -91,8 +95,12 @@ def test_attendance_ex_student_is_left_out_unless_onsis_holds_them():
 def test_entered_and_left_in_period_needs_something_to_report():
     quiet = Scenario().student("1", "999000001").enrol("1", SEP, date(2025, 10, 10), exit_code="64")
     assert reported(quiet.plan()[0]) == set()
-    with_ade = Scenario().student("1", "999000001").enrol(
-        "1", SEP, date(2025, 10, 10), exit_code="64", ade=0.0123, attendance_type="PT", fte=0.2
+    with_ade = (
+        Scenario()
+        .student("1", "999000001")
+        .enrol(
+            "1", SEP, date(2025, 10, 10), exit_code="64", ade=0.0123, attendance_type="PT", fte=0.2
+        )
     )
     row = sse(with_ade.plan()[0], "1")
     assert (row["_action"], row["_reason"]) == ("ADD", "SSE-ADD-SHORTSTAY")
@@ -149,7 +157,9 @@ def test_non_returning_without_schedule_is_full_time():
     scenario = (
         Scenario()
         .student("1", "999000001")
-        .enrol("1", date(2024, 9, 3), date(2025, 6, 27), exit_code="70", fte=None, high_credit_fte=None)
+        .enrol(
+            "1", date(2024, 9, 3), date(2025, 6, 27), exit_code="70", fte=None, high_credit_fte=None
+        )
         .in_pae("999000001")
     )
     row = sse(scenario.plan()[0], "1")
@@ -236,9 +246,18 @@ def test_cross_enrolment_mobility_names_the_main_school(values, catholic, expect
 
 
 def test_cross_enrolment_ending_in_period_exits_with_64_and_elearning_status_is_kept():
-    scenario = Scenario().student("1", "999000001").enrol(
-        "1", SEP, date(2025, 10, 15), is_cross_enrolment=True, board_residence_status="09",
-        exit_code="70", ade=0.01,
+    scenario = (
+        Scenario()
+        .student("1", "999000001")
+        .enrol(
+            "1",
+            SEP,
+            date(2025, 10, 15),
+            is_cross_enrolment=True,
+            board_residence_status="09",
+            exit_code="70",
+            ade=0.01,
+        )
     )
     row = sse(scenario.plan()[0], "1")
     assert row["STU_BRD_RES_STAT_TYPE"] == "09"

@@ -90,10 +90,13 @@ def test_schema_argument_is_used(tmp_path):
 
 
 def mandatory_plan(**enrolment) -> Plan:
-    return Plan(period=period(enrolment.pop("private", False)), segments={
-        "STUDENT": students({"OEN": "123456789"}),
-        "STUDENT_SCHOOL_ENROLMENT": enrolments({"_parent": "123456789", **enrolment}),
-    })
+    return Plan(
+        period=period(enrolment.pop("private", False)),
+        segments={
+            "STUDENT": students({"OEN": "123456789"}),
+            "STUDENT_SCHOOL_ENROLMENT": enrolments({"_parent": "123456789", **enrolment}),
+        },
+    )
 
 
 def test_check_plan_clean():
@@ -123,9 +126,12 @@ def test_public_only_element_is_not_checked_for_a_private_school():
 
 @pytest.mark.parametrize(("length", "found"), [(30, False), (31, True)])
 def test_text_longer_than_max_length(length, found):
-    plan = Plan(period=period(), segments={
-        "STUDENT": students({"OEN": "123456789", "STUDENT_LEGAL_LAST_NAME": "é" * length}),
-    })
+    plan = Plan(
+        period=period(),
+        segments={
+            "STUDENT": students({"OEN": "123456789", "STUDENT_LEGAL_LAST_NAME": "é" * length}),
+        },
+    )
     findings = check_plan(plan)
     assert [f.code for f in findings] == (["OUT003"] if found else [])
     if found:

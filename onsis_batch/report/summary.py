@@ -48,10 +48,12 @@ def summary_text(result: RunResult, *, shown: int = SHOWN_FINDINGS) -> str:
     period = result.period
     lines = []
     if period:
-        lines.append(f"OnSIS {period.code} {period.school_year} for BSID {period.bsid} "
-                     f"({period.start:%Y-%m-%d} to {period.count_date:%Y-%m-%d})")
+        lines.append(
+            f"OnSIS {period.code} {period.school_year} for BSID {period.bsid} "
+            f"({period.start:%Y-%m-%d} to {period.count_date:%Y-%m-%d})"
+        )
     lines.append(f"students: {result.students}")
-    if result.plan:
+    if result.planned:
         lines += _segment_table(result.counts())
     severities = count_by_severity(result.findings)
     lines.append("findings: " + ", ".join(f"{n} {s}" for s, n in severities.items()))

@@ -234,5 +234,5 @@ def build_school_enrolments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Fin
         ).select(*ROW_COLUMNS, *element_names())
         for f in frames
     ]
-    result = pl.concat(rows, how="vertical_relaxed")
+    result = pl.concat(rows, how="vertical")
     return result, found + _findings(result)

@@ -379,6 +379,12 @@ def _non_returning_funding(ctx: SegmentContext) -> list[pl.Expr]:
     ]
 
 
+def _year_month(column: str) -> pl.Expr:
+    """A PAE year-month (YYYY/MM) as the first day of that month, like the contract's."""
+    text = pl.col(column).str.replace_all("-", "/", literal=True) + pl.lit("/01")
+    return text.str.to_date("%Y/%m/%d", strict=False)
+
+
 def non_returning_values(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
     """Element columns for students OnSIS holds who have no enrolment in the period."""
     pae = pl.col
@@ -401,7 +407,7 @@ def non_returning_values(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFra
         .alias("STUDENT_MOBILITY_TYPE_EXIT"),
         pae("pae_country_type_birth").alias("COUNTRY_TYPE_BIRTH"),
         pae("pae_province_state_type_birth").alias("PROVINCE_STATE_TYPE_BIRTH"),
-        pae("pae_year_of_entry_to_canada").alias("YEAR_OF_ENTRY_TO_CANADA"),
+        _year_month("pae_year_of_entry_to_canada").alias("YEAR_OF_ENTRY_TO_CANADA"),
         main.alias("MAIN_SCHOOL_FLAG"),
         pae("pae_school_student_number").alias("SCHOOL_STUDENT_NUMBER"),
         pae("pae_french_admission_approval_date").alias("FRENCH_ADMISSION_APPROVAL_DATE"),

@@ -1,0 +1,39 @@
+"""Synthetic rows as typed frames of the data contract, and their CSV files."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from onsis_batch.contract import contract
+
+_DTYPES = {"date": pl.Date(), "flag": pl.Boolean()}  # every other type is kept as text
+
+
+def table_frame(
+    name: str, rows: Sequence[dict[str, Any]], extra: Mapping[str, pl.DataType] | None = None
+) -> pl.DataFrame:
+    """The contract's columns of `rows` (dates as Date, flags as Boolean, the rest as text),
+    then the `extra` working columns. Other keys of `rows` are ignored."""
+    schema = {c.name: _DTYPES.get(c.type, pl.String()) for c in contract()[name].columns}
+    schema.update(extra or {})
+    return pl.from_dicts(list(rows), schema=schema) if rows else pl.DataFrame(schema=schema)
+
+
+def write_table(folder: Path, name: str, frame: pl.DataFrame) -> Path:
+    """`folder/<name>.csv` with exactly the contract's columns in its order: UTF-8, ISO dates,
+    T/F flags and empty cells for nulls."""
+    table = contract()[name]
+    flags = {c.name for c in table.columns if c.type == "flag"}
+    frame = frame.select(
+        pl.when(pl.col(c)).then(pl.lit("T")).when(~pl.col(c)).then(pl.lit("F")).alias(c)
+        if c in flags
+        else pl.col(c)
+        for c in table.column_names
+    )
+    path = folder / f"{name}.csv"
+    frame.write_csv(path, null_value="", date_format="%Y-%m-%d")
+    return path
