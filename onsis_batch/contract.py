@@ -33,6 +33,7 @@ class Column:
     unknown: str = "error"  # "keep": unknown codes pass through for a segment rule to judge
     max_length: int | None = None
     pattern: str | None = None
+    personal: bool = False  # names, birth dates...: never quoted in findings or logs
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ class ElementSpec:
     required: bool = False
     mandatory_on: tuple[str, ...] = ()
     public_only: bool = False
+    personal: bool = False  # never quoted in findings or logs
     fixed: str | None = None
     since: str | None = None  # first school year the element is sent, e.g. "2014-2015"
     until: str | None = None  # last school year the element is sent

@@ -191,7 +191,7 @@ def _length_findings(name: str, frame: pl.DataFrame, element: ElementSpec) -> li
             segment=name,
             key=key,
             element=element.name,
-            value=value,
+            value="(personal data, not shown)" if element.personal else value,
             max_length=element.max_length,
         )
         for key, value in hits.select("_id", element.name).iter_rows()

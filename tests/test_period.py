@@ -97,3 +97,9 @@ def test_school_year_forms(text, expected):
 def test_bad_school_years_are_refused(text):
     with pytest.raises(ValueError):
         parse_school_year(text)
+
+
+def test_period_dates_out_of_order_are_an_error():
+    with pytest.raises(InputError) as raised:
+        period("oct", {**SETTINGS, "oct_period_start": date(2025, 11, 15)})
+    assert [f.code for f in raised.value.findings] == ["PER004"]

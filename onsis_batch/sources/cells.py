@@ -48,6 +48,9 @@ class Check:
     shows_value: bool = True  # the message quotes the cell
 
 
+HIDDEN = "(personal data, not shown)"
+
+
 def empty_frame(table: Table) -> pl.DataFrame:
     """A frame with the table's typed columns and no rows."""
     schema = {"_row": pl.Int64(), **{c.name: DTYPES[c.type] for c in table.columns}}
@@ -74,7 +77,8 @@ def convert(
     failing = _failing(checked, list(checks))
     columns = (_result(c, c.name in missing, c.name in failing) for c in table.columns)
     frame = checked.select("_row", *columns)
-    return frame, list(_issues(checked, checks, failing, file))
+    hidden = {c.name for c in present if c.personal}
+    return frame, list(_issues(checked, checks, failing, file, hidden))
 
 
 def _drop_blank_records(frame: pl.DataFrame, present: list[Column]) -> pl.DataFrame:
@@ -205,13 +209,18 @@ def _result(column: Column, missing: bool, failing: bool) -> pl.Expr:
 
 
 def _issues(
-    checked: pl.DataFrame, checks: dict[str, list[Check]], failing: set[str], file: str
+    checked: pl.DataFrame,
+    checks: dict[str, list[Check]],
+    failing: set[str],
+    file: str,
+    hidden: set[str],
 ) -> Iterator[Issue]:
-    """One issue per (column, check) with failing cells."""
+    """One issue per (column, check) with failing cells; personal values are not quoted."""
     for name in (n for n in checks if n in failing):
         failures = checked.filter(pl.col(_p(name)).is_not_null())
+        shown = pl.lit(HIDDEN) if name in hidden else pl.col(name).cast(pl.String)
         for i, check in enumerate(checks[name]):
-            value = [pl.col(name).cast(pl.String).alias("value")] if check.shows_value else []
+            value = [shown.alias("value")] if check.shows_value else []
             rows = failures.filter(pl.col(_p(name)) == i).select("_row", *value)
             if rows.height:
                 yield Issue(check.code, file, name, rows, check.params)
