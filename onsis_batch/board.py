@@ -7,6 +7,7 @@ one after another, keeping only one school's plan in memory at a time.
 
 from __future__ import annotations
 
+import multiprocessing
 import resource
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -69,7 +70,9 @@ def generate_many(
         return [
             _run_share(data_dir, pae_dir, out_dir, shares[0], kind, school_year, created, private)
         ]
-    with ProcessPoolExecutor(max_workers=len(shares)) as pool:
+    # spawn, not fork: a forked child inherits polars' thread pool in a locked state.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=len(shares), mp_context=context) as pool:
         futures = [
             pool.submit(
                 _run_share, data_dir, pae_dir, out_dir, share, kind, school_year, created, private
