@@ -80,3 +80,42 @@ def generate_many(
             for share in shares
         ]
         return [f.result() for f in futures]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m onsis_batch.board DATA PAE OUT PERIOD YEAR WORKERS [STAMP]` (benchmarks).
+
+    The full `board` command, with progress and a board summary, is a later release.
+    """
+    import sys
+
+    import polars as pl
+
+    args = argv if argv is not None else sys.argv[1:]
+    data, pae, out, kind, year, workers = args[:6]
+    created = datetime.fromisoformat(args[6]) if len(args) > 6 else datetime.now()
+    schools = pl.read_csv(Path(data) / "schools.csv", infer_schema=False)
+    open_schools = schools.filter(
+        (pl.col("is_closed") != "T")
+        & (pl.col("is_excluded") != "T")
+        & (pl.col("is_section23") != "T")
+    )
+    bsids = sorted(set(open_schools.get_column("bsid").to_list()))
+    reports = generate_many(
+        Path(data),
+        Path(pae),
+        Path(out),
+        bsids=bsids,
+        kind=kind,
+        school_year=year,
+        created=created,
+        workers=int(workers),
+    )
+    results = [r for report in reports for r in report.results]
+    written = sum(r.output is not None for r in results)
+    print(f"files {written}/{len(results)} students {sum(r.students for r in results)}")
+    return 0 if written == len(results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -79,12 +79,26 @@ def _pending(ctx: SegmentContext) -> pl.DataFrame:
     )
 
 
-def _students(ctx: SegmentContext) -> pl.DataFrame:
-    """Students with their normalised OEN and per-student facts joined on."""
+def _students(
+    ctx: SegmentContext, classified: pl.DataFrame, pending: pl.DataFrame
+) -> pl.DataFrame:
+    """The run's candidate students with normalised OEN and per-student facts joined on.
+
+    Candidates are the students with an enrolment at the BSID's schools and those whose
+    OEN OnSIS holds; on a board-wide data set this keeps each BSID's work to its own
+    students.
+    """
     students = ctx.table("students").with_columns(normalised_oen().alias("oen_key"))
+    candidates = students.filter(
+        pl.col("student_id").is_in(classified.get_column("student_id").implode())
+        | pl.col("oen_key").is_in(pending.get_column("oen_key").implode())
+    )
+    ids = candidates.get_column("student_id").implode()
+    hours = ctx.table("community_hours").filter(pl.col("student_id").is_in(ids))
+    results = ctx.table("test_results").filter(pl.col("student_id").is_in(ids))
     return (
-        students.join(community_hours(ctx.table("community_hours")), on="student_id", how="left")
-        .join(literacy_status(ctx.table("test_results")), on="student_id", how="left")
+        candidates.join(community_hours(hours), on="student_id", how="left")
+        .join(literacy_status(results), on="student_id", how="left")
         .rename({"_row": "student_row"})
     )
 
@@ -214,8 +228,8 @@ def build_school_enrolments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Fin
     segment can be built from the same selection.
     """
     classified, found = classify_enrolments(ctx.table("school_enrolments"), ctx.period)
-    students = _students(ctx)
     pending = _pending(ctx)
+    students = _students(ctx, classified, pending)
     previous = _prefixed(previous_enrolments(classified, ctx.period), "prev_", keep="student_id")
     enrolled = _enrolled(ctx, classified, students, pending)
     enrolled_ids = enrolled.get_column("student_id")
