@@ -128,6 +128,29 @@ def finding(
     )
 
 
+@dataclass(frozen=True)
+class FromColumn:
+    """In `findings_for_rows`: take this field from the named column of each row."""
+
+    name: str
+
+
+def findings_for_rows(code: str, rows: Any, **fields: Any) -> list[Finding]:
+    """One finding per row of a polars frame.
+
+    Fields given as `FromColumn("x")` are read from each row; any other value is the same
+    for every finding, e.g. `findings_for_rows("STU001", frame, file="students",
+    row=FromColumn("student_row"), student_id=FromColumn("student_id"))`.
+    """
+    names = list(dict.fromkeys(v.name for v in fields.values() if isinstance(v, FromColumn)))
+    return [
+        finding(
+            code, **{k: row[v.name] if isinstance(v, FromColumn) else v for k, v in fields.items()}
+        )
+        for row in rows.select(names).iter_rows(named=True)
+    ]
+
+
 def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.severity is Severity.ERROR for f in findings)
 

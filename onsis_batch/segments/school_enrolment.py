@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from onsis_batch.findings import Finding, finding
+from onsis_batch.findings import Finding, FromColumn, findings_for_rows
 from onsis_batch.segments.activity import students_with_activity
 from onsis_batch.segments.context import MISSING_OEN, SegmentContext, normalised_oen
 from onsis_batch.segments.school_enrolment_values import enrolled_values, non_returning_values
@@ -79,9 +79,7 @@ def _pending(ctx: SegmentContext) -> pl.DataFrame:
     )
 
 
-def _students(
-    ctx: SegmentContext, classified: pl.DataFrame, pending: pl.DataFrame
-) -> pl.DataFrame:
+def _students(ctx: SegmentContext, classified: pl.DataFrame, pending: pl.DataFrame) -> pl.DataFrame:
     """The run's candidate students with normalised OEN and per-student facts joined on.
 
     Candidates are the students with an enrolment at the BSID's schools and those whose
@@ -201,24 +199,17 @@ def _pae_only(
 
 def _findings(frame: pl.DataFrame) -> list[Finding]:
     """Warnings about rows the segment had to send with a gap."""
-    found: list[Finding] = []
+    key = FromColumn("_key")
     no_fte = frame.filter((pl.col("_action") == "ADD") & pl.col("FTE").is_null())
-    found += [
-        finding("SSE002", segment="STUDENT_SCHOOL_ENROLMENT", key=k)
-        for k in no_fte.get_column("_key").to_list()
-    ]
     closing = frame.filter(
         pl.col("_reason").is_in(CLOSING_REASONS) & pl.col("STUDENT_MOBILITY_TYPE_EXIT").is_null()
     )
-    found += [
-        finding("SSE003", segment="STUDENT_SCHOOL_ENROLMENT", key=k)
-        for k in closing.get_column("_key").to_list()
-    ]
     pae_only = frame.filter(pl.col("_reason") == "SSE-UPD-PAE-ONLY")
-    found += [
-        finding("STU002", segment="STUDENT", key=k) for k in pae_only.get_column("_key").to_list()
+    return [
+        *findings_for_rows("SSE002", no_fte, segment=SEGMENT, key=key),
+        *findings_for_rows("SSE003", closing, segment=SEGMENT, key=key),
+        *findings_for_rows("STU002", pae_only, segment="STUDENT", key=key),
     ]
-    return found
 
 
 def build_school_enrolments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Finding]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from onsis_batch.codes import code_table
-from onsis_batch.findings import Finding, finding
+from onsis_batch.findings import Finding, FromColumn, findings_for_rows
 from onsis_batch.period import SubmissionPeriod
 
 NO_SHOW = "NS"
@@ -44,21 +44,16 @@ def classify_enrolments(
         (pl.col("ignored").is_null() & overlaps).alias("in_period"),
         (pl.col("attendance_type").fill_null("") == "EX").alias("is_ex"),
     )
-    unmapped = enr.filter(pl.col("ignored") == "unmapped_exit")
-    findings = [
-        finding(
-            "SSE001",
-            file="school_enrolments",
-            row=r["_row"],
-            column="exit_code",
-            student_id=r["student_id"],
-            entry_date=r["entry_date"],
-            value=r["exit_code"],
-        )
-        for r in unmapped.select("_row", "student_id", "entry_date", "exit_code").iter_rows(
-            named=True
-        )
-    ]
+    findings = findings_for_rows(
+        "SSE001",
+        enr.filter(pl.col("ignored") == "unmapped_exit"),
+        file="school_enrolments",
+        row=FromColumn("_row"),
+        column="exit_code",
+        student_id=FromColumn("student_id"),
+        entry_date=FromColumn("entry_date"),
+        value=FromColumn("exit_code"),
+    )
     return enr, findings
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from onsis_batch.findings import Finding, finding
+from onsis_batch.findings import Finding, FromColumn, findings_for_rows
 from onsis_batch.segments.context import MISSING_OEN, SegmentContext
 
 SEGMENT = "STUDENT"
@@ -16,48 +16,32 @@ SEGMENT = "STUDENT"
 
 def _oen_findings(rows: pl.DataFrame) -> list[Finding]:
     """Missing OENs are sent as 000000000; malformed or shared OENs stop the run."""
-    found = [
-        finding(
-            "STU001",
-            file="students",
-            row=r["student_row"],
-            column="oen",
-            student_id=r["student_id"],
-        )
-        for r in rows.filter(pl.col("oen_key").is_null()).iter_rows(named=True)
-    ]
-    malformed = rows.filter(
-        pl.col("oen_key").is_not_null() & (pl.col("oen_key").str.len_chars() != 9)
+    where = {"file": "students", "row": FromColumn("student_row"), "column": "oen"}
+    present = pl.col("oen_key").is_not_null()
+    found = findings_for_rows(
+        "STU001", rows.filter(~present), **where, student_id=FromColumn("student_id")
     )
-    found += [
-        finding(
-            "STU003",
-            file="students",
-            row=r["student_row"],
-            column="oen",
-            student_id=r["student_id"],
-            value=r["oen"],
-        )
-        for r in malformed.iter_rows(named=True)
-    ]
+    found += findings_for_rows(
+        "STU003",
+        rows.filter(present & (pl.col("oen_key").str.len_chars() != 9)),
+        **where,
+        student_id=FromColumn("student_id"),
+        value=FromColumn("oen"),
+    )
     shared = (
-        rows.filter(pl.col("oen_key").is_not_null())
+        rows.filter(present)
         .group_by("oen_key")
-        .agg(pl.col("student_id").sort(), pl.col("student_row").min())
-        .filter(pl.col("student_id").list.len() > 1)
+        .agg(
+            pl.col("student_id").sort().str.join(", ").alias("students"),
+            pl.col("student_row").min(),
+            pl.len().alias("holders"),
+        )
+        .filter(pl.col("holders") > 1)
         .sort("oen_key")
     )
-    found += [
-        finding(
-            "STU004",
-            file="students",
-            row=r["student_row"],
-            column="oen",
-            key=r["oen_key"],
-            students=", ".join(r["student_id"]),
-        )
-        for r in shared.iter_rows(named=True)
-    ]
+    found += findings_for_rows(
+        "STU004", shared, **where, key=FromColumn("oen_key"), students=FromColumn("students")
+    )
     return found
 
 
