@@ -249,7 +249,10 @@ def docs(check: bool) -> None:
     """Regenerate the reference docs and the XSD from the specs (or check them)."""
     from onsis_batch.docs import write_generated
 
-    stale = write_generated(check=check)
+    try:
+        stale = write_generated(check=check)
+    except FileNotFoundError as problem:
+        raise click.UsageError(str(problem)) from None
     for path in stale:
         click.echo(f"{'stale' if check else 'written'}: {path}")
     sys.exit(1 if check and stale else 0)

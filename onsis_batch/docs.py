@@ -227,6 +227,8 @@ def generated_files() -> dict[Path, str]:
 
 def write_generated(check: bool = False) -> list[Path]:
     """Write the generated files; with check, only list the ones that are out of date."""
+    if not (DOCS.parent / "pyproject.toml").exists():
+        raise FileNotFoundError("the reference docs live in a source checkout of onsis-batch")
     stale = []
     for path, text in generated_files().items():
         current = path.read_text(encoding="utf-8") if path.exists() else None
