@@ -248,8 +248,9 @@ def _fragments(name: str, rows: dict[str, pl.DataFrame], layout: _Layout) -> pl.
         _element_line(spec, element, frame.schema, indent + INDENT)
         for element in spec.applicable_elements(layout.school_year, layout.private)
     ]
+    tag = spec.xml_tag
     fragment = pl.concat_str(
-        [pl.lit(f"{indent}<{name}>\n"), *lines, *child_columns, pl.lit(f"{indent}</{name}>\n")]
+        [pl.lit(f"{indent}<{tag}>\n"), *lines, *child_columns, pl.lit(f"{indent}</{tag}>\n")]
     )
     return frame.select("_id", "_parent", _RANK, "_order", fragment.alias(_FRAG))
 

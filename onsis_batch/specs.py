@@ -81,7 +81,13 @@ class SegmentSpec:
     pae_extract: str | None = None
     description: str = ""
     children: tuple[str, ...] = ()
+    tag: str | None = None  # XML element name when it differs from the spec name
     path: Path | None = field(default=None, compare=False)
+
+    @property
+    def xml_tag(self) -> str:
+        """The element written for this segment (OTHER_COURSE_INFO has two specs, one tag)."""
+        return self.tag or self.segment
 
     def element(self, name: str) -> ElementSpec:
         for element in self.elements:

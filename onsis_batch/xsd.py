@@ -137,7 +137,7 @@ class _Builder:
         spec = self.specs[name]
         single = parent != "SCHOOL" and not spec.key
         occurs = "" if single else ' maxOccurs="unbounded"'
-        return f'<xs:element name="{name}" type="{name}" minOccurs="0"{occurs}/>'
+        return f'<xs:element name="{spec.xml_tag}" type="{name}" minOccurs="0"{occurs}/>'
 
     def add_segment(self, name: str) -> None:
         spec = self.specs[name]

@@ -15,7 +15,7 @@ import polars as pl
 
 from onsis_batch.contract import contract, frame_from_rows
 from onsis_batch.pae import extract_file_name, write_extract
-from onsis_batch.pae_layout import empty_frame
+from onsis_batch.pae_layout import empty_frame, load_layouts
 from onsis_batch.period import resolve_period
 from onsis_batch.plan import Plan
 from onsis_batch.segments import build_plan
@@ -32,9 +32,9 @@ SETTINGS = {
 }
 
 
-def pae_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
-    """A PAE 0003 frame with the layout's columns; absent columns are null."""
-    empty = empty_frame("0003")
+def pae_frame(rows: list[dict[str, Any]], extract: str = "0003") -> pl.DataFrame:
+    """A PAE frame of one extract with the layout's columns; absent columns are null."""
+    empty = empty_frame(extract)
     if not rows:
         return empty
     data = {name: [row.get(name) for row in rows] for name in empty.columns}
@@ -52,6 +52,7 @@ class Scenario:
     )
     board_settings: list[dict[str, Any]] = field(default_factory=lambda: [dict(SETTINGS)])
     extra: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    pae: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # other extracts
 
     def student(self, student_id: str, oen: str | None = None, **values: Any) -> Scenario:
         row = {
@@ -110,7 +111,9 @@ class Scenario:
             board_settings=tables["board_settings"],
             schools=tables["schools"],
         )
-        return SegmentContext(period=period, tables=tables, pae={"0003": pae_frame(self.pae_0003)})
+        extracts = {n: pae_frame(self.pae.get(n, []), n) for n in load_layouts()}
+        extracts["0003"] = pae_frame(self.pae_0003)
+        return SegmentContext(period=period, tables=tables, pae=extracts)
 
     def plan(self, kind: str = "oct", private: bool = False) -> tuple[Plan, list]:
         return build_plan(self.context(kind, private))

@@ -37,6 +37,7 @@ from onsis_batch.synth.scenarios import (
     gather_internal_transfers,
 )
 from onsis_batch.synth.schools import Board, School, board_settings_rows, make_board, school_rows
+from onsis_batch.contract import contract
 from onsis_batch.synth.tables import table_frame, write_table
 
 __all__ = ["SynthSummary", "synthesize"]
@@ -83,10 +84,16 @@ def synthesize(
         people, tables = _tables(cal, board, students, seed)
         for name, frame in tables.items():
             write_table(data_dir, name, frame)
+        for name in _unfilled(tables):  # tables this generator does not make yet: header only
+            write_table(data_dir, name, table_frame(name, []))
         _scenario_frame(people).write_csv(out / SCENARIO_FILE)
         pae_dirs = write_extracts(out / "pae", cal, board, tables, periods, created)
         counts = _counts(people)
     return SynthSummary(data_dir, pae_dirs, board.reporting_bsids, students, counts)
+
+
+def _unfilled(tables: dict[str, pl.DataFrame]) -> list[str]:
+    return sorted(set(contract()) - set(tables) - {"code_mappings"})
 
 
 @contextmanager
