@@ -23,6 +23,7 @@ from typing import Any
 
 import polars as pl
 
+from onsis_batch.contract import contract
 from onsis_batch.period import PERIOD_KINDS, parse_school_year
 from onsis_batch.synth.calendar import Calendar
 from onsis_batch.synth.enrolments import Enrolments
@@ -37,7 +38,6 @@ from onsis_batch.synth.scenarios import (
     gather_internal_transfers,
 )
 from onsis_batch.synth.schools import Board, School, board_settings_rows, make_board, school_rows
-from onsis_batch.contract import contract
 from onsis_batch.synth.tables import table_frame, write_table
 
 __all__ = ["SynthSummary", "synthesize"]
