@@ -14,7 +14,10 @@ import polars as pl
 
 from onsis_batch.findings import Finding
 from onsis_batch.plan import Plan
+from onsis_batch.segments.class_enrolment import build_class_enrolments
+from onsis_batch.segments.classes import build_classes
 from onsis_batch.segments.context import SegmentContext
+from onsis_batch.segments.credits import build_credits
 from onsis_batch.segments.students import build_student_segments
 from onsis_batch.specs import load_specs
 
@@ -23,7 +26,12 @@ Builder = Callable[[SegmentContext, Frames], tuple[Frames, list[Finding]]]
 
 # In dependency order: class enrolments need the reported students, classes need the class
 # enrolments (a class without students is not sent), credits hang under the students.
-BUILDERS: tuple[Builder, ...] = (build_student_segments,)
+BUILDERS: tuple[Builder, ...] = (
+    build_student_segments,
+    build_class_enrolments,
+    build_classes,
+    build_credits,
+)
 
 
 def _children_of_adds_are_adds(frames: Frames) -> Frames:

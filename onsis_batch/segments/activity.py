@@ -11,7 +11,9 @@ from collections.abc import Callable
 
 import polars as pl
 
+from onsis_batch.segments.class_enrolment_inputs import students_with_class_marks
 from onsis_batch.segments.context import SegmentContext
+from onsis_batch.segments.credits import credit_activity
 
 ActivitySource = Callable[[SegmentContext, pl.DataFrame], pl.Series]
 
@@ -22,7 +24,11 @@ def independent_study_ade(ctx: SegmentContext, enrolments: pl.DataFrame) -> pl.S
     return enrolments.filter(pl.col("in_period") & has_ade).get_column("student_id")
 
 
-ACTIVITY_SOURCES: tuple[ActivitySource, ...] = (independent_study_ade,)
+ACTIVITY_SOURCES: tuple[ActivitySource, ...] = (
+    independent_study_ade,
+    students_with_class_marks,
+    credit_activity,
+)
 
 
 def students_with_activity(ctx: SegmentContext, enrolments: pl.DataFrame) -> pl.Series:

@@ -13,9 +13,12 @@ Each function returns the finished element columns named as the XML elements.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import polars as pl
 
 from onsis_batch.segments.context import SegmentContext
+from onsis_batch.segments.funding import funding_values, last_enrolled_day
 from onsis_batch.segments.student_facts import postal_code
 
 FULL_TIME_FTE = 0.7  # FTE + high-credit FTE below this is part-time (Ministry rule MSE0026)
@@ -201,12 +204,26 @@ def _grade() -> pl.Expr:
     return pl.when(below_nine).then(pl.lit("9")).otherwise(grade).alias("GRADE_TYPE")
 
 
-def _funding(ctx: SegmentContext) -> list[pl.Expr]:
-    """FTE, high-credit FTE, attendance type and ADE from the override columns and rules.
+CALCULATED = ("fte", "high_credit_fte", "full_time_rule", "funding_rule", "minutes")
 
-    Shared, e-learning, cross-enrolled and not-main students count 0.00 and part-time. The
-    minute-based calculation arrives with class schedules; until then an enrolment without
-    an FTE value leaves FTE empty (the caller reports it).
+
+def _with_calculated(
+    frame: pl.DataFrame, ctx: SegmentContext, reference: pl.DataFrame
+) -> pl.DataFrame:
+    """Join the minute-based values (segments/funding.py) as `calc_*` columns."""
+    calculated = funding_values(ctx, reference).select(
+        "student_id", *[pl.col(c).alias(f"calc_{c}") for c in CALCULATED]
+    )
+    return frame.join(calculated, on="student_id", how="left")
+
+
+def _funding(ctx: SegmentContext) -> list[pl.Expr]:
+    """FTE and high-credit FTE: structural rules, then the override columns, then the
+    values calculated from scheduled minutes and programs (`calc_*`).
+
+    Shared, e-learning, cross-enrolled and not-main students count 0.00 and part-time.
+    Without an override and without class data (nor a program rule) FTE stays empty and
+    the caller reports it.
     """
     shared = pl.col("STU_BRD_RES_STAT_TYPE").is_in([SHARED, ELEARNING]) | ~pl.col(
         "MAIN_SCHOOL_FLAG"
@@ -218,25 +235,38 @@ def _funding(ctx: SegmentContext) -> list[pl.Expr]:
         .then(pl.col("high_credit_fte"))
         .when(pl.col("STU_BRD_RES_STAT_TYPE") != BOARD_PUPIL)
         .then(0.0)
+        .otherwise(pl.col("calc_high_credit_fte"))
     )
-    regular = pl.when(shared).then(0.0).otherwise(pl.col("fte"))
+    regular = (
+        pl.when(shared)
+        .then(0.0)
+        .when(pl.col("fte").is_not_null())
+        .then(pl.col("fte"))
+        .otherwise(pl.col("calc_fte"))
+    )
     if ctx.period.kind == "jun":
         # Leaving before the end of June folds high-credit FTE into the regular FTE.
         left = pl.col("ENROLMENT_END_DATE").is_not_null()
-        regular = pl.when(left).then(regular + high_credit.fill_null(0.0)).otherwise(regular)
+        folded = (regular + high_credit.fill_null(0.0)).round(2, mode="half_away_from_zero")
+        regular = pl.when(left).then(folded).otherwise(regular)
         high_credit = pl.when(left).then(0.0).otherwise(high_credit)
     return [regular.alias("FTE"), high_credit.alias("HIGH_CREDIT_FTE"), shared.alias("_shared")]
 
 
 def _attendance() -> pl.Expr:
+    """Shared students PT; then the override; then a full-time rule (JK/K aged 6+) unless
+    FTE is overridden; else FT from FTE + high-credit FTE of 0.70."""
     total = pl.col("FTE") + pl.col("HIGH_CREDIT_FTE").fill_null(0.0)
     derived = pl.when(total >= FULL_TIME_FTE).then(pl.lit("FT")).otherwise(pl.lit("PT"))
     override = pl.col("attendance_type").is_in(["FT", "PT"])
+    full_time_rule = pl.col("fte").is_null() & pl.col("calc_full_time_rule").fill_null(False)
     return (
         pl.when(pl.col("_shared"))
         .then(pl.lit("PT"))
         .when(override)
         .then(pl.col("attendance_type"))
+        .when(full_time_rule)
+        .then(pl.lit("FT"))
         .when(pl.col("FTE").is_not_null())
         .then(derived)
         .alias("ATTENDANCE_TYPE")
@@ -278,8 +308,16 @@ def enrolled_values(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
     main = pl.col("MAIN_SCHOOL_FLAG")
     not_main = _flag(pl.col("not_main_school"))
     gender = _col_or("snap_gender", "gender")
+    reference = frame.select(
+        "student_id",
+        "school_id",
+        last_enrolled_day(ctx).alias("as_of"),
+        "board_residence_status",
+        "grade_level",
+    )
     return (
-        frame.with_columns(_board_residence(), _grade(), _entry_mobility(ctx), _end_date(ctx))
+        _with_calculated(frame, ctx, reference)
+        .with_columns(_board_residence(), _grade(), _entry_mobility(ctx), _end_date(ctx))
         .with_columns(
             (
                 pl.col("main_school")
@@ -354,12 +392,19 @@ def _non_returning_end(ctx: SegmentContext) -> pl.Expr:
 
 
 def _non_returning_funding(ctx: SegmentContext) -> list[pl.Expr]:
-    """October: last year's FTE (regular + high credit), 1.00 full-time without one.
+    """October: last year's FTE (regular + high credit): the enrolment's override, else the
+    minutes of their last day enrolled (or a program rule), else 1.00 full-time.
 
     March/June: what OnSIS holds.
     """
     if ctx.period.kind == "oct":
-        fte = (pl.col("prev_fte") + pl.col("prev_high_credit_fte").fill_null(0.0)).fill_null(1.0)
+        override = pl.col("prev_fte") + pl.col("prev_high_credit_fte").fill_null(0.0)
+        calculated = (pl.col("calc_fte") + pl.col("calc_high_credit_fte").fill_null(0.0)).round(
+            2, mode="half_away_from_zero"
+        )
+        # No minutes scheduled last year is "no schedule" unless a rule gave the value.
+        scheduled = (pl.col("calc_funding_rule") != "minutes") | (pl.col("calc_minutes") > 0)
+        fte = pl.coalesce(override, pl.when(scheduled).then(calculated), pl.lit(1.0))
         high_credit = pl.lit(0.0)
     else:
         fte, high_credit = pl.col("pae_fte"), pl.col("pae_high_credit_fte")
@@ -379,6 +424,17 @@ def _non_returning_funding(ctx: SegmentContext) -> list[pl.Expr]:
     ]
 
 
+def _last_year_reference(frame: pl.DataFrame) -> pl.DataFrame:
+    """Reference rows for the minutes of a non-returning student's last day enrolled."""
+    return frame.select(
+        "student_id",
+        pl.col("prev_school_id").alias("school_id"),
+        (pl.col("prev_exit_date") - timedelta(days=1)).alias("as_of"),
+        pl.col("prev_board_residence_status").alias("board_residence_status"),
+        pl.col("prev_grade_level").alias("grade_level"),
+    ).filter(pl.col("school_id").is_not_null() & pl.col("as_of").is_not_null())
+
+
 def _year_month(column: str) -> pl.Expr:
     """A PAE year-month (YYYY/MM) as the first day of that month, like the contract's."""
     text = pl.col(column).str.replace_all("-", "/", literal=True) + pl.lit("/01")
@@ -389,6 +445,8 @@ def non_returning_values(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFra
     """Element columns for students OnSIS holds who have no enrolment in the period."""
     pae = pl.col
     main = pae("pae_main_school_flag").fill_null(True)
+    if ctx.period.kind == "oct":
+        frame = _with_calculated(frame, ctx, _last_year_reference(frame))
     return frame.with_columns(
         pl.coalesce(pae("pae_grade_type"), pae("prev_grade_level")).alias("GRADE_TYPE"),
         pae("pae_grade_designation_type").alias("GRADE_DESIGNATION_TYPE"),
