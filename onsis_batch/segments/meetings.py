@@ -46,19 +46,39 @@ def section_meeting_days(ctx: SegmentContext) -> pl.DataFrame:
 
 def count_meetings(meetings: pl.DataFrame, spans: pl.DataFrame, start: str, end: str) -> pl.Series:
     """For each row of `spans` (with `section_id` and date columns `start`, `end`), the number
-    of meetings of its section on days from start to end inclusive, in the order of `spans`."""
-    indexed = spans.select("section_id", start, end).with_row_index("_span")
-    counted = (
-        indexed.join(meetings.select("section_id", "date"), on="section_id", how="left")
-        .filter(pl.col("date").is_between(pl.col(start), pl.col(end)))
-        .group_by("_span")
-        .len()
+    of meetings of its section on days from start to end inclusive, in the order of `spans`.
+
+    Each meeting gets its running number within its section; a span's count is the number
+    reached by its end minus the number reached before its start (two as-of joins, so the
+    cost grows with spans + meetings, not their product).
+    """
+    numbered = (
+        meetings.select("section_id", "date")
+        .sort("section_id", "date")
+        .with_columns(pl.int_range(1, pl.len() + 1).over("section_id").alias("_n"))
+        .sort("date")
     )
+    indexed = (
+        spans.select("section_id", start, end)
+        .with_row_index("_span")
+        .with_columns((pl.col(start) - pl.duration(days=1)).alias("_before"))
+    )
+
+    def reached(on: str) -> pl.DataFrame:
+        joined = indexed.sort(on).join_asof(
+            numbered,
+            left_on=on,
+            right_on="date",
+            by="section_id",
+            strategy="backward",
+            check_sortedness=False,  # both sides are sorted on the date just above
+        )
+        return joined.select("_span", pl.col("_n").fill_null(0).alias(on))
+
+    counts = reached(end).join(reached("_before"), on="_span").sort("_span")
     return (
-        indexed.join(counted, on="_span", how="left")
-        .sort("_span")
-        .get_column("len")
-        .fill_null(0)
+        (counts.get_column(end) - counts.get_column("_before"))
+        .clip(lower_bound=0)
         .cast(pl.Int64)
         .alias("meetings")
     )
