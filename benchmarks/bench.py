@@ -29,7 +29,8 @@ from onsis_batch.xsd import schema_path
 ROOT = Path(__file__).resolve().parent.parent / "bench_out"
 YEAR, KIND, CODE = "2025-2026", "oct", "OCTSEC1"
 STAMP = "2025-10-31T09:00:00"
-TARGETS = {"school_s": 1.5, "board_s": 30.0, "memory_mb": 1536.0}
+# Issue 3 targets: every segment so far, ~16,000 class enrolments per 2,000-student school.
+TARGETS = {"school_s": 3.0, "board_s": 60.0, "memory_mb": 2048.0}
 
 
 def _synth(name: str, students: int, schools: int):

@@ -11,11 +11,13 @@ import pytest
 
 from onsis_batch.codes import code_table
 from onsis_batch.contract import contract
-from onsis_batch.pae import read_pae_folder
+from onsis_batch.pae import extract_file_name, read_pae_folder
 from onsis_batch.period import PERIOD_KINDS, default_period_code
 from onsis_batch.sources import load_folder
 from onsis_batch.synth import synthesize
 from onsis_batch.synth.extract import FILE_NAME
+
+EXTRACTS = ("0001", "0002", "0003", "0004")
 
 YEAR = "2025-2026"
 SCENARIOS = (
@@ -38,7 +40,7 @@ SCENARIOS = (
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth")
-    return out, synthesize(out, students=200, schools=2, seed=7)
+    return out, synthesize(out, students=300, schools=2, seed=7)
 
 
 def table(out: Path, name: str) -> pl.DataFrame:
@@ -49,8 +51,9 @@ def scenarios(out: Path) -> pl.DataFrame:
     return pl.read_csv(out / "scenarios.csv", infer_schema=False)
 
 
-def extract(out: Path, summary, kind: str) -> dict[str, pl.DataFrame]:
-    """0003 rows per BSID, read back with the project's PAE reader (which must not complain)."""
+def extract(out: Path, summary, kind: str, number: str = "0003") -> dict[str, pl.DataFrame]:
+    """Rows of an extract per BSID, read back with the project's PAE reader (which must not
+    complain about any of the period's files)."""
     code, description = default_period_code(kind, YEAR)
     pae = read_pae_folder(
         summary.pae_dirs[kind],
@@ -58,9 +61,10 @@ def extract(out: Path, summary, kind: str) -> dict[str, pl.DataFrame]:
         period_code=code,
         period_description=description,
         bsids=summary.bsids,
+        required=EXTRACTS,
     )
     assert pae.findings == []
-    return {bsid: pae.frames[("0003", bsid)] for bsid in summary.bsids}
+    return {bsid: pae.frames[(number, bsid)] for bsid in summary.bsids}
 
 
 def held_students(out: Path, summary, kind: str) -> set[str]:
@@ -78,7 +82,7 @@ def test_same_arguments_give_identical_bytes(tmp_path):
     synthesize(b, students=120, schools=2, seed=3)
     files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
     tables = len(set(contract()) - {"code_mappings"})
-    assert len(files) == tables + 3 + 1  # tables, one extract per period, scenarios
+    assert len(files) == tables + 3 * len(EXTRACTS) + 1  # tables, extracts per period, scenarios
     for name in files:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     other = synthesize(c, students=120, schools=2, seed=4)
@@ -109,6 +113,8 @@ def _bad_cells(column, values: list[str]) -> list[str]:
         return [v for v in values if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", v)]
     if column.type == "decimal":
         return [v for v in values if not re.fullmatch(r"\d+\.\d+", v)]
+    if column.type == "integer":
+        return [v for v in values if not re.fullmatch(r"\d+", v)]
     bad = [v for v in values if column.max_length and len(v) > column.max_length]
     return bad + [v for v in values if column.pattern and not re.fullmatch(column.pattern, v)]
 
@@ -131,7 +137,7 @@ def test_the_project_loader_reads_the_data_without_findings(run):
 
 def test_every_scenario_occurs(run):
     _, summary = run
-    assert summary.students == 200
+    assert summary.students == 300
     for name in SCENARIOS:
         assert summary.counts[name] >= 1, name
     main = (
@@ -147,7 +153,7 @@ def test_every_scenario_occurs(run):
         "same_day",
         "excluded",
     )
-    assert sum(summary.counts[name] for name in main) == 200
+    assert sum(summary.counts[name] for name in main) == 300
 
 
 def test_schools_bsids_and_board_settings(run):
@@ -238,16 +244,19 @@ def test_part_time_and_full_time_loads(run):
     assert loads <= {("FT", "1.00"), ("PT", "0.50"), ("EX", "1.00")}
 
 
-def test_one_extract_per_period_with_one_block_per_bsid(run):
+def test_each_extract_per_period_with_one_block_per_bsid(run):
     out, summary = run
     assert set(summary.pae_dirs) == set(PERIOD_KINDS)
     for kind in PERIOD_KINDS:
         code, _ = default_period_code(kind, YEAR)
-        path = out / "pae" / code / FILE_NAME
-        assert summary.pae_dirs[kind] == path.parent and path.is_file()
-        lines = path.read_text(encoding="cp1252").splitlines()
-        heads = [line.split(",")[1].strip('"') for line in lines if line.startswith('"H2"')]
-        assert heads == list(summary.bsids)
+        assert summary.pae_dirs[kind] == out / "pae" / code
+        assert (out / "pae" / code / FILE_NAME).is_file()
+        for number in EXTRACTS:
+            path = out / "pae" / code / extract_file_name(number)
+            lines = path.read_text(encoding="cp1252").splitlines()
+            heads = [line.split(",")[1].strip('"') for line in lines if line.startswith('"H2"')]
+            assert heads == list(summary.bsids), (kind, number)
+            extract(out, summary, kind, number)  # read back without a finding
 
 
 def _who(out: Path, scenario: str, variant: str | None = None) -> set[str]:
@@ -325,3 +334,276 @@ def test_only_the_requested_periods_are_written(tmp_path):
     assert [p.name for p in (tmp_path / "pae").iterdir()] == ["OCTSEC1"]
     with pytest.raises(ValueError, match="unknown period"):
         synthesize(tmp_path, students=10, periods=("nov",))
+
+
+# -- timetable, classes, marks and the class extracts ------------------------------------
+
+
+def dated(out: Path, name: str, *columns: str) -> pl.DataFrame:
+    return table(out, name).with_columns(pl.col(c).str.to_date() for c in columns)
+
+
+def test_terms_are_a_year_two_semesters_and_a_continued_term(run):
+    out, _ = run
+    terms = dated(out, "terms", "first_day", "last_day")
+    schools = table(out, "schools").filter(pl.col("is_closed") == "F")
+    assert set(terms.get_column("school_id")) == set(schools.get_column("school_id"))
+    for _, rows in terms.group_by("school_id"):
+        by_sem = {r["name"]: r for r in rows.iter_rows(named=True)}
+        year, first, second = by_sem["Full Year"], by_sem["Semester 1"], by_sem["Semester 2"]
+        assert (year["course_sem_type"], first["course_sem_type"]) == ("1", "2")
+        assert second["course_sem_type"] == "2" and second["portion"] == "2"
+        assert year["first_day"] == first["first_day"] and year["last_day"] == second["last_day"]
+        assert first["last_day"].month == 1 and second["first_day"].month == 2
+        continued = rows.filter(pl.col("first_day") < date(2025, 7, 1)).row(0, named=True)
+        assert continued["course_sem_type"] == "1"
+        assert continued["last_day"] == first["last_day"]
+
+
+def test_calendar_has_weekdays_pa_days_g_days_and_alternating_cycle_days(run):
+    out, _ = run
+    days = dated(out, "calendar_days", "date")
+    assert (days.get_column("date").dt.weekday() <= 5).all()
+    assert days.filter(pl.col("in_session") == "F").height >= 10  # holidays and PA days
+    g_days = days.filter(pl.col("is_g_day") == "T")
+    assert g_days.height >= 2 and (g_days.get_column("in_session") == "T").all()
+    assert days.filter(pl.col("in_session") == "F").get_column("cycle_day").null_count() == (
+        days.filter(pl.col("in_session") == "F").height
+    )
+    school = days.get_column("school_id")[0]
+    cycle = (
+        days.filter(
+            (pl.col("school_id") == school)
+            & (pl.col("in_session") == "T")
+            & (pl.col("date") >= date(2025, 9, 1))
+        )
+        .sort("date")
+        .get_column("cycle_day")
+        .to_list()
+    )
+    assert cycle[:4] == ["A", "B", "A", "B"] and set(cycle) == {"A", "B"}
+
+
+def test_courses_cover_the_kinds_a_submission_meets(run):
+    out, _ = run
+    courses = table(out, "courses")
+    assert 55 <= courses.height <= 75
+    assert set(courses.get_column("course_type")) == {"M", "L", "P"}
+    dual = courses.filter(pl.col("institution").is_not_null()).row(0, named=True)
+    assert dual["course_number"].startswith(dual["ministry_code"]) and len(dual["institution"]) == 4
+    codes = set(courses.get_column("course_number").str.slice(0, 5))
+    assert {"ENG4U", "MHF4U", "SNC2D", "CHC2D", "CGC1D", "CHV2O", "GLC2O", "OLC4O"} <= codes
+    assert {"ESLAO", "PLE99"} <= codes
+    assert courses.get_column("ministry_code").null_count() > 0  # read from the number
+
+
+def test_sections_class_codes_combined_classes_and_meetings(run):
+    out, summary = run
+    sections = table(out, "sections").join(
+        table(out, "schools").select("school_id", "bsid"), on="school_id"
+    )
+    assert sections.get_column("class_code").str.contains(r"^[A-Z0-9]{5}-\d{2,3}$").all()
+    # A class code names one class per BSID: several sections only in a combined class,
+    # and then of different courses at the same school and term.
+    shared = (
+        sections.group_by("bsid", "class_code")
+        .agg(
+            pl.len(),
+            pl.col("course_number").n_unique().alias("courses"),
+            pl.col("school_id").n_unique().alias("schools"),
+            pl.col("term_id").n_unique().alias("terms"),
+        )
+        .filter(pl.len() > 1)
+    )
+    assert shared.height >= 1
+    assert (shared.get_column("len") == shared.get_column("courses")).all()
+    assert (shared.get_column("schools") == 1).all() and (shared.get_column("terms") == 1).all()
+    # The campus shares the first BSID and numbers its sections from 51.
+    first = sections.filter(pl.col("bsid") == summary.bsids[0])
+    numbers = first.group_by("school_id").agg(
+        pl.col("class_code").str.extract(r"-(\d+)$").cast(pl.Int32).min().alias("low")
+    )
+    assert sorted(numbers.get_column("low").to_list()) == [1, 51]
+    assert set(sections.get_column("delivery_type").drop_nulls()) >= {"1", "2", "12", "18", "19"}
+    assert {"RCR", "E", "NE"} <= set(sections.get_column("class_type").drop_nulls())
+    assert sections.filter(pl.col("credit_recovery") == "T").height >= 1
+    assert sections.filter(pl.col("is_previous_year") == "T").height >= 1
+    meetings = table(out, "section_meetings")
+    assert set(meetings.get_column("minutes")) == {"75"}
+    assert set(meetings.get_column("cycle_day").drop_nulls()) == {"A", "B"}
+    unscheduled = sections.join(meetings, on="section_id", how="anti")
+    assert (unscheduled.get_column("is_independent_study") == "T").all()
+
+
+def test_class_enrolments_sit_inside_term_and_school_enrolment(run):
+    out, _ = run
+    classes = dated(out, "class_enrolments", "date_enrolled", "date_left")
+    assert classes.select("student_id", "section_id", "date_enrolled").is_duplicated().sum() == 0
+    assert (classes.get_column("date_enrolled") <= classes.get_column("date_left")).all()
+    terms = dated(out, "terms", "first_day", "last_day")
+    placed = classes.join(table(out, "sections"), on="section_id").join(
+        terms.drop("school_id"), on="term_id"
+    )
+    assert placed.height == classes.height
+    assert (placed.get_column("date_enrolled") >= placed.get_column("first_day")).all()
+    after = placed.select(pl.col("date_left") <= pl.col("last_day") + pl.duration(days=1))
+    assert after.to_series().all()
+    # Within a school enrolment at the section's school (continued classes began last year).
+    enrolments = dated(out, "school_enrolments", "entry_date", "exit_date").select(
+        "student_id", "school_id", "entry_date", pl.col("exit_date").fill_null(date(2026, 7, 1))
+    )
+    current = placed.filter(pl.col("is_previous_year") == "F")
+    covered = current.join(enrolments, on=["student_id", "school_id"]).filter(
+        (pl.col("entry_date") <= pl.col("date_enrolled"))
+        & (pl.col("date_left") <= pl.col("exit_date"))
+    )
+    assert covered.select("student_id", "section_id", "date_enrolled").n_unique() == current.height
+    # Most students take eight courses (four a semester); the half credits share a slot.
+    full = current.filter(
+        (pl.col("date_enrolled") <= date(2025, 9, 15)) & (pl.col("date_left") > date(2026, 6, 1))
+    )
+    per_student = (
+        placed.join(full.select("student_id").unique(), on="student_id")
+        .group_by("student_id")
+        .len()
+    )
+    assert per_student.get_column("len").median() in (8, 8.5, 9)
+
+
+def test_class_scenarios_occur(run):
+    out, _ = run
+    classes = dated(out, "class_enrolments", "date_enrolled", "date_left")
+    grades = table(out, "stored_grades")
+    placed = classes.join(table(out, "sections"), on="section_id").join(
+        dated(out, "terms", "last_day").select("term_id", "last_day"), on="term_id"
+    )
+    graded = grades.filter(pl.col("section_id").is_not_null()).select("student_id", "section_id")
+    early = placed.filter(pl.col("date_left") < pl.col("last_day") - pl.duration(days=20))
+    dropped = early.join(graded, on=["student_id", "section_id"], how="anti")
+    assert dropped.height >= 1
+    late = placed.filter(
+        pl.col("term_id").str.ends_with("S1") & (pl.col("date_enrolled") > date(2025, 9, 2))
+    )
+    assert late.height >= 1
+    withdrawn = grades.filter(pl.col("transcript_w") == "T")
+    assert withdrawn.height >= 1 and (withdrawn.get_column("earned_credit") == "0.00").all()
+    assert withdrawn.get_column("grade").cast(pl.Int32).is_not_null().all()
+    plar = grades.filter(pl.col("plar_type").is_not_null())
+    assert plar.height >= 1 and plar.get_column("section_id").null_count() == plar.height
+    assert set(plar.get_column("plar_status")) == {"S"}
+    other = grades.filter(pl.col("credit_type").is_not_null())
+    assert other.height >= 1 and other.get_column("section_id").null_count() == other.height
+    assert set(other.get_column("credit_type")) <= {"5", "15"}
+    assert classes.filter(pl.col("iep") == "T").height >= 1
+    assert classes.filter(pl.col("esl_eld") == "T").height >= 1
+    independent = classes.filter(pl.col("is_independent_study") == "T")
+    assert independent.height >= 1 and independent.get_column("work_units").null_count() == 0
+
+
+def test_stored_grades_make_a_transcript(run):
+    out, _ = run
+    grades = dated(out, "stored_grades", "credit_date")
+    assert grades.get_column("grade_id").is_unique().all()
+    sections = set(table(out, "sections").get_column("section_id"))
+    assert set(grades.get_column("section_id").drop_nulls()) <= sections
+    this_year = grades.filter(pl.col("section_id").is_not_null() & (pl.col("transcript_w") == "F"))
+    assert set(this_year.get_column("credit_date")) == {date(2026, 1, 30)}
+    marks = grades.filter(pl.col("grade").str.contains(r"^\d+$")).with_columns(
+        pl.col("grade").cast(pl.Int32)
+    )
+    passed = marks.filter((pl.col("grade") >= 50) & (pl.col("transcript_w") == "F"))
+    assert (passed.get_column("earned_credit") == passed.get_column("potential_credit")).all()
+    failed = marks.filter(pl.col("grade") < 50)
+    assert failed.height >= 1 and (failed.get_column("earned_credit") == "0.00").all()
+    history = grades.filter(pl.col("credit_date") < date(2025, 7, 1))
+    assert history.height > this_year.height
+    earned = history.group_by("student_id").agg(pl.col("earned_credit").cast(pl.Float64).sum())
+    assert earned.get_column("earned_credit").max() >= 20  # grade 12s bring three years
+    assert grades.get_column("bsid_completed_at").null_count() < grades.height / 2
+
+
+def test_programs_sal_expulsion_and_special_education(run):
+    out, _ = run
+    programs = table(out, "programs")
+    enrolments = table(out, "program_enrolments").join(programs, on="program_id")
+    assert enrolments.filter(pl.col("is_sal") == "T").height >= 1
+    assert enrolments.filter(pl.col("is_sal") == "T").get_column("sal_type").null_count() == 0
+    assert enrolments.filter(pl.col("is_expulsion") == "T").height >= 2
+    with_iep = set(enrolments.filter(pl.col("iep") == "T").get_column("student_id"))
+    in_class = table(out, "class_enrolments").filter(pl.col("iep") == "T")
+    assert set(in_class.get_column("student_id")) <= with_iep
+
+
+def test_secondary_entry_dates(run):
+    out, _ = run
+    students = dated(out, "students", "secondary_entry_date")
+    assert students.get_column("secondary_entry_date").null_count() < students.height / 10
+    grade_nine = dated(out, "school_enrolments", "entry_date").filter(
+        (pl.col("grade_level") == "9") & (pl.col("entry_code") != "RS")
+    )
+    joined = grade_nine.join(students, on="student_id").filter(
+        pl.col("entry_date") == pl.col("secondary_entry_date")
+    )
+    assert joined.height >= grade_nine.height / 2
+
+
+def test_class_extracts_hold_what_the_previous_submission_reported(run):
+    out, summary = run
+    oens = table(out, "students").select(
+        pl.col("oen").str.replace_all("-", "").alias("oen"), "student_id"
+    )
+    sections = table(out, "sections").select("section_id", "class_code")
+    classes = dated(out, "class_enrolments", "date_enrolled", "date_left")
+    data = classes.join(sections, on="section_id").join(oens, on="student_id")
+    for kind in PERIOD_KINDS:
+        held = extract(out, summary, kind, "0004")
+        listed = extract(out, summary, kind, "0001")
+        segments = extract(out, summary, kind, "0002")
+        for bsid in summary.bsids:
+            rows = held[bsid]
+            key = ["oen", "class_code", "ministry_dfnd_crs", "local_dev_crs"]
+            assert rows.select(key).is_duplicated().sum() == 0
+            codes = set(listed[bsid].get_column("class_code"))
+            assert set(rows.get_column("class_code")) <= codes
+            assert set(segments[bsid].get_column("class_code")) == codes
+    for bsid, rows in extract(out, summary, "mar", "0004").items():  # reported with the student
+        students = set(extract(out, summary, "mar")[bsid].get_column("oen"))
+        assert set(rows.get_column("oen")) <= students
+    october = pl.concat(extract(out, summary, "oct", "0004").values())
+    assert october.height >= 1 and october.get_column("course_continued_flag").all()
+    assert october.get_column("course_start_date").max() < date(2025, 7, 1)
+    march = pl.concat(extract(out, summary, "mar", "0004").values())
+    active = data.filter(
+        (pl.col("date_enrolled") <= date(2025, 10, 31)) & (pl.col("date_left") > date(2025, 10, 31))
+    )
+    found = march.join(active, on=["oen", "class_code"], how="anti")
+    assert found.height >= 1  # the class enrolment since deleted from the SIS
+    vanished = found.select("oen", "class_code")
+    june = pl.concat(extract(out, summary, "jun", "0004").values())
+    closed = june.join(vanished, on=["oen", "class_code"])
+    assert closed.height == vanished.height
+    assert set(closed.get_column("withdrawal_type")) == {"W"}
+    assert set(closed.get_column("withdrawal_date")) == {date(2025, 11, 1)}
+    assert march.get_column("final_mark").null_count() == march.height  # none in October
+    marked = june.filter(pl.col("final_mark").is_not_null() & pl.col("course_complete_flag"))
+    assert marked.height >= 1 and (marked.get_column("course_end_date") == date(2026, 1, 30)).all()
+    for frame in (march, june):
+        assert (frame.get_column("other_course_info_credit_recovery") == "1").any()
+        assert (frame.get_column("other_course_info_ministry_content") == "2").any()
+    assert june.height > march.height
+
+
+def test_one_class_changed_since_october(run):
+    out, summary = run
+    rooms = (
+        table(out, "sections")
+        .join(table(out, "schools").select("school_id", "bsid"), on="school_id")
+        .group_by("bsid", "class_code")
+        .agg(pl.col("classroom_type").fill_null("1").cast(pl.Int32).max().alias("room"))
+    )
+    march = pl.concat(
+        frame.with_columns(pl.lit(bsid).alias("bsid"))
+        for bsid, frame in extract(out, summary, "mar", "0001").items()
+    ).join(rooms, on=["bsid", "class_code"])
+    moved = march.filter(pl.col("classroom_type") != pl.col("room").cast(pl.String))
+    assert moved.height == 1

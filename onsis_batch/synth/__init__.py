@@ -1,12 +1,19 @@
 """Synthetic school data and the PAE extracts OnSIS would hand out for it.
 
-`synthesize` writes a coherent board: schools, board settings, students with their enrolment
-histories (returning, new, leaving, cross-enrolled, no-show... students in realistic shares),
-community hours, literacy results and an October snapshot as contract CSV files under
-`out/data/`, and for each period the board-level extract 0003 under `out/pae/<PERIOD CODE>/`.
-`out/scenarios.csv` says which scenario and traits each student was given, for tests.
-Everything is invented (OENs and BSIDs start with 99) and the same arguments always give
-byte-identical files.
+`synthesize` writes a coherent board as contract CSV files under `out/data/`: schools, board
+settings, students with their enrolment histories (returning, new, leaving, cross-enrolled,
+no-show... students in realistic shares), community hours, literacy results, an October
+snapshot, and each SIS school's timetable (courses, terms, calendar, sections and their
+meetings), class enrolments, stored grades (with earlier years' transcripts, PLAR and other
+credits), attendance and special programs. For each period it writes the board-level
+extracts 0003 (student school enrolment), 0001, 0002 and 0004 (classes, course segments,
+student class enrolments) under `out/pae/<PERIOD CODE>/`. `out/scenarios.csv` says which
+scenario and traits each student was given, for tests. Everything is invented (OENs and BSIDs
+start with 99) and the same arguments always give byte-identical files.
+
+Modules: people/enrolments/scenarios (students and school enrolments), catalogue (courses,
+plans), timetable (calendar, terms, sections), classes (class items, transcript history),
+marks (stored grades, programs), extract and class_extracts (the PAE files).
 """
 
 from __future__ import annotations
@@ -26,10 +33,30 @@ import polars as pl
 from onsis_batch.contract import contract
 from onsis_batch.period import PERIOD_KINDS, parse_school_year
 from onsis_batch.synth.calendar import Calendar
+from onsis_batch.synth.class_extracts import (
+    choose_vanished,
+    enrolment_base,
+    section_attributes,
+    write_class_extracts,
+)
+from onsis_batch.synth.classes import (
+    ADDED,
+    DROPPED,
+    WITHDRAWN,
+    ClassBuilder,
+)
 from onsis_batch.synth.enrolments import Enrolments
 from onsis_batch.synth.extract import ENROLMENT_EXTRA, STUDENT_EXTRA, write_extracts
 from onsis_batch.synth.extras import add_hours, add_tests, hours_rows, snapshot_rows, test_rows
-from onsis_batch.synth.people import Person, make_person, student_row
+from onsis_batch.synth.marks import (
+    class_grades,
+    credit_grades,
+    history_grades,
+    program_enrolment_rows,
+    program_rows,
+    stored_grades,
+)
+from onsis_batch.synth.people import Person, make_person, secondary_entry, student_row
 from onsis_batch.synth.scenarios import (
     OVERLAYS,
     SCENARIOS,
@@ -39,6 +66,21 @@ from onsis_batch.synth.scenarios import (
 )
 from onsis_batch.synth.schools import Board, School, board_settings_rows, make_board, school_rows
 from onsis_batch.synth.tables import table_frame, write_table
+from onsis_batch.synth.timetable import (
+    CONTINUED,
+    INDEPENDENT,
+    RECOVERY,
+    SchoolCalendar,
+    SchoolYear,
+    assign_sections,
+    bsid_of,
+    calendar_frame,
+    courses_frame,
+    meeting_counts,
+    meetings_frame,
+    school_calendars,
+    terms_frame,
+)
 
 __all__ = ["SynthSummary", "synthesize"]
 
@@ -48,10 +90,11 @@ SCENARIO_FILE = "scenarios.csv"
 @dataclass(frozen=True)
 class SynthSummary:
     data_dir: Path
-    pae_dirs: dict[str, Path]  # period kind (oct/mar/jun) -> folder holding its extract 0003
+    pae_dirs: dict[str, Path]  # period kind (oct/mar/jun) -> folder of its extracts
     bsids: tuple[str, ...]  # reporting BSIDs, one H2 block each
     students: int
-    counts: dict[str, int]  # scenario or trait -> students; traits overlap scenarios
+    # scenario or trait -> students (traits overlap scenarios); class scenario -> rows
+    counts: dict[str, int]
 
 
 def synthesize(
@@ -64,11 +107,11 @@ def synthesize(
     periods: Sequence[str] = PERIOD_KINDS,
     created: datetime | None = None,
 ) -> SynthSummary:
-    """Write `out/data/*.csv`, `out/pae/<PERIOD CODE>/EXSMS-0003.00 - ...csv` and
-    `out/scenarios.csv`.
+    """Write `out/data/*.csv`, the extracts 0001-0004 of each period in
+    `out/pae/<PERIOD CODE>/` and `out/scenarios.csv`.
 
     `students` is the total across the `schools` main schools (split evenly). `created` stamps
-    every extract's H1; by default each period's extract is dated the 1st of its count month.
+    every extract's H1; by default each period's extracts are dated the 1st of its count month.
     """
     if students < 0:
         raise ValueError("students must not be negative")
@@ -81,19 +124,29 @@ def synthesize(
     data_dir = out / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     with _collector_paused():
-        people, tables = _tables(cal, board, students, seed)
+        year = SchoolYear(cal.year)
+        calendars = school_calendars(board, year, seed)
+        builder = ClassBuilder(seed, cal, board, calendars)
+        people, tables = _tables(cal, board, students, seed, builder)
         for name, frame in tables.items():
             write_table(data_dir, name, frame)
-        for name in _unfilled(tables):  # tables this generator does not make yet: header only
-            write_table(data_dir, name, table_frame(name, []))
         _scenario_frame(people).write_csv(out / SCENARIO_FILE)
         pae_dirs = write_extracts(out / "pae", cal, board, tables, periods, created)
         counts = _counts(people)
+        known = tables["students"].select("student_id", "_oen", "_excluded")
+        written = set(tables)
+        del people, tables  # written: make room for the class tables
+        classes = _class_tables(
+            data_dir, pae_dirs, cal, board, year, calendars, builder, known, seed, created
+        )
+        counts.update(classes.counts)
+        for name in _unfilled(written | set(classes.names)):  # a contract table not made yet
+            write_table(data_dir, name, table_frame(name, []))
     return SynthSummary(data_dir, pae_dirs, board.reporting_bsids, students, counts)
 
 
-def _unfilled(tables: dict[str, pl.DataFrame]) -> list[str]:
-    return sorted(set(contract()) - set(tables) - {"code_mappings"})
+def _unfilled(written: set[str]) -> list[str]:
+    return sorted(set(contract()) - written - {"code_mappings"})
 
 
 @contextmanager
@@ -110,11 +163,12 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _tables(
-    cal: Calendar, board: Board, students: int, seed: int
+    cal: Calendar, board: Board, students: int, seed: int, builder: ClassBuilder
 ) -> tuple[list[Person], dict[str, pl.DataFrame]]:
-    """Every contract table the generator fills, as typed frames (with working columns)."""
+    """The student and school tables, as typed frames (with working columns); the class
+    builder sees every student on the way."""
     rng = random.Random(seed)
-    people, rows = _population(rng, cal, board, students, seed)
+    people, rows = _population(rng, cal, board, students, seed, builder)
     return people, {
         "schools": table_frame("schools", school_rows(board)),
         "board_settings": table_frame("board_settings", board_settings_rows(cal)),
@@ -127,7 +181,12 @@ def _tables(
 
 
 def _population(
-    rng: random.Random, cal: Calendar, board: Board, students: int, seed: int
+    rng: random.Random,
+    cal: Calendar,
+    board: Board,
+    students: int,
+    seed: int,
+    builder: ClassBuilder,
 ) -> tuple[list[Person], list[dict[str, Any]]]:
     scenarios = allocate(rng, students)
     first_block = -(-students // len(board.main))
@@ -141,11 +200,138 @@ def _population(
         school = _school_for(board, index, students, scenario)
         person = make_person(rng, cal, index, scenario, school, traits)
         _give_oen(person, oens[index])
-        rows.extend(enrolments.for_person(person))
+        own = enrolments.for_person(person)
+        rows.extend(own)
         add_hours(rng, person)
         add_tests(rng, person)
+        person.secondary_entry = secondary_entry(person, own)
+        builder.add(index, person, own)
         people.append(person)
     return people, rows
+
+
+@dataclass(frozen=True)
+class _Written:
+    names: tuple[str, ...]
+    counts: dict[str, int]
+
+
+def _class_tables(
+    data_dir: Path,
+    pae_dirs: dict[str, Path],
+    cal: Calendar,
+    board: Board,
+    year: SchoolYear,
+    calendars: dict[str, SchoolCalendar],
+    builder: ClassBuilder,
+    students: pl.DataFrame,
+    seed: int,
+    created: datetime | None,
+) -> _Written:
+    """Write the timetable and class tables and the class extracts of every period, each as
+    soon as it is made (a board-sized run holds millions of class rows)."""
+    rng = random.Random(f"onsis-synth-class-tables-{seed}")
+    items = builder.items_frame().unique(
+        ["student_id", "school_id", "_course", "_term", "date_enrolled"],
+        keep="first",
+        maintain_order=True,
+    )
+    history, absences = builder.history_frame(), builder.absences_frame()
+    enrolled, ids = builder.enrolled, builder.students()
+    builder.release()
+    section_ids, sections = assign_sections(items, board)
+    items = items.with_columns(section_ids.alias("section_id"), bsid_of(board).alias("_bsid"))
+    del section_ids
+    items = items.with_columns(choose_vanished(rng, cal, items, students))
+    terms = terms_frame(board, year)
+    courses = courses_frame()
+    names: list[str] = []
+
+    def write(name: str, frame: pl.DataFrame | pl.LazyFrame) -> None:
+        write_table(data_dir, name, frame)
+        names.append(name)
+
+    write("courses", courses)
+    write("terms", terms)
+    write("calendar_days", calendar_frame(calendars.values()))
+    write("sections", sections)
+    write("section_meetings", meetings_frame(sections))
+    attributes = section_attributes(sections, terms, courses)
+    write_class_extracts(
+        pae_dirs,
+        cal,
+        board,
+        enrolment_base(items, attributes, students),
+        attributes,
+        meeting_counts(sections, calendars, year),
+        created,
+    )
+    del attributes
+    closed_out = items.filter(pl.col("_vanished")).height
+    items = items.filter(~pl.col("_vanished"))
+    enrolments = _class_enrolments(items)
+    write("class_enrolments", enrolments)
+    attendance = absences.join(
+        items.select("_item", "student_id", "section_id"), on="_item", maintain_order="left"
+    )
+    write(
+        "attendance",
+        attendance.select("student_id", "section_id", "date", "status").unique(
+            ["student_id", "section_id", "date"], keep="first", maintain_order=True
+        ),
+    )
+    del attendance, absences
+    credits = credit_grades(rng, cal, enrolled, board)
+    parts = [history_grades(history, board), class_grades(items, board), credits]
+    del history
+    write("stored_grades", stored_grades(parts, ids, board))
+    del parts
+    programs = program_enrolment_rows(rng, cal, enrolled)
+    write("programs", table_frame("programs", program_rows()))
+    write("program_enrolments", table_frame("program_enrolments", programs))
+    counts = _class_counts(enrolments, sections, credits)
+    counts["close_out"] = closed_out
+    return _Written(tuple(names), counts)
+
+
+def _class_enrolments(items: pl.DataFrame) -> pl.DataFrame:
+    kind = pl.col("_kind")
+    units = (pl.col("_pidx") * 7 + pl.col("_course")) % 9 + 2
+    return items.select(
+        "student_id",
+        "section_id",
+        "date_enrolled",
+        "date_left",
+        (kind == INDEPENDENT).alias("is_independent_study"),
+        (pl.col("_term") == CONTINUED).alias("is_previous_year"),
+        "iep",
+        "esl_eld",
+        pl.when(kind == INDEPENDENT).then(pl.format("{}.00", units)).alias("work_units"),
+        "_event",
+        "_repeat",
+        "_kind",
+    )
+
+
+def _class_counts(
+    enrolments: pl.DataFrame, sections: pl.DataFrame, credits: pl.DataFrame
+) -> dict[str, int]:
+    """How often the class-level scenarios occur (rows, not students)."""
+    event = pl.col("_event")
+    combined = sections.group_by("school_id", "class_code").agg(
+        pl.col("course_number").n_unique().alias("courses")
+    )
+    return {
+        "class_drop": enrolments.filter(event == DROPPED).height,
+        "class_late_add": enrolments.filter(event == ADDED).height,
+        "class_withdrawal": enrolments.filter(event == WITHDRAWN).height,
+        "class_repeat": enrolments.filter(pl.col("_repeat")).height,
+        "credit_recovery": enrolments.filter(pl.col("_kind") == RECOVERY).height,
+        "continued_class": enrolments.filter(pl.col("is_previous_year")).height,
+        "combined_class": combined.filter(pl.col("courses") > 1).height,
+        "plar": credits.filter(pl.col("_plar_type").is_not_null()).height,
+        "other_credit": credits.filter(pl.col("_credit_type").is_not_null()).height,
+    }
 
 
 def _school_for(board: Board, index: int, students: int, scenario: str) -> School:

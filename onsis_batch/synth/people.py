@@ -66,6 +66,7 @@ class Person:
     scholarship_date: date | None = None
     plar: str | None = None
     high_credit: bool = False
+    secondary_entry: date | None = None  # when grade 9 started (None for grade 8 students)
     hours: list[tuple[date, float]] = field(default_factory=list)
     tests: list[tuple[str, str, date]] = field(default_factory=list)
 
@@ -232,6 +233,22 @@ def _scholarship(rng: random.Random, cal: Calendar, p: Person) -> date:
     return date(cal.year, between(rng, 7, 8), between(rng, 1, 28))
 
 
+def secondary_entry(p: Person, rows: list[dict[str, Any]]) -> date | None:
+    """The day the student started grade 9: their first enrolment here when that was in
+    grade 9, else the first school day of their grade 9 year (at another school); mature
+    students started at 14."""
+    if p.has("mature"):
+        return Calendar(p.birth_date.year + 14).first_day
+    if p.grade < 9:
+        return None
+    main = [r for r in rows if not r["is_cross_enrolment"]]
+    if main:
+        first = min(main, key=lambda r: r["entry_date"])
+        if first["grade_level"] == "9":
+            return first["entry_date"]
+    return Calendar(p.grade_year - (p.grade - 9)).first_day
+
+
 def student_row(p: Person) -> dict[str, Any]:
     legal_first, legal_middle, legal_last = p.legal
     return {
@@ -260,6 +277,7 @@ def student_row(p: Person) -> dict[str, Any]:
         "plar_attendance_type": p.plar,
         "oyap": p.oyap,
         "online_graduation_requirement": p.online_requirement,
+        "secondary_entry_date": p.secondary_entry,
         "_oen": p.oen_digits,
         "_excluded": p.excluded,
     }

@@ -23,9 +23,10 @@ def table_frame(
     return pl.from_dicts(list(rows), schema=schema) if rows else pl.DataFrame(schema=schema)
 
 
-def write_table(folder: Path, name: str, frame: pl.DataFrame) -> Path:
+def write_table(folder: Path, name: str, frame: pl.DataFrame | pl.LazyFrame) -> Path:
     """`folder/<name>.csv` with exactly the contract's columns in its order: UTF-8, ISO dates,
-    T/F flags and empty cells for nulls."""
+    T/F flags and empty cells for nulls. A lazy frame is streamed to the file, so a big
+    table never exists in memory as text."""
     table = contract()[name]
     flags = {c.name for c in table.columns if c.type == "flag"}
     frame = frame.select(
@@ -35,5 +36,8 @@ def write_table(folder: Path, name: str, frame: pl.DataFrame) -> Path:
         for c in table.column_names
     )
     path = folder / f"{name}.csv"
-    frame.write_csv(path, null_value="", date_format="%Y-%m-%d")
+    if isinstance(frame, pl.LazyFrame):
+        frame.sink_csv(path, null_value="", date_format="%Y-%m-%d", maintain_order=True)
+    else:
+        frame.write_csv(path, null_value="", date_format="%Y-%m-%d")
     return path
