@@ -24,6 +24,7 @@ from onsis_batch.period import SubmissionPeriod, resolve_period
 from onsis_batch.plan import Plan
 from onsis_batch.segments import build_plan
 from onsis_batch.segments.context import SegmentContext
+from onsis_batch.slicing import tables_for_bsid
 from onsis_batch.sources import load_folder
 from onsis_batch.validate import check_plan
 
@@ -137,7 +138,8 @@ def run_bsid(
     """Plan, check and publish the batch file of one BSID."""
     on_stage(f"planning BSID {period.bsid}")
     result = RunResult(bsid=period.bsid, period=period, findings=list(inputs.findings))
-    ctx = SegmentContext(period=period, tables=inputs.tables, pae=inputs.pae[period.bsid])
+    pae = inputs.pae[period.bsid]
+    ctx = SegmentContext(period=period, tables=tables_for_bsid(inputs.tables, period, pae), pae=pae)
     plan, found = build_plan(ctx)
     result.findings += found
     if has_errors(found):
