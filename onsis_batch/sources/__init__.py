@@ -35,6 +35,7 @@ from onsis_batch.sources.issues import FindingLog, Issue
 __all__ = ["LoadResult", "load_folder"]
 
 MAPPINGS = "code_mappings"  # read first: it changes how every code column is read
+CONVERT_ROWS = 250_000  # rows converted at a time
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,16 @@ def _load(
         log.add(item)
     if raw is None:
         return None
-    frame, issues = convert(table, raw.frame, raw.missing, path.name, mappings)
-    _add_all(log, issues)
+    # Converting builds several working columns per column; doing it a slice of rows at a
+    # time keeps the peak memory of a board-sized table to a fraction of the whole.
+    parts = []
+    for start in range(0, max(raw.frame.height, 1), CONVERT_ROWS):
+        part, issues = convert(
+            table, raw.frame.slice(start, CONVERT_ROWS), raw.missing, path.name, mappings
+        )
+        parts.append(part)
+        _add_all(log, issues)
+    frame = pl.concat(parts, rechunk=True) if len(parts) > 1 else parts[0]
     _add_all(log, duplicate_keys(table, frame, path.name))
     return frame, raw.missing
 
