@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
 import pytest
+from lxml import etree
 
 from onsis_batch.codes import code_table
 from onsis_batch.contract import contract
 from onsis_batch.pae import extract_file_name, read_pae_folder
 from onsis_batch.period import PERIOD_KINDS, default_period_code
+from onsis_batch.pipeline import generate
 from onsis_batch.sources import load_folder
 from onsis_batch.synth import synthesize
 from onsis_batch.synth.extract import FILE_NAME
@@ -343,7 +345,7 @@ def dated(out: Path, name: str, *columns: str) -> pl.DataFrame:
     return table(out, name).with_columns(pl.col(c).str.to_date() for c in columns)
 
 
-def test_terms_are_a_year_two_semesters_and_a_continued_term(run):
+def test_terms_are_a_year_two_semesters_a_continued_term_and_q4(run):
     out, _ = run
     terms = dated(out, "terms", "first_day", "last_day")
     schools = table(out, "schools").filter(pl.col("is_closed") == "F")
@@ -358,6 +360,9 @@ def test_terms_are_a_year_two_semesters_and_a_continued_term(run):
         continued = rows.filter(pl.col("first_day") < date(2025, 7, 1)).row(0, named=True)
         assert continued["course_sem_type"] == "1"
         assert continued["last_day"] == first["last_day"]
+        q4 = rows.filter(pl.col("course_sem_type") == "3").row(0, named=True)
+        assert (q4["portion"], q4["last_day"]) == ("4", year["last_day"])
+        assert date(2026, 4, 1) <= q4["first_day"] <= date(2026, 4, 30)
 
 
 def test_calendar_has_weekdays_pa_days_g_days_and_alternating_cycle_days(run):
@@ -507,7 +512,9 @@ def test_stored_grades_make_a_transcript(run):
     sections = set(table(out, "sections").get_column("section_id"))
     assert set(grades.get_column("section_id").drop_nulls()) <= sections
     this_year = grades.filter(pl.col("section_id").is_not_null() & (pl.col("transcript_w") == "F"))
-    assert set(this_year.get_column("credit_date")) == {date(2026, 1, 30)}
+    # Semester 1 and the continued classes end in January; semester 2, the year and Q4 on
+    # the last school day.
+    assert set(this_year.get_column("credit_date")) == {date(2026, 1, 30), date(2026, 6, 26)}
     marks = grades.filter(pl.col("grade").str.contains(r"^\d+$")).with_columns(
         pl.col("grade").cast(pl.Int32)
     )
@@ -573,17 +580,15 @@ def test_class_extracts_hold_what_the_previous_submission_reported(run):
     assert october.height >= 1 and october.get_column("course_continued_flag").all()
     assert october.get_column("course_start_date").max() < date(2025, 7, 1)
     march = pl.concat(extract(out, summary, "mar", "0004").values())
-    active = data.filter(
-        (pl.col("date_enrolled") <= date(2025, 10, 31)) & (pl.col("date_left") > date(2025, 10, 31))
-    )
-    found = march.join(active, on=["oen", "class_code"], how="anti")
-    assert found.height >= 1  # the class enrolment since deleted from the SIS
+    found = march.join(data, on=["oen", "class_code"], how="anti")
+    assert found.height >= 2  # the class enrolments since deleted from the SIS
     vanished = found.select("oen", "class_code")
     june = pl.concat(extract(out, summary, "jun", "0004").values())
     closed = june.join(vanished, on=["oen", "class_code"])
     assert closed.height == vanished.height
     assert set(closed.get_column("withdrawal_type")) == {"W"}
-    assert set(closed.get_column("withdrawal_date")) == {date(2025, 11, 1)}
+    # Closed out by March (deleted after October) or, a continued class, by October.
+    assert set(closed.get_column("withdrawal_date")) == {date(2025, 7, 1), date(2025, 11, 1)}
     assert march.get_column("final_mark").null_count() == march.height  # none in October
     marked = june.filter(pl.col("final_mark").is_not_null() & pl.col("course_complete_flag"))
     assert marked.height >= 1 and (marked.get_column("course_end_date") == date(2026, 1, 30)).all()
@@ -593,7 +598,9 @@ def test_class_extracts_hold_what_the_previous_submission_reported(run):
     assert june.height > march.height
 
 
-def test_one_class_changed_since_october(run):
+def test_one_class_changed_since_each_submission(run):
+    """March holds the first class of October's list before it moved, June a second-semester
+    class before it moved in April."""
     out, summary = run
     rooms = (
         table(out, "sections")
@@ -601,9 +608,149 @@ def test_one_class_changed_since_october(run):
         .group_by("bsid", "class_code")
         .agg(pl.col("classroom_type").fill_null("1").cast(pl.Int32).max().alias("room"))
     )
-    march = pl.concat(
-        frame.with_columns(pl.lit(bsid).alias("bsid"))
-        for bsid, frame in extract(out, summary, "mar", "0001").items()
-    ).join(rooms, on=["bsid", "class_code"])
-    moved = march.filter(pl.col("classroom_type") != pl.col("room").cast(pl.String))
-    assert moved.height == 1
+    for kind in ("mar", "jun"):
+        held = pl.concat(
+            frame.with_columns(pl.lit(bsid).alias("bsid"))
+            for bsid, frame in extract(out, summary, kind, "0001").items()
+        ).join(rooms, on=["bsid", "class_code"])
+        moved = held.filter(pl.col("classroom_type") != pl.col("room").cast(pl.String))
+        assert moved.height == 1, kind
+        if kind == "jun":
+            assert moved.get_column("class_start_date")[0] == date(2026, 2, 2)
+
+
+def _class_facts(out: Path) -> pl.DataFrame:
+    """Class enrolments with their section, term, course and stored grade (if any)."""
+    sections = table(out, "sections").select(
+        "section_id", "course_number", "term_id", "class_code", "class_type", "credit_recovery"
+    )
+    terms = dated(out, "terms", "first_day", "last_day").select(
+        "term_id", "first_day", "last_day", "course_sem_type"
+    )
+    grades = dated(out, "stored_grades", "credit_date").select(
+        "student_id", "section_id", "grade", "credit_date", "transcript_w"
+    )
+    return (
+        dated(out, "class_enrolments", "date_enrolled", "date_left")
+        .join(sections, on="section_id")
+        .join(terms, on="term_id")
+        .join(grades, on=["student_id", "section_id"], how="left")
+    )
+
+
+def test_drops_later_in_each_semester_and_esl_left_in_october(run):
+    out, _ = run
+    facts = _class_facts(out)
+    dropped = facts.filter(
+        pl.col("grade").is_null() & (pl.col("date_left") < pl.col("last_day"))
+    ).with_columns(pl.col("date_enrolled").dt.month().alias("from"))
+    first = dropped.filter(
+        pl.col("term_id").str.ends_with("-S1")
+        & (pl.col("from") == 9)
+        & pl.col("date_left").is_between(date(2025, 11, 3), date(2026, 1, 23))
+    )
+    second = dropped.filter(
+        pl.col("term_id").str.ends_with("-S2")
+        & (pl.col("from") == 2)
+        & pl.col("date_left").is_between(date(2026, 4, 1), date(2026, 6, 12))
+    )
+    assert first.height >= 1 and second.height >= 1
+    # No full disclosure below grade 11: these are grade 9-10 or ESL courses.
+    number = pl.col("course_number")
+    lower = number.str.slice(3, 1).is_in(["1", "2"]) | number.str.starts_with("ESL")
+    assert pl.concat([first, second]).select(lower.all()).item()
+    # ESL and credit-recovery classes left in October keep their mark with full disclosure.
+    left = facts.filter(
+        (pl.col("transcript_w") == "T")
+        & pl.col("date_left").is_between(date(2025, 10, 1), date(2025, 10, 31))
+    )
+    assert left.height >= 1
+    esl_cr = pl.col("course_number").str.starts_with("ESL") | (pl.col("class_type") == "RCR")
+    assert left.select(esl_cr.all()).item()
+    assert left.get_column("credit_date").is_between(date(2025, 9, 2), date(2025, 10, 31)).all()
+
+
+def test_semester_two_and_year_classes_get_final_marks(run):
+    out, _ = run
+    facts = _class_facts(out)
+    stayed = facts.filter(
+        pl.col("date_left") > pl.col("last_day"),
+        pl.col("term_id").str.ends_with("-S2") | pl.col("term_id").str.ends_with("-Y"),
+        ~pl.col("course_number").str.starts_with("STUDY"),
+    )
+    assert stayed.height >= 1
+    assert stayed.get_column("grade").null_count() == 0
+    assert set(stayed.get_column("credit_date")) == {date(2026, 6, 26)}
+
+
+def test_q4_credit_recovery_retakes_a_failed_semester_one_course(run):
+    out, _ = run
+    facts = _class_facts(out)
+    q4 = facts.filter(pl.col("course_sem_type") == "3")
+    assert q4.height >= 1
+    assert (q4.get_column("credit_recovery") == "T").all()
+    assert (q4.get_column("class_type") == "RCR").all()
+    assert (q4.get_column("date_enrolled") == q4.get_column("first_day")).all()
+    assert q4.get_column("first_day").min() >= date(2026, 4, 1)
+    assert set(q4.get_column("credit_date")) == {date(2026, 6, 26)}
+    failed = facts.filter(
+        pl.col("term_id").str.ends_with("-S1") & (pl.col("grade").cast(pl.Int32, strict=False) < 50)
+    ).select("student_id", "course_number")
+    assert q4.join(failed, on=["student_id", "course_number"], how="anti").height == 0
+    # A school's credit-recovery sections share a classroom: one class, several courses.
+    sections = table(out, "sections").join(
+        table(out, "terms").select("term_id", "course_sem_type"), on="term_id"
+    )
+    rooms = sections.filter(pl.col("course_sem_type") == "3").group_by("class_code").len()
+    assert rooms.get_column("len").max() >= 2
+
+
+def test_credits_outside_classes_fall_in_every_period(run):
+    out, _ = run
+    grades = dated(out, "stored_grades", "credit_date")
+    periods = [
+        (date(2025, 7, 1), date(2025, 10, 31)),
+        (date(2025, 11, 1), date(2026, 3, 31)),
+        (date(2026, 4, 1), date(2026, 6, 30)),
+    ]
+    for column in ("plar_type", "credit_type"):
+        credits = grades.filter(pl.col(column).is_not_null())
+        for start, end in periods:
+            assert credits.filter(pl.col("credit_date").is_between(start, end)).height >= 1
+
+
+def test_every_submission_shows_every_class_scenario(run, tmp_path):
+    """Generated from the synthetic data, each period's files (all BSIDs together) send
+    new and changed classes, class enrolments added and updated, dropped (D) and withdrawn
+    (W, close-outs included) ones, other course info, PLAR and other credits."""
+    out, summary = run
+    checks = {
+        "CLASS ADD": "//CLASS[ACTION='ADD']",
+        "CLASS UPDATE": "//CLASS[ACTION='UPDATE']",
+        "SCE ADD": "//STUDENT_CLASS_ENROLMENT[ACTION='ADD']",
+        "SCE UPDATE": "//STUDENT_CLASS_ENROLMENT[ACTION='UPDATE']",
+        "D": "//STUDENT_CLASS_ENROLMENT[WITHDRAWAL_TYPE='D']",
+        "W": "//STUDENT_CLASS_ENROLMENT[WITHDRAWAL_TYPE='W']",
+        "OCI": "//STUDENT_CLASS_ENROLMENT/OTHER_COURSE_INFO",
+        "PLAR": "//PLAR",
+        "OTHER_CREDIT": "//OTHER_CREDIT",
+    }
+    optional = {"oct": {"CLASS UPDATE"}}  # October's 0001 holds only the continued classes
+    for kind in PERIOD_KINDS:
+        counts = dict.fromkeys(checks, 0)
+        for bsid in summary.bsids:
+            result = generate(
+                out / "data",
+                summary.pae_dirs[kind],
+                tmp_path / kind,
+                bsid=bsid,
+                kind=kind,
+                school_year=YEAR,
+                created=datetime(2026, 7, 1, 9),
+            )
+            assert result.output is not None, [str(f) for f in result.findings]
+            tree = etree.parse(str(result.output))
+            for name, path in checks.items():
+                counts[name] += int(tree.xpath(f"count({path})"))
+        missing = [n for n, c in counts.items() if c == 0 and n not in optional.get(kind, ())]
+        assert missing == [], (kind, counts)

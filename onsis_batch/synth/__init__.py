@@ -33,6 +33,7 @@ import polars as pl
 from onsis_batch.contract import contract
 from onsis_batch.period import PERIOD_KINDS, parse_school_year
 from onsis_batch.synth.calendar import Calendar
+from onsis_batch.synth.catalogue import ESL_LEVELS, Q4
 from onsis_batch.synth.class_extracts import (
     choose_vanished,
     enrolment_base,
@@ -42,6 +43,7 @@ from onsis_batch.synth.class_extracts import (
 from onsis_batch.synth.classes import (
     ADDED,
     DROPPED,
+    DROPPED_LATE,
     WITHDRAWN,
     ClassBuilder,
 )
@@ -310,6 +312,8 @@ def _class_enrolments(items: pl.DataFrame) -> pl.DataFrame:
         "_event",
         "_repeat",
         "_kind",
+        "_course",
+        "_term",
     )
 
 
@@ -321,12 +325,16 @@ def _class_counts(
     combined = sections.group_by("school_id", "class_code").agg(
         pl.col("course_number").n_unique().alias("courses")
     )
+    esl_cr = (pl.col("_kind") == RECOVERY) | pl.col("_course").is_in(ESL_LEVELS)
     return {
         "class_drop": enrolments.filter(event == DROPPED).height,
+        "class_late_drop": enrolments.filter(event == DROPPED_LATE).height,
         "class_late_add": enrolments.filter(event == ADDED).height,
         "class_withdrawal": enrolments.filter(event == WITHDRAWN).height,
         "class_repeat": enrolments.filter(pl.col("_repeat")).height,
         "credit_recovery": enrolments.filter(pl.col("_kind") == RECOVERY).height,
+        "q4_recovery": enrolments.filter(pl.col("_term") == Q4).height,
+        "esl_cr_leave": enrolments.filter((event == WITHDRAWN) & esl_cr).height,
         "continued_class": enrolments.filter(pl.col("is_previous_year")).height,
         "combined_class": combined.filter(pl.col("courses") > 1).height,
         "plar": credits.filter(pl.col("_plar_type").is_not_null()).height,

@@ -17,8 +17,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-# Terms of a school year; C is the class continued from last year's second semester.
-YEAR, SEM1, SEM2, CONTINUED = "Y", "S1", "S2", "C"
+# Terms of a school year; C is the class continued from last year's second semester, Q4 the
+# short April-to-June term of credit-recovery classes.
+YEAR, SEM1, SEM2, CONTINUED, Q4 = "Y", "S1", "S2", "C", "Q4"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,11 +14,21 @@ needs plausible, consistent holdings):
 * June's hold what the March submission reported: those again (now with end dates, marks,
   withdrawals) and the classes and enrolments of semester 2 running on the March count date.
 
-Two changes made in the SIS after October was submitted give the March submission work
-beyond new records: a class enrolment chosen to "vanish" was reported in October and then
-deleted (it is not in `class_enrolments.csv`), so March must close it out (June's extracts
-hold it closed: withdrawal W on the first day of the March period); and the first class of
-March's class list moved to another classroom type, so March must update it.
+Changes made in the SIS after a submission give the next one work beyond new records:
+
+* class enrolments chosen to "vanish" were reported and then deleted from the SIS (they are
+  not in `class_enrolments.csv`), so the next submission must close them out: a class
+  continued from last year, deleted over the summer (October closes it out), a semester-1
+  class reported in October (March) and a semester-2 class reported in March (June). The
+  extracts after the close-out hold it closed: withdrawal W on the first day of the period
+  that closed it out;
+* the first class of March's class list moved to another classroom type after October, and
+  the first semester-2 class with a mark in June's list after March, so March and June
+  each update a class.
+
+Dropped classes are held with withdrawal D; so are ESL and credit-recovery classes left with
+full disclosure (the rule book's D for ESL/ELD and credit recovery), other full-disclosure
+withdrawals with W.
 
 A student is known to OnSIS as in extract 0003: with an OEN, and not excluded once October
 has been submitted. Placeholder courses are never reported.
@@ -38,10 +48,10 @@ from onsis_batch.pae_csv import quoted, to_lines
 from onsis_batch.pae_layout import load_layouts
 from onsis_batch.period import default_period_code
 from onsis_batch.synth.calendar import Calendar
-from onsis_batch.synth.catalogue import CONTINUED, COURSES, SEM1
+from onsis_batch.synth.catalogue import CONTINUED, COURSES, ESL_LEVELS, SEM1, SEM2
 from onsis_batch.synth.classes import DONE, INCOMPLETE, WITHDRAWN
 from onsis_batch.synth.schools import Board
-from onsis_batch.synth.timetable import REGULAR
+from onsis_batch.synth.timetable import RECOVERY, REGULAR
 
 EXTRACTS = ("0001", "0002", "0004")
 CREATED_MONTH = {"oct": 10, "mar": 3, "jun": 6}
@@ -71,20 +81,27 @@ def submissions(cal: Calendar) -> dict[str, Submission]:
     }
 
 
-def vanish_day(cal: Calendar) -> date:
-    """When a vanished class enrolment left the SIS: after October was submitted."""
-    return date(cal.year, 11, 1)
+def vanishings(cal: Calendar) -> tuple[tuple[str, date, date], ...]:
+    """(term, count date of the submission that last reported the class enrolment, first
+    day of the period whose submission closes it out) of each kind of vanished enrolment."""
+    y = cal.year
+    return (
+        (CONTINUED, date(y, 6, 30), date(y, 7, 1)),
+        (SEM1, cal.oct_count, date(y, 11, 1)),
+        (SEM2, cal.mar_count, date(y + 1, 4, 1)),
+    )
 
 
 def choose_vanished(
     rng: random.Random, cal: Calendar, items: pl.DataFrame, students: pl.DataFrame
-) -> pl.Series:
-    """About one in a thousand semester-1 class enrolments reported in October (at least
-    one), in classes with other students, to delete from the SIS afterwards."""
-    count_day = cal.oct_count
+) -> list[pl.Series]:
+    """About one in a thousand of the class enrolments of each `vanishings` term that the
+    submission before was told of (at least one each), in classes of three or more when
+    there are some, to delete from the SIS afterwards: `_gone` (the first day of the period
+    whose submission closes each out) and `_vanished`."""
     sizes = items.group_by("section_id").agg(pl.len().alias("_size"))
     ministry = [i for i, c in enumerate(COURSES) if c.course_type == "M"]
-    candidates = (
+    eligible = (
         items.select(
             "_item",
             "student_id",
@@ -100,23 +117,38 @@ def choose_vanished(
         .join(students.select("student_id", "_oen", "_excluded"), on="student_id")
         .join(sizes, on="section_id")
         .filter(
-            (pl.col("_term") == SEM1)
-            & (pl.col("_event") == DONE)
+            (pl.col("_event") == DONE)
             & (pl.col("_kind") == REGULAR)
             & ~pl.col("_repeat")
             & pl.col("_course").is_in(ministry)
             & pl.col("_oen").is_not_null()
             & ~pl.col("_excluded")
-            & (pl.col("date_enrolled") <= count_day)
-            & (pl.col("date_left") > count_day)
-            & (pl.col("_size") >= 3)
         )
-        .get_column("_item")
-        .sort()
-        .to_list()
     )
-    chosen = rng.sample(candidates, min(len(candidates), max(1, round(len(candidates) / 1000))))
-    return items.get_column("_item").is_in(chosen).alias("_vanished")
+    items_of, days = [], []
+    for term, reported, gone in vanishings(cal):
+        told = eligible.filter(
+            (pl.col("_term") == term)
+            & (pl.col("date_enrolled") <= reported)
+            & (pl.col("date_left") > reported)
+        )
+        # Classes of three or more if there are any (a small run's continued classes may
+        # all be smaller).
+        crowded = told.filter(pl.col("_size") >= 3)
+        candidates = (crowded if crowded.height else told).get_column("_item").sort().to_list()
+        count = min(len(candidates), max(1, round(len(candidates) / 1000)))
+        chosen = rng.sample(candidates, count)
+        items_of += chosen
+        days += [gone] * count
+    gone_on = pl.DataFrame(
+        {"_item": items_of, "_gone": days}, schema={"_item": pl.Int32, "_gone": pl.Date}
+    )
+    gone = (
+        items.select("_item")
+        .join(gone_on, on="_item", how="left", maintain_order="left")
+        .get_column("_gone")
+    )
+    return [gone, gone.is_not_null().alias("_vanished")]
 
 
 def section_attributes(
@@ -191,7 +223,8 @@ def enrolment_base(
             "_credit_date",
             "_repeat",
             "_term",
-            "_vanished",
+            "_gone",
+            (pl.col("_kind") == RECOVERY).or_(pl.col("_course").is_in(ESL_LEVELS)).alias("_esl_cr"),
         )
         .join(attributes.select("section_id", "_last", "credit_value"), on="section_id")
         .join(students.select("student_id", "_oen", "_excluded"), on="student_id")
@@ -200,16 +233,14 @@ def enrolment_base(
     )
 
 
-def _reported(
-    base: pl.DataFrame, sub: Submission, held: pl.DataFrame | None, gone_from: date
-) -> pl.DataFrame:
+def _reported(base: pl.DataFrame, sub: Submission, held: pl.DataFrame | None) -> pl.DataFrame:
     """The class enrolments `sub` reported, with the values it reported for them."""
     s, c = pl.lit(sub.start), pl.lit(sub.count)
     de, dl, last = pl.col("date_enrolled"), pl.col("date_left"), pl.col("_last")
     credit_date = pl.col("_credit_date")
     graded = credit_date.is_not_null() & (credit_date <= c)
     known = pl.lit(sub.known_excluded) | ~pl.col("_excluded")
-    gone = pl.col("_vanished") & pl.lit(sub.start >= gone_from)
+    gone = (pl.col("_gone") <= s).fill_null(False)
     fresh = (
         known
         & ~gone
@@ -231,7 +262,7 @@ def _reported(
     mark = pl.col("_mark")
     end = (
         pl.when(gone)
-        .then(s)
+        .then(pl.col("_gone"))
         .when(graded & (credit_date < dl))
         .then(credit_date)
         .when((dl <= c) & (dl <= last))
@@ -244,14 +275,16 @@ def _reported(
     frame = frame.with_columns(
         pl.coalesce("course_start_date", pl.max_horizontal(de, s)).alias("course_start_date"),
         end.alias("course_end_date"),
-        gone.alias("_gone"),
+        gone.alias("_closed"),
         graded.alias("_graded"),
     )
     ended = pl.col("course_end_date").is_not_null()
-    gone, graded = pl.col("_gone"), pl.col("_graded")
+    gone, graded = pl.col("_closed"), pl.col("_graded")
     kind = (
-        pl.when(gone | (graded & withdrawn))
+        pl.when(gone)
         .then(pl.lit("W"))
+        .when(graded & withdrawn)
+        .then(pl.when(pl.col("_esl_cr")).then(pl.lit("D")).otherwise(pl.lit("W")))
         .when(ended & (dl < last) & ~graded)
         .then(pl.lit("D"))
     )
@@ -390,7 +423,7 @@ def write_class_extracts(
     depend on the period before."""
     held: pl.DataFrame | None = None
     for kind, sub in submissions(cal).items():
-        reported = _reported(base, sub, held, vanish_day(cal))
+        reported = _reported(base, sub, held)
         held = reported.select("_item", "course_start_date")
         if kind not in folders:
             continue
@@ -400,16 +433,38 @@ def write_class_extracts(
             enrolments.select("_bsid", "class_code").unique(), attributes, meetings
         )
         if kind == "mar":
-            classes = _moved(classes)
+            classes = _moved(classes, pl.lit(True))
+        elif kind == "jun":
+            marked = _marked(base, attributes).with_columns(pl.lit(True).alias("_marked"))
+            classes = classes.join(
+                marked, on=["_bsid", "class_code"], how="left", maintain_order="left"
+            )
+            second = pl.col("class_start_date") >= cal.semester_two
+            classes = _moved(classes, second & pl.col("_marked").fill_null(False))
+            classes = classes.drop("_marked")
         header = _Header(folders[kind], kind, cal, created)
         header.write("0001", board, classes)
         header.write("0002", board, segments)
         header.write("0004", board, enrolments)
 
 
-def _moved(classes: pl.DataFrame) -> pl.DataFrame:
-    """The classroom type October reported for the first class, before it moved."""
-    first = pl.int_range(pl.len()) == 0
+def _marked(base: pl.DataFrame, attributes: pl.DataFrame) -> pl.DataFrame:
+    """_bsid and class_code of the classes with a stored grade (of a student with an OEN)."""
+    graded = base.filter(pl.col("_credit_date").is_not_null() & pl.col("_gone").is_null())
+    return (
+        graded.select("section_id")
+        .unique()
+        .join(attributes.select("section_id", "_bsid", "class_code"), on="section_id")
+        .select("_bsid", "class_code")
+        .unique()
+    )
+
+
+def _moved(classes: pl.DataFrame, which: pl.Expr) -> pl.DataFrame:
+    """The classroom type the submission before reported for the first class `which` picks,
+    before it moved."""
+    hit = (pl.int_range(pl.len()) >= 0) & which.fill_null(False)  # a column, never a scalar
+    first = hit & (hit.cast(pl.Int32).cum_sum() == 1)
     old = pl.when(pl.col("classroom_type") == "2").then(pl.lit("1")).otherwise(pl.lit("2"))
     return classes.with_columns(
         pl.when(first).then(old).otherwise(pl.col("classroom_type")).alias("classroom_type")

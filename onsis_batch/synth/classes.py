@@ -7,6 +7,15 @@ enrolment it belongs to. On the way it plays the class-level scenarios:
 * drops early in a semester (no mark), half of them followed by a late add of another
   elective from the drop day; withdrawals after mid-term in grade 11-12 courses, kept on
   the transcript with the mark at the time (full disclosure, `transcript_w`);
+* drops later in a term of grade 9-10 and ESL courses (no full disclosure below grade 11,
+  so no mark): a semester-1 class between mid-November and mid-January, a semester-2 class
+  between early April and early June, so that the March and June submissions send the
+  class OnSIS holds open as dropped (D);
+* ESL and credit-recovery classes of semester 1 left in October with the mark at the time
+  and full disclosure (the October submission adds them as D, the rule for ESL/ELD and
+  credit recovery);
+* a failed semester-1 course retaken in a credit-recovery class of the short Q4 term
+  (mid-April to the last day), the classes the June submission adds;
 * transfers out and late entries cut items at the school enrolment's dates;
 * a course failed last year taken again (credit recovery for grade 9-10 courses);
 * a February-to-January class continued from last year for some grade 12 students;
@@ -14,11 +23,16 @@ enrolment it belongs to. On the way it plays the class-level scenarios:
 * ESL levels in place of English for recent newcomers, the literacy course OLC4O for those
   who passed it this year, IEP and ESL/ELD report-card boxes.
 
-Marks: semester-1 and continued classes that ran to the end of January get a final mark
-dated on the term's last day. Earlier years give the transcript its history (credits from
-another board too, for students who transferred in): the pass records one row per student
-and year with the plan followed, and `history_frame` expands them into marks with polars,
-a few under 50 and, rarely, I or ALT.
+Marks: every class the student stayed in to its term's end (semester 1 and the continued
+classes to the end of January, semester 2, the full year and Q4 to the last school day)
+gets a final mark dated on the term's last day. Earlier years give the transcript its
+history (credits from another board too, for students who transferred in): the pass records
+one row per student and year with the plan followed, and `history_frame` expands them into
+marks with polars, a few under 50 and, rarely, I or ALT.
+
+The later-term drops, the October ESL/credit-recovery leaving and the Q4 retake each happen
+to the first student of each school who can play them (returning or new, with an OEN), so
+that even a small run shows every one of them; after that they are drawn like the rest.
 """
 
 from __future__ import annotations
@@ -44,6 +58,7 @@ from onsis_batch.synth.catalogue import (
     OLC,
     ONLINE,
     PATTERN,
+    Q4,
     REACH_AHEAD,
     SEM1,
     SEM2,
@@ -69,7 +84,7 @@ from onsis_batch.synth.timetable import (
 from onsis_batch.synth.timetable import INDEPENDENT as INDEPENDENT_KIND
 
 # What happened to an item.
-DONE, DROPPED, WITHDRAWN, ADDED, LEFT = range(5)
+DONE, DROPPED, WITHDRAWN, ADDED, LEFT, DROPPED_LATE = range(6)
 NO_MARK, INCOMPLETE, ALTERNATIVE = -99, -1, -2  # mark codes besides 0-100
 
 P_IEP = 0.10
@@ -81,6 +96,10 @@ P_CONTINUED = 0.04
 P_ONLINE = 0.08
 P_INDEPENDENT = 0.03
 P_LETTER = 0.002  # each of I and ALT, among final marks
+P_MID_DROP = 0.006  # a grade 9-10 or ESL class dropped later in the semester (no mark)
+P_LEAVE = 0.03  # an ESL or credit-recovery class of semester 1 left in October (full disclosure)
+P_Q4 = 0.2  # a failed semester-1 course retaken in Q4 credit recovery
+STEADY = ("returning", "new")  # scenarios that stay the year (for the first-per-school plays)
 LATE_START = 10  # days into a term a student may join and still earn its mark
 # Attendance exceptions per class enrolment (a hundred equally likely draws): mostly none.
 ABSENCES = (0,) * 45 + (1,) * 20 + (2,) * 13 + (3,) * 9 + (4,) * 6 + (6,) * 4 + (10,) * 2 + (15,)
@@ -176,6 +195,13 @@ class ClassBuilder:
         self.enrolled: list[Enrolled] = []  # this year's students, for programs and credits
         self.special: dict[Plan, int] = {}  # plans that are no template -> plan id
         self.continued_at: set[str] = set()
+        self.played: set[tuple[str, str]] = set()  # (scenario, school) played at least once
+        y = cal.year
+        self.mid_drop = {  # when later-term drops happen (ordinals)
+            SEM1: (date(y, 11, 10).toordinal(), date(y + 1, 1, 16).toordinal()),
+            SEM2: (date(y + 1, 4, 7).toordinal(), date(y + 1, 6, 5).toordinal()),
+        }
+        self.leave = (date(y, 10, 6).toordinal(), date(y, 10, 24).toordinal())
         self._years: dict[int, dict[str, tuple[int, int]]] = {}
 
     # -- per student ---------------------------------------------------------------------
@@ -224,8 +250,9 @@ class ClassBuilder:
         if cross and home:  # a course or two at the other school, the rest at home
             there = self._move_some(planned, self._term_for(cross[0]))
             planned = [item for item in planned if item not in there]
+        steady = p.scenario in STEADY and not p.has("missing_oen")
         for row in home:
-            self._emit(pidx, row, planned, p.grade, row is continued)
+            self._emit(pidx, row, planned, p.grade, row is continued, steady)
         for row in cross:
             self._emit(pidx, row, there or planned, p.grade)
 
@@ -333,12 +360,14 @@ class ClassBuilder:
         planned: list[Planned],
         grade: int,
         continues: bool = False,
+        steady: bool = False,
     ) -> None:
-        rng, bounds, add = self.rng, self.bounds, self._item
+        bounds, add = self.bounds, self._item
         entry = row["entry_date"].toordinal()
         end = row["exit_date"].toordinal() if row["exit_date"] is not None else self.year_end
         school = row["school_id"]
         taken = {item[0] for item in planned}
+        emitted = len(self.items.course)
         for course, term, kind, repeat in planned:
             first, last = bounds[term]
             if term == CONTINUED:
@@ -355,26 +384,88 @@ class ClassBuilder:
             if (
                 stop == last + 1
                 and start <= first + 7
-                and kind == REGULAR
                 and term != YEAR
-                and not repeat
+                and self._changed(
+                    pidx, school, (course, term, kind, repeat), start, grade, taken, steady
+                )
             ):
-                roll = rng.random()
-                if roll < P_DROP:
-                    day = self._session_day(school, max(start + 1, first + 8), first + 36)
-                    add(pidx, school, course, term, kind, start, day, False, DROPPED)
-                    swap = elective_swap(rng, grade, taken) if rng.random() < P_REPLACE else None
-                    if swap is not None:
-                        taken.add(swap)
-                        add(pidx, school, swap, term, kind, day, stop, False, ADDED)
-                    continue
-                if roll < P_DROP + P_WITHDRAW and COURSES[course].grade >= 11:
-                    day = self._session_day(school, (first + last) // 2, last - 14)
-                    add(pidx, school, course, term, kind, start, day, False, WITHDRAWN)
-                    continue
+                continue
             add(
                 pidx, school, course, term, kind, start, stop, repeat, DONE if stop > last else LEFT
             )
+        first, last = bounds[Q4]
+        if entry <= first and end > last:
+            self._retake(pidx, school, emitted, steady)
+
+    def _changed(
+        self,
+        pidx: int,
+        school: str,
+        planned: Planned,
+        start: int,
+        grade: int,
+        taken: set[int],
+        steady: bool,
+    ) -> bool:
+        """Play a class scenario on a semester item the student would take from (nearly) the
+        start to the end; True when it did (and wrote the items)."""
+        rng, add = self.rng, self._item
+        course, term, kind, repeat = planned
+        first, last = self.bounds[term]
+        stop = last + 1
+        leaves = term == SEM1 and (kind == RECOVERY or course in ESL_LEVELS)
+        if leaves and self._plays(("leave", school), steady, rng.random() < P_LEAVE):
+            day = self._session_day(school, *self.leave)
+            add(pidx, school, course, term, kind, start, day, repeat, WITHDRAWN)
+            return True
+        if kind != REGULAR or repeat:
+            return False
+        roll = rng.random()
+        if roll < P_DROP:
+            day = self._session_day(school, max(start + 1, first + 8), first + 36)
+            add(pidx, school, course, term, kind, start, day, False, DROPPED)
+            swap = elective_swap(rng, grade, taken) if rng.random() < P_REPLACE else None
+            if swap is not None:
+                taken.add(swap)
+                add(pidx, school, swap, term, kind, day, stop, False, ADDED)
+            return True
+        if roll < P_DROP + P_WITHDRAW:
+            if COURSES[course].grade < 11:
+                return False
+            day = self._session_day(school, (first + last) // 2, last - 14)
+            add(pidx, school, course, term, kind, start, day, False, WITHDRAWN)
+            return True
+        drawn = roll < P_DROP + P_WITHDRAW + P_MID_DROP
+        lower = COURSES[course].grade <= 10 and course != STUDY_HALL
+        if lower and self._plays((term, school), steady, drawn):
+            day = self._session_day(school, *self.mid_drop[term])
+            add(pidx, school, course, term, kind, start, day, False, DROPPED_LATE)
+            return True
+        return False
+
+    def _plays(self, key: tuple[str, str], steady: bool, drawn: bool) -> bool:
+        """Whether a student who can play a scenario does: when drawn, and always for the
+        first steady student at the school (`key` names the scenario and school)."""
+        if steady and key not in self.played:
+            self.played.add(key)
+            return True
+        return drawn
+
+    def _retake(self, pidx: int, school: str, emitted: int, steady: bool) -> None:
+        """A semester-1 course failed in the items from `emitted` on, taken again in a Q4
+        credit-recovery class."""
+        items = self.items
+        for index in range(emitted, len(items.course)):
+            mark = items.mark[index]
+            if items.term[index] != SEM1 or not 0 <= mark < 50:
+                continue
+            course = items.course[index]
+            if course in (OLC, DUAL_CREDIT) or COURSES[course].grade < 9:
+                continue
+            if self._plays(("q4", school), steady, self.rng.random() < P_Q4):
+                first, last = self.bounds[Q4]
+                self._item(pidx, school, course, Q4, RECOVERY, first, last + 1, True)
+            return
 
     def _item(
         self,
@@ -395,12 +486,7 @@ class ClassBuilder:
             mark = self.withdrawn[int(self.rng.random() * len(self.withdrawn))]
             days = self.calendars[school].meeting_days[None]  # the last day in class
             items.withdrawn_on[index] = days[max(0, bisect.bisect_left(days, stop) - 1)]
-        elif (
-            term in (SEM1, CONTINUED)
-            and event != DROPPED
-            and stop == self.bounds[term][1] + 1
-            and course != STUDY_HALL
-        ):
+        elif event != DROPPED and stop == self.bounds[term][1] + 1 and course != STUDY_HALL:
             mark = self._final(course)
         items.pidx.append(pidx)
         items.school.append(school)

@@ -1,14 +1,18 @@
 """Stored grades, attendance exceptions and special programs, as contract-shaped frames.
 
-Stored grades hold the final marks the class items earned (semester 1 and the continued
-classes, dated the term's last day; withdrawals with `transcript_w`), the earlier years'
-marks, and credits earned outside a class here: PLAR (type 7 with PLE99 for mature
-students, type 8 challenges of a course) and other credits (conservatory music, type 5;
-co-operative education, type 15). Most carry the BSID of the school that granted them.
+Stored grades hold the final marks the class items earned (every term's, dated the term's
+last day, with the credit-recovery and Ministry-content flags of their section; withdrawals
+with `transcript_w`), the earlier years' marks, and credits earned outside a class here:
+PLAR (type 7 with PLE99 for mature students, type 8 challenges of a course) and other
+credits (conservatory music, type 5; co-operative education, type 15). Those credits are
+dated in turn in each of the three periods (September-October, November-March,
+April-June), so every submission has some, and most carry the BSID of the school that
+granted them.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -153,19 +157,21 @@ def credit_grades(
     rows: list[dict[str, Any]] = []
     staying = [e for e in enrolled if e.exit is None and not e.cross]
     senior = [e for e in staying if e.person.grade >= 11 and not e.person.has("mature")]
+    plar = itertools.count()  # the n-th PLAR (and other credit, below) falls in period n % 3
     for e in staying:
         if e.person.has("mature") and e.person.plar is not None:
-            day = _credit_day(rng, cal, e.entry)
+            day = _credit_day(rng, cal, e.entry, next(plar))
             for _ in range(between(rng, 2, 4)):  # one PLAR segment, its credits summed
                 rows.append(_credit(e, PLAR, day, NO_MARK, plar_type=7))
-    for e in _some(rng, senior, P_CHALLENGE):
-        day = _credit_day(rng, cal, e.entry)
+    for e in _some(rng, senior, P_CHALLENGE, least=3):
+        day = _credit_day(rng, cal, e.entry, next(plar))
         rows.append(_credit(e, CHALLENGE, day, between(rng, 60, 92), plar_type=8))
-    for e in _some(rng, senior, P_CONSERVATORY):
-        day = _credit_day(rng, cal, e.entry)
+    other = itertools.count()
+    for e in _some(rng, senior, P_CONSERVATORY, least=2):
+        day = _credit_day(rng, cal, e.entry, next(other))
         rows.append(_credit(e, CONSERVATORY, day, between(rng, 72, 96), credit_type=5))
-    for e in _some(rng, senior, P_COOP):
-        day = _credit_day(rng, cal, e.entry)
+    for e in _some(rng, senior, P_COOP, least=2):
+        day = _credit_day(rng, cal, e.entry, next(other))
         rows.append(_credit(e, COOP, day, between(rng, 70, 95), credit_type=15))
     schema = {**COMPACT, "school_id": pl.String}
     del schema["_school"]
@@ -183,14 +189,18 @@ def _some(
     return [pool[i] for i in chosen]
 
 
-def _credit_day(rng: random.Random, cal: Calendar, entry: date) -> date:
-    """A school day in one of the three periods, after the student's entry."""
+def _credit_day(rng: random.Random, cal: Calendar, entry: date, n: int) -> date:
+    """A school day in period `n % 3` (October's, March's, June's), after the student's
+    entry: in a later period when the student came too late for that one."""
     windows = [
         (date(cal.year, 9, 15), date(cal.year, 10, 24)),
         (date(cal.year, 11, 10), date(cal.year + 1, 3, 20)),
         (date(cal.year + 1, 4, 10), date(cal.year + 1, 6, 12)),
     ]
-    start, end = windows[int(rng.random() * 3)]
+    index = n % 3
+    while index < 2 and entry + timedelta(days=9) > windows[index][1]:
+        index += 1
+    start, end = windows[index]
     return school_day(rng, max(start, entry + timedelta(days=1)), max(end, entry + timedelta(9)))
 
 

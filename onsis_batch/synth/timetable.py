@@ -5,7 +5,9 @@ Assumptions (the Ministry's COURSE_SEM_TYPE list is not public):
 * Schools are semestered: four 75-minute periods a day (300 minutes), semester 1 from the
   first school day to the end of January, semester 2 from early February to the last day.
 * COURSE_SEM_TYPE is "1" for full-year terms (the year, and the February-to-January term of
-  classes continued from last year) and "2" for semesters.
+  classes continued from last year), "2" for semesters and "3" for the quadmester-style Q4
+  term (portion 4) that runs from mid-April to the last day: each school's credit-recovery
+  classes for students who failed a grade 9-10 course in semester 1.
 * The calendar has one row per weekday from last year's second semester (the continued
   classes started then) to this year's last day: holidays and PA days are not in session,
   a couple of in-session G days (school closures) fall in winter, and in-session days
@@ -19,6 +21,9 @@ Assumptions (the Ministry's COURSE_SEM_TYPE list is not public):
   independent study (delivery 2) and dual credit (delivery 12, class type NE).
 * Class codes are `<CODE>-<NN>`, numbered per BSID and code; the second SIS school under a
   BSID numbers its sections from 51 (or the next free fifty), as the Ministry recommends.
+* Combined classes (one class code, several courses): the last AVI4M section of a school
+  and term joins the last AVI3M class, and a school's Q4 credit-recovery sections share
+  classrooms (a computer lab), up to RECOVERY_ROOM courses a class.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from onsis_batch.synth.catalogue import (
     CONTINUED,
     COURSES,
     PATTERN,
+    Q4,
     SEM1,
     SEM2,
     YEAR,
@@ -47,17 +53,19 @@ from onsis_batch.synth.schools import Board, School
 MINUTES = "75"
 EPOCH = date(1970, 1, 1).toordinal()  # polars dates count days from here
 
-TERM_ORDER = (CONTINUED, YEAR, SEM1, SEM2)
+TERM_ORDER = (CONTINUED, YEAR, SEM1, SEM2, Q4)
 TERM_NAMES = {
     YEAR: ("Full Year", "1", "1"),  # name, portion, course_sem_type
     SEM1: ("Semester 1", "2", "2"),
     SEM2: ("Semester 2", "2", "2"),
     CONTINUED: ("Continued from last year (February to January)", "1", "1"),
+    Q4: ("Quadmester 4 (April to June)", "4", "3"),
 }
 
 # Section kinds: how a group of students takes a course.
 REGULAR, RECOVERY, ONLINE_OWN, ONLINE_LMS, INDEPENDENT, DUAL = range(6)
 CAPACITY = {REGULAR: 28, RECOVERY: 18, ONLINE_OWN: 30, ONLINE_LMS: 30, INDEPENDENT: 60, DUAL: 24}
+RECOVERY_ROOM = 8  # courses (sections) of one Q4 credit-recovery class
 
 
 def to_polars_day(ordinal: int) -> int:
@@ -114,7 +122,14 @@ class SchoolYear:
             SEM1: (first, s1_last),
             SEM2: (cal.semester_two.toordinal(), last),
             CONTINUED: (previous, s1_last),
+            Q4: (self.quadmester_four.toordinal(), last),
         }
+
+    @cached_property
+    def quadmester_four(self) -> date:
+        """First day of the Q4 term: the Monday on or after April 13."""
+        day = date(self.year + 1, 4, 13)
+        return day + timedelta(days=(0 - day.weekday()) % 7)
 
     @cached_property
     def closed(self) -> frozenset[date]:
@@ -382,7 +397,7 @@ def _sections(keys: pl.DataFrame, board: Board) -> pl.DataFrame:
     )
     number = pl.col("_nn").cast(pl.String).str.zfill(2)
     frame = frame.with_columns(pl.format("{}-{}", "_code", number).alias("class_code"))
-    frame = _combine(frame)
+    frame = _combine_recovery(_combine(frame))
     return _attributes(frame).sort("_n")
 
 
@@ -409,6 +424,19 @@ def _combine(frame: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col("class_code"))
         .alias("class_code")
     ).drop("_host", "_guest")
+
+
+def _combine_recovery(frame: pl.DataFrame) -> pl.DataFrame:
+    """Q4 credit-recovery sections share a classroom, each student working on their own
+    course: a school's sections, in order, make classes of up to RECOVERY_ROOM courses,
+    each with the class code of its first section."""
+    q4 = pl.col("_term") == Q4
+    group = (pl.col("_n").rank("ordinal").over("school_id", "_term") - 1) // RECOVERY_ROOM
+    frame = frame.with_columns(group.alias("_room"))
+    host = pl.col("class_code").sort_by("_n").first().over("school_id", "_term", "_room")
+    return frame.with_columns(
+        pl.when(q4).then(host).otherwise(pl.col("class_code")).alias("class_code")
+    ).drop("_room")
 
 
 def _attributes(frame: pl.DataFrame) -> pl.DataFrame:
@@ -449,6 +477,8 @@ def _attributes(frame: pl.DataFrame) -> pl.DataFrame:
     classroom = (
         pl.when(kind.is_in([ONLINE_OWN, ONLINE_LMS]))
         .then(pl.lit("6"))
+        .when(pl.col("_term") == Q4)
+        .then(pl.lit("4"))  # credit recovery in a computer lab
         .when(kind == INDEPENDENT)
         .then(pl.lit("3"))
         .when(room.is_not_null())
