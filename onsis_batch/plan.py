@@ -21,7 +21,14 @@ import polars as pl
 
 from onsis_batch.period import SubmissionPeriod
 
-BOOKKEEPING = ("_id", "_parent", "_order", "_action", "_reason")
+BOOKKEEPING_TYPES = {
+    "_id": pl.String,
+    "_parent": pl.String,
+    "_order": pl.Int64,
+    "_action": pl.String,
+    "_reason": pl.String,
+}
+BOOKKEEPING = tuple(BOOKKEEPING_TYPES)
 ACTION_RANK = {"DELETE": 0, "UPDATE": 1, "ADD": 2}
 OMIT_SUFFIX = "__omit"
 

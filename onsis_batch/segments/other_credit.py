@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from onsis_batch.plan import BOOKKEEPING_TYPES
+
 COLUMNS = {
-    "_id": pl.String,
-    "_parent": pl.String,
-    "_order": pl.Int64,
-    "_action": pl.String,
-    "_reason": pl.String,
+    **BOOKKEEPING_TYPES,
     "MINISTRY_DFND_CRS": pl.String,
     "INSTITUTION_TYPE": pl.String,
     "LOCAL_DEV_CRS": pl.String,
@@ -26,11 +24,7 @@ COLUMNS = {
     "FINAL_MARK": pl.Int64,
 }
 INFO_COLUMNS = {
-    "_id": pl.String,
-    "_parent": pl.String,
-    "_order": pl.Int64,
-    "_action": pl.String,
-    "_reason": pl.String,
+    **BOOKKEEPING_TYPES,
     "OTHER_COURSE_INFO_TYPE": pl.String,
 }
 INFO_FLAGS = (("credit_recovery", "1"), ("ministry_content", "2"))

@@ -12,15 +12,12 @@ from __future__ import annotations
 import polars as pl
 
 from onsis_batch.diploma import credit_allocation
+from onsis_batch.plan import BOOKKEEPING_TYPES
 from onsis_batch.segments.context import SegmentContext
 
 GROUP = ["student_id", "plar_type", "code", "institution"]
 COLUMNS = {
-    "_id": pl.String,
-    "_parent": pl.String,
-    "_order": pl.Int64,
-    "_action": pl.String,
-    "_reason": pl.String,
+    **BOOKKEEPING_TYPES,
     "TYPE": pl.String,
     "MINISTRY_DFND_CRS": pl.String,
     "STATUS_TYPE": pl.String,
