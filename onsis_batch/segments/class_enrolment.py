@@ -207,23 +207,13 @@ def _other_course_info(selected: pl.DataFrame) -> pl.DataFrame:
 
 
 def _findings(ctx: SegmentContext, rows: pl.DataFrame, reported: pl.DataFrame) -> list[Finding]:
-    """Class enrolments and this year's stored grades naming a section nobody knows, and
-    courses without a type (their classes are not reported)."""
+    """Class enrolments naming a section nobody knows, and courses without a type (their
+    classes are not reported). Stored grades naming an unknown section are CLS004."""
     ids = reported.get_column("student_id").implode()
     known = ctx.table("sections").select("section_id")
     unknown_class = (
         ctx.table("class_enrolments")
         .filter(pl.col("student_id").is_in(ids) & (pl.col("date_left") > ctx.period.year_start))
-        .join(known, on="section_id", how="anti")
-    )
-    grade_date = pl.coalesce("credit_date", "date_stored")
-    unknown_grade = (
-        ctx.table("stored_grades")
-        .filter(
-            pl.col("student_id").is_in(ids)
-            & pl.col("section_id").is_not_null()
-            & (grade_date.is_null() | (grade_date >= ctx.period.year_start))
-        )
         .join(known, on="section_id", how="anti")
     )
     untyped = (
@@ -243,7 +233,6 @@ def _findings(ctx: SegmentContext, rows: pl.DataFrame, reported: pl.DataFrame) -
     }
     return [
         *findings_for_rows("SCE001", unknown_class, file="class_enrolments", **common),
-        *findings_for_rows("SCE002", unknown_grade, file="stored_grades", **common),
         *findings_for_rows(
             "SCE003",
             untyped,

@@ -389,9 +389,11 @@ def _segment_rows(segments: pl.DataFrame, classes: pl.DataFrame) -> pl.DataFrame
 # --- findings ------------------------------------------------------------------------
 
 
-def _input_findings(ctx: SegmentContext, sections: pl.DataFrame) -> list[Finding]:
+def _input_findings(
+    ctx: SegmentContext, sections: pl.DataFrame, built: dict[str, pl.DataFrame]
+) -> list[Finding]:
     """Sections naming an unknown course; this year's stored grades naming an unknown
-    section."""
+    section, when the grade is from the BSID's schools or its student is in this file."""
     unknown_course = sections.filter(~pl.col("course_known"))
     found = findings_for_rows(
         "CLS003",
@@ -405,8 +407,16 @@ def _input_findings(ctx: SegmentContext, sections: pl.DataFrame) -> list[Finding
     period = ctx.period
     known = ctx.table("sections").get_column("section_id").implode()
     dated = pl.coalesce("date_stored", "credit_date")
+    enrolments = built.get("STUDENT_SCHOOL_ENROLMENT")
+    reported = (
+        enrolments.get_column("_id") if enrolments is not None else pl.Series([], dtype=pl.String)
+    )
     grades = ctx.table("stored_grades").filter(
-        (pl.col("school_id").is_null() | pl.col("school_id").is_in(list(period.school_ids)))
+        (
+            pl.col("school_id").is_null()
+            | pl.col("school_id").is_in(list(period.school_ids))
+            | pl.col("student_id").is_in(reported.implode())
+        )
         & (dated.is_null() | (dated >= period.year_start))
         & pl.col("section_id").is_not_null()
         & ~pl.col("section_id").is_in(known)
@@ -506,7 +516,7 @@ def build_classes(
     classes = _class_rows(selected, segments)
     frames = {CLASS: classes, SEGMENT: _segment_rows(segments, classes)}
     found = (
-        _input_findings(ctx, sections)
+        _input_findings(ctx, sections, built)
         + _class_findings(reported, selected)
         + _action_findings(selected, segments)
     )
