@@ -71,18 +71,19 @@ def read_table(table: Table, path: Path) -> tuple[RawTable | None, list[Finding]
 
 def read_csv(path: Path) -> tuple[list[str], pl.DataFrame]:
     """Header names and a frame of text columns `_c0..`, plus `_row` (header = row 1)."""
-    data = _read_bytes(path)
+    _read_bytes(path, probe=True)  # an unreadable file is named before polars sees it
     try:
         # No header for polars: the first record is the header, so row numbers and header
         # names come from the same parse. Empty cells, quoted or not, are read as null.
-        # Polars checks the UTF-8 itself; only when it fails do we decode, to say where.
+        # Polars reads the file itself (no second copy of a board-sized file in memory) and
+        # checks the UTF-8; only when it fails do we read and decode it, to say where.
         frame = pl.read_csv(
-            data, has_header=False, infer_schema=False, quote_char='"', null_values=[""]
+            path, has_header=False, infer_schema=False, quote_char='"', null_values=[""]
         )
     except pl.exceptions.NoDataError:
         frame = pl.DataFrame()
     except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as exc:
-        raise Unreadable(_csv_reason(_decode(data), exc)) from None
+        raise Unreadable(_csv_reason(_decode(_read_bytes(path)), exc)) from None
     if frame.is_empty():
         raise Unreadable("the file is empty; a header row is required")
     names = [name or "" for name in frame.row(0)]
@@ -147,8 +148,12 @@ def _number_rows(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_row_index("_row", offset=2).with_columns(pl.col("_row").cast(pl.Int64))
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, probe: bool = False) -> bytes:
+    """The file's bytes (or, with probe, only its first byte, to check it can be read)."""
     try:
+        if probe:
+            with path.open("rb") as handle:
+                return handle.read(1)
         return path.read_bytes()
     except OSError as exc:
         raise Unreadable(exc.strerror or str(exc)) from None
