@@ -23,7 +23,6 @@ competing (a requirement without a limit needs one pass); it never runs over stu
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -414,19 +413,15 @@ def _add(used: pl.DataFrame, step: pl.DataFrame, limit: int | None) -> pl.DataFr
 
 # --- per run -----------------------------------------------------------------------------
 
-_CACHE: dict[int, tuple[weakref.ref, pl.DataFrame, pl.DataFrame]] = {}
-
 
 def _computed(ctx: SegmentContext) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(allocation, items) of a run, computed once per context."""
-    key = id(ctx)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0]() is ctx:
-        return hit[1], hit[2]
-    items = credit_items(ctx)
-    allocation = allocate(items.select(list(ITEM_SCHEMA)))
-    _CACHE[key] = (weakref.ref(ctx, lambda _ref, k=key: _CACHE.pop(k, None)), allocation, items)
-    return allocation, items
+
+    def compute() -> tuple[pl.DataFrame, pl.DataFrame]:
+        items = credit_items(ctx)
+        return allocate(items.select(list(ITEM_SCHEMA))), items
+
+    return ctx.cached("credit_allocation", compute)
 
 
 def credit_allocation(ctx: SegmentContext) -> pl.DataFrame:

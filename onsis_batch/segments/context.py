@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -18,6 +20,15 @@ class SegmentContext:
     period: SubmissionPeriod
     tables: dict[str, pl.DataFrame]  # school data by contract table name
     pae: dict[str, pl.DataFrame] = field(default_factory=dict)  # PAE frames by extract number
+    # Values several builders of one run derive from the same inputs (e.g. the credit
+    # allocation), computed once per context.
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def cached(self, name: str, compute: Callable[[], Any]) -> Any:
+        """`compute()` the first time `name` is asked for in this run, then the same value."""
+        if name not in self._memo:
+            self._memo[name] = compute()
+        return self._memo[name]
 
     def table(self, name: str) -> pl.DataFrame:
         return self.tables[name]
