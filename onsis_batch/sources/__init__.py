@@ -21,9 +21,9 @@ from pathlib import Path
 import polars as pl
 
 from onsis_batch.contract import Table, contract
-from onsis_batch.findings import Finding
+from onsis_batch.findings import Finding, finding
 from onsis_batch.sources.cells import Mappings, convert, empty_frame
-from onsis_batch.sources.files import locate, read_table
+from onsis_batch.sources.files import Unreadable, locate, read_table
 from onsis_batch.sources.integrity import (
     broken_references,
     code_mappings,
@@ -108,15 +108,21 @@ def _load(
         log.add(item)
     if raw is None:
         return None
-    # Converting builds several working columns per column; doing it a slice of rows at a
-    # time keeps the peak memory of a board-sized table to a fraction of the whole.
-    parts = []
-    for start in range(0, max(raw.frame.height, 1), CONVERT_ROWS):
-        part, issues = convert(
-            table, raw.frame.slice(start, CONVERT_ROWS), raw.missing, path.name, mappings
-        )
-        parts.append(part)
-        _add_all(log, issues)
+    # Rows are read and converted a batch at a time: neither the file's text nor the
+    # working columns of the conversion are ever in memory for the whole table.
+    parts, issues = [], []
+    try:
+        for batch in raw.batches(CONVERT_ROWS):
+            part, found = convert(table, batch, raw.missing, path.name, mappings)
+            parts.append(part)
+            issues += found
+        if not parts:
+            part, found = convert(table, raw.empty(), raw.missing, path.name, mappings)
+            parts.append(part)
+    except Unreadable as exc:
+        log.add(finding("SRC008", file=path.name, reason=str(exc)))
+        return None
+    _add_all(log, issues)
     frame = pl.concat(parts, rechunk=True) if len(parts) > 1 else parts[0]
     _add_all(log, duplicate_keys(table, frame, path.name))
     return frame, raw.missing

@@ -11,6 +11,7 @@ import csv
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -27,10 +28,39 @@ class Unreadable(Exception):
 
 @dataclass(frozen=True)
 class RawTable:
-    """A table as read: `_row` and the contract columns the file has (text or typed)."""
+    """A table as read, lazily: `_row` and the contract columns the file has (text or typed).
 
-    frame: pl.DataFrame
+    Nothing is parsed until `batches` is iterated, so a board-sized file never sits in
+    memory as text all at once (text cells cost 16 bytes each on top of their characters).
+    """
+
+    scan: pl.LazyFrame  # the file's records, columns `_c0..`
+    columns: list[pl.Expr]  # the contract columns it has, named
     missing: frozenset[str]  # contract columns the file lacks
+    path: Path
+    skip: int  # records before the data (a CSV's header)
+    first_row: int  # the row number users see for record 0 of the scan
+
+    def batches(self, rows: int) -> Iterator[pl.DataFrame]:
+        """The rows in order, `rows` at a time; Unreadable when the file is damaged.
+
+        Each batch is its own slice of the scan: polars skips to it cheaply, and only one
+        batch is parsed at a time (a streaming collect runs ahead and buffers them all).
+        """
+        start = self.skip
+        while True:
+            try:
+                batch = self.scan.slice(start, rows).select(self.columns).collect()
+            except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as exc:
+                raise Unreadable(_reason(self.path, exc)) from None
+            if batch.height:
+                yield _number_rows(batch, self.first_row + start)
+            if batch.height < rows:
+                return
+            start += rows
+
+    def empty(self) -> pl.DataFrame:
+        return _number_rows(self.scan.clear().select(self.columns).collect(), 0)
 
 
 def locate(folder: Path, tables: Collection[Table]) -> tuple[dict[str, Path], list[Finding]]:
@@ -58,58 +88,62 @@ def locate(folder: Path, tables: Collection[Table]) -> tuple[dict[str, Path], li
 
 
 def read_table(table: Table, path: Path) -> tuple[RawTable | None, list[Finding]]:
-    """Read one table's file; None (with an SRC008) when it cannot be read at all."""
+    """Open one table's file; None (with an SRC008) when it cannot be read at all."""
     try:
         if path.suffix.lower() == ".csv":
-            names, frame = read_csv(path)
+            names, frame = scan_csv(path)
         else:
-            names, frame = read_parquet(path)
+            names, frame = scan_parquet(path)
     except Unreadable as exc:
         return None, [finding("SRC008", file=path.name, reason=str(exc))]
-    return fit_columns(table, frame, names, path.name)
+    return fit_columns(table, frame, names, path)
 
 
-def read_csv(path: Path) -> tuple[list[str], pl.DataFrame]:
-    """Header names and a frame of text columns `_c0..`, plus `_row` (header = row 1)."""
+def scan_csv(path: Path) -> tuple[list[str], pl.LazyFrame]:
+    """Header names and a lazy frame of text columns `_c0..`, plus `_row` (header = row 1)."""
     _read_bytes(path, probe=True)  # an unreadable file is named before polars sees it
+    # No header for polars: the first record is the header, so row numbers and header
+    # names come from the same parse. Empty cells, quoted or not, are read as null.
+    options: dict[str, Any] = {
+        "has_header": False,
+        "infer_schema": False,
+        "quote_char": '"',
+        "null_values": [""],
+    }
     try:
-        # No header for polars: the first record is the header, so row numbers and header
-        # names come from the same parse. Empty cells, quoted or not, are read as null.
-        # Polars reads the file itself (no second copy of a board-sized file in memory) and
-        # checks the UTF-8; only when it fails do we read and decode it, to say where.
-        frame = pl.read_csv(
-            path, has_header=False, infer_schema=False, quote_char='"', null_values=[""]
-        )
+        header = pl.read_csv(path, n_rows=1, **options)
     except pl.exceptions.NoDataError:
-        frame = pl.DataFrame()
+        header = pl.DataFrame()
     except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as exc:
-        raise Unreadable(_csv_reason(_decode(_read_bytes(path)), exc)) from None
-    if frame.is_empty():
+        raise Unreadable(_reason(path, exc)) from None
+    if header.is_empty():
         raise Unreadable("the file is empty; a header row is required")
-    names = [name or "" for name in frame.row(0)]
-    frame = frame.slice(1)
-    frame.columns = [f"_c{i}" for i in range(frame.width)]
-    return names, _number_rows(frame)
+    names = [name or "" for name in header.row(0)]
+    renamed = {name: f"_c{i}" for i, name in enumerate(header.columns)}
+    frame = pl.scan_csv(path, **options).rename(renamed)
+    return names, frame
 
 
-def read_parquet(path: Path) -> tuple[list[str], pl.DataFrame]:
-    """Column names and the frame with columns renamed `_c0..`, plus `_row`."""
+def scan_parquet(path: Path) -> tuple[list[str], pl.LazyFrame]:
+    """Column names and the lazy frame with columns renamed `_c0..`, plus `_row`."""
     try:
-        frame = pl.read_parquet(path)
+        frame = pl.scan_parquet(path)
+        names = frame.collect_schema().names()
     except (Exception, pl.exceptions.PanicException) as exc:  # any damage is a finding
         raise Unreadable(f"not a readable Parquet file ({_first_line(exc)})") from None
-    names = list(frame.columns)
-    frame.columns = [f"_c{i}" for i in range(frame.width)]
-    return names, _number_rows(frame)
+    renamed = {name: f"_c{i}" for i, name in enumerate(names)}
+    return names, frame.rename(renamed)
 
 
 def fit_columns(
-    table: Table, frame: pl.DataFrame, names: list[str], file: str
+    table: Table, frame: pl.LazyFrame, names: list[str], path: Path
 ) -> tuple[RawTable, list[Finding]]:
     """Keep the contract's columns (named, text or already typed); report the rest."""
     findings: list[Finding] = []
+    file = path.name
     wanted = set(table.column_names)
-    kept: dict[str, pl.Series] = {}
+    schema = frame.collect_schema()
+    kept: dict[str, pl.Expr] = {}
     for i, raw_name in enumerate(names):
         name = raw_name.strip()
         if name not in wanted:
@@ -118,34 +152,44 @@ def fit_columns(
             reason = f"column '{name}' appears more than once; only the first is read"
             findings.append(finding("SRC008", file=file, reason=reason))
         else:
-            series = frame.get_column(f"_c{i}").alias(name)
-            kept[name] = _as_text_unless_typed(series, table.column(name).type, file, findings)
+            dtype, kind = schema[f"_c{i}"], table.column(name).type
+            text = _as_text_unless_typed(pl.col(f"_c{i}"), name, dtype, kind, file, findings)
+            kept[name] = text.alias(name)
     missing = frozenset(wanted - set(kept))
     for column in table.columns:
         if column.required and column.name in missing:
             findings.append(finding("SRC002", file=file, column=column.name))
-    selected = pl.DataFrame([frame.get_column("_row"), *kept.values()])
-    return RawTable(selected, missing), findings
+    # Row numbers as a spreadsheet shows them: a CSV's header is row 1; a Parquet file has
+    # no header row, but its rows are numbered as if it had one, like the same data as CSV.
+    csv_file = path.suffix.lower() == ".csv"
+    skip, first_row = (1, 1) if csv_file else (0, 2)
+    return RawTable(frame, list(kept.values()), missing, path, skip, first_row), findings
 
 
 def _as_text_unless_typed(
-    series: pl.Series, kind: str, file: str, findings: list[Finding]
-) -> pl.Series:
+    cell: pl.Expr, name: str, dtype: pl.DataType, kind: str, file: str, findings: list[Finding]
+) -> pl.Expr:
     """Parquet columns already of the contract's type stay; others become text to parse."""
-    if series.dtype in (pl.String, DTYPES[kind]):
-        return series
-    if isinstance(series.dtype, pl.Datetime) and kind in ("date", "year_month"):
-        return series.dt.date()  # pandas writes dates as midnight timestamps
-    try:
-        return series.cast(pl.String)
-    except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
-        reason = f"column '{series.name}' has type {series.dtype}, which cannot be read as {kind}"
+    if dtype in (pl.String, DTYPES[kind]):
+        return cell
+    if isinstance(dtype, pl.Datetime) and kind in ("date", "year_month"):
+        return cell.dt.date()  # pandas writes dates as midnight timestamps
+    if dtype.is_nested() or dtype in (pl.Object, pl.Null):
+        reason = f"column '{name}' has type {dtype}, which cannot be read as {kind}"
         findings.append(finding("SRC008", file=file, reason=reason))
-        return pl.Series(series.name, [None] * len(series), dtype=pl.String)
+        return pl.lit(None, dtype=pl.String)
+    return cell.cast(pl.String)
 
 
-def _number_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_row_index("_row", offset=2).with_columns(pl.col("_row").cast(pl.Int64))
+def _number_rows(frame: pl.DataFrame, first: int) -> pl.DataFrame:
+    return frame.with_row_index("_row", offset=first).with_columns(pl.col("_row").cast(pl.Int64))
+
+
+def _reason(path: Path, exc: BaseException) -> str:
+    """Why polars could not read a CSV or Parquet file, as precisely as we can tell."""
+    if path.suffix.lower() != ".csv":
+        return f"not a readable Parquet file ({_first_line(exc)})"
+    return _csv_reason(_decode(_read_bytes(path)), exc)
 
 
 def _read_bytes(path: Path, probe: bool = False) -> bytes:
