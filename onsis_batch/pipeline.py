@@ -10,12 +10,13 @@ when it passes the schema, so they can see it; the run then ends with exit code 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 
+from onsis_batch.contract import contract
 from onsis_batch.findings import Finding, InputError, Severity, has_errors
 from onsis_batch.output import publish
 from onsis_batch.pae import read_pae_folder
@@ -24,8 +25,8 @@ from onsis_batch.period import SubmissionPeriod, resolve_period
 from onsis_batch.plan import Plan
 from onsis_batch.segments import build_plan
 from onsis_batch.segments.context import SegmentContext
-from onsis_batch.slicing import tables_for_bsid
-from onsis_batch.sources import load_folder
+from onsis_batch.slicing import share_tables, tables_for_bsid
+from onsis_batch.sources import StagedData, load_folder
 from onsis_batch.validate import check_plan
 
 EXIT_CLEAN, EXIT_ERRORS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -92,7 +93,49 @@ def load_inputs(
     """Load and check everything the runs need; raise InputError when it cannot be used."""
     on_stage("reading school data")
     loaded = load_folder(data_dir)
-    findings = list(loaded.findings)
+    return _with_pae(
+        loaded.tables, loaded.findings, pae_dir, kind, school_year, bsids, private, on_stage
+    )
+
+
+def load_staged_inputs(
+    staged: StagedData,
+    pae_dir: Path | None,
+    *,
+    kind: str,
+    school_year: str,
+    bsids: list[str],
+    private: bool = False,
+) -> tuple[Inputs, dict[str, SubmissionPeriod]]:
+    """Periods and PAE extracts of some BSIDs of a staged board, with no student rows yet.
+
+    `tables` holds only the board-wide settings; `share_inputs` adds the rows of the
+    students of some of these BSIDs, so a worker holds a few schools' students at a time.
+    """
+    if has_errors(staged.findings):
+        raise InputError(list(staged.findings))
+    settings = {name: staged.scan(name).collect() for name in ("board_settings", "schools")}
+    return _with_pae(settings, staged.findings, pae_dir, kind, school_year, bsids, private, _quiet)
+
+
+def share_inputs(staged: StagedData, inputs: Inputs, periods: list[SubmissionPeriod]) -> Inputs:
+    """`inputs` with every table, per-student ones limited to these BSIDs' students."""
+    tables = share_tables(staged, periods, inputs.pae, list(contract()))
+    return replace(inputs, tables=tables)
+
+
+def _with_pae(
+    tables: dict[str, pl.DataFrame],
+    found: list[Finding],
+    pae_dir: Path | None,
+    kind: str,
+    school_year: str,
+    bsids: list[str],
+    private: bool,
+    on_stage: Stage,
+) -> tuple[Inputs, dict[str, SubmissionPeriod]]:
+    """Resolve each BSID's period and read its PAE extracts; InputError on any error."""
+    findings = list(found)
     if has_errors(findings):
         raise InputError(findings)
     periods = {}
@@ -101,8 +144,8 @@ def load_inputs(
             kind=kind,
             school_year=school_year,
             bsid=bsid,
-            board_settings=loaded.tables["board_settings"],
-            schools=loaded.tables["schools"],
+            board_settings=tables["board_settings"],
+            schools=tables["schools"],
             private=private,
         )
     any_period = next(iter(periods.values()))
@@ -123,7 +166,7 @@ def load_inputs(
         if has_errors(findings):
             raise InputError(findings)
         pae = {bsid: pae_set.for_bsid(bsid) for bsid in bsids}
-    return Inputs(tables=loaded.tables, pae=pae, findings=findings), periods
+    return Inputs(tables=tables, pae=pae, findings=findings), periods
 
 
 def run_bsid(

@@ -14,6 +14,7 @@ still comes back (bad cells null) so one run shows every problem.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,7 @@ from onsis_batch.sources.integrity import (
 )
 from onsis_batch.sources.issues import FindingLog, Issue
 
-__all__ = ["LoadResult", "load_folder"]
+__all__ = ["LoadResult", "StagedData", "load_folder", "stage_folder"]
 
 MAPPINGS = "code_mappings"  # read first: it changes how every code column is read
 CONVERT_ROWS = 250_000  # rows converted at a time
@@ -45,19 +46,52 @@ class LoadResult:
     findings: list[Finding]
 
 
+@dataclass(frozen=True)
+class StagedData:
+    """A folder checked once and kept as typed Parquet, one folder of parts per table.
+
+    A board run stages its school data so that each worker process reads only the rows of
+    its own students instead of converting the whole board again.
+    """
+
+    folder: Path
+    files: dict[str, Path]  # table -> file actually read
+    findings: list[Finding]
+
+    def scan(self, table: str) -> pl.LazyFrame:
+        """The typed rows of `table` (an empty typed frame when it was absent)."""
+        parts = self.folder / table
+        if not parts.is_dir():
+            return empty_frame(contract()[table]).lazy()
+        return pl.scan_parquet(parts / "*.parquet")
+
+
 def load_folder(folder: Path, tables: Collection[str] | None = None) -> LoadResult:
     """Read the contract tables (all, or those named) from `folder`.
 
     `code_mappings` is always read when present, as it applies to every code column.
     References are checked only against tables that were read with the referenced column.
     """
-    folder = Path(folder)
+    return _read_folder(Path(folder), tables, stage=None)
+
+
+def stage_folder(folder: Path, into: Path) -> StagedData:
+    """Check every table of `folder` as `load_folder` does, writing the typed rows to `into`.
+
+    Only the columns the checks need stay in memory, so staging a board costs about the
+    memory of one slice of its largest table, not of the whole board.
+    """
+    result = _read_folder(Path(folder), None, stage=Path(into))
+    return StagedData(folder=Path(into), files=result.files, findings=result.findings)
+
+
+def _read_folder(folder: Path, tables: Collection[str] | None, stage: Path | None) -> LoadResult:
     selected = _selected(tables)
     log = FindingLog()
     paths, located = locate(folder, selected)
     for item in located:
         log.add(item)
-    loaded = _load_all(selected, paths, log)
+    loaded = _load_all(selected, paths, log, stage)
     # A column missing from its file (SRC002) cannot tell which references are broken.
     targets = {name: frame.drop(missing) for name, (frame, missing) in loaded.items()}
     for name, (frame, _) in loaded.items():
@@ -72,14 +106,19 @@ def load_folder(folder: Path, tables: Collection[str] | None = None) -> LoadResu
 
 
 def _load_all(
-    selected: list[Table], paths: dict[str, Path], log: FindingLog
+    selected: list[Table], paths: dict[str, Path], log: FindingLog, stage: Path | None
 ) -> dict[str, tuple[pl.DataFrame, frozenset[str]]]:
-    """Typed frame and missing columns of every table whose file could be read."""
+    """Typed frame and missing columns of every table whose file could be read.
+
+    When staging, each table's rows go to Parquet and the frame returned keeps only the
+    columns the folder-wide checks read (key, references, code mappings).
+    """
     loaded = {}
     mappings: Mappings = {}
     for table in selected:
         path = paths.get(table.name)
-        result = _load(table, path, mappings, log) if path else None
+        keep = _Staged(stage / table.name, _checked_columns(table)) if stage else _Kept()
+        result = _load(table, path, mappings, log, keep) if path else None
         if result is None or path is None:
             continue
         loaded[table.name] = result
@@ -99,8 +138,59 @@ def _selected(names: Collection[str] | None) -> list[Table]:
     return sorted((tables[n] for n in wanted), key=lambda t: (t.name != MAPPINGS, t.name))
 
 
+class _Kept:
+    """Keeps a table's converted slices in memory and joins them."""
+
+    def __init__(self) -> None:
+        self.parts: list[pl.DataFrame] = []
+
+    def add(self, part: pl.DataFrame) -> None:
+        self.parts.append(part)
+
+    def frame(self) -> pl.DataFrame:
+        return pl.concat(self.parts, rechunk=True) if len(self.parts) > 1 else self.parts[0]
+
+    def discard(self) -> None:
+        self.parts.clear()
+
+
+class _Staged:
+    """Writes a table's converted slices to Parquet, keeping only some columns in memory."""
+
+    def __init__(self, folder: Path, columns: Collection[str] | None) -> None:
+        self.folder, self.columns = folder, columns
+        self.kept = _Kept()
+
+    def add(self, part: pl.DataFrame) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        part.write_parquet(self.folder / f"part-{len(self.kept.parts):05d}.parquet")
+        self.kept.add(part if self.columns is None else part.select(self.columns))
+
+    def frame(self) -> pl.DataFrame:
+        return self.kept.frame()
+
+    def discard(self) -> None:
+        self.kept.discard()
+        if self.folder.is_dir():
+            shutil.rmtree(self.folder)
+
+
+def _checked_columns(table: Table) -> list[str] | None:
+    """The columns folder-wide checks read: key, references, columns referred to (None: all)."""
+    if table.name == MAPPINGS:
+        return None
+    wanted = {*table.key, *(ref.column for ref in table.references)}
+    wanted |= {
+        ref.column
+        for other in contract().values()
+        for ref in other.references
+        if ref.table == table.name
+    }
+    return ["_row", *(name for name in table.column_names if name in wanted)]
+
+
 def _load(
-    table: Table, path: Path, mappings: Mappings, log: FindingLog
+    table: Table, path: Path, mappings: Mappings, log: FindingLog, keep: _Kept | _Staged
 ) -> tuple[pl.DataFrame, frozenset[str]] | None:
     """One table's typed frame and missing columns; None when the file cannot be read."""
     raw, findings = read_table(table, path)
@@ -110,20 +200,22 @@ def _load(
         return None
     # Rows are read and converted a batch at a time: neither the file's text nor the
     # working columns of the conversion are ever in memory for the whole table.
-    parts, issues = [], []
+    issues: list[Issue] = []
     try:
+        empty = True
         for batch in raw.batches(CONVERT_ROWS):
             part, found = convert(table, batch, raw.missing, path.name, mappings)
-            parts.append(part)
+            keep.add(part)
             issues += found
-        if not parts:
-            part, found = convert(table, raw.empty(), raw.missing, path.name, mappings)
-            parts.append(part)
+            empty = False
+        if empty:
+            keep.add(convert(table, raw.empty(), raw.missing, path.name, mappings)[0])
     except Unreadable as exc:
+        keep.discard()
         log.add(finding("SRC008", file=path.name, reason=str(exc)))
         return None
     _add_all(log, issues)
-    frame = pl.concat(parts, rechunk=True) if len(parts) > 1 else parts[0]
+    frame = keep.frame()
     _add_all(log, duplicate_keys(table, frame, path.name))
     return frame, raw.missing
 
