@@ -68,7 +68,9 @@ def _this_year_steps(french: pl.DataFrame) -> pl.DataFrame:
     recent = french.filter(pl.col("date_left") <= pl.col("as_of"))
     upcoming = french.filter(pl.col("date_enrolled") > pl.col("as_of"))
     found = [
-        current.group_by("student_id").agg(pl.col("TYPE").max(), pl.lit("FR-CURRENT").alias("step")),
+        current.group_by("student_id").agg(
+            pl.col("TYPE").max(), pl.lit("FR-CURRENT").alias("step")
+        ),
         _pick(recent, "FR-RECENT", latest=True),
         _pick(upcoming, "FR-UPCOMING", latest=False),
     ]
@@ -96,9 +98,7 @@ def _taught_in_french_steps(
 
 
 def _board_default(ctx: SegmentContext) -> str | None:
-    settings = ctx.table("board_settings").filter(
-        pl.col("school_year") == ctx.period.school_year
-    )
+    settings = ctx.table("board_settings").filter(pl.col("school_year") == ctx.period.school_year)
     values = settings.get_column("french_program_type").drop_nulls()
     return values.item(0) if values.len() else None
 
@@ -122,18 +122,13 @@ def french_programs(ctx: SegmentContext, rows: pl.DataFrame, private: bool) -> p
     french = this_year.drop_nulls("TYPE")
     steps = _this_year_steps(french)
     in_french = pl.coalesce("language", "course_language") == "F"
-    taught = (
-        this_year.filter(in_french & pl.col("TYPE").is_null())
-        .filter(~pl.col("student_id").is_in(french.get_column("student_id").implode()))
+    taught = this_year.filter(in_french & pl.col("TYPE").is_null()).filter(
+        ~pl.col("student_id").is_in(french.get_column("student_id").implode())
     )
     students = taught.get_column("student_id").unique().sort()
     steps = pl.concat([steps, _taught_in_french_steps(ctx, taught, previous, students)])
     rank = pl.col("step").replace_strict(STEP_ORDER, list(range(len(STEP_ORDER))))
-    chosen = (
-        steps.sort("student_id", rank)
-        .group_by("student_id", maintain_order=True)
-        .first()
-    )
+    chosen = steps.sort("student_id", rank).group_by("student_id", maintain_order=True).first()
     if private:
         chosen = chosen.with_columns(pl.lit(PRIVATE_FRENCH).alias("TYPE"))
     return chosen.select("student_id", "TYPE", "step")

@@ -88,8 +88,8 @@ def _special_education(ctx: SegmentContext) -> pl.DataFrame:
     """One row per student and exceptionality (blank for non-identified): the latest
     special education program enrolment active on the student's last day."""
     exceptionality = pl.col("exceptionality").str.strip_chars()
-    identified = exceptionality.is_not_null() & (exceptionality != "") & (
-        exceptionality != NON_IDENTIFIED
+    identified = (
+        exceptionality.is_not_null() & (exceptionality != "") & (exceptionality != NON_IDENTIFIED)
     )
     return (
         program_enrolments(ctx)

@@ -17,8 +17,10 @@ def sal_reported(period: SubmissionPeriod) -> pl.Expr:
     if period.kind == "jun":
         return typed
     exit_date = pl.col("exit_date")
-    short = (pl.col("entry_date") >= period.start) & exit_date.is_not_null() & (
-        exit_date <= period.count_date
+    short = (
+        (pl.col("entry_date") >= period.start)
+        & exit_date.is_not_null()
+        & (exit_date <= period.count_date)
     )
     return typed & ~short
 

@@ -53,7 +53,9 @@ def _in_school(ctx: SegmentContext, sal: pl.DataFrame) -> pl.DataFrame:
     """The SAL rows during which the student had an enrolment at one of the BSID's schools."""
     classified, _ = classify_enrolments(ctx.table("school_enrolments"), ctx.period)
     schools = classified.filter(pl.col("ignored").is_null()).select(
-        "student_id", pl.col("entry_date").alias("school_entry"), pl.col("exit_date").alias("school_exit")
+        "student_id",
+        pl.col("entry_date").alias("school_entry"),
+        pl.col("exit_date").alias("school_exit"),
     )
     sal_end = pl.coalesce("exit_date", pl.lit(ctx.period.count_date))
     overlapping = (
@@ -79,9 +81,9 @@ def _selected(ctx: SegmentContext) -> pl.DataFrame:
         .group_by("student_id", maintain_order=True)
         .last()
     )
-    return chosen.join(_in_school(ctx, chosen), on=["student_id", "entry_date"], how="left").with_columns(
-        pl.col("in_school").fill_null(False)
-    )
+    return chosen.join(
+        _in_school(ctx, chosen), on=["student_id", "entry_date"], how="left"
+    ).with_columns(pl.col("in_school").fill_null(False))
 
 
 def selected_sal(ctx: SegmentContext) -> pl.DataFrame:
@@ -156,10 +158,16 @@ def _components(sent: pl.DataFrame, pending: pl.DataFrame) -> tuple[pl.DataFrame
     dropped = (
         held.join(updated, on="_id")
         .join(sis, on=["_id", "TYPE"], how="anti")
-        .select("_id", "TYPE", pl.lit("DELETE").alias("_action"), pl.lit("SALC-DEL").alias("_reason"))
+        .select(
+            "_id", "TYPE", pl.lit("DELETE").alias("_action"), pl.lit("SALC-DEL").alias("_reason")
+        )
     )
-    rows = pl.concat([dropped, added]).sort("_id", "TYPE").with_columns(
-        pl.col("_id").alias("_parent"), pl.format("{}|{}", "_id", "TYPE").alias("_id")
+    rows = (
+        pl.concat([dropped, added])
+        .sort("_id", "TYPE")
+        .with_columns(
+            pl.col("_id").alias("_parent"), pl.format("{}|{}", "_id", "TYPE").alias("_id")
+        )
     )
     rows = rows.with_row_index("_order").with_columns(pl.col("_order").cast(pl.Int64))
     return rows.select([pl.col(n).cast(t) for n, t in COMPONENT_COLUMNS.items()]), unknown
@@ -182,9 +190,19 @@ def _findings(
     )
     where = {"file": "program_enrolments", "row": FromColumn("_row")}
     return [
-        *findings_for_rows("SAL001", untyped, **where, column="sal_type", student_id=FromColumn("student_id")),
-        *findings_for_rows("SAL002", unknown.sort("_row"), **where, column="sal_components", value=FromColumn("TYPE")),
-        *findings_for_rows("SAL003", empty, **where, column="sal_components", student_id=FromColumn("student_id")),
+        *findings_for_rows(
+            "SAL001", untyped, **where, column="sal_type", student_id=FromColumn("student_id")
+        ),
+        *findings_for_rows(
+            "SAL002",
+            unknown.sort("_row"),
+            **where,
+            column="sal_components",
+            value=FromColumn("TYPE"),
+        ),
+        *findings_for_rows(
+            "SAL003", empty, **where, column="sal_components", student_id=FromColumn("student_id")
+        ),
     ]
 
 

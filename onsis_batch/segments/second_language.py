@@ -10,9 +10,9 @@ the last day enrolled for a leaver; segments/program_facts.py):
                       schools send 030 whatever the program
 
 Only ADD and DELETE exist, keyed on TYPE. A type the SIS gives and 0007 lacks is an ADD
-(SLP-ADD-<step>: ESL, ELD, NATIVE or the French step); a type 0007 holds that the SIS no longer gives is a DELETE (SLP-DEL). French
-is one program whatever its type: it is not added again while 0007 holds a French type,
-and 0007's French types are deleted only when the student has no French program at all.
+(SLP-ADD-<step>: ESL, ELD, NATIVE or the French step); a type 0007 holds that the SIS no
+longer gives is a DELETE (SLP-DEL). French is one program whatever its type: it is not
+added again while 0007 holds a French type, and 0007's French types are deleted only when the student has no French program at all.
 The renderer writes every DELETE before any ADD. MINUTES_PER_DAY_OF_INSTRUCTION is 0 for
 public schools and 001 for private ones.
 """
@@ -69,7 +69,9 @@ def _class_programs(rows: pl.DataFrame, private: bool) -> pl.DataFrame:
         .when(~pl.lit(private) & code.str.starts_with("ELD"))
         .then(pl.lit(ELD))
     )
-    step = pl.when(code.str.starts_with("LN")).then(pl.lit("NATIVE")).otherwise(code.str.slice(0, 3))
+    step = (
+        pl.when(code.str.starts_with("LN")).then(pl.lit("NATIVE")).otherwise(code.str.slice(0, 3))
+    )
     return (
         rows.filter(_on_last_day())
         .select("student_id", kind.alias("TYPE"), step.alias("step"))
@@ -103,7 +105,10 @@ def _decide(desired: pl.DataFrame, pending: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(
         [
             deleted.select(
-                "student_id", "TYPE", pl.lit("DELETE").alias("_action"), pl.lit("SLP-DEL").alias("_reason")
+                "student_id",
+                "TYPE",
+                pl.lit("DELETE").alias("_action"),
+                pl.lit("SLP-DEL").alias("_reason"),
             ),
             added.select(
                 "student_id",

@@ -35,9 +35,11 @@ COLUMNS = {
 
 def reported_students(built: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """student_id, oen_key of the reported students the school data knows."""
-    return built["STUDENT"].select(
-        pl.col("_id").alias("student_id"), normalised_oen("OEN").alias("oen_key")
-    ).filter(~pl.col("student_id").str.starts_with("PAE:"))
+    return (
+        built["STUDENT"]
+        .select(pl.col("_id").alias("student_id"), normalised_oen("OEN").alias("oen_key"))
+        .filter(~pl.col("student_id").str.starts_with("PAE:"))
+    )
 
 
 def _pending(ctx: SegmentContext, students: pl.DataFrame) -> pl.DataFrame:
@@ -102,7 +104,11 @@ def _main_findings(desired: pl.DataFrame) -> list[Finding]:
     stray = desired.filter(
         pl.col("exceptionality_code").is_null() & pl.col("main_exceptionality").fill_null(False)
     ).sort("student_id")
-    where = {"file": "program_enrolments", "row": FromColumn("_row"), "column": "main_exceptionality"}
+    where = {
+        "file": "program_enrolments",
+        "row": FromColumn("_row"),
+        "column": "main_exceptionality",
+    }
     return [
         *findings_for_rows(
             "SPE001",
@@ -137,7 +143,9 @@ def build_special_education(
         .alias("_reason"),
         *_desired_values(),
     )
-    gone = pending.join(desired.select("student_id", "se_key"), on=["student_id", "se_key"], how="anti")
+    gone = pending.join(
+        desired.select("student_id", "se_key"), on=["student_id", "se_key"], how="anti"
+    )
     deleted = gone.with_columns(
         pl.lit("DELETE").alias("_action"), pl.lit("SPED-DEL").alias("_reason"), *_deleted_values()
     )
