@@ -12,9 +12,9 @@ the last day enrolled for a leaver; segments/program_facts.py):
 Only ADD and DELETE exist, keyed on TYPE. A type the SIS gives and 0007 lacks is an ADD
 (SLP-ADD-<step>: ESL, ELD, NATIVE or the French step); a type 0007 holds that the SIS no
 longer gives is a DELETE (SLP-DEL). French is one program whatever its type: it is not
-added again while 0007 holds a French type, and 0007's French types are deleted only when the student has no French program at all.
-The renderer writes every DELETE before any ADD. MINUTES_PER_DAY_OF_INSTRUCTION is 0 for
-public schools and 001 for private ones.
+added again while 0007 holds a French type, and 0007's French types are deleted only when
+the student has no French program at all. The renderer writes every DELETE before any ADD.
+MINUTES_PER_DAY_OF_INSTRUCTION is 0 for public schools and 001 for private ones.
 """
 
 from __future__ import annotations
@@ -45,11 +45,15 @@ def class_rows(ctx: SegmentContext, students: pl.DataFrame) -> pl.DataFrame:
     enrolments = ctx.table("class_enrolments").filter(
         pl.col("student_id").is_in(ids) & (pl.col("date_enrolled") != pl.col("date_left"))
     )
+    # Classes end with the school year: a June count date after the last school day looks
+    # at that day instead (decision D173).
+    last_day = ctx.period.last_school_day or ctx.period.count_date
+    as_of = pl.min_horizontal("as_of", pl.lit(last_day)).alias("as_of")
     return (
         enrolments.join(sections(ctx), on="section_id")
         .filter(pl.col("course_type").fill_null("") != "P")
         .join(lang_programs, on="course_number", how="left")
-        .join(last_days(ctx).select("student_id", "as_of"), on="student_id")
+        .join(last_days(ctx).select("student_id", as_of), on="student_id")
         .with_columns(pl.col("course_code").str.to_uppercase())
     )
 
