@@ -177,3 +177,32 @@ def test_program_segments_render_in_order_and_validate():
     assert saleps[0].find("COMPONENT") is None
     assert [c.findtext("TYPE") for c in saleps[1].findall("COMPONENT")] == ["001", "008"]
     assert enrolment.findtext("SPECIAL_EDUCATION_FLAG") == "T"
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+SAMPLE_ACTIONS = {
+    "SPECIAL_EDUCATION": {"ADD", "UPDATE", "DELETE"},
+    "SECOND_LANGUAGE_PROGRAM": {"ADD", "DELETE"},
+}
+
+
+def _actions(kind: str, xpath: str) -> set[str]:
+    (path,) = GOLDEN.glob(f"ONSIS_{kind}*.xml")
+    return set(etree.parse(str(path)).xpath(f"{xpath}/ACTION/text()"))
+
+
+def test_sample_has_every_program_action_in_every_period():
+    for kind in ("OCTSEC1", "MARSEC2", "JUNSEC1"):
+        for segment, actions in SAMPLE_ACTIONS.items():
+            assert _actions(kind, f"//{segment}") == actions, (kind, segment)
+    assert _actions("OCTSEC1", "//SALEP") == {"ADD", "DELETE"}
+    assert _actions("MARSEC2", "//SALEP") == {"ADD", "UPDATE", "DELETE"}
+    assert _actions("JUNSEC1", "//SALEP") >= {"ADD", "UPDATE"}
+    assert _actions("MARSEC2", "//SALEP/COMPONENT") == {"ADD", "DELETE"}
+
+
+def test_sample_has_each_kind_of_second_language_program():
+    types = set()
+    for path in GOLDEN.glob("ONSIS_*.xml"):
+        types |= set(etree.parse(str(path)).xpath("//SECOND_LANGUAGE_PROGRAM/TYPE/text()"))
+    assert {"001", "004", "005", "027"} <= types

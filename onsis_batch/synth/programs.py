@@ -77,7 +77,35 @@ def program_enrolment_rows(
         for row in rows
     ]
     out = [_sal(rng, row) if row["program_id"] == "SAL" else row for row in out]
-    return out + _more_sal(rng, cal, enrolled, {row["student_id"] for row in rows})
+    taken = {row["student_id"] for row in rows}
+    return out + _more_sal(rng, cal, enrolled, taken) + _identified_later(rng, cal, enrolled, taken)
+
+
+def _identified_later(
+    rng: random.Random, cal: Calendar, enrolled: Sequence[Enrolled], taken: set[str]
+) -> list[dict[str, Any]]:
+    """A few students identified during the year: in the March period, then in June's."""
+    pool = [e for e in enrolled if not e.cross and e.exit is None and e.person.sid not in taken]
+    count = min(len(pool), max(2, round(len(pool) / 150)))
+    chosen = [pool[i] for i in sorted(rng.sample(range(len(pool)), count))]
+    y = cal.year
+    windows = [(date(y, 11, 10), date(y + 1, 2, 27)), (date(y + 1, 4, 6), date(y + 1, 5, 29))]
+    rows = []
+    for index, e in enumerate(chosen):
+        entry = school_day(rng, *windows[index % 2])
+        rows.append(
+            {
+                "student_id": e.person.sid,
+                "program_id": "SE-LD",
+                "entry_date": entry,
+                "exceptionality": EXCEPTIONALITY["SE-LD"],
+                "placement": PLACEMENT.draw(rng),
+                "main_exceptionality": True,
+                "iprc_date": entry,
+                "iep": True,
+            }
+        )
+    return rows
 
 
 def _special(rng: random.Random, cal: Calendar, row: dict[str, Any], grade: int) -> dict[str, Any]:
