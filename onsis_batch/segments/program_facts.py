@@ -41,13 +41,17 @@ def _last_days(ctx: SegmentContext) -> pl.DataFrame:
             pl.lit(False).alias("enrolled"),
         )
     )
-    return pl.concat([current, previous]).sort("student_id")
+    # When the school year ends before the count date (June), the last school day counts.
+    last_school_day = pl.lit(period.last_school_day or period.count_date)
+    capped = pl.min_horizontal("as_of", last_school_day).alias("as_of")
+    return pl.concat([current, previous]).with_columns(capped).sort("student_id")
 
 
 def last_days(ctx: SegmentContext) -> pl.DataFrame:
     """student_id, as_of, enrolled: the count date, or the last day a student who left in
     the period was enrolled; for a student not enrolled in the period (non-returning), the
-    last day of their latest enrolment. Exit dates are first days out (decision D5)."""
+    last day of their latest enrolment; never after the board's last school day. Exit
+    dates are first days out (decision D5)."""
     return ctx.cached("programs.last_days", lambda: _last_days(ctx))
 
 

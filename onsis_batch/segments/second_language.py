@@ -45,15 +45,11 @@ def class_rows(ctx: SegmentContext, students: pl.DataFrame) -> pl.DataFrame:
     enrolments = ctx.table("class_enrolments").filter(
         pl.col("student_id").is_in(ids) & (pl.col("date_enrolled") != pl.col("date_left"))
     )
-    # Classes end with the school year: a June count date after the last school day looks
-    # at that day instead (decision D173).
-    last_day = ctx.period.last_school_day or ctx.period.count_date
-    as_of = pl.min_horizontal("as_of", pl.lit(last_day)).alias("as_of")
     return (
         enrolments.join(sections(ctx), on="section_id")
         .filter(pl.col("course_type").fill_null("") != "P")
         .join(lang_programs, on="course_number", how="left")
-        .join(last_days(ctx).select("student_id", as_of), on="student_id")
+        .join(last_days(ctx).select("student_id", "as_of"), on="student_id")
         .with_columns(pl.col("course_code").str.to_uppercase())
     )
 
