@@ -52,7 +52,7 @@ def last_days(ctx: SegmentContext) -> pl.DataFrame:
     the period was enrolled; for a student not enrolled in the period (non-returning), the
     last day of their latest enrolment; never after the board's last school day. Exit
     dates are first days out (decision D5)."""
-    return ctx.cached("programs.last_days", lambda: _last_days(ctx))
+    return ctx.cached("program_facts.last_days", lambda: _last_days(ctx))
 
 
 def _program_enrolments(ctx: SegmentContext) -> pl.DataFrame:
@@ -77,7 +77,7 @@ def _program_enrolments(ctx: SegmentContext) -> pl.DataFrame:
 def program_enrolments(ctx: SegmentContext) -> pl.DataFrame:
     """The candidate students' program enrolments with their program's flags and the
     student's `as_of` / `enrolled`; an exit date of 1900-01-01 or earlier reads as none."""
-    return ctx.cached("programs.enrolments", lambda: _program_enrolments(ctx))
+    return ctx.cached("program_facts.enrolments", lambda: _program_enrolments(ctx))
 
 
 def active_on_last_day() -> pl.Expr:
@@ -110,7 +110,7 @@ def _special_education(ctx: SegmentContext) -> pl.DataFrame:
 
 def special_education(ctx: SegmentContext) -> pl.DataFrame:
     """Active special education programs, one per student and exceptionality key `se_key`."""
-    return ctx.cached("programs.special_education", lambda: _special_education(ctx))
+    return ctx.cached("program_facts.special_education", lambda: _special_education(ctx))
 
 
 def special_education_flags(ctx: SegmentContext) -> pl.DataFrame:

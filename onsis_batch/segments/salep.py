@@ -88,7 +88,7 @@ def _selected(ctx: SegmentContext) -> pl.DataFrame:
 
 def selected_sal(ctx: SegmentContext) -> pl.DataFrame:
     """The SAL enrolment each student's SALEP reports (computed once per run)."""
-    return ctx.cached("programs.sal_selected", lambda: _selected(ctx))
+    return ctx.cached("program_facts.sal_selected", lambda: _selected(ctx))
 
 
 def sal_activity(ctx: SegmentContext, _enrolments: pl.DataFrame) -> pl.Series:
