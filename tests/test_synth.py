@@ -19,7 +19,7 @@ from onsis_batch.sources import load_folder
 from onsis_batch.synth import synthesize
 from onsis_batch.synth.extract import FILE_NAME
 
-EXTRACTS = ("0001", "0002", "0003", "0004")
+EXTRACTS = ("0001", "0002", "0003", "0004", "0005", "0007", "0027")
 
 YEAR = "2025-2026"
 SCENARIOS = (
@@ -754,3 +754,33 @@ def test_every_submission_shows_every_class_scenario(run, tmp_path):
                 counts[name] += int(tree.xpath(f"count({path})"))
         missing = [n for n, c in counts.items() if c == 0 and n not in optional.get(kind, ())]
         assert missing == [], (kind, counts)
+
+
+def test_program_extracts_hold_students_of_the_period_and_valid_codes(run):
+    out, summary = run
+    exceptionalities = set(code_table("exceptionality_type").codes) | {""}
+    components = set(code_table("sal_component_type").codes)
+    for kind in PERIOD_KINDS:
+        for bsid, held in extract(out, summary, kind).items():
+            oens = set(held.get_column("oen"))
+            special = extract(out, summary, kind, "0005")[bsid]
+            languages = extract(out, summary, kind, "0007")[bsid]
+            sal = extract(out, summary, kind, "0027")[bsid]
+            for frame in (special, languages, sal):
+                assert set(frame.get_column("oen")) <= oens, (kind, bsid)
+            assert set(special.get_column("exceptionality_type").fill_null("")) <= exceptionalities
+            assert set(languages.get_column("program_type")) <= {"001", "004", "005", "027"}
+            listed = sal.get_column("component_types").str.split(",").explode().drop_nulls()
+            assert set(listed) <= components
+
+
+def test_special_education_programs_have_one_main_exceptionality(run):
+    out, _ = run
+    programs = table(out, "programs").filter(pl.col("is_special_education") == "T")
+    special = table(out, "program_enrolments").join(programs, on="program_id")
+    identified = special.filter(
+        pl.col("exceptionality").is_not_null() & (pl.col("exceptionality") != "NONIDE")
+    )
+    assert identified.height and (identified.get_column("main_exceptionality") == "T").all()
+    non_identified = special.filter(pl.col("program_id") == "SE-NID")
+    assert non_identified.height and (non_identified.get_column("main_exceptionality") == "F").all()

@@ -29,6 +29,7 @@ import polars as pl
 
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.segments.meetings import section_meeting_days
+from onsis_batch.segments.sal_rules import sal_reported
 from onsis_batch.segments.scope import classify_enrolments, current_enrolments
 
 FULL_TIME_MINUTES = 210  # O. Reg. 79/97 and successors: full-time pupil
@@ -293,7 +294,8 @@ def _programs(ctx: SegmentContext, reference: pl.DataFrame) -> pl.DataFrame:
         .filter(_active_on("as_of"))
         .sort("student_id", "entry_date")
     )
-    sal = pl.col("is_sal").fill_null(False)
+    # Only the SAL enrolments a SALEP reports change the attendance type (segments/sal_rules.py).
+    sal = pl.col("is_sal").fill_null(False) & sal_reported(ctx.period)
     return active.group_by("student_id").agg(
         pl.col("iep").fill_null(False).any().alias("has_iep"),
         sal.any().alias("in_sal"),

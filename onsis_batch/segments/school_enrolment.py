@@ -20,6 +20,7 @@ import polars as pl
 from onsis_batch.findings import Finding, FromColumn, findings_for_rows
 from onsis_batch.segments.activity import students_with_activity
 from onsis_batch.segments.context import MISSING_OEN, SegmentContext, normalised_oen
+from onsis_batch.segments.program_facts import special_education_flags
 from onsis_batch.segments.school_enrolment_values import enrolled_values, non_returning_values
 from onsis_batch.segments.scope import (
     classify_enrolments,
@@ -97,6 +98,8 @@ def _students(ctx: SegmentContext, classified: pl.DataFrame, pending: pl.DataFra
     return (
         candidates.join(community_hours(hours), on="student_id", how="left")
         .join(literacy_status(results), on="student_id", how="left")
+        .join(special_education_flags(ctx), on="student_id", how="left")
+        .with_columns(pl.col("special_education").fill_null(False))
         .rename({"_row": "student_row"})
     )
 

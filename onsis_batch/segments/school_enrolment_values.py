@@ -342,11 +342,8 @@ def enrolled_values(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
             .then(pl.col("pae_enrolment_start_date"))
             .otherwise(pl.col("start_date"))
             .alias("ENROLMENT_START_DATE"),
-            # Special education programs arrive in a later release: keep what OnSIS holds.
-            pl.when(pl.col("in_pae"))
-            .then(pl.col("pae_special_education_flag"))
-            .otherwise(pl.lit(False))
-            .alias("SPECIAL_EDUCATION_FLAG"),
+            # Same facts as the SPECIAL_EDUCATION segments (segments/program_facts.py).
+            _flag(pl.col("special_education")).alias("SPECIAL_EDUCATION_FLAG"),
             _reach_ahead(),
         )
         .with_columns(
@@ -472,7 +469,10 @@ def non_returning_values(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFra
         pae("pae_ontario_scholarship_flag").alias("ONTARIO_SCHOLARSHIP_FLAG"),
         pae("pae_ontario_scholarship_date").alias("ONTARIO_SCHOLARSHIP_DATE"),
         pae("pae_local_school_program_flag").alias("LOCAL_SCHOOL_PROGRAM_FLAG"),
-        pae("pae_special_education_flag").alias("SPECIAL_EDUCATION_FLAG"),
+        # Known students: their programs on their last day; OnSIS's value for the others.
+        pl.coalesce(pae("special_education"), pae("pae_special_education_flag")).alias(
+            "SPECIAL_EDUCATION_FLAG"
+        ),
         pae("pae_online_graduation_requirement_type").alias("ONLINE_GRADUATION_REQUIREMENT_TYPE"),
         pae("pae_enrolment_start_date").alias("ENROLMENT_START_DATE"),
         _non_returning_end(ctx).alias("ENROLMENT_END_DATE"),

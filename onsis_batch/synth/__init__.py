@@ -55,10 +55,15 @@ from onsis_batch.synth.marks import (
     credit_grades,
     history_grades,
     program_enrolment_rows,
-    program_rows,
     stored_grades,
 )
 from onsis_batch.synth.people import Person, make_person, secondary_entry, student_row
+from onsis_batch.synth.programs import (
+    holders,
+    program_rows,
+    write_program_extracts,
+)
+from onsis_batch.synth.programs import program_enrolment_rows as program_values
 from onsis_batch.synth.scenarios import (
     OVERLAYS,
     SCENARIOS,
@@ -136,10 +141,11 @@ def synthesize(
         pae_dirs = write_extracts(out / "pae", cal, board, tables, periods, created)
         counts = _counts(people)
         known = tables["students"].select("student_id", "_oen", "_excluded")
+        held = holders(cal, tables, periods)  # for the program extracts
         written = set(tables)
         del people, tables  # written: make room for the class tables
         classes = _class_tables(
-            data_dir, pae_dirs, cal, board, year, calendars, builder, known, seed, created
+            data_dir, pae_dirs, cal, board, year, calendars, builder, known, seed, created, held
         )
         counts.update(classes.counts)
         for name in _unfilled(written | set(classes.names)):  # a contract table not made yet
@@ -229,6 +235,7 @@ def _class_tables(
     students: pl.DataFrame,
     seed: int,
     created: datetime | None,
+    held: dict[str, pl.DataFrame],
 ) -> _Written:
     """Write the timetable and class tables and the class extracts of every period, each as
     soon as it is made (a board-sized run holds millions of class rows)."""
@@ -288,9 +295,13 @@ def _class_tables(
     del history
     write("stored_grades", stored_grades(parts, ids, board))
     del parts
-    programs = program_enrolment_rows(rng, cal, enrolled)
+    programs = program_values(seed, cal, enrolled, program_enrolment_rows(rng, cal, enrolled))
     write("programs", table_frame("programs", program_rows()))
-    write("program_enrolments", table_frame("program_enrolments", programs))
+    program_frame = table_frame("program_enrolments", programs)
+    write("program_enrolments", program_frame)
+    write_program_extracts(
+        pae_dirs, cal, board, held, program_frame, enrolments.drop("_event"), created
+    )
     counts = _class_counts(enrolments, sections, credits)
     counts["close_out"] = closed_out
     return _Written(tuple(names), counts)

@@ -108,6 +108,8 @@ def _courses() -> tuple[Course, ...]:
         ("LWSCU", "International Languages, Level 2 (Spanish)", 11, "M", False, None),
         ("PLE99", "Prior Learning Assessment and Recognition", 0, "M", False, None),
         ("DCO3O", "Cooperative Education", 0, "M", False, None),
+        ("LNOAO", "Native Languages, Level 1", 9, "M", False, None),
+        ("ELDAO", "English Literacy Development, Level 1", 0, "M", True, None),
     ]
     courses = []
     for index, (code, name, grade, kind, compulsory, room) in enumerate(rows):
@@ -144,7 +146,9 @@ COURSES = _courses()
 INDEX = {c.code: i for i, c in enumerate(COURSES)}
 
 # Courses with a fixed part in plans.
-ESL_LEVELS = tuple(INDEX[c] for c in ("ESLAO", "ESLBO", "ESLCO", "ESLDO"))
+# ESL levels 1-4 by year here, then ELD level 1 (taken instead of ESL level 1 by some)
+ESL_LEVELS = tuple(INDEX[c] for c in ("ESLAO", "ESLBO", "ESLCO", "ESLDO", "ELDAO"))
+ELD = INDEX["ELDAO"]
 ENGLISH = frozenset(INDEX[c] for c in ("ENL1W", "ENG1L", "ENG2D", "ENG2L", "ENG3U", "ENG3C"))
 OLC = INDEX["OLC4O"]
 CONTINUED_COURSE = INDEX["MCV4U"]  # taught February to January at every school
@@ -179,7 +183,7 @@ def _codes(*codes: str) -> tuple[int, ...]:
 
 
 ELECTIVES = {
-    9: _codes("AVI1O", "AMU1O", "TIJ1O", "BTT1O", "HFN1O"),
+    9: _codes("AVI1O", "AMU1O", "TIJ1O", "BTT1O", "HFN1O", "LNOAO"),
     10: _codes("FSF2D", "PPL2O", "ASM2O", "TDJ2O", "TTJ2O", "ICD2O"),
     11: _codes("SBI3U", "SCH3U", "SPH3U", "CHA3U", "AVI3M", "BAF3M", "PPL3O", "ICS3U", "TGJ3M"),
     12: _codes(

@@ -52,6 +52,7 @@ from onsis_batch.synth.catalogue import (
     CONTINUED_COURSE,
     COURSES,
     DUAL_CREDIT,
+    ELD,
     ENGLISH,
     ESL_LEVELS,
     INDEPENDENT,
@@ -313,6 +314,8 @@ class ClassBuilder:
         years = year - (p.arrival.year if p.arrival.month < 7 else p.arrival.year + 1) + 1
         if not 0 <= years <= 3:
             return None
+        if years == 0 and p.arrival.day % 2 == 0:  # limited schooling before: ELD
+            return ELD
         return ESL_LEVELS[years]
 
     def _continued(

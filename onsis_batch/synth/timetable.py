@@ -322,9 +322,10 @@ def courses_frame() -> pl.DataFrame:
             "institution": [c.institution for c in COURSES],
             "language": [None if i % 9 == 4 else "E" for i in range(len(COURSES))],
             "name": [c.name for c in COURSES],
+            "language_program_type": [None] * len(COURSES),
             "_course": list(range(len(COURSES))),
         },
-        schema_overrides={"_course": pl.Int32},
+        schema_overrides={"_course": pl.Int32, "language_program_type": pl.String},
     )
 
 
@@ -504,6 +505,7 @@ def _attributes(frame: pl.DataFrame) -> pl.DataFrame:
         (pl.col("_term") == CONTINUED).alias("is_previous_year"),
         (kind == RECOVERY).alias("credit_recovery"),
         (kind == ONLINE_LMS).alias("ministry_content"),
+        pl.lit(None, dtype=pl.String).alias("language_program_type"),
         "_n",
         "_bsid",
         "_term",
