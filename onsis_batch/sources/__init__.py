@@ -93,7 +93,7 @@ def _read_folder(folder: Path, tables: Collection[str] | None, stage: Path | Non
         log.add(item)
     loaded = _load_all(selected, paths, log, stage)
     # A column missing from its file (SRC002) cannot tell which references are broken.
-    targets = {name: frame.drop(missing) for name, (frame, missing) in loaded.items()}
+    targets = {name: frame.drop(missing, strict=False) for name, (frame, missing) in loaded.items()}
     for name, (frame, _) in loaded.items():
         table = contract()[name]
         _add_all(log, broken_references(table, frame, paths[name].name, targets))
