@@ -1,27 +1,42 @@
 """Run many BSIDs of one board: the school data is checked once, then shared out.
 
-The board's data is loaded and checked once, in this process, and staged as typed Parquet
-in a private temporary folder (`sources.stage_folder`). Schools are independent, so the
-BSIDs are split across worker processes; each worker reads from the stage only the rows
-of its own BSIDs' students, reads their PAE extracts, and then plans and publishes its
-BSIDs one after another, keeping only one school's plan in memory at a time.
+The board's data is loaded and checked once, in a process of its own, and staged as typed
+Parquet in a private temporary folder (`sources.stage_folder`). Schools are independent,
+so the BSIDs are split across worker processes; each worker reads from the stage only the
+rows of the students of a few of its BSIDs at a time, and plans and publishes those BSIDs
+one after another, keeping only one school's plan in memory at a time.
+
+Each school is isolated: bad rows, a bad PAE block or an internal error stop only the BSIDs
+they concern (`ownership`), and every BSID still gets its own result.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import resource
 import tempfile
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from onsis_batch.findings import InputError
-from onsis_batch.pipeline import RunResult, load_staged_inputs, run_bsid, share_inputs
+from onsis_batch.findings import Finding, InputError, finding, has_errors
+from onsis_batch.ownership import FindingOwners
+from onsis_batch.pipeline import (
+    EXIT_CLEAN,
+    Inputs,
+    RunResult,
+    load_staged_inputs,
+    run_bsid,
+    share_inputs,
+)
+from onsis_batch.runlock import output_lock
 from onsis_batch.sources import StagedData, stage_folder
 
 # BSIDs whose students a worker holds at once: reading the stage costs a fixed ~0.5 s per
@@ -31,6 +46,21 @@ SHARE_BSIDS = 10
 # spawn, not fork: a forked child inherits polars' thread pool in a locked state.
 _SPAWN = multiprocessing.get_context("spawn")
 
+Done = Callable[[RunResult], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every worker needs to know; the same for all of them."""
+
+    staged: StagedData
+    pae_dir: Path | None
+    out_dir: Path
+    kind: str
+    school_year: str
+    created: datetime
+    private: bool = False
+
 
 @dataclass(frozen=True)
 class WorkerReport:
@@ -38,37 +68,109 @@ class WorkerReport:
     peak_rss_mb: float
 
 
+@dataclass
+class BoardRun:
+    """What a board run did: one result per BSID (in BSID order) and the load's findings."""
+
+    results: list[RunResult]
+    data_findings: list[Finding] = field(default_factory=list)
+    worker_peaks_mb: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """The worst of the schools' exit codes (3 internal > 2 input > 1 errors > 0)."""
+        return max((r.exit_code for r in self.results), default=EXIT_CLEAN)
+
+
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def _run_share(
-    staged: StagedData,
-    pae_dir: Path | None,
-    out_dir: Path,
-    bsids: list[str],
-    kind: str,
-    school_year: str,
-    created: datetime,
-    private: bool,
-) -> WorkerReport:
+def _internal(bsid: str, findings: list[Finding], step: str, problem: Exception) -> RunResult:
+    # Only the exception's type: its message may quote a value from the data.
+    failed = finding("RUN001", key=bsid, error=type(problem).__name__, step=step)
+    return RunResult(bsid=bsid, findings=[*findings, failed])
+
+
+def _run_one(inputs: Inputs, owners: FindingOwners, bsid: str, period: Any, job: Job) -> RunResult:
+    """One BSID, whatever happens: a failure becomes its result, never the worker's end."""
+    started = time.perf_counter()
+    try:
+        findings = [*inputs.findings, *owners.for_bsid(inputs, period)]
+        if has_errors(findings):
+            result = RunResult(bsid=bsid, period=period, findings=findings)
+        else:
+            result = run_bsid(inputs, period, job.out_dir, created=job.created, findings=findings)
+    except Exception as problem:
+        result = _internal(bsid, list(inputs.findings), "planning and writing its file", problem)
+    result.seconds = time.perf_counter() - started
+    return result.without_plan()
+
+
+def _load_share(job: Job, bsids: list[str], done: Done) -> tuple[Inputs, dict, list[str]]:
+    """Periods and PAE of the BSIDs that have usable ones; the others are reported done."""
     try:
         board, periods = load_staged_inputs(
-            staged, pae_dir, kind=kind, school_year=school_year, bsids=bsids, private=private
+            job.staged,
+            job.pae_dir,
+            kind=job.kind,
+            school_year=job.school_year,
+            bsids=bsids,
+            private=job.private,
         )
+        return board, periods, bsids
+    except InputError:
+        if len(bsids) == 1:
+            raise
+    usable = []
+    for bsid in bsids:  # find the BSIDs at fault, one at a time
+        try:
+            _load_share(job, [bsid], done)
+            usable.append(bsid)
+        except InputError as problem:
+            done(RunResult(bsid=bsid, findings=problem.findings))
+    if not usable:
+        return Inputs({}, {}, []), {}, []
+    return _load_share(job, usable, done)
+
+
+def _run_share(job: Job, bsids: list[str], done: Done) -> float:
+    """Generate `bsids` one by one, calling `done` with each result; the peak RSS in MB."""
+    owners = FindingOwners(job.staged)
+    job = replace(job, staged=replace(job.staged, findings=owners.board_findings))
+    try:
+        board, periods, usable = _load_share(job, bsids, done)
     except InputError as problem:
-        return WorkerReport(
-            [RunResult(bsid=b, findings=problem.findings) for b in bsids], _peak_rss_mb()
-        )
-    results = []
-    for start in range(0, len(bsids), SHARE_BSIDS):
-        chunk = bsids[start : start + SHARE_BSIDS]
-        inputs = share_inputs(staged, board, [periods[bsid] for bsid in chunk])
+        for bsid in bsids:
+            done(RunResult(bsid=bsid, findings=problem.findings))
+        return _peak_rss_mb()
+    for start in range(0, len(usable), SHARE_BSIDS):
+        chunk = usable[start : start + SHARE_BSIDS]
+        try:
+            inputs = share_inputs(job.staged, board, [periods[bsid] for bsid in chunk])
+        except Exception as problem:
+            for bsid in chunk:
+                done(_internal(bsid, board.findings, "reading its students' data", problem))
+            continue
         for bsid in chunk:
-            result = run_bsid(inputs, periods[bsid], out_dir, created=created)
-            results.append(result.without_plan())
+            done(_run_one(inputs, owners, bsid, periods[bsid], job))
         del inputs  # before the next chunk's rows are read
-    return WorkerReport(results, _peak_rss_mb())
+    return _peak_rss_mb()
+
+
+# --- worker processes ------------------------------------------------------------------------
+
+_results: Any = None  # in a worker: the queue its results go to
+
+
+def _start_worker(results: Any) -> None:
+    global _results
+    _results = results
+
+
+def _worker(job: Job, bsids: list[str]) -> float:
+    return _run_share(job, bsids, _results.put)
 
 
 @contextmanager
@@ -103,6 +205,29 @@ def _stage_in_child(data_dir: Path, folder: Path) -> StagedData:
         return pool.submit(stage_folder, data_dir, folder).result()
 
 
+def _in_workers(job: Job, shares: list[list[str]], done: Done) -> list[float]:
+    """Run the shares in worker processes, passing each result to `done` as it arrives."""
+    results = _SPAWN.Queue()
+    pool = ProcessPoolExecutor(
+        max_workers=len(shares),
+        mp_context=_SPAWN,
+        initializer=_start_worker,
+        initargs=(results,),
+    )
+    expected = sum(map(len, shares))
+    with pool, _worker_environment(len(shares)):
+        futures: list[Future[float]] = [pool.submit(_worker, job, share) for share in shares]
+    received = 0
+    while received < expected:
+        try:
+            done(results.get(timeout=0.5))
+            received += 1
+        except queue.Empty:
+            if all(f.done() for f in futures) and results.empty():
+                break  # a worker died: its missing BSIDs are reported by the caller
+    return [0.0 if f.exception() else f.result() for f in futures]
+
+
 def generate_many(
     data_dir: Path,
     pae_dir: Path | None,
@@ -114,60 +239,48 @@ def generate_many(
     created: datetime,
     workers: int = 2,
     private: bool = False,
-) -> list[WorkerReport]:
-    """Generate one file per BSID with `workers` processes; reports per worker."""
-    shares = [bsids[i::workers] for i in range(workers) if bsids[i::workers]]
-    # The stage holds personal data: a private temporary folder, removed when done.
-    with tempfile.TemporaryDirectory(prefix="onsis-batch-stage-") as folder:
-        staged = _stage_in_child(data_dir, Path(folder))
-        arguments = (pae_dir, out_dir)
-        settings = (kind, school_year, created, private)
-        if len(shares) == 1:
-            return [_run_share(staged, *arguments, shares[0], *settings)]
-        pool = ProcessPoolExecutor(max_workers=len(shares), mp_context=_SPAWN)
-        with pool, _worker_environment(len(shares)):
-            futures = [
-                pool.submit(_run_share, staged, *arguments, share, *settings) for share in shares
-            ]
-        return [f.result() for f in futures]
+    on_result: Done | None = None,
+) -> BoardRun:
+    """Generate one file per BSID with `workers` processes.
 
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m onsis_batch.board DATA PAE OUT PERIOD YEAR WORKERS [STAMP]` (benchmarks).
-
-    The full `board` command, with progress and a board summary, is a later release.
+    The output folder is locked for the run (RUN002 for every BSID when another run has
+    it). `on_result` is called in this process with each BSID's result as it finishes.
     """
-    import sys
+    started = time.perf_counter()
+    collected: dict[str, RunResult] = {}
 
-    import polars as pl
+    def done(result: RunResult) -> None:
+        collected[result.bsid] = result
+        if on_result is not None:
+            on_result(result)
 
-    args = argv if argv is not None else sys.argv[1:]
-    data, pae, out, kind, year, workers = args[:6]
-    created = datetime.fromisoformat(args[6]) if len(args) > 6 else datetime.now()
-    schools = pl.read_csv(Path(data) / "schools.csv", infer_schema=False)
-    open_schools = schools.filter(
-        (pl.col("is_closed") != "T")
-        & (pl.col("is_excluded") != "T")
-        & (pl.col("is_section23") != "T")
+    try:
+        with output_lock(out_dir), _private_folder() as folder:
+            staged = _stage_in_child(data_dir, folder)
+            job = Job(staged, pae_dir, out_dir, kind, school_year, created, private)
+            shares = [bsids[i::workers] for i in range(workers) if bsids[i::workers]]
+            if len(shares) == 1:
+                peaks = [_run_share(job, shares[0], done)]
+            else:
+                peaks = _in_workers(job, shares, done)
+    except InputError as problem:  # the folder is locked
+        for bsid in bsids:
+            done(RunResult(bsid=bsid, findings=problem.findings))
+        return BoardRun([collected[b] for b in bsids], seconds=time.perf_counter() - started)
+    for bsid in bsids:
+        if bsid not in collected:  # its worker process ended without a word
+            done(_internal(bsid, [], "running in a worker process", ChildProcessError()))
+    return BoardRun(
+        results=[collected[b] for b in bsids],
+        data_findings=staged.findings,
+        worker_peaks_mb=peaks,
+        seconds=time.perf_counter() - started,
     )
-    bsids = sorted(set(open_schools.get_column("bsid").to_list()))
-    reports = generate_many(
-        Path(data),
-        Path(pae),
-        Path(out),
-        bsids=bsids,
-        kind=kind,
-        school_year=year,
-        created=created,
-        workers=int(workers),
-    )
-    results = [r for report in reports for r in report.results]
-    written = sum(r.output is not None for r in results)
-    peaks = ", ".join(f"{report.peak_rss_mb:.0f}" for report in reports)
-    students = sum(r.students for r in results)
-    print(f"files {written}/{len(results)} students {students} worker peaks MB {peaks}")
-    return 0 if written == len(results) else 1
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+@contextmanager
+def _private_folder() -> Iterator[Path]:
+    """The stage holds personal data: a temporary folder only this user can read, removed
+    at the end of the run however it ends."""
+    with tempfile.TemporaryDirectory(prefix="onsis-batch-stage-") as folder:
+        yield Path(folder)

@@ -258,6 +258,175 @@ def docs(check: bool) -> None:
     sys.exit(1 if check and stale else 0)
 
 
+@cli.command()
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder of the board's school data tables (CSV or Parquet).",
+)
+@click.option("--pae", "pae_dir", type=click.Path(path_type=Path), help="Folder of PAE files.")
+@click.option("--no-pae", is_flag=True, help="First submission: every record is an ADD.")
+@click.option("--period", "kind", type=PERIODS, required=True, help="oct, mar or jun.")
+@click.option("--year", "school_year", callback=_school_year, required=True, help="2025-2026.")
+@click.option(
+    "--bsid",
+    "only",
+    multiple=True,
+    help="Generate only this BSID (repeatable); default: every BSID with a reporting school.",
+)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"))
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    help="Worker processes (default: the number of cores).",
+)
+@click.option("--private", is_flag=True, help="Private-school submissions.")
+@click.option("--timestamp", callback=_timestamp, help="Pin the header DATE/TIME (ISO).")
+@click.option("--json", "as_json", is_flag=True, help="Print the board summary as JSON.")
+@click.option("--log-json", is_flag=True, help="Log one JSON object per event on stderr.")
+@click.option(
+    "--keep",
+    type=click.IntRange(1),
+    help="Afterwards, keep only the newest N batch files per BSID (and summaries).",
+)
+def board(
+    data_dir: Path,
+    pae_dir: Path | None,
+    no_pae: bool,
+    kind: str,
+    school_year: str,
+    only: tuple[str, ...],
+    out_dir: Path,
+    workers: int | None,
+    private: bool,
+    timestamp: datetime | None,
+    as_json: bool,
+    log_json: bool,
+    keep: int | None,
+) -> None:
+    """Generate the batch file of every BSID of the board for one period, in parallel.
+
+    Each school is isolated: one school's bad data or failure gives findings for that
+    school and does not stop the others. Exit code: the worst of the schools' codes.
+    """
+    import os
+
+    from onsis_batch.board import generate_many
+    from onsis_batch.findings import count_by_severity
+    from onsis_batch.period import board_bsids
+    from onsis_batch.report.board import (
+        board_summary_dict,
+        board_summary_text,
+        school_line,
+        write_board_summary,
+    )
+    from onsis_batch.retention import purge
+    from onsis_batch.runlog import RunLog
+    from onsis_batch.sources import load_folder
+
+    if pae_dir is None and not no_pae:
+        raise click.UsageError("missing --pae (or --no-pae)")
+    schools = load_folder(data_dir, tables=["schools"])
+    if not schools.files.get("schools"):
+        for problem in schools.findings:
+            click.echo(str(problem), err=True)
+        sys.exit(2)
+    bsids = sorted(set(only)) or board_bsids(schools.tables["schools"])
+    workers = min(workers or os.cpu_count() or 1, max(len(bsids), 1))
+    log = RunLog(log_json)
+    progress = _BoardProgress(len(bsids), live=sys.stderr.isatty() and not log_json and not as_json)
+    log.event(
+        "board_start", period=kind, school_year=school_year, bsids=len(bsids), workers=workers
+    )
+
+    def finished(result: Any) -> None:
+        by_severity = count_by_severity(result.findings)
+        counts = {"errors": by_severity["error"], "warnings": by_severity["warning"]}
+        log.event(
+            "bsid_done",
+            bsid=result.bsid,
+            exit_code=result.exit_code,
+            students=result.students,
+            output=result.output.name if result.output else None,
+            seconds=round(result.seconds, 2),
+            **counts,
+        )
+        progress.step(school_line(result), quiet=as_json or log_json)
+
+    run = generate_many(
+        data_dir,
+        None if no_pae else pae_dir,
+        out_dir,
+        bsids=bsids,
+        kind=kind,
+        school_year=school_year,
+        created=timestamp or datetime.now(),
+        workers=workers,
+        private=private,
+        on_result=finished,
+    )
+    progress.done()
+    if run.data_findings or any(r.output for r in run.results):
+        write_board_summary(run, out_dir, kind, school_year)
+    if keep is not None:
+        removed = purge(out_dir, keep=keep)
+        log.event("purged", out_dir=str(out_dir), removed=len(removed))
+    if as_json:
+        _emit_json(board_summary_dict(run, kind, school_year))
+    else:
+        click.echo(board_summary_text(run, kind, school_year))
+    log.event("board_done", exit_code=run.exit_code, seconds=round(run.seconds, 1))
+    sys.exit(run.exit_code)
+
+
+class _BoardProgress:
+    """A live status line on a terminal; one line per finished school otherwise."""
+
+    def __init__(self, total: int, live: bool) -> None:
+        self.total, self.live, self.finished = total, live, 0
+        self.started = datetime.now()
+
+    def step(self, line: str, quiet: bool) -> None:
+        self.finished += 1
+        if self.live:
+            elapsed = (datetime.now() - self.started).total_seconds()
+            status = f"[{self.finished}/{self.total}] {elapsed:5.0f} s  {line}"
+            click.echo(f"\r\033[K{status}", nl=False, err=True)
+        elif not quiet:
+            click.echo(line)
+
+    def done(self) -> None:
+        if self.live:
+            click.echo("\r\033[K", nl=False, err=True)
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
+@click.option(
+    "--older-than", "days", type=click.FloatRange(0), help="Delete outputs older than DAYS."
+)
+@click.option("--keep", type=click.IntRange(1), help="Keep only the newest N batch files per BSID.")
+@click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
+def purge(out_dir: Path, days: float | None, keep: int | None, dry_run: bool) -> None:
+    """Delete old batch files, manifests and summaries: personal data kept no longer."""
+    from onsis_batch.findings import InputError
+    from onsis_batch.retention import purge as remove
+
+    if days is None and keep is None:
+        raise click.UsageError("give --older-than DAYS, --keep N, or both")
+    try:
+        removed = remove(out_dir, older_than_days=days, keep=keep, dry_run=dry_run)
+    except InputError as problem:
+        for item in problem.findings:
+            click.echo(str(item), err=True)
+        sys.exit(2)
+    for path in removed:
+        click.echo(f"{'would delete' if dry_run else 'deleted'}: {path}")
+    click.echo(f"{len(removed)} file(s) {'to delete' if dry_run else 'deleted'}")
+
+
 def main() -> None:
     """Entry point: run the CLI, turning unexpected exceptions into exit code 3."""
     try:

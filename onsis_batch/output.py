@@ -91,6 +91,24 @@ def publish(
             temp.unlink(missing_ok=True)
 
 
+def write_private(path: Path, data: bytes) -> None:
+    """Write a small file atomically, readable by its owner only (summaries, manifests)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
+    try:
+        try:
+            _HashingWriter(fd).write(data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+        os.chmod(path, FILE_MODE)
+        _sync_dir(path.parent)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
 def _sync_dir(folder: Path) -> None:
     """Make the rename durable; some platforms cannot open a directory, which is fine."""
     try:

@@ -81,6 +81,14 @@ def reporting_schools(schools: pl.DataFrame, bsid: str) -> tuple[str, ...]:
     return tuple(sorted(kept.get_column("school_id").to_list()))
 
 
+def board_bsids(schools: pl.DataFrame) -> list[str]:
+    """Every BSID with at least one reporting school, in order."""
+    reporting = schools.filter(
+        ~pl.col("is_excluded") & ~pl.col("is_closed") & ~pl.col("is_section23")
+    )
+    return sorted(reporting.get_column("bsid").drop_nulls().unique().to_list())
+
+
 def _settings_row(board_settings: pl.DataFrame, school_year: str) -> dict[str, Any] | None:
     rows = board_settings.filter(pl.col("school_year") == school_year).to_dicts()
     return rows[0] if rows else None

@@ -23,6 +23,7 @@ from onsis_batch.pae import read_pae_folder
 from onsis_batch.pae_layout import empty_frame, load_layouts
 from onsis_batch.period import SubmissionPeriod, resolve_period
 from onsis_batch.plan import Plan
+from onsis_batch.runlock import output_lock
 from onsis_batch.segments import build_plan
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.slicing import share_tables, tables_for_bsid
@@ -31,6 +32,7 @@ from onsis_batch.validate import check_plan
 
 EXIT_CLEAN, EXIT_ERRORS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 REQUIRED_EXTRACTS = ("0003",)
+INTERNAL_ERROR = "RUN001"  # the finding of a BSID the tool itself failed on
 
 
 @dataclass
@@ -47,10 +49,13 @@ class RunResult:
     sha256: str | None = None
     size: int = 0
     findings: list[Finding] = field(default_factory=list)
+    seconds: float = 0.0  # wall time of this BSID in a board run
 
     @property
     def exit_code(self) -> int:
-        """0 clean, 1 errors in the planned file, 2 inputs that could not be used."""
+        """0 clean, 1 errors in the planned file, 2 inputs that could not be used, 3 internal."""
+        if any(f.code == INTERNAL_ERROR for f in self.findings):
+            return EXIT_INTERNAL
         if not has_errors(self.findings):
             return EXIT_CLEAN
         return EXIT_ERRORS if self.planned else EXIT_INPUT
@@ -177,10 +182,15 @@ def run_bsid(
     created: datetime,
     encoding: str = "iso-8859-1",
     on_stage: Stage = _quiet,
+    findings: list[Finding] | None = None,
 ) -> RunResult:
-    """Plan, check and publish the batch file of one BSID."""
+    """Plan, check and publish the batch file of one BSID.
+
+    `findings`: the input findings this BSID's result carries (default: all of `inputs`').
+    """
     on_stage(f"planning BSID {period.bsid}")
-    result = RunResult(bsid=period.bsid, period=period, findings=list(inputs.findings))
+    carried = inputs.findings if findings is None else findings
+    result = RunResult(bsid=period.bsid, period=period, findings=list(carried))
     pae = inputs.pae[period.bsid]
     ctx = SegmentContext(period=period, tables=tables_for_bsid(inputs.tables, period, pae), pae=pae)
     plan, found = build_plan(ctx)
@@ -211,27 +221,32 @@ def generate(
     encoding: str = "iso-8859-1",
     on_stage: Stage = _quiet,
 ) -> RunResult:
-    """One batch file for one BSID and period, with every finding met on the way."""
+    """One batch file for one BSID and period, with every finding met on the way.
+
+    The output folder is locked for the run: a second run on it gets RUN002 and writes
+    nothing.
+    """
     try:
-        inputs, periods = load_inputs(
-            data_dir,
-            pae_dir,
-            kind=kind,
-            school_year=school_year,
-            bsids=[bsid],
-            private=private,
-            on_stage=on_stage,
-        )
+        with output_lock(out_dir):
+            inputs, periods = load_inputs(
+                data_dir,
+                pae_dir,
+                kind=kind,
+                school_year=school_year,
+                bsids=[bsid],
+                private=private,
+                on_stage=on_stage,
+            )
+            return run_bsid(
+                inputs,
+                periods[bsid],
+                out_dir,
+                created=created or datetime.now(),
+                encoding=encoding,
+                on_stage=on_stage,
+            )
     except InputError as problem:
         return RunResult(bsid=bsid, findings=problem.findings)
-    return run_bsid(
-        inputs,
-        periods[bsid],
-        out_dir,
-        created=created or datetime.now(),
-        encoding=encoding,
-        on_stage=on_stage,
-    )
 
 
 def errors_first(findings: list[Finding]) -> list[Finding]:

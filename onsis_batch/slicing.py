@@ -56,12 +56,10 @@ def students_of(
     found = [
         tables["school_enrolments"].filter(at_schools),
         tables["class_enrolments"].join(sections, on="section_id", how="semi"),
-        tables["stored_grades"].filter(
-            at_schools | pl.col("bsid_completed_at").is_in(list(bsids))
-        ),
-        tables["students"].with_columns(normalised_oen().alias("_oen")).join(
-            held, on="_oen", how="semi"
-        ),
+        tables["stored_grades"].filter(at_schools | pl.col("bsid_completed_at").is_in(list(bsids))),
+        tables["students"]
+        .with_columns(normalised_oen().alias("_oen"))
+        .join(held, on="_oen", how="semi"),
     ]
     return pl.concat([frame.select("student_id") for frame in found]).unique()
 

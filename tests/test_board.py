@@ -8,7 +8,7 @@ from onsis_batch.synth import synthesize
 
 def test_generate_many_writes_one_file_per_bsid_with_two_workers(tmp_path):
     summary = synthesize(tmp_path / "board", students=120, schools=3, seed=3, periods=("oct",))
-    reports = generate_many(
+    run = generate_many(
         summary.data_dir,
         summary.pae_dirs["oct"],
         tmp_path / "out",
@@ -18,10 +18,10 @@ def test_generate_many_writes_one_file_per_bsid_with_two_workers(tmp_path):
         created=datetime(2025, 10, 31, 9, 0),
         workers=2,
     )
-    results = [r for report in reports for r in report.results]
-    assert sorted(r.bsid for r in results) == sorted(summary.bsids)
-    assert all(r.output is not None and r.output.exists() for r in results)
-    assert all(r.plan is None and r.students > 0 for r in results)
+    assert [r.bsid for r in run.results] == list(summary.bsids)
+    assert all(r.output is not None and r.output.exists() for r in run.results)
+    assert all(r.plan is None and r.students > 0 for r in run.results)
+    assert run.exit_code in (0, 1) and len(run.worker_peaks_mb) == 2
 
 
 def test_slicing_a_board_to_one_bsid_changes_no_byte(tmp_path):
@@ -74,12 +74,12 @@ def test_board_files_are_byte_identical_to_one_bsid_runs(tmp_path):
 
     summary = synthesize(tmp_path / "board", students=150, schools=3, seed=11, periods=("jun",))
     created = datetime(2026, 6, 30, 9, 0)
-    reports = generate_many(
+    run = generate_many(
         summary.data_dir, summary.pae_dirs["jun"], tmp_path / "board_out",
         bsids=list(summary.bsids), kind="jun", school_year="2025-2026", created=created,
         workers=1,
     )
-    for result in reports[0].results:
+    for result in run.results:
         alone = generate(
             summary.data_dir, summary.pae_dirs["jun"], tmp_path / "alone", bsid=result.bsid,
             kind="jun", school_year="2025-2026", created=created,
@@ -89,21 +89,103 @@ def test_board_files_are_byte_identical_to_one_bsid_runs(tmp_path):
         assert sorted(map(str, result.findings)) == sorted(map(str, alone.findings))
 
 
-def test_bad_board_data_stops_every_bsid_with_the_finding_and_no_file(tmp_path):
-    summary = synthesize(tmp_path / "board", students=60, schools=2, seed=3, periods=("oct",))
-    students = summary.data_dir / "students.csv"
-    lines = students.read_text().splitlines()
-    header = lines[0].split(",")
-    cells = lines[1].split(",")
-    cells[header.index("birth_date")] = "2009-13-45"
-    students.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n")
-    reports = generate_many(
+def _break_cell(path, column, row_of_student=None, value="2009-13-45"):
+    """Put a bad value in one row of a CSV (the first, or that of a student); its row number."""
+    import polars as pl
+
+    frame = pl.read_csv(path, infer_schema=False)
+    index = 0 if row_of_student is None else frame.get_column("student_id").to_list().index(
+        row_of_student
+    )
+    frame = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == index).then(pl.lit(value)).otherwise(pl.col(column))
+        .alias(column)
+    )
+    frame.write_csv(path)
+    return index + 2
+
+
+def test_a_bad_row_stops_only_the_bsid_it_belongs_to(tmp_path):
+    import polars as pl
+
+    summary = synthesize(tmp_path / "board", students=90, schools=3, seed=3, periods=("oct",))
+    enrolments = pl.read_csv(summary.data_dir / "school_enrolments.csv", infer_schema=False)
+    schools = pl.read_csv(summary.data_dir / "schools.csv", infer_schema=False)
+    first = enrolments.row(0, named=True)
+    broken_bsid = schools.filter(pl.col("school_id") == first["school_id"])["bsid"][0]
+    row = _break_cell(summary.data_dir / "school_enrolments.csv", "entry_date")
+    run = generate_many(
         summary.data_dir, summary.pae_dirs["oct"], tmp_path / "out", bsids=list(summary.bsids),
         kind="oct", school_year="2025-2026", created=datetime(2025, 10, 31), workers=2,
     )
-    results = [r for report in reports for r in report.results]
-    assert sorted(r.bsid for r in results) == sorted(summary.bsids)
-    for result in results:
+    by_bsid = {r.bsid: r for r in run.results}
+    broken = by_bsid.pop(broken_bsid)
+    assert broken.output is None and broken.exit_code == 2
+    assert any(f.code == "SRC004" and f.row == row for f in broken.findings)
+    assert by_bsid and all(r.output is not None for r in by_bsid.values())
+    assert all(not any(f.code == "SRC004" for f in r.findings) for r in by_bsid.values())
+    assert any(f.code == "SRC004" for f in run.data_findings)
+    assert run.exit_code == 2
+
+
+def test_a_board_wide_problem_stops_every_bsid_with_the_finding(tmp_path):
+    summary = synthesize(tmp_path / "board", students=60, schools=2, seed=3, periods=("oct",))
+    (summary.data_dir / "students.csv").unlink()
+    run = generate_many(
+        summary.data_dir, summary.pae_dirs["oct"], tmp_path / "out", bsids=list(summary.bsids),
+        kind="oct", school_year="2025-2026", created=datetime(2025, 10, 31), workers=2,
+    )
+    assert [r.bsid for r in run.results] == list(summary.bsids)
+    for result in run.results:
         assert result.output is None and result.exit_code == 2
-        assert any(f.code == "SRC004" and f.row == 2 for f in result.findings)
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+        assert any(f.code == "SRC001" for f in result.findings)
+    assert not list((tmp_path / "out").glob("*.xml"))
+
+
+def test_an_internal_error_in_one_bsid_does_not_stop_the_others(tmp_path, monkeypatch):
+    import onsis_batch.board as board
+
+    summary = synthesize(tmp_path / "board", students=90, schools=3, seed=4, periods=("oct",))
+    victim = summary.bsids[0]
+    real = board.run_bsid
+
+    def failing(inputs, period, *args, **kwargs):
+        if period.bsid == victim:
+            raise ZeroDivisionError("a value from the data")
+        return real(inputs, period, *args, **kwargs)
+
+    monkeypatch.setattr(board, "run_bsid", failing)
+    run = generate_many(
+        summary.data_dir, summary.pae_dirs["oct"], tmp_path / "out", bsids=list(summary.bsids),
+        kind="oct", school_year="2025-2026", created=datetime(2025, 10, 31), workers=1,
+    )
+    failed, *others = run.results
+    assert failed.exit_code == 3 and failed.output is None
+    (internal,) = [f for f in failed.findings if f.code == "RUN001"]
+    assert "ZeroDivisionError" in internal.message_en
+    assert "a value from the data" not in internal.message_en
+    assert all(r.output is not None for r in others)
+    assert run.exit_code == 3
+
+
+def test_a_bsid_with_a_bad_pae_block_is_reported_alone(tmp_path):
+    summary = synthesize(tmp_path / "board", students=90, schools=3, seed=4, periods=("oct",))
+    victim = summary.bsids[1]
+    for path in summary.pae_dirs["oct"].glob("*0003*"):
+        lines = path.read_text(encoding="latin-1").splitlines()
+        # Drop the victim's block of extract 0003: its PAE is incomplete (PAE007).
+        kept, skipping = [], False
+        for line in lines:
+            if line.startswith('"H2"'):
+                skipping = f'"{victim}"' in line
+            if not skipping:
+                kept.append(line)
+        path.write_text("\n".join(kept) + "\n", encoding="latin-1")
+    run = generate_many(
+        summary.data_dir, summary.pae_dirs["oct"], tmp_path / "out", bsids=list(summary.bsids),
+        kind="oct", school_year="2025-2026", created=datetime(2025, 10, 31), workers=2,
+    )
+    by_bsid = {r.bsid: r for r in run.results}
+    assert by_bsid[victim].output is None and by_bsid[victim].exit_code == 2
+    assert any(f.code == "PAE007" for f in by_bsid[victim].findings)
+    assert all(r.output is not None for b, r in by_bsid.items() if b != victim)

@@ -1,0 +1,87 @@
+"""The board summary: one line per BSID (counts, findings, file, time) and the totals.
+
+Like the school summary it names BSIDs, files and finding codes, never a person, so it is
+safe in cron mail; `board-summary-<period>-<year>.json` keeps it beside the batch files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from onsis_batch.board import BoardRun
+from onsis_batch.findings import Severity, count_by_severity
+from onsis_batch.output import write_private
+from onsis_batch.pipeline import RunResult
+
+STATUS = {0: "ok", 1: "errors", 2: "not generated", 3: "internal error"}
+
+
+def summary_name(kind: str, school_year: str) -> str:
+    return f"board-summary-{kind}-{school_year}.json"
+
+
+def _school(result: RunResult) -> dict[str, Any]:
+    return {
+        "bsid": result.bsid,
+        "status": STATUS[result.exit_code],
+        "exit_code": result.exit_code,
+        "students": result.students,
+        "segments": result.counts(),
+        "findings_by_severity": count_by_severity(result.findings),
+        "finding_codes": dict(sorted(Counter(f.code for f in result.findings).items())),
+        "output": result.output.name if result.output else None,
+        "sha256": result.sha256,
+        "seconds": round(result.seconds, 2),
+    }
+
+
+def board_summary_dict(run: BoardRun, kind: str, school_year: str) -> dict[str, Any]:
+    return {
+        "period": kind,
+        "school_year": school_year,
+        "exit_code": run.exit_code,
+        "seconds": round(run.seconds, 1),
+        "bsids": len(run.results),
+        "files_written": sum(r.output is not None for r in run.results),
+        "students": sum(r.students for r in run.results),
+        "schools": [_school(r) for r in run.results],
+        "school_data_findings": {
+            "by_severity": count_by_severity(run.data_findings),
+            "findings": [f.to_dict() for f in run.data_findings],
+        },
+    }
+
+
+def school_line(result: RunResult) -> str:
+    """One line per finished BSID, for logs and non-interactive output."""
+    counts = count_by_severity(result.findings)
+    written = result.output.name if result.output else "no file"
+    return (
+        f"{result.bsid:<8} {STATUS[result.exit_code]:<14} students {result.students:>6}  "
+        f"errors {counts[str(Severity.ERROR)]:>4}  warnings {counts[str(Severity.WARNING)]:>4}  "
+        f"{result.seconds:5.1f} s  {written}"
+    )
+
+
+def board_summary_text(run: BoardRun, kind: str, school_year: str) -> str:
+    lines = [f"OnSIS {kind} {school_year}: {len(run.results)} BSIDs in {run.seconds:.1f} s"]
+    lines += [f"  {school_line(r)}" for r in run.results]
+    written = sum(r.output is not None for r in run.results)
+    statuses = Counter(STATUS[r.exit_code] for r in run.results)
+    lines.append(
+        f"files written: {written}/{len(run.results)}; "
+        + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+    )
+    data = count_by_severity(run.data_findings)
+    lines.append("school data findings: " + ", ".join(f"{n} {s}" for s, n in data.items()))
+    return "\n".join(lines)
+
+
+def write_board_summary(run: BoardRun, out_dir: Path, kind: str, school_year: str) -> Path:
+    path = out_dir / summary_name(kind, school_year)
+    data = board_summary_dict(run, kind, school_year)
+    write_private(path, json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8"))
+    return path
