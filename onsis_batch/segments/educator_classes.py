@@ -68,9 +68,11 @@ def _classes(ctx: SegmentContext) -> pl.DataFrame:
         (pl.col("class_type").sort_by("section_id").drop_nulls().first() == "NE")
         .fill_null(False)
         .alias("external"),
-        pl.col("course_type").str.to_uppercase().is_in(REPORTED_COURSE_TYPES).any().alias(
-            "reported"
-        ),
+        pl.col("course_type")
+        .str.to_uppercase()
+        .is_in(REPORTED_COURSE_TYPES)
+        .any()
+        .alias("reported"),
         pl.col("_students").fill_null(False).any().alias("has_students"),
     )
     facts = facts.with_columns(
@@ -112,10 +114,14 @@ def teaching_links(ctx: SegmentContext) -> pl.DataFrame:
         .alias("role")
     )
     facts = [c for c in classes.columns if c not in ("section_id", "class_code")]
-    return linked.group_by(LINK).agg(
-        pl.col("role").drop_nulls().sort().first(),  # LEAD before COTEACHER
-        *[pl.col(c).first() for c in facts],
-    ).sort(LINK)
+    return (
+        linked.group_by(LINK)
+        .agg(
+            pl.col("role").drop_nulls().sort(descending=True).first(),  # LEAD over COTEACHER
+            *[pl.col(c).first() for c in facts],
+        )
+        .sort(LINK)
+    )
 
 
 def _named(ctx: SegmentContext) -> pl.DataFrame:
@@ -141,11 +147,8 @@ def _fits_assignment(count: date) -> pl.Expr:
         pl.col("last") >= pl.col("start")
     )
     running = (pl.col("first") <= count) & (pl.col("last") >= count)
-    return (
-        overlaps
-        & pl.when(running)
-        .then(_active_on(pl.lit(count)))
-        .otherwise(_active_on(pl.col("last")))
+    return overlaps & pl.when(running).then(_active_on(pl.lit(count))).otherwise(
+        _active_on(pl.col("last"))
     )
 
 
@@ -154,9 +157,7 @@ def _inside_period(ctx: SegmentContext) -> pl.Expr:
     return (pl.col("first") >= p) & (pl.col("last") <= e) & _active_on(pl.col("last"))
 
 
-def short_class_members(
-    ctx: SegmentContext, rows: pl.DataFrame, links: pl.DataFrame
-) -> pl.Series:
+def short_class_members(ctx: SegmentContext, rows: pl.DataFrame, links: pl.DataFrame) -> pl.Series:
     """Assignment ids whose educator teaches (named or by role) a class that starts and ends
     in the period, and that are active on its last day (rule SEA-ADD-SHORT)."""
     people = rows.select("assignment_id", "educator_id", "start", "end")
@@ -187,8 +188,17 @@ def _wanted_classes(ctx: SegmentContext, sea: pl.DataFrame, links: pl.DataFrame)
         .join(links.filter(pl.col("role").is_not_null()), on="educator_id")
         .with_columns(pl.format("CA-ADD-{}", "role").alias("_reason"))
     )
-    columns = ["_parent", "class_code", "_reason", "start", "end", "first", "last", "eligible",
-               "external"]
+    columns = [
+        "_parent",
+        "class_code",
+        "_reason",
+        "start",
+        "end",
+        "first",
+        "last",
+        "eligible",
+        "external",
+    ]
     frame = pl.concat([named.select(columns), scheduled.select(columns)])
     return frame.filter(
         pl.col("eligible") & ~pl.col("external") & _fits_assignment(ctx.period.count_date)
@@ -216,8 +226,9 @@ def class_assignment_rows(
     )
     external = links.filter(pl.col("external")).get_column("class_code").unique().implode()
     held = (
-        updates.join(held_classes(ctx), left_on=["MEN", "POSITION_TYPE"],
-                     right_on=["men", "POSITION_TYPE"])
+        updates.join(
+            held_classes(ctx), left_on=["MEN", "POSITION_TYPE"], right_on=["men", "POSITION_TYPE"]
+        )
         .filter(~pl.col("class_code").is_in(external))
         .select("_parent", "class_code")
     )
@@ -230,8 +241,9 @@ def class_assignment_rows(
         pl.lit("DELETE").alias("_action"),
         pl.lit("CA-DEL-NOT-TAUGHT").alias("_reason"),
     )
-    rows = pl.concat([deletes, adds]).unique(["_parent", "class_code"], keep="first",
-                                              maintain_order=True)
+    rows = pl.concat([deletes, adds]).unique(
+        ["_parent", "class_code"], keep="first", maintain_order=True
+    )
     return _child_rows(rows, "class_code", "CLASS_CODE")
 
 

@@ -113,12 +113,14 @@ def _combined(frame: pl.DataFrame) -> pl.DataFrame:
     rest = [c for c in frame.columns if c not in ("start", "end", "fte", "_group", "assignment_id")]
     grouped = ordered.group_by("_group", maintain_order=True).agg(
         pl.col("start").min(),
-        pl.when(pl.col("end").is_null().any()).then(None).otherwise(pl.col("end").max()).alias(
-            "end"
-        ),
-        pl.when(pl.col("fte").is_null().any()).then(None).otherwise(pl.col("fte").sum()).alias(
-            "fte"
-        ),
+        pl.when(pl.col("end").is_null().any())
+        .then(None)
+        .otherwise(pl.col("end").max())
+        .alias("end"),
+        pl.when(pl.col("fte").is_null().any())
+        .then(None)
+        .otherwise(pl.col("fte").sum())
+        .alias("fte"),
         pl.col("assignment_id").first(),
         pl.col("assignment_id").alias("members"),
         *[pl.col(c).first() for c in rest],

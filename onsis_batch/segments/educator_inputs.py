@@ -53,7 +53,9 @@ def _relevant(ctx: SegmentContext) -> pl.Expr:
     """Assignments that overlap the period (undated ones are kept for EDU003)."""
     period = ctx.period
     start, end = pl.col("start_date"), pl.col("end_date")
-    return (start.is_null() | (start <= period.count_date)) & (end.is_null() | (end >= period.start))
+    return (start.is_null() | (start <= period.count_date)) & (
+        end.is_null() | (end >= period.start)
+    )
 
 
 def assignments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Finding]]:
@@ -99,8 +101,10 @@ def men_findings(rows: pl.DataFrame) -> list[Finding]:
         "educator_id": FromColumn("educator_id"),
     }
     return findings_for_rows("EDU001", missing, **common) + findings_for_rows(
-        "EDU002", bad.with_columns(pl.col("men").str.len_chars().alias("_length")),
-        length=FromColumn("_length"), **common,
+        "EDU002",
+        bad.with_columns(pl.col("men").str.len_chars().alias("_length")),
+        length=FromColumn("_length"),
+        **common,
     )
 
 

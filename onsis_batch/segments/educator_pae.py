@@ -54,8 +54,11 @@ def match_held(frame: pl.DataFrame, held: pl.DataFrame, on: str = "position") ->
     joined = joined.with_columns(same_leave.fill_null(False).alias("pae_same_leave"))
     best = (
         joined.with_columns(same_wthd.alias("_same_wthd"), pl.int_range(pl.len()).alias("_seq"))
-        .sort(["pae_same_leave", "_same_wthd", "pae_row", "_seq"],
-              descending=[True, True, False, False], nulls_last=True)
+        .sort(
+            ["pae_same_leave", "_same_wthd", "pae_row", "_seq"],
+            descending=[True, True, False, False],
+            nulls_last=True,
+        )
         .unique("_id", keep="first")
         .sort("_seq")
         .drop("_same_wthd", "_seq", "pae_row")

@@ -115,11 +115,17 @@ def _decisions(ctx: SegmentContext, groups: pl.DataFrame, short: pl.Series) -> p
     open_past_p = end.is_null() | (end > p)
     starts_in = start.is_between(p, e)
     ends_in = end.is_not_null() & (end <= e)
-    wthd, leave, held = pl.col("wthd").is_not_null(), pl.col("leave").is_not_null(), pl.col(
-        "pae_match"
+    wthd, leave, held = (
+        pl.col("wthd").is_not_null(),
+        pl.col("leave").is_not_null(),
+        pl.col("pae_match"),
     )
     add_leave = (
-        (start < p) & open_past_e & leave & held & ~pl.col("pae_same_leave")
+        (start < p)
+        & open_past_e
+        & leave
+        & held
+        & ~pl.col("pae_same_leave")
         & (pl.col("fte") < pl.col("pae_fte"))
     )
     in_short = pl.col("members").list.eval(pl.element().is_in(short.implode())).list.any()
@@ -148,8 +154,13 @@ def _elements(ctx: SegmentContext, rows: pl.DataFrame) -> pl.DataFrame:
     omit_core = period.private and not period.report_core_flag
     return rows.with_columns(
         pl.when(add).then(pl.lit("ADD")).otherwise(pl.lit("UPDATE")).alias("_action"),
-        pl.format("SEA|{}|{}|{}|{}", "men", "position", pl.col("leave").fill_null(""),
-                  pl.col("wthd").fill_null("")).alias("_id"),
+        pl.format(
+            "SEA|{}|{}|{}|{}",
+            "men",
+            "position",
+            pl.col("leave").fill_null(""),
+            pl.col("wthd").fill_null(""),
+        ).alias("_id"),
         pl.col("men").alias("MEN"),
         pl.col("position").alias("POSITION_TYPE"),
         pl.when(add).then(pl.col("leave")).alias("EDUCATOR_LEAVE_TYPE"),

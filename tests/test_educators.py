@@ -1,0 +1,220 @@
+"""Educator segments: run options (co-teacher roles, core flag, private schools, school
+year), output order and schema validity. The rules themselves are scenario cases in
+tests/cases/SCHOOL_EDUCATOR_ASSIGNMENT.yaml, INSTRUCTIONAL_TM.yaml and CLASS_ASSIGNMENT.yaml."""
+
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+import yaml
+from builders import Scenario
+from lxml import etree
+
+from onsis_batch.output import publish
+from onsis_batch.segments import build_plan
+from onsis_batch.validate import validate_file
+
+CASES = Path(__file__).resolve().parent / "cases"
+CREATED = datetime(2025, 10, 31, 12, 0)
+
+
+def school() -> dict:
+    """The timetable and educator of the first CLASS_ASSIGNMENT case."""
+    cases = yaml.safe_load((CASES / "CLASS_ASSIGNMENT.yaml").read_text(encoding="utf-8"))
+    return dict(cases[0]["tables"])
+
+
+def scenario(**tables) -> Scenario:
+    merged = {**school(), **tables}
+    built = Scenario()
+    built.students = [
+        {**row, "first_name": "Given", "last_name": "Family", "birth_date": date(2009, 5, 1)}
+        for row in merged.pop("students")
+    ]
+    for row in merged.pop("school_enrolments"):
+        built.enrol(row["student_id"], row["entry_date"])
+    built.extra.update(merged)
+    return built
+
+
+def plan_of(built: Scenario, kind: str = "oct", private: bool = False, **period_options):
+    ctx = built.context(kind, private)
+    ctx = replace(ctx, period=replace(ctx.period, **period_options))
+    return build_plan(ctx)
+
+
+def rows(plan, segment: str) -> dict[str, dict]:
+    frame = plan.segments.get(segment, pl.DataFrame())
+    return {row["_id"]: row for row in frame.to_dicts()}
+
+
+def xml_of(plan, tmp_path: Path) -> etree._Element:
+    published = publish(plan, tmp_path, created=CREATED)
+    assert published.path is not None, published.findings
+    return etree.parse(str(published.path)).getroot()
+
+
+def test_a_selected_co_teacher_role_gets_class_assignments():
+    teachers = [{"section_id": "s1", "educator_id": "e1", "role": "Co-teacher", "is_lead": False}]
+    built = scenario(section_teachers=teachers)
+    without, _ = plan_of(built)
+    assert rows(without, "CLASS_ASSIGNMENT") == {}
+    selected, _ = plan_of(built, co_teacher_roles=("co-TEACHER",))
+    row = rows(selected, "CLASS_ASSIGNMENT")["SEA|012345678|TEA|||ENG4U-01"]
+    assert (row["_action"], row["_reason"]) == ("ADD", "CA-ADD-COTEACHER")
+
+
+def test_a_lead_teacher_is_reported_as_lead_even_with_a_co_teacher_role_too():
+    teachers = [
+        {"section_id": "s1", "educator_id": "e1", "role": "Co-teacher", "is_lead": False},
+        {"section_id": "s1", "educator_id": "e1", "role": "Lead Teacher", "is_lead": True},
+    ]
+    plan, _ = plan_of(scenario(section_teachers=teachers), co_teacher_roles=("Co-teacher",))
+    assert rows(plan, "CLASS_ASSIGNMENT")["SEA|012345678|TEA|||ENG4U-01"]["_reason"] == (
+        "CA-ADD-LEAD"
+    )
+
+
+def test_private_school_core_flag_before_2023(tmp_path):
+    built = scenario()
+    flagged, _ = plan_of(built, private=True, school_year="2022-2023", report_core_flag=True)
+    row = rows(flagged, "SCHOOL_EDUCATOR_ASSIGNMENT")["SEA|012345678|TEA||"]
+    assert (row["CORE_FLAG"], row["CORE_FLAG__omit"]) == ("F", False)
+    plain, _ = plan_of(built, private=True, school_year="2022-2023")
+    assert rows(plain, "SCHOOL_EDUCATOR_ASSIGNMENT")["SEA|012345678|TEA||"]["CORE_FLAG__omit"]
+    public, _ = plan_of(built, report_core_flag=True)
+    row = rows(public, "SCHOOL_EDUCATOR_ASSIGNMENT")["SEA|012345678|TEA||"]
+    assert (row["CORE_FLAG"], row["CORE_FLAG__omit"]) == (None, False)
+
+
+def test_private_school_sends_no_board_employee_number_or_ntip(tmp_path):
+    built = scenario(
+        educators=[{"educator_id": "e1", "men": "012345678", "board_employee_number": "E1"}]
+    )
+    plan, _ = plan_of(built, private=True, school_year="2022-2023", report_core_flag=True)
+    sea = xml_of(plan, tmp_path).find(".//SCHOOL_EDUCATOR_ASSIGNMENT")
+    names = [child.tag for child in sea]
+    assert "BOARD_EMPLOYEE_NUMBER" not in names and "NTIP_STATUS_TYPE" not in names
+    assert sea.findtext("CORE_FLAG") == "F"
+
+
+def test_private_school_from_2023_sends_no_educator_segment():
+    plan, _ = plan_of(scenario(), private=True, school_year="2023-2024")
+    assert "SCHOOL_EDUCATOR_ASSIGNMENT" not in plan.segments
+
+
+def test_department_and_ntip_are_sent_up_to_2022_2023_only(tmp_path):
+    assignment = {
+        "assignment_id": "1",
+        "educator_id": "e1",
+        "school_id": "100",
+        "position_type": "TEA",
+        "start_date": date(2025, 9, 2),
+        "fte": 1.0,
+        "teaching_type": "T",
+        "department_type": "ENG",
+        "ntip_status": "1",
+    }
+    built = scenario(educator_assignments=[assignment])
+    now = xml_of(plan_of(built)[0], tmp_path / "now").find(".//SCHOOL_EDUCATOR_ASSIGNMENT")
+    assert now.find("DEPARTMENT_TYPE") is None and now.find("NTIP_STATUS_TYPE") is None
+    old, _ = plan_of(built, school_year="2022-2023")
+    sea = old.segments["SCHOOL_EDUCATOR_ASSIGNMENT"]
+    assert sea.item(0, "DEPARTMENT_TYPE") == "ENG"
+    from onsis_batch.specs import load_specs
+
+    spec = load_specs()["SCHOOL_EDUCATOR_ASSIGNMENT"]
+    written = [e.name for e in spec.applicable_elements("2022-2023", private=False)]
+    assert {"DEPARTMENT_TYPE", "NTIP_STATUS_TYPE"} <= set(written)
+
+
+def test_update_rows_come_before_add_rows_and_the_file_is_valid(tmp_path):
+    assignments = [
+        {"assignment_id": "1", "educator_id": "e1", "school_id": "100", "position_type": "TEA",
+         "start_date": date(2025, 9, 2), "fte": 0.5, "teaching_type": "T",
+         "class_assignment": True},
+        {"assignment_id": "2", "educator_id": "e1", "school_id": "100", "position_type": "TEA",
+         "start_date": date(2025, 10, 20), "fte": 0.5, "leave_type": "PAR",
+         "teaching_type": "N/A"},
+    ]  # fmt: skip
+    built = scenario(educator_assignments=assignments)
+    built.pae["0009"] = [
+        {"men": "012345678", "position_type": "TEA", "fte": 1.0,
+         "assignment_start_date": date(2025, 9, 2), "instructional_tm_type": "LIB"}
+    ]  # fmt: skip
+    built.pae["0010"] = [{"men": "012345678", "position_type": "TEA", "class_code": "OLD-01"}]
+    plan, findings = plan_of(built, "mar")
+    assert not [f for f in findings if f.code.startswith("EDU")]
+    root = xml_of(plan, tmp_path)
+    assert [a.findtext("ACTION") for a in root.iter("SCHOOL_EDUCATOR_ASSIGNMENT")] == [
+        "UPDATE",
+        "ADD",
+    ]
+    update = next(root.iter("SCHOOL_EDUCATOR_ASSIGNMENT"))
+    assert update.find("EDUCATOR_LEAVE_TYPE") is None
+    deleted = update.find("CLASS_ASSIGNMENT")
+    assert (deleted.findtext("ACTION"), deleted.findtext("CLASS_CODE")) == ("DELETE", "OLD-01")
+    # a child of SCHOOL between CLASS and STUDENT, FTE with two decimals
+    school_children = [child.tag for child in root.find(".//SCHOOL")]
+    assert school_children.index("SCHOOL_EDUCATOR_ASSIGNMENT") > school_children.index("CLASS")
+    assert update.findtext("FTE") == "0.50"
+    assert validate_file(next(tmp_path.glob("*.xml"))) == []
+
+
+def test_input_findings_name_file_row_and_column():
+    assignments = [
+        {"assignment_id": "1", "educator_id": "e1", "school_id": "100", "position_type": "TEA",
+         "start_date": date(2025, 9, 2), "fte": 1.0},
+        {"assignment_id": "2", "educator_id": "e2", "school_id": "100", "position_type": "TEA",
+         "start_date": date(2025, 9, 2), "fte": 1.0},
+        {"assignment_id": "3", "educator_id": "e3", "school_id": "100",
+         "start_date": date(2025, 9, 2), "fte": 1.0},
+        {"assignment_id": "4", "educator_id": "e3", "school_id": "100", "position_type": "TEA",
+         "fte": 1.0},
+    ]  # fmt: skip
+    built = scenario(
+        educators=[
+            {"educator_id": "e1"},
+            {"educator_id": "e2", "men": "1234"},
+            {"educator_id": "e3", "men": "012345678"},
+        ],
+        educator_schools=[
+            {"educator_id": e, "school_id": "100", "active": True} for e in ("e1", "e2", "e3")
+        ],
+        educator_assignments=assignments,
+    )
+    _, findings = plan_of(built)
+    located = {(f.code, f.file, f.row, f.column) for f in findings if f.code.startswith("EDU")}
+    assert located == {
+        ("EDU001", "educators", 2, "men"),  # row 1 is the header
+        ("EDU002", "educators", 3, "men"),
+        ("EDU003", "educator_assignments", 4, "position_type"),
+        ("EDU003", "educator_assignments", 5, "start_date"),
+    }
+    bad_men = next(f for f in findings if f.code == "EDU002")
+    assert "1234" not in bad_men.message_en and bad_men.severity == "error"
+
+
+def test_duplicates_that_cannot_be_combined_keep_the_latest_and_name_the_others():
+    withdrawals = [
+        {"assignment_id": str(n), "educator_id": "e1", "school_id": "100",
+         "position_type": "TEA", "start_date": start, "end_date": end, "fte": 0.5,
+         "withdrawal_type": "RES", "teaching_type": "T"}
+        for n, start, end in [(1, date(2025, 9, 2), date(2025, 11, 10)),
+                              (2, date(2025, 9, 2), date(2025, 12, 20)),
+                              (3, date(2026, 1, 5), date(2026, 2, 20))]
+    ]  # fmt: skip
+    built = scenario(educator_assignments=withdrawals)
+    built.pae["0009"] = [
+        {"men": "012345678", "position_type": "TEA", "fte": 1.0,
+         "assignment_start_date": date(2025, 9, 2)}
+    ]  # fmt: skip
+    plan, findings = plan_of(built, "mar")
+    duplicates = [f for f in findings if f.code == "EDU004"]
+    # 1 and 2 overlap and are combined (named by 2, its latest); 3 ends last and is kept
+    assert [(f.file, f.row, f.params["assignment_id"], f.params["kept"]) for f in duplicates] == [
+        ("educator_assignments", 3, "2", "3")
+    ]
+    sea = rows(plan, "SCHOOL_EDUCATOR_ASSIGNMENT")
+    assert list(sea) == []  # the kept one starts and ends in the period: no ADD rule holds
