@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -75,6 +76,20 @@ class Inputs:
 Stage = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """Report options of a run beyond the period and the submission type."""
+
+    co_teacher_roles: tuple[str, ...] = ()  # co-teacher roles that get class assignments
+    report_core_flag: bool = False  # private schools: send CORE_FLAG in educator assignments
+
+    def period_settings(self) -> dict[str, Any]:
+        return {
+            "co_teacher_roles": self.co_teacher_roles,
+            "report_core_flag": self.report_core_flag,
+        }
+
+
 def _quiet(_stage: str) -> None:
     """Default stage callback: report nothing."""
 
@@ -87,6 +102,7 @@ def load_inputs(
     school_year: str,
     bsids: list[str],
     private: bool = False,
+    options: RunOptions | None = None,
     on_stage: Stage = _quiet,
 ) -> tuple[Inputs, dict[str, SubmissionPeriod]]:
     """Load and check everything the runs need; raise InputError when it cannot be used."""
@@ -104,6 +120,7 @@ def load_inputs(
             board_settings=loaded.tables["board_settings"],
             schools=loaded.tables["schools"],
             private=private,
+            **(options or RunOptions()).period_settings(),
         )
     any_period = next(iter(periods.values()))
     pae: dict[str, dict[str, pl.DataFrame]]
@@ -164,6 +181,7 @@ def generate(
     kind: str,
     school_year: str,
     private: bool = False,
+    options: RunOptions | None = None,
     created: datetime | None = None,
     encoding: str = "iso-8859-1",
     on_stage: Stage = _quiet,
@@ -177,6 +195,7 @@ def generate(
             school_year=school_year,
             bsids=[bsid],
             private=private,
+            options=options,
             on_stage=on_stage,
         )
     except InputError as problem:
