@@ -242,3 +242,21 @@ def test_cli_options_reach_the_builders(tmp_path):
     assert role.findtext(".//CLASS_ASSIGNMENT/CLASS_CODE") == "ENG4U-01"
     private = run("private", "--submission-type", "private", "--core-flag")
     assert private.find(".//SCHOOL_EDUCATOR_ASSIGNMENT") is None  # private, 2025-2026
+
+
+def test_every_sample_period_has_educator_adds_updates_and_deletes(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "golden"))
+    from refresh import golden_run
+
+    for kind in ("oct", "mar", "jun"):
+        root = etree.parse(str(golden_run(kind, tmp_path / kind))).getroot()
+
+        def actions(path: str, root=root) -> set[str]:
+            return set(root.xpath(f"//{path}/ACTION/text()"))
+
+        assert actions("SCHOOL_EDUCATOR_ASSIGNMENT") == {"ADD", "UPDATE"}, kind
+        assert actions("INSTRUCTIONAL_TM") == {"ADD", "DELETE"}, kind
+        assert actions("CLASS_ASSIGNMENT") == {"ADD", "DELETE"}, kind
+        assert validate_file(next((tmp_path / kind).glob("*.xml"))) == []
