@@ -29,24 +29,20 @@ from pathlib import Path
 
 import polars as pl
 
-from onsis_batch.pae import extract_file_name, write_extract
-from onsis_batch.period import default_period_code
 from onsis_batch.synth.calendar import Calendar
+from onsis_batch.synth.educator_extracts import held_assignments, held_classes, write_block_extract
 from onsis_batch.synth.schools import Board
 from onsis_batch.synth.tables import table_frame
 
 CLASSES_PER_TEACHER = 6
 MIN_TEACHERS = 10
 STAFF = ("counsellor", "vice_principal", "occasional", "resource", "former")
-CREATED_MONTH = {"oct": 10, "mar": 3, "jun": 6}
-# instructional time types in the SIS, and the changes made after each submission:
-# (role, type held but gone from the SIS, type in the SIS not yet held)
-TIMES = {"counsellor": ["GUI", "SSS"], "vice_principal": ["ADM", "TEC"], "resource": ["SED"],
-         "librarian": ["LIB"]}  # fmt: skip
-CHANGES = {
-    "oct": [("counsellor", "LIB", None), ("vice_principal", None, "TEC")],
-    "mar": [("counsellor", None, "SSS"), ("vice_principal", "SAS", None)],
-    "jun": [("counsellor", "EOY", None), ("vice_principal", None, "ADM")],
+# instructional time types in the SIS, by role
+TIMES = {
+    "counsellor": ["GUI", "SSS"],
+    "vice_principal": ["ADM", "TEC"],
+    "resource": ["SED"],
+    "librarian": ["LIB"],
 }
 
 
@@ -62,9 +58,11 @@ def _roster(sections: pl.DataFrame, board: Board, seed: int) -> pl.DataFrame:
         "school_id", pl.int_ranges(0, pl.col("teachers")).alias("number")
     ).explode("number")
     teachers = teachers.with_columns(
-        pl.when(pl.col("number") == 6).then(pl.lit("librarian")).otherwise(pl.lit("teacher"))
+        pl.when(pl.col("number") == 6)
+        .then(pl.lit("librarian"))
+        .otherwise(pl.lit("teacher"))
         .alias("role")
-    )  # fmt: skip
+    )
     staff = per_school.select("school_id").join(
         pl.DataFrame({"role": list(STAFF), "number": [-1 - i for i in range(len(STAFF))]}),
         how="cross",
@@ -126,8 +124,9 @@ def _leads(sections: pl.DataFrame, roster: pl.DataFrame, cal: Calendar) -> pl.Da
         )
     )
     columns = ["section_id", "educator_id", "role", "is_lead", "start_date", "end_date"]
-    frame = pl.concat([lead.select(columns), handed.select(columns), co.select(columns)],
-                      how="vertical_relaxed")  # fmt: skip
+    frame = pl.concat(
+        [lead.select(columns), handed.select(columns), co.select(columns)], how="vertical_relaxed"
+    )
     return frame.unique(["section_id", "educator_id", "role"], keep="first").sort(
         "section_id", "educator_id", "role"
     )
@@ -138,24 +137,35 @@ def _assignments(roster: pl.DataFrame, board: Board, cal: Calendar) -> pl.DataFr
     y = cal.year
     n, role = pl.col("number"), pl.col("role")
     start = (
-        pl.when(n == 1).then(pl.lit(cal.first_day))
-        .when(n == 2).then(pl.lit(cal.semester_two))
-        .when(role == "occasional").then(pl.lit(date(y, 11, 17)))
-        .when(role == "resource").then(pl.lit(date(y + 1, 4, 13)))
+        pl.when(n == 1)
+        .then(pl.lit(cal.first_day))
+        .when(n == 2)
+        .then(pl.lit(cal.semester_two))
+        .when(role == "occasional")
+        .then(pl.lit(date(y, 11, 17)))
+        .when(role == "resource")
+        .then(pl.lit(date(y + 1, 4, 13)))
         .otherwise(pl.date(y - 6 + n.abs() % 5, 9, 3))
-    )  # fmt: skip
+    )
     end = (
-        pl.when(n == 3).then(pl.lit(date(y, 11, 14)))
-        .when(n == 4).then(pl.lit(date(y + 1, 5, 29)))
-        .when(role == "occasional").then(pl.lit(cal.last_day))
-    )  # fmt: skip
+        pl.when(n == 3)
+        .then(pl.lit(date(y, 11, 14)))
+        .when(n == 4)
+        .then(pl.lit(date(y + 1, 5, 29)))
+        .when(role == "occasional")
+        .then(pl.lit(cal.last_day))
+    )
     teaching = pl.when(role.is_in(["teacher", "occasional"])).then(pl.lit("T"))
     teaching = teaching.when(role.is_in(["librarian", "resource"])).then(pl.lit("B"))
     base = roster.with_columns(
-        pl.when(role == "vice_principal").then(pl.lit("V"))
-        .when(role == "occasional").then(pl.lit("LTO"))
-        .when(role == "resource").then(pl.lit("SPE"))
-        .otherwise(pl.lit("TEA")).alias("position_type"),
+        pl.when(role == "vice_principal")
+        .then(pl.lit("V"))
+        .when(role == "occasional")
+        .then(pl.lit("LTO"))
+        .when(role == "resource")
+        .then(pl.lit("SPE"))
+        .otherwise(pl.lit("TEA"))
+        .alias("position_type"),
         start.alias("start_date"),
         end.alias("end_date"),
         pl.when(n == 5).then(0.5).otherwise(1.0).alias("fte"),
@@ -165,7 +175,7 @@ def _assignments(roster: pl.DataFrame, board: Board, cal: Calendar) -> pl.DataFr
         ((n >= 0) | (role == "occasional")).alias("class_assignment"),
         pl.lit(None, dtype=pl.String).alias("department_type"),  # discontinued from 2023-2024
         pl.lit(None, dtype=pl.String).alias("ntip_status"),
-    )  # fmt: skip
+    )
     leave = base.filter(n == 3).with_columns(
         pl.lit(date(y, 11, 17)).alias("start_date"),
         pl.lit(None, dtype=pl.Date).alias("end_date"),
@@ -195,148 +205,16 @@ def _named_classes(assignments: pl.DataFrame, leads: pl.DataFrame) -> pl.DataFra
 
 def _instructional_times(assignments: pl.DataFrame) -> pl.DataFrame:
     times = pl.DataFrame(
-        {"role": [r for r, ts in TIMES.items() for _ in ts],
-         "time_type": [t for ts in TIMES.values() for t in ts]}
-    )  # fmt: skip
+        {
+            "role": [r for r, ts in TIMES.items() for _ in ts],
+            "time_type": [t for ts in TIMES.values() for t in ts],
+        }
+    )
     current = assignments.filter(pl.col("end_date").is_null() & pl.col("leave_type").is_null())
     return (
         current.join(times, on="role")
         .select("assignment_id", "time_type")
         .sort("assignment_id", "time_type")
-    )
-
-
-# --- extracts --------------------------------------------------------------------------
-
-
-def _window(kind: str, cal: Calendar) -> tuple[date, date]:
-    """The previous submission's period (October's is last June)."""
-    y = cal.year
-    return {
-        "oct": (date(y, 4, 1), date(y, 6, 30)),
-        "mar": (date(y, 7, 1), cal.oct_count),
-        "jun": (date(y, 11, 1), cal.mar_count),
-    }[kind]
-
-
-def _held_assignments(kind: str, rows: pl.DataFrame, times: pl.DataFrame, cal: Calendar):
-    """0009 rows: assignments active in the previous period, one row per time type."""
-    start, end = _window(kind, cal)
-    active = rows.filter(
-        (pl.col("start_date") <= end)
-        & (pl.col("end_date").is_null() | (pl.col("end_date") >= start))
-    )
-    if kind == "oct":  # last year nobody was on leave or leaving yet
-        active = active.with_columns(pl.lit(None, dtype=pl.String).alias("withdrawal_type"))
-    key = ["_bsid", "educator_id", "position_type", "leave_type", "withdrawal_type"]
-    held = active.group_by(key, maintain_order=True).agg(
-        pl.col("men").first(),
-        pl.col("fte").sum(),
-        pl.col("start_date").min(),
-        pl.col("board_employee_number").first(),
-        pl.col("teaching_type").first(),
-        pl.col("role").first(),
-        pl.col("assignment_id"),
-    )
-    held_times = (
-        held.select("educator_id", "assignment_id", "role", "leave_type")
-        .explode("assignment_id")
-        .join(times, on="assignment_id")
-        .select("educator_id", "role", "time_type")
-    )
-    for role, gone, added in CHANGES[kind]:
-        if added:  # added in the SIS after the submission: not held yet
-            held_times = held_times.filter(
-                ~((pl.col("role") == role) & (pl.col("time_type") == added))
-            )
-        if gone:  # removed from the SIS after the submission: still held
-            extra = held.filter((pl.col("role") == role) & pl.col("leave_type").is_null())
-            extra = extra.select("educator_id", "role", pl.lit(gone).alias("time_type"))
-            held_times = pl.concat([held_times, extra])
-    held_times = held_times.unique(["educator_id", "time_type"], keep="first")
-    out = held.join(held_times.drop("role"), on="educator_id", how="left")
-    return out.sort("_bsid", "men", "position_type", "time_type", nulls_last=True).select(
-        "_bsid",
-        "men",
-        "position_type",
-        pl.col("leave_type").alias("educator_leave_type"),
-        pl.col("withdrawal_type").alias("assignment_wthd_type"),
-        "fte",
-        "board_employee_number",
-        pl.col("start_date").alias("assignment_start_date"),
-        pl.col("time_type").alias("instructional_tm_type"),
-        "teaching_type",
-        pl.lit(True).alias("prepopulation_flag"),
-    )
-
-
-def _held_classes(kind: str, rows: pl.DataFrame, leads: pl.DataFrame, classes: pl.DataFrame,
-                  named: pl.DataFrame, cal: Calendar) -> pl.DataFrame:  # fmt: skip
-    """0010 rows: classes running in the previous period under the lead teacher then (the
-    librarian's named class only), with one class held under teacher 7 instead of its
-    teacher."""
-    start, end = _window(kind, cal)
-    staff = rows.filter(
-        (pl.col("start_date") <= end)
-        & (pl.col("end_date").is_null() | (pl.col("end_date") >= start))
-        & pl.col("leave_type").is_null()
-        & pl.col("class_assignment")
-    ).select(
-        "educator_id", "men", "position_type", "number", pl.col("role").alias("_staff_role"), "school_id",
-        pl.col("start_date").alias("_from"), pl.col("end_date").alias("_to"),
-    )  # fmt: skip
-    running = classes.filter((pl.col("first") <= end) & (pl.col("last") >= start))
-    as_of = pl.min_horizontal(pl.lit(end), pl.col("last"))
-    role_on = (pl.col("start_date").is_null() | (pl.col("start_date") <= as_of)) & (
-        pl.col("end_date").is_null() | (pl.col("end_date") >= as_of)
-    )
-    working = (pl.col("_from") <= as_of) & (pl.col("_to").is_null() | (pl.col("_to") >= as_of))
-    librarian_named = (pl.col("_staff_role") != "librarian") | pl.col("section_id").is_in(
-        named.get_column("section_id").implode()
-    )
-    held = (
-        leads.filter(pl.col("is_lead"))
-        .join(running, on="section_id")
-        .join(staff, on="educator_id")
-        .filter(role_on & working & librarian_named)
-        .select("_bsid", "school_id", "men", "position_type", "number", "class_code")
-        .unique()
-    )
-    moved = (
-        held.filter(~pl.col("number").is_in([3, 6, 7]))
-        .sort("number", "class_code")
-        .unique("school_id", keep="first")
-    )
-    held = held.join(moved.select("school_id", "class_code"), on=["school_id", "class_code"],
-                     how="anti")  # fmt: skip
-    seven = (
-        staff.filter(pl.col("number") == 7)
-        .unique("school_id")
-        .select("school_id", "men", "position_type")
-    )
-    moved = moved.drop("men", "position_type").join(seven, on="school_id")
-    frame = pl.concat([held, moved.select(held.columns)])
-    return frame.sort("_bsid", "men", "class_code").select(
-        "_bsid", "men", "position_type", "class_code"
-    )
-
-
-def _write(folder: Path, extract: str, kind: str, cal: Calendar, board: Board,
-           frame: pl.DataFrame, created: datetime | None) -> None:  # fmt: skip
-    school_year = f"{cal.year}-{cal.year + 1}"
-    _, description = default_period_code(kind, school_year)
-    when = created or datetime(cal.year + (kind != "oct"), CREATED_MONTH[kind], 1, 8, 0)
-    blocks = [
-        (bsid, board.name_of(bsid), frame.filter(pl.col("_bsid") == bsid).drop("_bsid"))
-        for bsid in board.reporting_bsids
-    ]
-    write_extract(
-        folder / extract_file_name(extract),
-        extract,
-        school_year=school_year,
-        period_description=description,
-        blocks=blocks,
-        created=when,
     )
 
 
@@ -376,17 +254,17 @@ def educator_tables(
     with_bsid = rows.join(bsids, on="school_id")
     named = _named_classes(rows, leads)
     for kind, folder in pae_dirs.items():
-        _write(
+        write_block_extract(
             folder,
             "0009",
             kind,
             cal,
             board,
-            _held_assignments(kind, with_bsid, times, cal),
+            held_assignments(kind, with_bsid, times, cal),
             created,
         )
-        held = _held_classes(kind, with_bsid, leads, classes, named, cal)
-        _write(folder, "0010", kind, cal, board, held, created)
+        held = held_classes(kind, with_bsid, leads, classes, named, cal)
+        write_block_extract(folder, "0010", kind, cal, board, held, created)
     staff = rows.select("educator_id", "school_id").unique()
     active = staff.with_columns((~pl.col("educator_id").str.ends_with("-former")).alias("active"))
     return {
