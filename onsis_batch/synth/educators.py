@@ -1,6 +1,6 @@
 """Synthetic educators, their assignments and the extracts 0009 / 0010 OnSIS would hold.
 
-Each timetabled SIS school gets one teacher per six classes (at least ten) plus a guidance
+Each timetabled SIS school gets one teacher per four classes (at least ten) plus a guidance
 counsellor, a vice-principal, a long-term occasional teacher, a special-education resource
 teacher and a former teacher whose staff record is inactive. A class's lead teacher is the
 class's rank in the school modulo the teachers; every tenth class also has a co-teacher.
@@ -34,7 +34,7 @@ from onsis_batch.synth.educator_extracts import held_assignments, held_classes, 
 from onsis_batch.synth.schools import Board
 from onsis_batch.synth.tables import table_frame
 
-CLASSES_PER_TEACHER = 6
+CLASSES_PER_TEACHER = 4  # about 150 educators per 1,500-student school (the board workload)
 MIN_TEACHERS = 10
 STAFF = ("counsellor", "vice_principal", "occasional", "resource", "former")
 # instructional time types in the SIS, by role
