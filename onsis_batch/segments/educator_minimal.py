@@ -18,8 +18,14 @@ from __future__ import annotations
 
 import polars as pl
 
+from onsis_batch.findings import Finding
 from onsis_batch.segments.context import SegmentContext
-from onsis_batch.segments.educator_inputs import MEN_PATTERN, active_staff, educators
+from onsis_batch.segments.educator_inputs import (
+    MEN_PATTERN,
+    active_staff,
+    educators,
+    men_findings,
+)
 from onsis_batch.segments.educator_pae import held_men
 
 ADD_ONLY = ["ASSIGNMENT_START_DATE", "FTE", "BOARD_EMPLOYEE_NUMBER", "TEACHING_TYPE", "CORE_FLAG"]
@@ -36,8 +42,9 @@ NEVER = [
 ]
 
 
-def minimal_rows(ctx: SegmentContext, links: pl.DataFrame) -> pl.DataFrame:
-    """One minimal row per educator teaching a class of the BSID this school year."""
+def minimal_rows(ctx: SegmentContext, links: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
+    """One minimal row per educator teaching a class of the BSID this school year, and
+    EDU001 / EDU002 for those whose MEN is missing or malformed."""
     period = ctx.period
     teaching = (
         links.filter(pl.col("last") >= period.year_start)
@@ -45,16 +52,14 @@ def minimal_rows(ctx: SegmentContext, links: pl.DataFrame) -> pl.DataFrame:
         .agg(pl.col("first").min().alias("_first"))
     )
     staff = active_staff(ctx).select("educator_id").unique()
-    people = (
-        educators(ctx)
-        .join(staff, on="educator_id")
-        .join(teaching, on="educator_id")
-        .filter(pl.col("men").str.contains(MEN_PATTERN).fill_null(False))
-        .join(held_men(ctx), on="men", how="left")
+    people = educators(ctx).join(staff, on="educator_id").join(teaching, on="educator_id")
+    found = men_findings(people)
+    people = people.filter(pl.col("men").str.contains(MEN_PATTERN).fill_null(False)).join(
+        held_men(ctx), on="men", how="left"
     )
     update = pl.col("pae_position").is_not_null()
     start = pl.max_horizontal(pl.col("_first"), pl.lit(period.start))
-    return people.with_columns(
+    rows = people.with_columns(
         pl.when(update).then(pl.lit("UPDATE")).otherwise(pl.lit("ADD")).alias("_action"),
         pl.when(update)
         .then(pl.lit("SEA-UPD-MINIMAL"))
@@ -76,3 +81,4 @@ def minimal_rows(ctx: SegmentContext, links: pl.DataFrame) -> pl.DataFrame:
         pl.lit([], dtype=pl.List(pl.String)).alias("members"),
         pl.lit(True).alias("minimal"),
     )
+    return rows, found

@@ -226,7 +226,7 @@ def build_educators(
         return {}, []
     links = teaching_links(ctx)
     if ctx.period.exclude_teacher_reporting:
-        rows, found = minimal_rows(ctx, links), []
+        rows, found = minimal_rows(ctx, links)
     else:
         rows, found = _full_rows(ctx, links)
     sea = _finish(rows)
