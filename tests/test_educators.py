@@ -260,3 +260,42 @@ def test_every_sample_period_has_educator_adds_updates_and_deletes(tmp_path):
         assert actions("INSTRUCTIONAL_TM") == {"ADD", "DELETE"}, kind
         assert actions("CLASS_ASSIGNMENT") == {"ADD", "DELETE"}, kind
         assert validate_file(next((tmp_path / kind).glob("*.xml"))) == []
+
+
+def test_withdrawals_combine_only_while_their_dates_overlap():
+    from onsis_batch.segments.educator_groups import group_assignments
+
+    ctx = scenario().context("mar")
+    spans = [
+        ("1", date(2025, 9, 2), date(2025, 11, 10)),
+        ("2", date(2025, 10, 1), date(2025, 11, 5)),
+        ("3", date(2025, 8, 20), date(2025, 12, 20)),
+        ("4", date(2025, 9, 2), date(2026, 2, 1)),
+    ]
+    rows = pl.DataFrame(
+        {
+            "assignment_id": [s[0] for s in spans],
+            "men": "012345678",
+            "position": "TEA",
+            "start": [s[1] for s in spans],
+            "end": [s[2] for s in spans],
+            "fte": 0.25,
+            "leave": pl.Series([None] * 4, dtype=pl.String),
+            "wthd": ["RES", "RES", "RES", "TRA"],
+            "assignment_row": [2, 3, 4, 5],
+        }
+    )
+    pae = pl.DataFrame(schema={"assignment_id": pl.String, "_pae_fte": pl.Float64})
+    groups = group_assignments(rows, ctx.period, pae).sort("start", "wthd")
+    # 1, 2 and 3 overlap one another (3 spans both); 4 has another withdrawal type
+    assert groups.select("members", "start", "end", "fte", "wthd").rows() == [
+        (["3", "1", "2"], date(2025, 8, 20), date(2025, 12, 20), 0.75, "RES"),
+        (["4"], date(2025, 9, 2), date(2026, 2, 1), 0.25, "TRA"),
+    ]
+    starts = [date(2025, 11, 3), date(2025, 11, 25), date(2025, 12, 1), date(2025, 9, 2)]
+    ends = [date(2025, 11, 20), date(2025, 12, 10), date(2025, 12, 20), date(2026, 2, 1)]
+    apart = rows.with_columns(pl.Series("start", starts), pl.Series("end", ends))
+    held = pl.DataFrame({"assignment_id": ["1", "2", "3", "4"], "_pae_fte": 1.0})
+    groups = group_assignments(apart, ctx.period, held).filter(pl.col("wthd") == "RES")
+    # new withdrawals (rule 4): 1 ends before 2 starts, 2 and 3 overlap
+    assert sorted(groups.get_column("members").to_list()) == [["1"], ["3", "2"]]

@@ -35,7 +35,9 @@ def _window(kind: str, cal: Calendar) -> tuple[date, date]:
     }[kind]
 
 
-def held_assignments(kind: str, rows: pl.DataFrame, times: pl.DataFrame, cal: Calendar):
+def held_assignments(
+    kind: str, rows: pl.DataFrame, times: pl.DataFrame, cal: Calendar
+) -> pl.DataFrame:
     """0009 rows: assignments active in the previous period, one row per time type."""
     start, end = _window(kind, cal)
     active = rows.filter(
