@@ -42,7 +42,12 @@ LINK = ["educator_id", "class_code"]
 
 
 def _classes(ctx: SegmentContext) -> pl.DataFrame:
-    """Sections of the BSID's schools with their class code and class facts."""
+    """Sections of the BSID's schools with their class code and class facts (once a run)."""
+    frame: pl.DataFrame = ctx.cached("educator_classes", lambda: _class_facts(ctx))
+    return frame
+
+
+def _class_facts(ctx: SegmentContext) -> pl.DataFrame:
     period = ctx.period
     courses = ctx.table("courses").unique("course_number", keep="first", maintain_order=True)
     terms = ctx.table("terms").unique("term_id", keep="first", maintain_order=True)

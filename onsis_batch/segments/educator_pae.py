@@ -20,6 +20,11 @@ def _extract(ctx: SegmentContext, number: str) -> pl.DataFrame:
 def held_assignments(ctx: SegmentContext) -> pl.DataFrame:
     """One row per assignment OnSIS holds (MEN, position, leave, withdrawal); a 0009 row per
     instructional time type of an assignment is folded into the list `pae_times` (D102)."""
+    frame: pl.DataFrame = ctx.cached("held_educator_assignments", lambda: _held(ctx))
+    return frame
+
+
+def _held(ctx: SegmentContext) -> pl.DataFrame:
     rows = _extract(ctx, "0009").select(
         text("men").alias("men"),
         text("position_type").str.to_uppercase().alias("position"),
