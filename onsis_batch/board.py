@@ -31,6 +31,7 @@ from onsis_batch.ownership import FindingOwners
 from onsis_batch.pipeline import (
     EXIT_CLEAN,
     Inputs,
+    RunOptions,
     RunResult,
     load_staged_inputs,
     run_bsid,
@@ -60,6 +61,7 @@ class Job:
     school_year: str
     created: datetime
     private: bool = False
+    options: RunOptions | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ def _load_share(job: Job, bsids: list[str], done: Done) -> tuple[Inputs, dict, l
             school_year=job.school_year,
             bsids=bsids,
             private=job.private,
+            options=job.options,
         )
         return board, periods, bsids
     except InputError:
@@ -239,6 +242,7 @@ def generate_many(
     created: datetime,
     workers: int = 2,
     private: bool = False,
+    options: RunOptions | None = None,
     on_result: Done | None = None,
 ) -> BoardRun:
     """Generate one file per BSID with `workers` processes.
@@ -257,7 +261,7 @@ def generate_many(
     try:
         with output_lock(out_dir), _private_folder() as folder:
             staged = _stage_in_child(data_dir, folder)
-            job = Job(staged, pae_dir, out_dir, kind, school_year, created, private)
+            job = Job(staged, pae_dir, out_dir, kind, school_year, created, private, options)
             shares = [bsids[i::workers] for i in range(workers) if bsids[i::workers]]
             if len(shares) == 1:
                 peaks = [_run_share(job, shares[0], done)]

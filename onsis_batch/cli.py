@@ -96,6 +96,22 @@ def cli() -> None:
 )
 @click.option("--private", is_flag=True, help="Private-school submission.")
 @click.option(
+    "--submission-type",
+    type=click.Choice(["public", "private"]),
+    help="Public or private school submission (private is the same as --private).",
+)
+@click.option(
+    "--co-teacher-role",
+    "co_teacher_roles",
+    multiple=True,
+    help="Co-teacher role whose teachers get class assignments (repeatable).",
+)
+@click.option(
+    "--core-flag",
+    is_flag=True,
+    help="Private schools: report CORE_FLAG in educator assignments.",
+)
+@click.option(
     "--timestamp",
     callback=_timestamp,
     help="Pin the header DATE/TIME (ISO), for byte-identical reruns.",
@@ -121,12 +137,16 @@ def generate(
     school_year: str | None,
     out_dir: Path,
     private: bool,
+    submission_type: str | None,
+    co_teacher_roles: tuple[str, ...],
+    core_flag: bool,
     timestamp: datetime | None,
     encoding: str,
     sample: bool,
     as_json: bool,
 ) -> None:
     """Generate the batch file of one BSID for one submission period."""
+    from onsis_batch.pipeline import RunOptions
     from onsis_batch.pipeline import generate as run
     from onsis_batch.report.summary import summary_dict, summary_text
     from onsis_batch.sample import sample_run
@@ -152,7 +172,8 @@ def generate(
         bsid=bsid,
         kind=kind,
         school_year=school_year,
-        private=private,
+        private=private or submission_type == "private",
+        options=RunOptions(co_teacher_roles=co_teacher_roles, report_core_flag=core_flag),
         created=timestamp,
         encoding=encoding,
         on_stage=stages,

@@ -33,6 +33,10 @@ class SubmissionPeriod:
     french_board: bool = False
     catholic_board: bool = False
     last_school_day: date | None = None
+    # educator segments (issue 5): board preference and report options
+    exclude_teacher_reporting: bool = False
+    co_teacher_roles: tuple[str, ...] = ()  # co-teacher roles that get class assignments
+    report_core_flag: bool = False  # private schools: send CORE_FLAG F
 
     @property
     def first_year(self) -> int:
@@ -116,6 +120,8 @@ def resolve_period(
     board_settings: pl.DataFrame,
     schools: pl.DataFrame,
     private: bool = False,
+    co_teacher_roles: tuple[str, ...] = (),
+    report_core_flag: bool = False,
 ) -> SubmissionPeriod:
     """Work out the period of a run, or raise InputError with the findings that prevent it."""
     findings: list[Finding] = []
@@ -171,4 +177,7 @@ def resolve_period(
         french_board=bool(settings.get("french_board")),
         catholic_board=bool(settings.get("catholic_board")),
         last_school_day=settings.get("last_school_day"),
+        exclude_teacher_reporting=bool(settings.get("exclude_teacher_reporting")),
+        co_teacher_roles=tuple(co_teacher_roles),
+        report_core_flag=report_core_flag,
     )

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -81,6 +82,20 @@ class Inputs:
 Stage = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """Report options of a run beyond the period and the submission type."""
+
+    co_teacher_roles: tuple[str, ...] = ()  # co-teacher roles that get class assignments
+    report_core_flag: bool = False  # private schools: send CORE_FLAG in educator assignments
+
+    def period_settings(self) -> dict[str, Any]:
+        return {
+            "co_teacher_roles": self.co_teacher_roles,
+            "report_core_flag": self.report_core_flag,
+        }
+
+
 def _quiet(_stage: str) -> None:
     """Default stage callback: report nothing."""
 
@@ -93,13 +108,22 @@ def load_inputs(
     school_year: str,
     bsids: list[str],
     private: bool = False,
+    options: RunOptions | None = None,
     on_stage: Stage = _quiet,
 ) -> tuple[Inputs, dict[str, SubmissionPeriod]]:
     """Load and check everything the runs need; raise InputError when it cannot be used."""
     on_stage("reading school data")
     loaded = load_folder(data_dir)
     return _with_pae(
-        loaded.tables, loaded.findings, pae_dir, kind, school_year, bsids, private, on_stage
+        loaded.tables,
+        loaded.findings,
+        pae_dir,
+        kind=kind,
+        school_year=school_year,
+        bsids=bsids,
+        private=private,
+        options=options,
+        on_stage=on_stage,
     )
 
 
@@ -111,6 +135,7 @@ def load_staged_inputs(
     school_year: str,
     bsids: list[str],
     private: bool = False,
+    options: RunOptions | None = None,
 ) -> tuple[Inputs, dict[str, SubmissionPeriod]]:
     """Periods and PAE extracts of some BSIDs of a staged board, with no student rows yet.
 
@@ -120,7 +145,16 @@ def load_staged_inputs(
     if has_errors(staged.findings):
         raise InputError(list(staged.findings))
     settings = {name: staged.scan(name).collect() for name in ("board_settings", "schools")}
-    return _with_pae(settings, staged.findings, pae_dir, kind, school_year, bsids, private, _quiet)
+    return _with_pae(
+        settings,
+        staged.findings,
+        pae_dir,
+        kind=kind,
+        school_year=school_year,
+        bsids=bsids,
+        private=private,
+        options=options,
+    )
 
 
 def share_inputs(staged: StagedData, inputs: Inputs, periods: list[SubmissionPeriod]) -> Inputs:
@@ -133,11 +167,13 @@ def _with_pae(
     tables: dict[str, pl.DataFrame],
     found: list[Finding],
     pae_dir: Path | None,
+    *,
     kind: str,
     school_year: str,
     bsids: list[str],
     private: bool,
-    on_stage: Stage,
+    options: RunOptions | None,
+    on_stage: Stage = _quiet,
 ) -> tuple[Inputs, dict[str, SubmissionPeriod]]:
     """Resolve each BSID's period and read its PAE extracts; InputError on any error."""
     findings = list(found)
@@ -152,6 +188,7 @@ def _with_pae(
             board_settings=tables["board_settings"],
             schools=tables["schools"],
             private=private,
+            **(options or RunOptions()).period_settings(),
         )
     any_period = next(iter(periods.values()))
     pae: dict[str, dict[str, pl.DataFrame]]
@@ -217,6 +254,7 @@ def generate(
     kind: str,
     school_year: str,
     private: bool = False,
+    options: RunOptions | None = None,
     created: datetime | None = None,
     encoding: str = "iso-8859-1",
     on_stage: Stage = _quiet,
@@ -235,6 +273,7 @@ def generate(
                 school_year=school_year,
                 bsids=[bsid],
                 private=private,
+                options=options,
                 on_stage=on_stage,
             )
             return run_bsid(

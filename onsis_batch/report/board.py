@@ -47,6 +47,7 @@ def board_summary_dict(run: BoardRun, kind: str, school_year: str) -> dict[str, 
         "bsids": len(run.results),
         "files_written": sum(r.output is not None for r in run.results),
         "students": sum(r.students for r in run.results),
+        "worker_peaks_mb": [round(mb) for mb in run.worker_peaks_mb],
         "schools": [_school(r) for r in run.results],
         "school_data_findings": {
             "by_severity": count_by_severity(run.data_findings),

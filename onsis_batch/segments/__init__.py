@@ -18,6 +18,7 @@ from onsis_batch.segments.class_enrolment import build_class_enrolments
 from onsis_batch.segments.classes import build_classes
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.segments.credits import build_credits
+from onsis_batch.segments.educators import build_educators
 from onsis_batch.segments.programs import build_programs
 from onsis_batch.segments.students import build_student_segments
 from onsis_batch.specs import load_specs
@@ -31,6 +32,7 @@ BUILDERS: tuple[Builder, ...] = (
     build_student_segments,
     build_class_enrolments,
     build_classes,
+    build_educators,  # class assignments name the classes, so after build_classes
     build_credits,
     build_programs,  # SPECIAL_EDUCATION, SECOND_LANGUAGE_PROGRAM, SALEP under the students
 )

@@ -47,6 +47,7 @@ from onsis_batch.synth.classes import (
     WITHDRAWN,
     ClassBuilder,
 )
+from onsis_batch.synth.educators import educator_tables
 from onsis_batch.synth.enrolments import Enrolments
 from onsis_batch.synth.extract import ENROLMENT_EXTRA, STUDENT_EXTRA, write_extracts
 from onsis_batch.synth.extras import add_hours, add_tests, hours_rows, snapshot_rows, test_rows
@@ -265,6 +266,9 @@ def _class_tables(
     write("calendar_days", calendar_frame(calendars.values()))
     write("sections", sections)
     write("section_meetings", meetings_frame(sections))
+    educators = educator_tables(sections, terms, courses, board, cal, pae_dirs, seed, created)
+    for name, frame in educators.items():
+        write(name, frame)
     attributes = section_attributes(sections, terms, courses)
     write_class_extracts(
         pae_dirs,

@@ -1,5 +1,6 @@
 """Rewrite the golden files from the bundled sample (run after an intended output change)."""
 
+import shutil
 from pathlib import Path
 
 from onsis_batch.pipeline import generate
@@ -34,4 +35,4 @@ if __name__ == "__main__":
         target.write_bytes(produced.read_bytes())
         produced.unlink()
         print(f"golden: {target}")
-    (GOLDEN / "tmp").rmdir()
+    shutil.rmtree(GOLDEN / "tmp")  # the run's lock file (and any companions)

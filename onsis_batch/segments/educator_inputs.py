@@ -1,0 +1,132 @@
+"""Educator assignments as the educator segments read them, and the input findings.
+
+An assignment is considered when it belongs to a school of the BSID, the educator has an
+active staff record at that school, it has a position type and a start date (else the
+warning EDU003) and the educator has a MEN (else the warning EDU001) of nine digits (else
+the error EDU002: such a MEN cannot be sent). Assignments that ended before the period
+or start after its count date play no part in this submission.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from onsis_batch.findings import Finding, FromColumn, findings_for_rows
+from onsis_batch.segments.context import SegmentContext
+
+MEN_PATTERN = r"^\d{9}$"
+
+
+def text(column: str) -> pl.Expr:
+    """Trimmed text; null when nothing is left."""
+    value = pl.col(column).cast(pl.String).str.strip_chars()
+    return pl.when(value.str.len_chars() > 0).then(value)
+
+
+def educators(ctx: SegmentContext) -> pl.DataFrame:
+    """One row per educator: MEN, board employee number, gender, and the file row."""
+    return (
+        ctx.table("educators")
+        .unique("educator_id", keep="first", maintain_order=True)
+        .select(
+            "educator_id",
+            text("men").alias("men"),
+            text("board_employee_number").alias("board_employee_number"),
+            pl.col("gender"),
+            text("gender_description").alias("gender_description"),
+            pl.col("_row").alias("educator_row"),
+        )
+    )
+
+
+def active_staff(ctx: SegmentContext) -> pl.DataFrame:
+    """(educator_id, school_id) pairs with an active staff record at a school of the BSID."""
+    return (
+        ctx.table("educator_schools")
+        .filter(pl.col("active") & pl.col("school_id").is_in(list(ctx.period.school_ids)))
+        .select("educator_id", "school_id")
+        .unique(maintain_order=True)
+    )
+
+
+def _relevant(ctx: SegmentContext) -> pl.Expr:
+    """Assignments that overlap the period (undated ones are kept for EDU003)."""
+    period = ctx.period
+    start, end = pl.col("start_date"), pl.col("end_date")
+    return (start.is_null() | (start <= period.count_date)) & (
+        end.is_null() | (end >= period.start)
+    )
+
+
+def assignments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Finding]]:
+    """The assignments this submission works with, one row each, and the input findings."""
+    staff = active_staff(ctx).with_columns(pl.lit(True).alias("_staff"))
+    rows = (
+        ctx.table("educator_assignments")
+        .filter(pl.col("school_id").is_in(list(ctx.period.school_ids)) & _relevant(ctx))
+        .join(staff, on=["educator_id", "school_id"], how="left", maintain_order="left")
+        .filter(pl.col("_staff").fill_null(False))
+        .join(educators(ctx), on="educator_id", how="left", maintain_order="left")
+    )
+    undated = rows.filter(pl.col("position_type").is_null() | pl.col("start_date").is_null())
+    found = findings_for_rows(
+        "EDU003",
+        undated.with_columns(
+            pl.when(pl.col("position_type").is_null())
+            .then(pl.lit("position_type"))
+            .otherwise(pl.lit("start_date"))
+            .alias("_missing")
+        ),
+        file="educator_assignments",
+        row=FromColumn("_row"),
+        column=FromColumn("_missing"),
+        assignment_id=FromColumn("assignment_id"),
+    )
+    rows = rows.filter(pl.col("position_type").is_not_null() & pl.col("start_date").is_not_null())
+    found += men_findings(rows)
+    rows = rows.filter(pl.col("men").str.contains(MEN_PATTERN).fill_null(False))
+    return _typed(rows), found
+
+
+def men_findings(rows: pl.DataFrame) -> list[Finding]:
+    """EDU001 for educators without a MEN, EDU002 for a MEN that is not nine digits; once
+    per educator."""
+    people = rows.unique("educator_id", keep="first", maintain_order=True).sort("educator_row")
+    missing = people.filter(pl.col("men").is_null())
+    bad = people.filter(pl.col("men").is_not_null() & ~pl.col("men").str.contains(MEN_PATTERN))
+    common = {
+        "file": "educators",
+        "row": FromColumn("educator_row"),
+        "column": "men",
+        "educator_id": FromColumn("educator_id"),
+    }
+    return findings_for_rows("EDU001", missing, **common) + findings_for_rows(
+        "EDU002",
+        bad.with_columns(pl.col("men").str.len_chars().alias("_length")),
+        length=FromColumn("_length"),
+        **common,
+    )
+
+
+def _typed(rows: pl.DataFrame) -> pl.DataFrame:
+    """The working columns of an assignment, codes upper-cased."""
+    return rows.select(
+        "assignment_id",
+        "educator_id",
+        "school_id",
+        "men",
+        pl.col("position_type").alias("position"),
+        pl.col("start_date").alias("start"),
+        pl.col("end_date").alias("end"),
+        pl.col("fte"),
+        pl.col("leave_type").alias("leave"),
+        pl.col("withdrawal_type").alias("wthd"),
+        pl.col("department_type").alias("department"),
+        pl.col("teaching_type").alias("teaching"),
+        pl.col("ntip_status").alias("ntip"),
+        pl.col("class_assignment").fill_null(False).alias("class_flag"),
+        "board_employee_number",
+        "gender",
+        "gender_description",
+        pl.col("_row").alias("assignment_row"),
+    )
