@@ -258,6 +258,52 @@ def docs(check: bool) -> None:
     sys.exit(1 if check and stale else 0)
 
 
+@cli.command()
+@click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("new", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--pae",
+    "pae_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Compare one batch file with these PAE extracts: what it will change in OnSIS.",
+)
+@click.option("--html", "html_out", type=click.Path(path_type=Path), help="Also write an HTML page.")
+@click.option("--show-pii", is_flag=True, help="Show names, birth dates and postal codes.")
+@click.option("--exit-code", is_flag=True, help="Exit with 1 when there are differences.")
+@click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON.")
+def diff(
+    old: Path,
+    new: Path | None,
+    pae_dir: Path | None,
+    html_out: Path | None,
+    show_pii: bool,
+    exit_code: bool,
+    as_json: bool,
+) -> None:
+    """Compare two batch files by natural key, or one batch file with the PAE (--pae)."""
+    from onsis_batch.tools.diff import diff_files, diff_pae
+    from onsis_batch.tools.diff_report import diff_dict, diff_html, diff_text
+    from onsis_batch.tools.files import write_private
+    from onsis_batch.tools.records import NotABatchFile, batch_findings
+
+    if (new is None) == (pae_dir is None):
+        raise click.UsageError("give two batch files, or one batch file and --pae FOLDER")
+    try:
+        if pae_dir is not None:
+            result = diff_pae(old, pae_dir, show_pii=show_pii)
+        else:
+            assert new is not None
+            result = diff_files(old, new, show_pii=show_pii)
+    except NotABatchFile as problem:
+        for found in batch_findings(problem):
+            click.echo(str(found), err=True)
+        sys.exit(2)
+    if html_out is not None:
+        write_private(html_out, diff_html(result))
+    _emit_json(diff_dict(result)) if as_json else click.echo(diff_text(result))
+    sys.exit(1 if exit_code and result.differs else 0)
+
+
 def main() -> None:
     """Entry point: run the CLI, turning unexpected exceptions into exit code 3."""
     try:
