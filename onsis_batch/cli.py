@@ -267,7 +267,9 @@ def docs(check: bool) -> None:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Compare one batch file with these PAE extracts: what it will change in OnSIS.",
 )
-@click.option("--html", "html_out", type=click.Path(path_type=Path), help="Also write an HTML page.")
+@click.option(
+    "--html", "html_out", type=click.Path(path_type=Path), help="Also write an HTML page."
+)
 @click.option("--show-pii", is_flag=True, help="Show names, birth dates and postal codes.")
 @click.option("--exit-code", is_flag=True, help="Exit with 1 when there are differences.")
 @click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON.")

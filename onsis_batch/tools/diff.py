@@ -109,10 +109,7 @@ def diff_pae(
             continue
         assert spec is not None and spec.pae_extract is not None
         pending = pl.concat(
-            [
-                _pending(pae.for_bsid(bsid)[spec.pae_extract], spec, bsid)
-                for bsid in batch.schools
-            ],
+            [_pending(pae.for_bsid(bsid)[spec.pae_extract], spec, bsid) for bsid in batch.schools],
             how="diagonal_relaxed",
         )
         record = batch.frames[name]

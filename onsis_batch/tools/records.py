@@ -93,7 +93,7 @@ def canonical(expr: pl.Expr, element: ElementSpec | None) -> pl.Expr:
         return pl.coalesce(fixed, text)
     if kind in ("date", "year_month"):
         return text.str.replace_all("-", "/")
-    if kind in ("flag", "clear_flag", "code", "action", "postal_code"):
+    if kind in ("flag", "clear_flag", "code", "action", "postal_code") or (element and element.key):
         return text.str.to_uppercase()
     return text
 
@@ -301,7 +301,11 @@ class _Walker:
             chain = chains.get(rid, [])
             entry["ancestors"] = school + [known[a][0] for a in chain]
             if rid is None:
-                entry["owner"] = f"SCHOOL:{entry['school']}" if entry["segment"] == "SCHOOL" else entry["segment"]
+                entry["owner"] = (
+                    f"SCHOOL:{entry['school']}"
+                    if entry["segment"] == "SCHOOL"
+                    else entry["segment"]
+                )
                 entry["key"] = entry["school"] if entry["segment"] == "SCHOOL" else ""
                 entry["key_values"] = {}
             else:
