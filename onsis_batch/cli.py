@@ -306,6 +306,55 @@ def diff(
     sys.exit(1 if exit_code and result.differs else 0)
 
 
+@cli.command()
+@click.argument("results_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Results file of the previous upload: mark errors new, recurring or resolved.",
+)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="School data folder: name the source rows of each error.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write worklist-<BSID>.csv/.json/.html here.",
+)
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the errors as JSON.")
+def results(
+    results_file: Path,
+    previous: Path | None,
+    data_dir: Path | None,
+    out_dir: Path | None,
+    lang: str,
+    as_json: bool,
+) -> None:
+    """Import a results file (.OUT) from OnSIS into a work list per school."""
+    from onsis_batch.tools.results import NotAResultsFile, import_results
+    from onsis_batch.tools.worklist import results_dict, results_text, write_worklists
+
+    try:
+        imported = import_results(results_file, previous=previous, data_dir=data_dir)
+    except NotAResultsFile as problem:
+        for found in problem.findings():
+            click.echo(str(found), err=True)
+        sys.exit(2)
+    written = write_worklists(imported, out_dir, lang) if out_dir is not None else []
+    if as_json:
+        _emit_json(results_dict(imported))
+    else:
+        click.echo(results_text(imported, lang))
+        for path in written:
+            click.echo(f"written: {path}")
+    sys.exit(1 if imported.open_errors() else 0)
+
+
 def main() -> None:
     """Entry point: run the CLI, turning unexpected exceptions into exit code 3."""
     try:

@@ -152,6 +152,11 @@ def _leaves(node: etree._Element) -> dict[str, str]:
     }
 
 
+def _depth(ancestors: list[str]) -> int:
+    """1 for a segment directly under SCHOOL: ancestors are envelope ids, then `#rid`s."""
+    return 1 + sum(a.startswith("#") for a in ancestors)
+
+
 class _Walker:
     """Collects records per segment, and ERROR entries, in one walk of the tree.
 
@@ -177,8 +182,9 @@ class _Walker:
                 for school in submission.iterfind("SCHOOL"):
                     bsid = (school.findtext("SCHOOL_NUMBER") or "").strip()
                     self.schools.append(bsid)
-                    self._errors(school, "school", "SCHOOL", bsid, None, [])
-                    self._children(school, "SCHOOL", bsid, None, [f"SCHOOL:{bsid}"])
+                    self._errors(school, "school", "SCHOOL", bsid, None, ["SCHOOL_SUBMISSION"])
+                    above = ["SCHOOL_SUBMISSION", f"SCHOOL:{bsid}"]
+                    self._children(school, "SCHOOL", bsid, None, above)
 
     def _children(
         self, node: etree._Element, parent: str, bsid: str, rid: int | None, ancestors: list[str]
@@ -208,13 +214,13 @@ class _Walker:
                 "_parent_rid": parent_rid,
                 "_school": bsid,
                 "_segment": name,
-                "_level": len(ancestors),
+                "_level": _depth(ancestors),
                 "_action": values.get("ACTION") or None,
                 "_line": node.sourceline,
                 **values,
             }
         )
-        level = "segment" if len(ancestors) == 1 else "nested segment"
+        level = "segment" if _depth(ancestors) == 1 else "nested segment"
         self._errors(node, level, name, bsid, rid, ancestors)
         self._children(node, name, bsid, rid, [*ancestors, f"#{rid}"])
 
@@ -297,9 +303,9 @@ class _Walker:
                 known[rid] = (f"{name}:{key}", dict(zip(key_columns, values, strict=True)))
         for entry in self.errors:
             rid = entry.pop("rid")
-            school = [a for a in entry["ancestors"] if a.startswith("SCHOOL:")]
+            envelope = [a for a in entry["ancestors"] if not a.startswith("#")]
             chain = chains.get(rid, [])
-            entry["ancestors"] = school + [known[a][0] for a in chain]
+            entry["ancestors"] = envelope + [known[a][0] for a in chain]
             if rid is None:
                 entry["owner"] = (
                     f"SCHOOL:{entry['school']}"
