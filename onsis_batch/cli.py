@@ -355,6 +355,32 @@ def results(
     sys.exit(1 if imported.open_errors() else 0)
 
 
+@cli.command()
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def verify(manifest: Path, as_json: bool) -> None:
+    """Re-check the SHA-256 of every file a run manifest lists (inputs and output)."""
+    from onsis_batch.manifest import verify_manifest
+
+    findings, checked = verify_manifest(manifest)
+    unreadable = any(f.code == "MAN003" for f in findings)
+    if as_json:
+        _emit_json(
+            {
+                "manifest": str(manifest),
+                "checked": checked,
+                "valid": not findings,
+                "findings": [f.to_dict() for f in findings],
+            }
+        )
+    else:
+        for problem in findings:
+            click.echo(str(problem))
+        state = "unreadable" if unreadable else "changed" if findings else "all files match"
+        click.echo(f"{manifest}: {checked} file(s) checked, {state}")
+    sys.exit(2 if unreadable else 1 if findings else 0)
+
+
 def main() -> None:
     """Entry point: run the CLI, turning unexpected exceptions into exit code 3."""
     try:

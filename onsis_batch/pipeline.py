@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from onsis_batch.findings import Finding, InputError, Severity, has_errors
+from onsis_batch.manifest import record_run
 from onsis_batch.output import publish
 from onsis_batch.pae import read_pae_folder
 from onsis_batch.pae_layout import empty_frame, load_layouts
@@ -181,14 +182,19 @@ def generate(
         )
     except InputError as problem:
         return RunResult(bsid=bsid, findings=problem.findings)
-    return run_bsid(
+    created = created or datetime.now()
+    result = run_bsid(
         inputs,
         periods[bsid],
         out_dir,
-        created=created or datetime.now(),
+        created=created,
         encoding=encoding,
         on_stage=on_stage,
     )
+    options = {"bsid": bsid, "period": kind, "school_year": school_year, "private": private}
+    options |= {"encoding": encoding, "data": str(data_dir), "pae": str(pae_dir or "")}
+    record_run(result, data_dir, pae_dir, created, options)  # <output>.manifest.json
+    return result
 
 
 def errors_first(findings: list[Finding]) -> list[Finding]:

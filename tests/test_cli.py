@@ -59,8 +59,8 @@ def generate(tmp_path, scenario=None, *extra):
 def test_generate_writes_a_valid_owner_only_file_with_adds_and_updates(tmp_path):
     result, out = generate(tmp_path)
     assert result.exit_code == 0, result.output
-    (xml,) = out.iterdir()
-    assert xml.name == f"ONSIS_OCTSEC1_20251031_{BSID}.xml"
+    xml = out / f"ONSIS_OCTSEC1_20251031_{BSID}.xml"
+    assert sorted(p.name for p in out.iterdir()) == [xml.name, f"{xml.name}.manifest.json"]
     assert stat.S_IMODE(xml.stat().st_mode) == 0o600
     assert xml.read_bytes().startswith(b'<?xml version="1.0" encoding="ISO-8859-1"?>')
     tree = etree.parse(str(xml))
@@ -75,7 +75,7 @@ def test_same_inputs_and_timestamp_give_identical_bytes(tmp_path):
     first, out = generate(tmp_path / "a")
     second, out2 = generate(tmp_path / "b")
     assert first.exit_code == second.exit_code == 0
-    assert next(out.iterdir()).read_bytes() == next(out2.iterdir()).read_bytes()
+    assert next(out.glob("*.xml")).read_bytes() == next(out2.glob("*.xml")).read_bytes()
 
 
 def test_json_summary_counts_segments_and_actions(tmp_path):
