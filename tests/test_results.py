@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import polars as pl
-from batchxml import batch, write
+from batchxml import batch, errors, segment, write
 from click.testing import CliRunner
 
 from onsis_batch.cli import cli
@@ -171,3 +171,14 @@ def test_a_batch_file_or_broken_xml_is_not_a_results_file(tmp_path):
     clean = write(tmp_path / "clean.OUT", batch(root="ONSIS_BATCH_FILE_RESULT"))
     done = CliRunner().invoke(cli, ["results", str(clean)])
     assert done.exit_code == 0 and "no errors" in done.output
+
+
+def test_an_echo_folds_into_an_error_of_the_submission_itself(tmp_path):
+    echo = errors(("", "", "", "Parent entry in error"))
+    student = segment("STUDENT", segment("STUDENT_SCHOOL_ENROLMENT", echo, ACTION="ADD"), OEN="1")
+    closed = errors(("SUBMISSION_PERIOD_TYPE", "OCTSEC1", "MSS0002", "Closed."))
+    text = batch(student, root="ONSIS_BATCH_FILE_RESULT").replace(
+        "</SUBMISSION_PERIOD_TYPE>", "</SUBMISSION_PERIOD_TYPE>" + closed
+    )
+    imported = import_results(write(tmp_path / "r.OUT", text))
+    assert rows(imported, "level", "segment", "folded") == {("file", "SCHOOL_SUBMISSION", 1)}

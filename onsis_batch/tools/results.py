@@ -106,14 +106,21 @@ def fold_parent_echoes(errors: pl.DataFrame) -> pl.DataFrame:
     targets = (
         echoes.select("_n", "school", "segment", "ancestors")
         .explode("ancestors")
-        .with_columns(pl.int_range(pl.len()).over("_n").alias("_depth"))
-        .join(owners, left_on=["school", "ancestors"], right_on=["school", "owner"], how="inner")
+        .with_columns(
+            pl.int_range(pl.len()).over("_n").alias("_depth"),
+            # the file's own sections (no `:` in the id) hold errors of no one school
+            pl.when(pl.col("ancestors").str.contains(":"))
+            .then(pl.col("school"))
+            .otherwise(pl.lit(""))
+            .alias("_at"),
+        )
+        .join(owners, left_on=["_at", "ancestors"], right_on=["school", "owner"], how="inner")
         .sort("_n", "_depth")
         .group_by("_n", maintain_order=True)
         .last()
         .rename({"ancestors": "target"})
     )
-    folded = targets.group_by("school", "target").agg(
+    folded = targets.group_by(pl.col("_at").alias("school"), "target").agg(
         pl.len().alias("folded"),
         pl.col("segment").unique().sort().str.join(", ").alias("folded_segments"),
     )
