@@ -111,6 +111,12 @@ def cli() -> None:
     is_flag=True,
     help="Use the bundled sample school (fills --data, --pae, --bsid, --year).",
 )
+@click.option(
+    "--overrides",
+    "overrides_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML file of registrar overrides (set elements or force an ACTION).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def generate(
     data_dir: Path | None,
@@ -124,6 +130,7 @@ def generate(
     timestamp: datetime | None,
     encoding: str,
     sample: bool,
+    overrides_file: Path | None,
     as_json: bool,
 ) -> None:
     """Generate the batch file of one BSID for one submission period."""
@@ -156,6 +163,7 @@ def generate(
         created=timestamp,
         encoding=encoding,
         on_stage=stages,
+        overrides_file=overrides_file,
     )
     stages.done()
     if as_json:

@@ -13,12 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from onsis_batch.findings import Finding, InputError, Severity, has_errors
 from onsis_batch.manifest import record_run
 from onsis_batch.output import publish
+from onsis_batch.overrides import OverrideSet
 from onsis_batch.pae import read_pae_folder
 from onsis_batch.pae_layout import empty_frame, load_layouts
 from onsis_batch.period import SubmissionPeriod, resolve_period
@@ -47,6 +49,7 @@ class RunResult:
     sha256: str | None = None
     size: int = 0
     findings: list[Finding] = field(default_factory=list)
+    overrides_applied: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -135,6 +138,7 @@ def run_bsid(
     created: datetime,
     encoding: str = "iso-8859-1",
     on_stage: Stage = _quiet,
+    overrides: OverrideSet | None = None,
 ) -> RunResult:
     """Plan, check and publish the batch file of one BSID."""
     on_stage(f"planning BSID {period.bsid}")
@@ -145,6 +149,11 @@ def run_bsid(
     result.findings += found
     if has_errors(found):
         return result  # the data cannot be sent as it is: no plan, no file
+    if overrides is not None:  # registrar decisions, after every rule (D206)
+        plan, result.overrides_applied, found = overrides.apply(plan, created.date())
+        result.findings += found
+        if has_errors(found):
+            return result  # an override that cannot be applied as written: no file
     result.plan, result.planned = plan, True
     result.students = plan.segments["STUDENT"].height
     result.segment_counts = plan.counts()
@@ -168,8 +177,12 @@ def generate(
     created: datetime | None = None,
     encoding: str = "iso-8859-1",
     on_stage: Stage = _quiet,
+    overrides_file: Path | None = None,
 ) -> RunResult:
     """One batch file for one BSID and period, with every finding met on the way."""
+    overrides = OverrideSet.load(overrides_file) if overrides_file else None
+    if overrides is not None and has_errors(overrides.findings):
+        return RunResult(bsid=bsid, findings=overrides.findings)
     try:
         inputs, periods = load_inputs(
             data_dir,
@@ -190,9 +203,11 @@ def generate(
         created=created,
         encoding=encoding,
         on_stage=on_stage,
+        overrides=overrides,
     )
     options = {"bsid": bsid, "period": kind, "school_year": school_year, "private": private}
     options |= {"encoding": encoding, "data": str(data_dir), "pae": str(pae_dir or "")}
+    options |= {"overrides": str(overrides_file or "")}
     record_run(result, data_dir, pae_dir, created, options)  # <output>.manifest.json
     return result
 

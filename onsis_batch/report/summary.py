@@ -30,6 +30,7 @@ def summary_dict(result: RunResult) -> dict[str, Any]:
         "students": result.students,
         "segments": result.counts(),
         "findings_by_severity": count_by_severity(result.findings),
+        "overrides_applied": result.overrides_applied,
         "findings": [f.to_dict() for f in errors_first(result.findings)],
         "exit_code": result.exit_code,
     }
