@@ -58,6 +58,7 @@ def test_generate_writes_a_private_manifest_with_hashes_options_and_counts(tmp_p
         "pae": "",
         "period_code": "OCTSEC1",
         "count_date": "2025-10-31",
+        "overrides": "",
     }
     inputs = {e["path"]: (e["role"], e["sha256"]) for e in manifest["inputs"]}
     expected = {str(p.resolve()): ("data", sha(p)) for p in data.glob("*.csv")}

@@ -30,6 +30,7 @@ from onsis_batch.pae import read_pae_folder
 from onsis_batch.pae_layout import load_layouts
 from onsis_batch.period import default_period_code
 from onsis_batch.specs import ElementSpec, SegmentSpec, load_specs
+from onsis_batch.tools.plan_keys import as_text
 from onsis_batch.tools.records import (
     BOOKKEEPING,
     SEPARATOR,
@@ -150,15 +151,6 @@ def _not_comparable(spec: SegmentSpec | None) -> str | None:
     return None
 
 
-def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:
-    col = pl.col(name)
-    if dtype == pl.Date:
-        return col.dt.strftime("%Y/%m/%d")
-    if dtype == pl.Boolean:
-        return pl.when(col).then(pl.lit("T")).when(~col).then(pl.lit("F"))
-    return col.cast(pl.String)
-
-
 def _pending(frame: pl.DataFrame, spec: SegmentSpec, bsid: str) -> pl.DataFrame:
     """PAE rows of one extract in the shape of the segment's records (key path, elements)."""
     lower: Callable[[str], str] = str.lower
@@ -167,7 +159,7 @@ def _pending(frame: pl.DataFrame, spec: SegmentSpec, bsid: str) -> pl.DataFrame:
         parts += [pl.lit(SEPARATOR)] if parts else []
         parts.append(key_part_expr(level, level.xml_tag, lower))
     elements = [
-        _as_text(e.name.lower(), frame.schema[e.name.lower()]).alias(e.name)
+        as_text(e.name.lower(), frame.schema[e.name.lower()]).alias(e.name)
         for e in spec.elements
         if e.name.lower() in frame.columns and e.type != "action"
     ]

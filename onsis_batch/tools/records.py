@@ -16,6 +16,7 @@ The file is parsed with the project's hardened parser (no DTD, no entities, no n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -26,7 +27,7 @@ from lxml import etree
 
 from onsis_batch.findings import Finding, finding
 from onsis_batch.specs import ElementSpec, SegmentSpec, load_envelope, load_specs
-from onsis_batch.validate import _parser
+from onsis_batch.validate import hardened_parser
 
 SEPARATOR = " / "
 ERROR_CONTAINER = "DATA_ERROR_DETAILS"
@@ -69,19 +70,12 @@ def segment_tree() -> dict[tuple[str, str], str]:
     return tree
 
 
-def depth(segment: str) -> int:
-    """1 for a segment under SCHOOL, 2 for its children, and so on."""
-    specs = load_specs()
-    parent = specs[segment].parent if segment in specs else "SCHOOL"
-    return 1 if parent not in specs else 1 + depth(parent)
-
-
 def canonical(expr: pl.Expr, element: ElementSpec | None) -> pl.Expr:
     """A text column in the form two sources are compared in (null when empty)."""
     text = expr.cast(pl.String).str.strip_chars()
     text = pl.when(text == "").then(None).otherwise(text)
     kind = element.type if element else "text"
-    if kind == "decimal" and element is not None and element.places is not None:
+    if kind == "decimal" and element is not None and element.places:
         scale = 10**element.places
         number = (text.cast(pl.Float64, strict=False) * scale).round(0).cast(pl.Int64)
         fixed = pl.format(
@@ -98,7 +92,9 @@ def canonical(expr: pl.Expr, element: ElementSpec | None) -> pl.Expr:
     return text
 
 
-def key_part_expr(spec: SegmentSpec | None, tag: str, column: Any = str) -> pl.Expr:
+def key_part_expr(
+    spec: SegmentSpec | None, tag: str, column: Callable[[str], str] = str
+) -> pl.Expr:
     """One level of a key path: `K1=v1,K2=v2`, or the tag of a keyless segment.
 
     `column` maps an element name to the frame's column (PAE frames use lower case).
@@ -115,7 +111,7 @@ def key_part_expr(spec: SegmentSpec | None, tag: str, column: Any = str) -> pl.E
 def read_batch(path: Path) -> Batch:
     """Records of a batch file or a results file; raise NotABatchFile when it is neither."""
     try:
-        tree = etree.parse(str(path), _parser())
+        tree = etree.parse(str(path), hardened_parser())
     except (etree.XMLSyntaxError, OSError) as problem:
         raise NotABatchFile(f"it is not readable XML ({problem})", path) from None
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
