@@ -33,5 +33,6 @@ if __name__ == "__main__":
         target = GOLDEN / produced.name
         target.write_bytes(produced.read_bytes())
         produced.unlink()
+        produced.with_name(produced.name + ".manifest.json").unlink(missing_ok=True)
         print(f"golden: {target}")
     (GOLDEN / "tmp").rmdir()
