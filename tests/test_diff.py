@@ -212,3 +212,29 @@ def test_diff_command_text_json_html_and_unreadable_file(tmp_path):
     assert usage.exit_code == 2
     pae = runner.invoke(cli, ["diff", str(a), "--pae", str(pae_folder(tmp_path))])
     assert pae.exit_code == 0 and "not compared" in pae.output
+
+
+def test_a_segment_no_spec_names_yet_is_still_compared_by_its_tag(tmp_path):
+    def with_future(kind):  # a tag of a later release, unknown to this one's specs
+        future = segment("FUTURE_SEGMENT", ACTION="ADD", TYPE=kind)
+        sse = segment("STUDENT_SCHOOL_ENROLMENT", future, ACTION="UPDATE")
+        return batch(segment("STUDENT", sse, OEN="111111111"))
+
+    a = write(tmp_path / "a.xml", with_future("1"))
+    result = diff_files(a, write(tmp_path / "b.xml", with_future("2")))
+    assert changes(result) == {
+        ("FUTURE_SEGMENT", "OEN=111111111 / STUDENT_SCHOOL_ENROLMENT / FUTURE_SEGMENT", "changed")
+    }
+
+
+def test_a_file_with_a_doctype_is_refused_and_no_entity_is_expanded(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET")
+    hostile = write(
+        tmp_path / "hostile.xml",
+        f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file://{secret}">]>'
+        + batch(klass("&e;")).split("?>", 1)[1],
+    )
+    done = CliRunner().invoke(cli, ["diff", str(hostile), str(hostile)])
+    assert done.exit_code == 2 and "DIF001" in done.output and "DOCTYPE" in done.output
+    assert "TOPSECRET" not in done.output
