@@ -194,7 +194,7 @@ def apply_overrides(
         frame = segments.get(entry.segment)
         ids = (
             keys[entry.segment]
-            .filter(pl.col("_key").map_batches(_normal_keys) == entry.match_key)
+            .filter(_normal_keys(pl.col("_key")) == entry.match_key)
             .get_column("_id")
             if frame is not None
             else pl.Series([], dtype=pl.String)
@@ -216,8 +216,9 @@ def apply_overrides(
     return Plan(period=plan.period, segments=segments), applied, findings
 
 
-def _normal_keys(keys: pl.Series) -> pl.Series:
-    return keys.str.replace_all(r"\s+", " ").str.to_uppercase()
+def _normal_keys(keys: pl.Expr) -> pl.Expr:
+    """`normal_key` as an expression."""
+    return keys.str.replace_all(r"\s+", " ").str.strip_chars().str.to_uppercase()
 
 
 def _apply(
