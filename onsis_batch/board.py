@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from onsis_batch.findings import Finding, InputError, finding, has_errors
+from onsis_batch.manifest import describe_inputs, input_files, record_run
 from onsis_batch.ownership import FindingOwners
 from onsis_batch.pipeline import (
     EXIT_CLEAN,
@@ -62,6 +63,15 @@ class Job:
     created: datetime
     private: bool = False
     options: RunOptions | None = None
+    data_dir: Path = Path()
+    inputs: list[dict[str, Any]] = field(default_factory=list)  # hashed once, for manifests
+
+    def record(self, result: RunResult) -> None:
+        """The manifest of a published file, like `generate` writes."""
+        settings = {"bsid": result.bsid, "period": self.kind, "school_year": self.school_year}
+        settings |= {"private": self.private, "data": str(self.data_dir)}
+        settings |= {"pae": str(self.pae_dir or ""), "board": True}
+        record_run(result, self.data_dir, self.pae_dir, self.created, settings, self.inputs)
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,7 @@ def _run_one(inputs: Inputs, owners: FindingOwners, bsid: str, period: Any, job:
             result = RunResult(bsid=bsid, period=period, findings=findings)
         else:
             result = run_bsid(inputs, period, job.out_dir, created=job.created, findings=findings)
+            job.record(result)
     except Exception as problem:
         result = _internal(bsid, list(inputs.findings), "planning and writing its file", problem)
     result.seconds = time.perf_counter() - started
@@ -261,7 +272,9 @@ def generate_many(
     try:
         with output_lock(out_dir), _private_folder() as folder:
             staged = _stage_in_child(data_dir, folder)
+            described = describe_inputs(input_files(data_dir, pae_dir))
             job = Job(staged, pae_dir, out_dir, kind, school_year, created, private, options)
+            job = replace(job, data_dir=data_dir, inputs=described)
             shares = [bsids[i::workers] for i in range(workers) if bsids[i::workers]]
             if len(shares) == 1:
                 peaks = [_run_share(job, shares[0], done)]

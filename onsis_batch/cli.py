@@ -127,6 +127,12 @@ def cli() -> None:
     is_flag=True,
     help="Use the bundled sample school (fills --data, --pae, --bsid, --year).",
 )
+@click.option(
+    "--overrides",
+    "overrides_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML file of registrar overrides (set elements or force an ACTION).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def generate(
     data_dir: Path | None,
@@ -143,6 +149,7 @@ def generate(
     timestamp: datetime | None,
     encoding: str,
     sample: bool,
+    overrides_file: Path | None,
     as_json: bool,
 ) -> None:
     """Generate the batch file of one BSID for one submission period."""
@@ -177,6 +184,7 @@ def generate(
         created=timestamp,
         encoding=encoding,
         on_stage=stages,
+        overrides_file=overrides_file,
     )
     stages.done()
     if as_json:
@@ -446,6 +454,129 @@ def purge(out_dir: Path, days: float | None, keep: int | None, dry_run: bool) ->
     for path in removed:
         click.echo(f"{'would delete' if dry_run else 'deleted'}: {path}")
     click.echo(f"{len(removed)} file(s) {'to delete' if dry_run else 'deleted'}")
+
+
+@cli.command()
+@click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("new", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--pae",
+    "pae_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Compare one batch file with these PAE extracts: what it will change in OnSIS.",
+)
+@click.option(
+    "--html", "html_out", type=click.Path(path_type=Path), help="Also write an HTML page."
+)
+@click.option("--show-pii", is_flag=True, help="Show names, birth dates and postal codes.")
+@click.option("--exit-code", is_flag=True, help="Exit with 1 when there are differences.")
+@click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON.")
+def diff(
+    old: Path,
+    new: Path | None,
+    pae_dir: Path | None,
+    html_out: Path | None,
+    show_pii: bool,
+    exit_code: bool,
+    as_json: bool,
+) -> None:
+    """Compare two batch files by natural key, or one batch file with the PAE (--pae)."""
+    from onsis_batch.tools.diff import diff_files, diff_pae
+    from onsis_batch.tools.diff_report import diff_dict, diff_html, diff_text
+    from onsis_batch.tools.files import write_private
+    from onsis_batch.tools.records import NotABatchFile, batch_findings
+
+    if (new is None) == (pae_dir is None):
+        raise click.UsageError("give two batch files, or one batch file and --pae FOLDER")
+    try:
+        if pae_dir is not None:
+            result = diff_pae(old, pae_dir, show_pii=show_pii)
+        else:
+            assert new is not None
+            result = diff_files(old, new, show_pii=show_pii)
+    except NotABatchFile as problem:
+        for found in batch_findings(problem):
+            click.echo(str(found), err=True)
+        sys.exit(2)
+    if html_out is not None:
+        write_private(html_out, diff_html(result))
+    _emit_json(diff_dict(result)) if as_json else click.echo(diff_text(result))
+    sys.exit(1 if exit_code and result.differs else 0)
+
+
+@cli.command()
+@click.argument("results_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Results file of the previous upload: mark errors new, recurring or resolved.",
+)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="School data folder: name the source rows of each error.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write worklist-<BSID>.csv/.json/.html here.",
+)
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the errors as JSON.")
+def results(
+    results_file: Path,
+    previous: Path | None,
+    data_dir: Path | None,
+    out_dir: Path | None,
+    lang: str,
+    as_json: bool,
+) -> None:
+    """Import a results file (.OUT) from OnSIS into a work list per school."""
+    from onsis_batch.tools.results import NotAResultsFile, import_results
+    from onsis_batch.tools.worklist import results_dict, results_text, write_worklists
+
+    try:
+        imported = import_results(results_file, previous=previous, data_dir=data_dir)
+    except NotAResultsFile as problem:
+        for found in problem.findings():
+            click.echo(str(found), err=True)
+        sys.exit(2)
+    written = write_worklists(imported, out_dir, lang) if out_dir is not None else []
+    if as_json:
+        _emit_json(results_dict(imported))
+    else:
+        click.echo(results_text(imported, lang))
+        for path in written:
+            click.echo(f"written: {path}")
+    sys.exit(1 if imported.open_errors() else 0)
+
+
+@cli.command()
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def verify(manifest: Path, as_json: bool) -> None:
+    """Re-check the SHA-256 of every file a run manifest lists (inputs and output)."""
+    from onsis_batch.manifest import verify_manifest
+
+    findings, checked = verify_manifest(manifest)
+    unreadable = any(f.code == "MAN003" for f in findings)
+    if as_json:
+        _emit_json(
+            {
+                "manifest": str(manifest),
+                "checked": checked,
+                "valid": not findings,
+                "findings": [f.to_dict() for f in findings],
+            }
+        )
+    else:
+        for problem in findings:
+            click.echo(str(problem))
+        state = "unreadable" if unreadable else "changed" if findings else "all files match"
+        click.echo(f"{manifest}: {checked} file(s) checked, {state}")
+    sys.exit(2 if unreadable else 1 if findings else 0)
 
 
 def main() -> None:

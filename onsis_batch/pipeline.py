@@ -19,7 +19,9 @@ import polars as pl
 
 from onsis_batch.contract import contract
 from onsis_batch.findings import Finding, InputError, Severity, has_errors
+from onsis_batch.manifest import record_run
 from onsis_batch.output import publish
+from onsis_batch.overrides import OverrideSet
 from onsis_batch.pae import read_pae_folder
 from onsis_batch.pae_layout import empty_frame, load_layouts
 from onsis_batch.period import SubmissionPeriod, resolve_period
@@ -51,6 +53,7 @@ class RunResult:
     size: int = 0
     findings: list[Finding] = field(default_factory=list)
     seconds: float = 0.0  # wall time of this BSID in a board run
+    overrides_applied: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -220,6 +223,7 @@ def run_bsid(
     encoding: str = "iso-8859-1",
     on_stage: Stage = _quiet,
     findings: list[Finding] | None = None,
+    overrides: OverrideSet | None = None,
 ) -> RunResult:
     """Plan, check and publish the batch file of one BSID.
 
@@ -234,6 +238,11 @@ def run_bsid(
     result.findings += found
     if has_errors(found):
         return result  # the data cannot be sent as it is: no plan, no file
+    if overrides is not None:  # registrar decisions, after every rule (D206)
+        plan, result.overrides_applied, found = overrides.apply(plan, created.date())
+        result.findings += found
+        if has_errors(found):
+            return result  # an override that cannot be applied as written: no file
     result.plan, result.planned = plan, True
     result.students = plan.segments["STUDENT"].height
     result.segment_counts = plan.counts()
@@ -258,12 +267,20 @@ def generate(
     created: datetime | None = None,
     encoding: str = "iso-8859-1",
     on_stage: Stage = _quiet,
+    overrides_file: Path | None = None,
 ) -> RunResult:
     """One batch file for one BSID and period, with every finding met on the way.
 
     The output folder is locked for the run: a second run on it gets RUN002 and writes
-    nothing.
+    nothing. A published file gets its manifest (`<output>.manifest.json`).
     """
+    overrides = OverrideSet.load(overrides_file) if overrides_file else None
+    if overrides is not None and has_errors(overrides.findings):
+        return RunResult(bsid=bsid, findings=overrides.findings)
+    created = created or datetime.now()
+    settings = {"bsid": bsid, "period": kind, "school_year": school_year, "private": private}
+    settings |= {"encoding": encoding, "data": str(data_dir), "pae": str(pae_dir or "")}
+    settings |= {"overrides": str(overrides_file or "")}
     try:
         with output_lock(out_dir):
             inputs, periods = load_inputs(
@@ -276,14 +293,17 @@ def generate(
                 options=options,
                 on_stage=on_stage,
             )
-            return run_bsid(
+            result = run_bsid(
                 inputs,
                 periods[bsid],
                 out_dir,
-                created=created or datetime.now(),
+                created=created,
                 encoding=encoding,
                 on_stage=on_stage,
+                overrides=overrides,
             )
+            record_run(result, data_dir, pae_dir, created, settings)
+            return result
     except InputError as problem:
         return RunResult(bsid=bsid, findings=problem.findings)
 

@@ -32,6 +32,11 @@ def _parser() -> etree.XMLParser:
     )
 
 
+def hardened_parser() -> etree.XMLParser:
+    """The parser for every XML file the tool reads (batch, results): see the module doc."""
+    return _parser()
+
+
 @lru_cache(maxsize=8)
 def _compiled(path: str, mtime_ns: int) -> etree.XMLSchema:
     """The compiled schema; the modification time in the key picks up a regenerated file."""

@@ -59,8 +59,8 @@ def generate(tmp_path, scenario=None, *extra):
 def test_generate_writes_a_valid_owner_only_file_with_adds_and_updates(tmp_path):
     result, out = generate(tmp_path)
     assert result.exit_code == 0, result.output
-    (xml,) = out.glob("*.xml")
-    assert xml.name == f"ONSIS_OCTSEC1_20251031_{BSID}.xml"
+    xml = out / f"ONSIS_OCTSEC1_20251031_{BSID}.xml"
+    assert sorted(p.name for p in out.glob("[!.]*")) == [xml.name, f"{xml.name}.manifest.json"]
     assert stat.S_IMODE(xml.stat().st_mode) == 0o600
     assert xml.read_bytes().startswith(b'<?xml version="1.0" encoding="ISO-8859-1"?>')
     tree = etree.parse(str(xml))

@@ -63,4 +63,5 @@ def test_output_folder_holds_only_the_published_file(tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert [p.name for p in out.glob("*.xml")] == [f"ONSIS_OCTSEC1_20251031_{BSID}.xml"]
+    name = f"ONSIS_OCTSEC1_20251031_{BSID}.xml"
+    assert sorted(p.name for p in out.glob("[!.]*")) == [name, f"{name}.manifest.json"]

@@ -192,3 +192,20 @@ def test_board_command_text_output_has_one_line_per_school_and_keeps_n_files(boa
     assert sum(line.startswith(board_data.bsids[0]) for line in lines) == 1
     assert any(line.startswith("files written: 1/1") for line in lines)
     assert len(list(out.glob("*.xml"))) == 1
+
+
+def test_board_runs_write_a_manifest_per_file_that_verifies(board_data, tmp_path):
+    from onsis_batch.board import generate_many
+    from onsis_batch.manifest import manifest_path, verify_manifest
+
+    run = generate_many(
+        board_data.data_dir, board_data.pae_dirs["oct"], tmp_path / "out",
+        bsids=list(board_data.bsids), kind="oct", school_year="2025-2026", created=STAMP,
+        workers=2,
+    )
+    for result in run.results:
+        assert result.output is not None
+        manifest = manifest_path(result.output)
+        assert json.loads(manifest.read_text())["options"]["bsid"] == result.bsid
+        findings, checked = verify_manifest(manifest)
+        assert findings == [] and checked > 1

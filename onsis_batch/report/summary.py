@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from onsis_batch.findings import count_by_severity
+from onsis_batch.manifest import manifest_path
 from onsis_batch.pipeline import RunResult, errors_first
 
 ACTIONS = ("ADD", "UPDATE", "DELETE")
@@ -23,11 +24,13 @@ def summary_dict(result: RunResult) -> dict[str, Any]:
         "school_year": period.school_year if period else None,
         "count_date": period.count_date.isoformat() if period else None,
         "output": str(result.output) if result.output else None,
+        "manifest": str(manifest_path(result.output)) if result.output else None,
         "sha256": result.sha256,
         "bytes": result.size,
         "students": result.students,
         "segments": result.counts(),
         "findings_by_severity": count_by_severity(result.findings),
+        "overrides_applied": result.overrides_applied,
         "findings": [f.to_dict() for f in errors_first(result.findings)],
         "exit_code": result.exit_code,
     }
@@ -63,6 +66,8 @@ def summary_text(result: RunResult, *, shown: int = SHOWN_FINDINGS) -> str:
         lines.append(f"  ... {len(ordered) - shown} more (use --json for all)")
     if result.output:
         lines.append(f"written: {result.output}")
+        if manifest_path(result.output).exists():
+            lines.append(f"manifest: {manifest_path(result.output)}")
     else:
         lines.append("no file written")
     return "\n".join(lines)

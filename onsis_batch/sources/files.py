@@ -59,6 +59,10 @@ class RawTable:
                 return
             start += rows
 
+    def read_all(self) -> pl.DataFrame:
+        """Every row at once (small tables, lookups); Unreadable when the file is damaged."""
+        return pl.concat([self.empty(), *self.batches(1_000_000)], how="vertical_relaxed")
+
     def empty(self) -> pl.DataFrame:
         return _number_rows(self.scan.clear().select(self.columns).collect(), 0)
 

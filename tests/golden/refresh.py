@@ -34,5 +34,6 @@ if __name__ == "__main__":
         target = GOLDEN / produced.name
         target.write_bytes(produced.read_bytes())
         produced.unlink()
+        produced.with_name(produced.name + ".manifest.json").unlink(missing_ok=True)
         print(f"golden: {target}")
     shutil.rmtree(GOLDEN / "tmp")  # the run's lock file (and any companions)

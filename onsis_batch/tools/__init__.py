@@ -1,0 +1,1 @@
+"""Registrar and auditor tools that read files back: diff, results import, verify."""

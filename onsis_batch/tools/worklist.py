@@ -1,0 +1,126 @@
+"""Work lists of an imported results file: CSV for Excel, JSON, and one HTML page.
+
+Excel drops leading zeros from anything that looks like a number (OEN 012345678 becomes
+12345678) and reads a cell starting with `=`, `+`, `-` or `@` as a formula. So the CSV is
+UTF-8 with a byte-order mark (Excel then reads the French accents right), identifier
+cells are written as the text formula `="012345678"`, which Excel shows as the text
+012345678, and other cells that could start a formula get a leading apostrophe. The JSON
+keeps the plain values for programs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from onsis_batch.tools.files import write_private
+from onsis_batch.tools.html import render
+from onsis_batch.tools.results import ResultsImport
+
+COLUMNS = (
+    "status",
+    "level",
+    "segment",
+    "oen",
+    "class_code",
+    "men",
+    "key",
+    "field_name",
+    "field_value",
+    "message_code",
+    "message",
+    "folded",
+    "folded_segments",
+    "source_rows",
+    "line",
+)
+IDENTIFIERS = {"oen", "class_code", "men", "field_value", "key"}
+EXCEL_TEXT_LIMIT = 255  # a longer string literal is refused inside an Excel formula
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def excel_cell(value: Any, identifier: bool) -> str:
+    """A CSV cell Excel shows exactly as written (see the module docstring)."""
+    if value is None:
+        return ""
+    text = str(value)
+    if identifier and text and len(text) <= EXCEL_TEXT_LIMIT:
+        return '="' + text.replace('"', '""') + '"'
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _rows(errors: pl.DataFrame, lang: str) -> list[dict[str, Any]]:
+    message = "f_message" if lang == "fr" else "e_message"
+    return errors.with_columns(pl.col(message).alias("message")).select(COLUMNS).to_dicts()
+
+
+def worklist_csv(errors: pl.DataFrame, lang: str = "en") -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in _rows(errors, lang):
+        writer.writerow([excel_cell(row[c], c in IDENTIFIERS) for c in COLUMNS])
+    return "\ufeff" + out.getvalue()
+
+
+def results_dict(imported: ResultsImport) -> dict[str, Any]:
+    counts = imported.errors.group_by("school", "status").len().sort("school", "status")
+    summary: dict[str, dict[str, int]] = {}
+    for school, status, n in counts.iter_rows():
+        summary.setdefault(school, {})[status] = n
+    return {
+        "file": imported.path,
+        "previous": imported.previous,
+        "school_year": imported.school_year,
+        "period": imported.period_code,
+        "schools": imported.schools,
+        "counts": summary,
+        "errors": imported.errors.drop("ancestors", "owner").to_dicts(),
+        "findings": [f.to_dict() for f in imported.findings],
+    }
+
+
+def results_text(imported: ResultsImport, lang: str = "en") -> str:
+    lines = [f"{imported.path}: {imported.period_code} {imported.school_year}"]
+    if imported.previous:
+        lines.append(f"compared with {imported.previous}")
+    lines += [f"  {f}" for f in imported.findings]
+    for school, counts in results_dict(imported)["counts"].items():
+        label = f"school {school}" if school else "whole file"
+        lines.append(f"{label}: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    for row in _rows(imported.errors, lang):
+        where = row["key"] or row["level"]
+        folded = f" (+{row['folded']} below)" if row["folded"] else ""
+        lines.append(
+            f"  {row['status']:<9} {row['segment']} {where}: {row['field_name']} "
+            f"[{row['message_code']}] {row['message']}{folded}"
+        )
+    if imported.errors.is_empty():
+        lines.append("no errors")
+    return "\n".join(lines)
+
+
+def write_worklists(imported: ResultsImport, out_dir: Path, lang: str = "en") -> list[Path]:
+    """`worklist-<BSID>.csv`, `.json` and `.html` for each school of the results file."""
+    import json
+
+    written = []
+    for bsid in sorted(imported.schools) or [""]:
+        errors = imported.for_school(bsid)
+        base = out_dir / f"worklist-{bsid or 'file'}"
+        data = results_dict(imported) | {"schools": [bsid]}
+        data["errors"] = errors.drop("ancestors", "owner").to_dicts()
+        page = render("worklist.html", data=data, rows=_rows(errors, lang), lang=lang, bsid=bsid)
+        written += [
+            write_private(base.with_suffix(".csv"), worklist_csv(errors, lang)),
+            write_private(
+                base.with_suffix(".json"),
+                json.dumps(data, indent=2, ensure_ascii=False, default=str),
+            ),
+            write_private(base.with_suffix(".html"), page),
+        ]
+    return written
