@@ -17,6 +17,7 @@ from onsis_batch.plan import Plan
 from onsis_batch.segments.class_enrolment import build_class_enrolments
 from onsis_batch.segments.classes import build_classes
 from onsis_batch.segments.context import SegmentContext
+from onsis_batch.segments.credentials import build_credentials
 from onsis_batch.segments.credits import build_credits
 from onsis_batch.segments.students import build_student_segments
 from onsis_batch.specs import load_specs
@@ -31,6 +32,7 @@ BUILDERS: tuple[Builder, ...] = (
     build_class_enrolments,
     build_classes,
     build_credits,
+    build_credentials,  # DIPLOMA, SHSM, SPCE, STUDENT_NON_ENROLMENT: after the enrolments are final
 )
 
 

@@ -1,0 +1,100 @@
+"""DIPLOMA, SHSM and STUDENT_NON_ENROLMENT written as XML: schema order, DELETE before
+ADD, YYYY/MM dates, and the file validates against the generated XSD. The rules
+themselves are scenario cases (tests/cases/DIPLOMA.yaml, SHSM_PROGRAM.yaml,
+STUDENT_NON_ENROLMENT.yaml)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+from builders import Scenario
+from lxml import etree
+
+from onsis_batch.render import render_plan
+from onsis_batch.validate import check_plan
+from onsis_batch.xsd import schema_path
+
+
+def _scenario() -> Scenario:
+    s = Scenario()
+    # 1: enrolled, diploma type changed (DELETE then ADD), SHSM program replaced with a
+    # certification and SPCE; 2: former student with a diploma (non-enrolment).
+    s.student("1", "999000001", diploma_type="4", diploma_date=date(2026, 2, 10))
+    s.enrol("1", date(2025, 9, 3), grade_level="12")
+    s.in_pae("999000001", enrolment_start_date=date(2025, 9, 3), grade_type="12")
+    s.student("2", "999000002", diploma_type="1", diploma_date=date(2026, 1, 20), gender="M")
+    s.enrol("2", date(2024, 9, 3), date(2025, 6, 27), grade_level="12")
+    s.extra["programs"] = [
+        {"program_id": "HLW1", "is_shsm": True, "shsm_program_type": "HLW"},
+        {"program_id": "ICT1", "is_shsm": True, "shsm_program_type": "ICT"},
+    ]
+    s.extra["program_enrolments"] = [
+        {
+            "student_id": "1",
+            "program_id": "HLW1",
+            "entry_date": date(2024, 9, 3),
+            "exit_date": date(2026, 1, 5),
+        },
+        {
+            "student_id": "1",
+            "program_id": "ICT1",
+            "entry_date": date(2026, 1, 5),
+            "shsm_requirements_met_date": date(2026, 3, 2),
+            "spce_innovation": True,
+        },
+    ]
+    s.extra["shsm_certification_map"] = [{"program_id": "ICT1", "certification_type": "020"}]
+    s.extra["shsm_certifications"] = [
+        {
+            "student_id": "1",
+            "certification_type": "020",
+            "date_completed": date(2026, 2, 14),
+            "hours": 7.5,
+        }
+    ]
+    s.pae["0026"] = [
+        {"oen": "999000001", "diploma_type": "1", "certificate_issued": date(2026, 2, 10)}
+    ]
+    s.pae["0028"] = [{"oen": "999000001", "shsm_program_type": "HLW"}]
+    return s
+
+
+def _xml(s: Scenario, kind: str = "mar") -> etree._Element:
+    plan, _ = s.plan(kind)
+    assert check_plan(plan) == []
+    sink = io.BytesIO()
+    render_plan(plan, sink, created=datetime(2026, 3, 1))
+    tree = etree.fromstring(sink.getvalue())
+    schema = etree.XMLSchema(etree.parse(str(schema_path())))
+    assert schema.validate(tree), schema.error_log
+    return tree
+
+
+def test_credentials_validate_and_are_written_in_schema_order():
+    tree = _xml(_scenario())
+    enrolment = tree.xpath("//STUDENT[OEN='999000001']/STUDENT_SCHOOL_ENROLMENT")[0]
+    children = [c.tag for c in enrolment if c.tag in {"DIPLOMA", "SHSM_PROGRAM", "SPCE"}]
+    assert children == ["DIPLOMA", "DIPLOMA", "SHSM_PROGRAM", "SHSM_PROGRAM", "SPCE"]
+    # DELETE before ADD, within each segment
+    assert enrolment.xpath("DIPLOMA/ACTION/text()") == ["DELETE", "ADD"]
+    assert enrolment.xpath("DIPLOMA/TYPE/text()") == ["1", "4"]
+    assert enrolment.xpath("SHSM_PROGRAM/ACTION/text()") == ["DELETE", "ADD"]
+    added = enrolment.xpath("SHSM_PROGRAM[ACTION='ADD']")[0]
+    assert added.xpath("ALL_REQUIREMENTS_MET_DATE/text()") == ["2026/03"]
+    assert added.xpath("SHSM_CERTIFICATION/DATE_COMPLETED/text()") == ["2026/02"]
+    assert added.xpath("SHSM_CERTIFICATION/CERTIFICATION_HOURS/text()") == ["7.50"]
+    assert enrolment.xpath("SPCE/SPCE_TYPE/text()") == ["1"]
+
+
+def test_a_non_enrolled_student_has_no_school_enrolment_in_the_file():
+    tree = _xml(_scenario())
+    student = tree.xpath("//STUDENT[OEN='999000002']")[0]
+    assert student.xpath("STUDENT_SCHOOL_ENROLMENT") == []
+    ne = student.xpath("STUDENT_NON_ENROLMENT")[0]
+    assert ne.xpath("MAIN_SCHOOL_FLAG/text()") == ["T"]
+    assert ne.xpath("DIPLOMA/CERTIFICATE_ISSUED/text()") == ["2026/01/20"]
+    assert [s.xpath("OEN/text()")[0] for s in tree.xpath("//STUDENT")] == [
+        "999000001",
+        "999000002",
+    ]
