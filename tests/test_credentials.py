@@ -98,3 +98,36 @@ def test_a_non_enrolled_student_has_no_school_enrolment_in_the_file():
         "999000001",
         "999000002",
     ]
+
+
+def test_credential_findings_name_the_file_row_and_column():
+    s = Scenario()
+    s.student("1", "999000001", diploma_type="1", diploma_date=date(2026, 9, 30))
+    s.enrol("1", date(2025, 9, 3), grade_level="12")
+    s.student(
+        "2",
+        "999000002",
+        diploma_type="1",
+        diploma_date=date(2025, 9, 30),
+        graduation_school_id="300",
+    )
+    s.enrol("2", date(2025, 9, 3), grade_level="12")
+    s.student("3", "999000003")
+    s.enrol("3", date(2025, 9, 3), grade_level="9")
+    s.extra["programs"] = [{"program_id": "HLW1", "is_shsm": True, "shsm_program_type": "HLW"}]
+    s.extra["program_enrolments"] = [
+        {"student_id": "3", "program_id": "HLW1", "entry_date": date(2025, 9, 3)}
+    ]
+    _, findings = s.plan("oct")
+    found = {
+        (f.code, f.file, f.row, f.column)
+        for f in findings
+        if f.code in {"DIP001", "DIP002", "SHS001"}
+    }
+    assert found == {
+        ("DIP001", "students", 2, "diploma_date"),
+        ("DIP002", "students", 3, "graduation_school_id"),
+        ("SHS001", "program_enrolments", 2, "program_id"),
+    }
+    messages = " ".join(f.message_en for f in findings)
+    assert "2026-09-30" not in messages and "Given" not in messages

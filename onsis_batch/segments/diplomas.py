@@ -229,22 +229,27 @@ def diploma_findings(ctx: SegmentContext, reported: pl.Series) -> list[Finding]:
         & (pl.col("school_type") != NOT_REPORTED_TYPE)
         & pl.col("school_date").is_not_null()
     )
-    # A date in the previous school year missed that year's submissions; a date past the
-    # end of this one is a typing error. Older diplomas are history, not a finding.
-    outside = pl.col("school_date").is_between(date(start.year - 1, 7, 1), start, closed="left")
-    outside = outside | (pl.col("school_date") > _school_year_end(ctx))
-    held = (
+    # Past the end of the school year no submission of this year can carry the date; before
+    # its start, a correction of the date OnSIS holds cannot be sent (UPDATE needs a date of
+    # this school year). Other old diplomas are history, not a finding.
+    held_other_date = (
         _pending(ctx)
-        .join(students.select("oen_key", "school_type"), on="oen_key")
-        .filter(pl.col("pae_type") == pl.col("school_type"))
+        .join(students.select("oen_key", "school_type", "school_date"), on="oen_key")
+        .filter(
+            (pl.col("pae_type") == pl.col("school_type"))
+            & pl.col("pae_date").ne_missing(pl.col("school_date"))
+        )
         .get_column("oen_key")
         .implode()
+    )
+    outside = (pl.col("school_date") > _school_year_end(ctx)) | (
+        (pl.col("school_date") < start) & pl.col("oen_key").is_in(held_other_date)
     )
     where = {"file": "students", "row": FromColumn("student_row")}
     return [
         *findings_for_rows(
             "DIP001",
-            students.filter(counted & outside & ~pl.col("oen_key").is_in(held)),
+            students.filter(counted & outside),
             **where,
             column="diploma_date",
             student_id=FromColumn("student_id"),
