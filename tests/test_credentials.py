@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
+from pathlib import Path
 
 from builders import Scenario
 from lxml import etree
@@ -131,3 +132,31 @@ def test_credential_findings_name_the_file_row_and_column():
     }
     messages = " ".join(f.message_en for f in findings)
     assert "2026-09-30" not in messages and "Given" not in messages
+
+
+def test_the_sample_files_show_every_action_of_the_credential_segments():
+    golden = Path(__file__).resolve().parent / "golden"
+    seen: dict[str, set[str]] = {}
+    for path in sorted(golden.glob("ONSIS_*.xml")):
+        tree = etree.parse(str(path))
+        for where, name in [
+            ("STUDENT_SCHOOL_ENROLMENT/DIPLOMA", "DIPLOMA"),
+            ("STUDENT_SCHOOL_ENROLMENT/SHSM_PROGRAM", "SHSM_PROGRAM"),
+            ("STUDENT_SCHOOL_ENROLMENT/SHSM_PROGRAM/SHSM_CERTIFICATION", "SHSM_CERTIFICATION"),
+            ("STUDENT_SCHOOL_ENROLMENT/SPCE", "SPCE"),
+            ("STUDENT_NON_ENROLMENT", "STUDENT_NON_ENROLMENT"),
+            ("STUDENT_NON_ENROLMENT/DIPLOMA", "NE_DIPLOMA"),
+            ("STUDENT_NON_ENROLMENT/SHSM_PROGRAM/SHSM_CERTIFICATION", "NE_SHSM_CERTIFICATION"),
+            ("STUDENT_NON_ENROLMENT/SPCE", "NE_SPCE"),
+        ]:
+            seen.setdefault(name, set()).update(tree.xpath(f"//STUDENT/{where}/ACTION/text()"))
+    assert seen == {
+        "DIPLOMA": {"ADD", "UPDATE", "DELETE"},
+        "SHSM_PROGRAM": {"ADD", "UPDATE", "DELETE"},
+        "SHSM_CERTIFICATION": {"ADD"},
+        "SPCE": {"ADD"},
+        "STUDENT_NON_ENROLMENT": {"ADD"},
+        "NE_DIPLOMA": {"ADD"},
+        "NE_SHSM_CERTIFICATION": {"ADD"},
+        "NE_SPCE": {"ADD"},
+    }
