@@ -25,7 +25,9 @@ from onsis_batch.segments.student import build_students
 Frames = dict[str, pl.DataFrame]
 
 
-def _with_student_rows(ctx: SegmentContext, students: pl.DataFrame, ne: pl.DataFrame):
+def _with_student_rows(
+    ctx: SegmentContext, students: pl.DataFrame, ne: pl.DataFrame
+) -> tuple[pl.DataFrame, list[Finding]]:
     """The STUDENT frame with a row for each non-enrolled student, reordered by OEN."""
     added, findings = build_students(ctx, ne.select("student_id", "oen_key", "student_row"))
     added = added.drop("student_id", "oen_key").with_columns(

@@ -83,6 +83,10 @@ def granting_schools(ctx: SegmentContext, diplomas: pl.DataFrame) -> pl.DataFram
 
 def _student_diplomas(ctx: SegmentContext) -> pl.DataFrame:
     """Students with a diploma type or a PAE 0026 row, with the granting school joined."""
+    return ctx.cached("diploma_students", lambda: _diploma_students(ctx))
+
+
+def _diploma_students(ctx: SegmentContext) -> pl.DataFrame:
     start, count = school_year_start(ctx), ctx.period.count_date
     students = ctx.table("students").filter(~pl.col("exclude_from_reporting"))
     students = students.with_columns(normalised_oen().alias("oen_key")).select(
