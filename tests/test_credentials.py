@@ -160,3 +160,22 @@ def test_the_sample_files_show_every_action_of_the_credential_segments():
         "NE_SHSM_CERTIFICATION": {"ADD"},
         "NE_SPCE": {"ADD"},
     }
+
+
+def test_unknown_credential_codes_are_reported_with_file_row_and_column(tmp_path: Path):
+    from onsis_batch.sources import load_folder
+
+    (tmp_path / "students.csv").write_text(
+        "student_id,first_name,last_name,birth_date,diploma_type\n1,A,B,2008-01-01,5\n"
+    )
+    (tmp_path / "programs.csv").write_text("program_id,is_shsm,shsm_program_type\nP1,T,XYZ\n")
+    (tmp_path / "shsm_certifications.csv").write_text(
+        "student_id,certification_type,date_completed\n1,20,2025-10-01\n"
+    )
+    result = load_folder(tmp_path, tables=["students", "programs", "shsm_certifications"])
+    found = {(f.code, f.file, f.row, f.column) for f in result.findings}
+    assert found == {
+        ("SRC006", "students.csv", 2, "diploma_type"),
+        ("SRC006", "programs.csv", 2, "shsm_program_type"),
+        ("SRC006", "shsm_certifications.csv", 2, "certification_type"),
+    }
