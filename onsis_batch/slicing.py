@@ -31,6 +31,7 @@ PER_STUDENT = (
     "test_results",
     "snapshot",
     "program_enrolments",
+    "shsm_certifications",
 )
 OEN_EXTRACTS = ("0003", "0004")  # extracts naming the students OnSIS holds, by OEN
 

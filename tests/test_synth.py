@@ -19,7 +19,9 @@ from onsis_batch.sources import load_folder
 from onsis_batch.synth import synthesize
 from onsis_batch.synth.extract import FILE_NAME
 
-EXTRACTS = ("0001", "0002", "0003", "0004", "0005", "0007", "0009", "0010", "0027")
+EXTRACTS = (
+    "0001", "0002", "0003", "0004", "0005", "0007", "0009", "0010", "0026", "0027", "0028"
+)
 
 YEAR = "2025-2026"
 SCENARIOS = (

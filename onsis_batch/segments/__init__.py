@@ -17,6 +17,7 @@ from onsis_batch.plan import Plan
 from onsis_batch.segments.class_enrolment import build_class_enrolments
 from onsis_batch.segments.classes import build_classes
 from onsis_batch.segments.context import SegmentContext
+from onsis_batch.segments.credentials import build_credentials
 from onsis_batch.segments.credits import build_credits
 from onsis_batch.segments.educators import build_educators
 from onsis_batch.segments.programs import build_programs
@@ -35,6 +36,7 @@ BUILDERS: tuple[Builder, ...] = (
     build_educators,  # class assignments name the classes, so after build_classes
     build_credits,
     build_programs,  # SPECIAL_EDUCATION, SECOND_LANGUAGE_PROGRAM, SALEP under the students
+    build_credentials,  # DIPLOMA, SHSM, SPCE, STUDENT_NON_ENROLMENT: after the enrolments are final
 )
 
 

@@ -14,7 +14,9 @@ import polars as pl
 from onsis_batch.segments.class_enrolment_inputs import students_with_class_marks
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.segments.credits import credit_activity
+from onsis_batch.segments.diplomas import diploma_activity
 from onsis_batch.segments.salep import sal_activity
+from onsis_batch.segments.shsm import shsm_activity
 
 ActivitySource = Callable[[SegmentContext, pl.DataFrame], pl.Series]
 
@@ -30,6 +32,8 @@ ACTIVITY_SOURCES: tuple[ActivitySource, ...] = (
     students_with_class_marks,
     credit_activity,
     sal_activity,
+    diploma_activity,
+    shsm_activity,
 )
 
 

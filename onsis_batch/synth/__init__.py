@@ -47,6 +47,11 @@ from onsis_batch.synth.classes import (
     WITHDRAWN,
     ClassBuilder,
 )
+from onsis_batch.synth.credentials import (
+    Credentials,
+    make_credentials,
+    write_credential_extracts,
+)
 from onsis_batch.synth.educators import educator_tables
 from onsis_batch.synth.enrolments import Enrolments
 from onsis_batch.synth.extract import ENROLMENT_EXTRA, STUDENT_EXTRA, write_extracts
@@ -136,17 +141,37 @@ def synthesize(
         calendars = school_calendars(board, year, seed)
         builder = ClassBuilder(seed, cal, board, calendars)
         people, tables = _tables(cal, board, students, seed, builder)
+        credentials = make_credentials(cal, tables, seed)
+        tables["students"] = credentials.students
+        tables["shsm_certifications"] = table_frame(
+            "shsm_certifications", credentials.certifications
+        )
+        tables["shsm_certification_map"] = table_frame(
+            "shsm_certification_map", credentials.certification_map
+        )
         for name, frame in tables.items():
             write_table(data_dir, name, frame)
         _scenario_frame(people).write_csv(out / SCENARIO_FILE)
         pae_dirs = write_extracts(out / "pae", cal, board, tables, periods, created)
+        write_credential_extracts(pae_dirs, cal, board, credentials, created)
         counts = _counts(people)
         known = tables["students"].select("student_id", "_oen", "_excluded")
         held = holders(cal, tables, periods)  # for the program extracts
         written = set(tables)
         del people, tables  # written: make room for the class tables
         classes = _class_tables(
-            data_dir, pae_dirs, cal, board, year, calendars, builder, known, seed, created, held
+            data_dir,
+            pae_dirs,
+            cal,
+            board,
+            year,
+            calendars,
+            builder,
+            known,
+            seed,
+            created,
+            held,
+            credentials,
         )
         counts.update(classes.counts)
         for name in _unfilled(written | set(classes.names)):  # a contract table not made yet
@@ -237,6 +262,7 @@ def _class_tables(
     seed: int,
     created: datetime | None,
     held: dict[str, pl.DataFrame],
+    credentials: Credentials,
 ) -> _Written:
     """Write the timetable and class tables and the class extracts of every period, each as
     soon as it is made (a board-sized run holds millions of class rows)."""
@@ -300,8 +326,8 @@ def _class_tables(
     write("stored_grades", stored_grades(parts, ids, board))
     del parts
     programs = program_values(seed, cal, enrolled, program_enrolment_rows(rng, cal, enrolled))
-    write("programs", table_frame("programs", program_rows()))
-    program_frame = table_frame("program_enrolments", programs)
+    write("programs", table_frame("programs", program_rows() + credentials.programs))
+    program_frame = table_frame("program_enrolments", programs + credentials.program_enrolments)
     write("program_enrolments", program_frame)
     write_program_extracts(
         pae_dirs, cal, board, held, program_frame, enrolments.drop("_event"), created
