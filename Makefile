@@ -1,6 +1,6 @@
 PY ?= .venv/bin/python
 
-.PHONY: setup test lint docs bench sample clean refresh-sample
+.PHONY: setup test lint docs bench bench-board sample clean refresh-sample
 
 setup:
 	python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]'
@@ -19,6 +19,9 @@ sample:
 
 bench:
 	$(PY) benchmarks/bench.py
+
+bench-board:
+	$(PY) benchmarks/bench_board.py
 
 clean:
 	rm -rf out bench_out .pytest_cache .ruff_cache

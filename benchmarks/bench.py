@@ -21,6 +21,7 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from lxml import etree
@@ -180,8 +181,8 @@ def _in_process(summary, out: Path) -> float:
     return time.perf_counter() - started
 
 
-def bench_board(workers: int, summary) -> dict[str, float]:
-    out = ROOT / "board" / f"out{workers}"
+def bench_board(workers: int, summary, name: str = "board") -> dict[str, Any]:
+    out = ROOT / name / f"out{workers}"
     shutil.rmtree(out, ignore_errors=True)
     args = [
         sys.executable,
@@ -221,6 +222,7 @@ def bench_board(workers: int, summary) -> dict[str, float]:
         "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
         "memory_mb": memory.peak_mb,
         "floor_s": floor,
+        "worker_peaks_mb": report["worker_peaks_mb"],
         "note": f"files {report['files_written']}/{report['bsids']}, "
         f"{report['students']} students, worker peaks {peaks} MB",
     }
