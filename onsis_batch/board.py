@@ -22,7 +22,7 @@ from pathlib import Path
 
 from onsis_batch.findings import InputError
 from onsis_batch.pipeline import RunResult, load_staged_inputs, run_bsid, share_inputs
-from onsis_batch.sources import StagedData, stage_folder
+from onsis_batch.sources import DataSource, StagedData, stage_folder
 
 # BSIDs whose students a worker holds at once: reading the stage costs a fixed ~0.5 s per
 # read, holding a board's worth of students costs ~0.5 GB per 75,000 students.
@@ -97,14 +97,14 @@ def _worker_environment(workers: int) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _stage_in_child(data_dir: Path, folder: Path) -> StagedData:
+def _stage_in_child(data_dir: Path | str | DataSource, folder: Path) -> StagedData:
     """Stage the board in a process of its own, so the memory it took goes back at its end."""
     with ProcessPoolExecutor(max_workers=1, mp_context=_SPAWN) as pool:
         return pool.submit(stage_folder, data_dir, folder).result()
 
 
 def generate_many(
-    data_dir: Path,
+    data_dir: Path | str | DataSource,  # folder, database URI/file or DataSource
     pae_dir: Path | None,
     out_dir: Path,
     *,

@@ -26,7 +26,7 @@ from onsis_batch.plan import Plan
 from onsis_batch.segments import build_plan
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.slicing import share_tables, tables_for_bsid
-from onsis_batch.sources import StagedData, load_folder
+from onsis_batch.sources import DataSource, StagedData, load_folder
 from onsis_batch.validate import check_plan
 
 EXIT_CLEAN, EXIT_ERRORS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -81,7 +81,7 @@ def _quiet(_stage: str) -> None:
 
 
 def load_inputs(
-    data_dir: Path,
+    data_dir: Path | str | DataSource,  # folder, database URI/file or DataSource
     pae_dir: Path | None,
     *,
     kind: str,
@@ -199,7 +199,7 @@ def run_bsid(
 
 
 def generate(
-    data_dir: Path,
+    data_dir: Path | str | DataSource,  # folder, database URI/file or DataSource
     pae_dir: Path | None,
     out_dir: Path,
     *,

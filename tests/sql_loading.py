@@ -20,10 +20,20 @@ from onsis_batch.sources.database import quote
 
 # contract type -> SQL type per database; year_month is kept as DATE in the typed ones.
 SQL_TYPES = {
-    "postgresql": {"date": "DATE", "year_month": "DATE", "flag": "BOOLEAN",
-                   "integer": "BIGINT", "decimal": "NUMERIC(12,4)"},
-    "duckdb": {"date": "DATE", "year_month": "DATE", "flag": "BOOLEAN",
-               "integer": "INTEGER", "decimal": "DOUBLE"},
+    "postgresql": {
+        "date": "DATE",
+        "year_month": "DATE",
+        "flag": "BOOLEAN",
+        "integer": "BIGINT",
+        "decimal": "NUMERIC(12,4)",
+    },
+    "duckdb": {
+        "date": "DATE",
+        "year_month": "DATE",
+        "flag": "BOOLEAN",
+        "integer": "INTEGER",
+        "decimal": "DOUBLE",
+    },
     "sqlite": {"integer": "INTEGER", "decimal": "REAL", "date": "TEXT", "flag": "INTEGER"},
 }
 
@@ -45,9 +55,7 @@ def typed_frames(folder: Path) -> dict[str, pl.DataFrame]:
 
 def create_sql(kind: str, name: str, table: Table, columns: Iterable[str]) -> str:
     types = SQL_TYPES[kind]
-    cells = ", ".join(
-        f"{quote(c)} {types.get(table.column(c).type, 'TEXT')}" for c in columns
-    )
+    cells = ", ".join(f"{quote(c)} {types.get(table.column(c).type, 'TEXT')}" for c in columns)
     return f"CREATE TABLE {quote(name)} ({cells})"
 
 
@@ -82,8 +90,9 @@ def load_into(
                 with tempfile.TemporaryDirectory() as folder:
                     path = Path(folder) / "rows.parquet"
                     frame.write_parquet(path)
-                    cursor.execute(f"INSERT INTO {quote(name)} SELECT * FROM read_parquet(?)",
-                                   [str(path)])
+                    cursor.execute(
+                        f"INSERT INTO {quote(name)} SELECT * FROM read_parquet(?)", [str(path)]
+                    )
             elif kind == "postgresql":
                 columns = ", ".join(quote(c) for c in frame.columns)
                 with cursor.copy(f"COPY {quote(name)} ({columns}) FROM STDIN") as copy:

@@ -244,7 +244,8 @@ def _order(kind: str, table: Table, selected: list[tuple[str, str, Kept]]) -> st
     if len(keys) < len(table.key) or not keys:
         keys = [(column, dtype) for _, column, dtype in selected]
     terms = [
-        quote(column) + (' COLLATE "C"' if kind == "postgresql" and dtype == pl.String() else "")
+        quote(column)
+        + (' COLLATE "C"' if kind == "postgresql" and dtype == pl.String() else "")
         + " NULLS LAST"
         for column, dtype in keys
     ]
