@@ -363,3 +363,12 @@ def test_parse_database_and_mask_password(tmp_path) -> None:
     assert mask_password(uri) == "postgres://u:***@db.example:5432/sis?sslmode=require&password=***"
     with pytest.raises(ValueError, match="mysql"):
         parse_database("mysql://u@h/db")
+
+
+def test_a_database_source_travels_to_worker_processes() -> None:
+    """Board runs stage the data in a spawned process: the source must pickle."""
+    import pickle
+
+    source = data_source("postgresql://u:pw@h/db", {"students": "sis.students_v"})
+    assert pickle.loads(pickle.dumps(source)) == source
+    assert source.label == "postgresql://u:***@h/db"

@@ -30,10 +30,15 @@ from onsis_batch.findings import Finding, finding
 from onsis_batch.sources.files import Unreadable, fit_names, number_rows
 
 # URI scheme -> database kind; plain files are recognised by their suffix.
-SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql", "sqlite": "sqlite"}
-SCHEMES["duckdb"] = "duckdb"
+SCHEMES = {
+    "postgresql": "postgresql",
+    "postgres": "postgresql",
+    "sqlite": "sqlite",
+    "duckdb": "duckdb",
+}
 SUFFIXES = {".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite", ".duckdb": "duckdb"}
 DRIVERS = {"postgresql": "psycopg", "sqlite": "sqlite3", "duckdb": "duckdb"}
+CONNECT_TIMEOUT = 30  # seconds, unless the URI sets connect_timeout
 Kept = pl.DataType | None  # a column's type as fetched; None: read as text
 
 # Database types read as they are (lower-case type names of the three drivers); the
@@ -149,8 +154,9 @@ class Connection:
 
     def fetch(self, sql: str, rows: int) -> Iterator[list[tuple[Any, ...]]]:
         """The result of `sql`, `rows` at a time, streamed (a server-side cursor on PostgreSQL)."""
+        # On PostgreSQL a named (server-side) cursor streams; a plain one loads every row.
         cursor = self._raw.cursor("onsis_batch_read") if self.kind == "postgresql" else None
-        cursor = cursor or self._raw.cursor()
+        cursor = self._raw.cursor() if cursor is None else cursor
         try:
             cursor.execute(sql)
             while batch := cursor.fetchmany(rows):
@@ -265,7 +271,10 @@ def _package(kind: str) -> str:
 
 def _connect(driver: Any, database: Database) -> Any:
     if database.kind == "postgresql":
-        connection = driver.connect(database.target)
+        # An unattended run must not wait forever on a server that does not answer.
+        params = driver.conninfo.conninfo_to_dict(database.target)
+        params.setdefault("connect_timeout", CONNECT_TIMEOUT)
+        connection = driver.connect(**params)
         connection.read_only = True
         return connection
     path = Path(database.target)
