@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,10 +154,8 @@ class Connection:
         return [(str(d[0]), self._dtype(d[1])) for d in description]
 
     def fetch(self, sql: str, rows: int) -> Iterator[list[tuple[Any, ...]]]:
-        """The result of `sql`, `rows` at a time, streamed (a server-side cursor on PostgreSQL)."""
-        # On PostgreSQL a named (server-side) cursor streams; a plain one loads every row.
-        cursor = self._raw.cursor("onsis_batch_read") if self.kind == "postgresql" else None
-        cursor = self._raw.cursor() if cursor is None else cursor
+        """The result of `sql`, `rows` at a time (SQLite and DuckDB stream it)."""
+        cursor = self._raw.cursor()
         try:
             cursor.execute(sql)
             while batch := cursor.fetchmany(rows):
@@ -169,6 +168,25 @@ class Connection:
                 cursor.close()
             except self._errors:
                 self._end_failed()
+
+    def copy_csv(self, sql: str, into: Path) -> None:
+        """PostgreSQL: the result of `sql` written to the file `into` as CSV.
+
+        COPY sends the rows as text in bulk, five times faster than fetching them as Python
+        values; the file is then read a slice at a time like a CSV export.
+        """
+        statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
+        try:
+            with (
+                self._raw.cursor() as cursor,
+                cursor.copy(statement) as copy,
+                into.open("wb") as out,
+            ):
+                for block in copy:
+                    out.write(block)
+        except self._errors as exc:
+            self._end_failed()
+            raise Unreadable(_first_line(exc)) from None
 
     def _end_failed(self) -> None:
         """After a failed statement PostgreSQL ignores the rest of the transaction."""
@@ -206,6 +224,9 @@ class SqlTable:
 
     def batches(self, rows: int) -> Iterator[pl.DataFrame]:
         """The rows in order, `rows` at a time, numbered from 1."""
+        if self.connection.kind == "postgresql":
+            yield from self._copied(rows)
+            return
         start = 1
         for fetched in self.connection.fetch(self.sql, rows):
             # Built column by column: a third faster than from row tuples.
@@ -221,6 +242,31 @@ class SqlTable:
     def empty(self) -> pl.DataFrame:
         return number_rows(pl.DataFrame(schema=self.schema).select(self.columns), 1)
 
+    def _copied(self, rows: int) -> Iterator[pl.DataFrame]:
+        """PostgreSQL rows through a CSV copy in a private temporary folder, removed after.
+
+        Kept types are parsed by polars from their canonical text (ISO dates, true/false):
+        they arrive typed, as when fetched.
+        """
+        with tempfile.TemporaryDirectory(prefix="onsis-batch-sql-") as folder:
+            path = Path(folder) / "rows.csv"
+            self.connection.copy_csv(self.sql, path)
+            scan = pl.scan_csv(
+                path, has_header=False, schema=self.schema, quote_char='"', null_values=[""]
+            )
+            start = 0
+            while True:
+                try:
+                    batch = scan.slice(start, rows).select(self.columns).collect()
+                except pl.exceptions.PolarsError as exc:
+                    reason = f"a value does not fit its column ({_first_line(exc)})"
+                    raise Unreadable(reason) from None
+                if batch.height:
+                    yield number_rows(batch, start + 1)
+                if batch.height < rows:
+                    return
+                start += rows
+
 
 def read_sql_table(
     connection: Connection, table: Table, name: str, described: list[tuple[str, Kept]]
@@ -233,13 +279,19 @@ def read_sql_table(
     used = {root for expr in kept.values() for root in expr.meta.root_names()}
     selected = [(alias, *described[int(alias[2:])]) for alias in schema if alias in used]
     cells = [
-        f"{quote(column) if dtype else f'CAST({quote(column)} AS TEXT)'} AS {alias}"
-        for alias, column, dtype in selected
+        f"{_cell(connection.kind, column, dtype)} AS {alias}" for alias, column, dtype in selected
     ]
     sql = f"SELECT {', '.join(cells) or 'NULL'} FROM {quote(name)}"
     sql += _order(connection.kind, table, [(names[int(a[2:])], c, d) for a, c, d in selected])
     fetched = {alias: schema[alias] for alias, _, _ in selected} or {"_c": pl.Null()}
     return SqlTable(connection, sql, fetched, list(kept.values()), missing), findings
+
+
+def _cell(kind: str, column: str, dtype: Kept) -> str:
+    """The column as selected: as it is, or as text (PostgreSQL booleans: true/false)."""
+    if dtype is None or (kind == "postgresql" and dtype == pl.Boolean()):
+        return f"CAST({quote(column)} AS TEXT)"
+    return quote(column)
 
 
 def _order(kind: str, table: Table, selected: list[tuple[str, str, Kept]]) -> str:
@@ -274,8 +326,10 @@ def _connect(driver: Any, database: Database) -> Any:
         # An unattended run must not wait forever on a server that does not answer.
         params = driver.conninfo.conninfo_to_dict(database.target)
         params.setdefault("connect_timeout", CONNECT_TIMEOUT)
+        params["client_encoding"] = "utf8"
         connection = driver.connect(**params)
         connection.read_only = True
+        connection.execute("SET DateStyle = ISO")  # dates in the CSV copy as YYYY-MM-DD
         return connection
     path = Path(database.target)
     if not path.is_file():
