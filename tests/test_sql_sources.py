@@ -372,3 +372,17 @@ def test_a_database_source_travels_to_worker_processes() -> None:
     source = data_source("postgresql://u:pw@h/db", {"students": "sis.students_v"})
     assert pickle.loads(pickle.dumps(source)) == source
     assert source.label == "postgresql://u:***@h/db"
+
+
+@needs_pg
+def test_a_value_polars_cannot_hold_is_src008_without_the_value(databases: Databases) -> None:
+    target, uri = databases.new("postgresql")
+    execute(
+        "postgresql",
+        target,
+        "CREATE TABLE board_settings (school_year TEXT, oct_count_date DATE)",
+        "INSERT INTO board_settings VALUES ('2025-2026', 'infinity')",
+    )
+    result = load_folder(uri, tables=["board_settings"])
+    finding = only(result.findings, "SRC008")
+    assert finding.file == "board_settings" and "infinity" not in str(finding)

@@ -39,6 +39,8 @@ SCHEMES = {
 }
 SUFFIXES = {".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite", ".duckdb": "duckdb"}
 DRIVERS = {"postgresql": "psycopg", "sqlite": "sqlite3", "duckdb": "duckdb"}
+# The driver's or polars' message would quote the value, which may be personal.
+UNFIT = "a value does not fit its column's type (an infinite or out-of-range date?)"
 CONNECT_TIMEOUT = 30  # seconds, unless the URI sets connect_timeout
 Kept = pl.DataType | None  # a column's type as fetched; None: read as text
 
@@ -234,8 +236,8 @@ class SqlTable:
             named = zip(self.schema.items(), columns, strict=True)
             try:
                 frame = pl.DataFrame([pl.Series(a, c, dtype=d) for (a, d), c in named])
-            except (pl.exceptions.PolarsError, OverflowError, TypeError) as exc:
-                raise Unreadable(f"a value does not fit its column ({_first_line(exc)})") from None
+            except (pl.exceptions.PolarsError, OverflowError, TypeError):
+                raise Unreadable(UNFIT) from None
             yield number_rows(frame.select(self.columns), start)
             start += len(fetched)
 
@@ -258,9 +260,8 @@ class SqlTable:
             while True:
                 try:
                     batch = scan.slice(start, rows).select(self.columns).collect()
-                except pl.exceptions.PolarsError as exc:
-                    reason = f"a value does not fit its column ({_first_line(exc)})"
-                    raise Unreadable(reason) from None
+                except pl.exceptions.PolarsError:
+                    raise Unreadable(UNFIT) from None
                 if batch.height:
                     yield number_rows(batch, start + 1)
                 if batch.height < rows:
