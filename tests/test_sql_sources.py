@@ -280,6 +280,7 @@ def test_required_table_missing_names_the_database(kind: str, databases: Databas
     finding = next(f for f in result.findings if f.params.get("table") == "students")
     assert finding.file == Database(kind, uri if kind == "postgresql" else target).label
     assert "table or view students" in finding.message_en
+    assert {f.code for f in result.findings} == {"SRC001", "SRC013"}  # SRC013: extra
     assert result.tables["courses"].is_empty()  # optional and absent: empty, no finding
     assert result.tables["schools"].is_empty() and "schools" in result.files
 
@@ -386,3 +387,18 @@ def test_a_value_polars_cannot_hold_is_src008_without_the_value(databases: Datab
     result = load_folder(uri, tables=["board_settings"])
     finding = only(result.findings, "SRC008")
     assert finding.file == "board_settings" and "infinity" not in str(finding)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_text_with_separators_quotes_and_newlines_survives(kind: str, databases: Databases) -> None:
+    target, uri = databases.new(kind)
+    execute(
+        kind,
+        target,
+        "CREATE TABLE schools (school_id TEXT, bsid TEXT, name TEXT)",
+        "INSERT INTO schools VALUES ('10', '998467', 'A, \"B\"\nC\\D')",
+        "INSERT INTO schools VALUES ('11', '998467', ''), ('12', '998467', NULL)",
+    )
+    result = load_folder(uri, tables=["schools"])
+    assert result.findings == []
+    assert result.tables["schools"].get_column("name").to_list() == ['A, "B"\nC\\D', None, None]
