@@ -39,7 +39,8 @@ from onsis_batch.pipeline import (
     share_inputs,
 )
 from onsis_batch.runlock import output_lock
-from onsis_batch.sources import StagedData, stage_folder
+from onsis_batch.sources import DataSource, StagedData, stage_folder
+from onsis_batch.sources.origin import data_source
 
 # BSIDs whose students a worker holds at once: reading the stage costs a fixed ~0.5 s per
 # read, holding a board's worth of students costs ~0.5 GB per 75,000 students.
@@ -63,13 +64,13 @@ class Job:
     created: datetime
     private: bool = False
     options: RunOptions | None = None
-    data_dir: Path = Path()
+    data_dir: Path | str | DataSource = Path()
     inputs: list[dict[str, Any]] = field(default_factory=list)  # hashed once, for manifests
 
     def record(self, result: RunResult) -> None:
         """The manifest of a published file, like `generate` writes."""
         settings = {"bsid": result.bsid, "period": self.kind, "school_year": self.school_year}
-        settings |= {"private": self.private, "data": str(self.data_dir)}
+        settings |= {"private": self.private, "data": data_source(self.data_dir).label}
         settings |= {"pae": str(self.pae_dir or ""), "board": True}
         record_run(result, self.data_dir, self.pae_dir, self.created, settings, self.inputs)
 
@@ -213,7 +214,7 @@ def _worker_environment(workers: int) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _stage_in_child(data_dir: Path, folder: Path) -> StagedData:
+def _stage_in_child(data_dir: Path | str | DataSource, folder: Path) -> StagedData:
     """Stage the board in a process of its own, so the memory it took goes back at its end."""
     with ProcessPoolExecutor(max_workers=1, mp_context=_SPAWN) as pool:
         return pool.submit(stage_folder, data_dir, folder).result()
@@ -243,7 +244,7 @@ def _in_workers(job: Job, shares: list[list[str]], done: Done) -> list[float]:
 
 
 def generate_many(
-    data_dir: Path,
+    data_dir: Path | str | DataSource,  # folder, database URI/file or DataSource
     pae_dir: Path | None,
     out_dir: Path,
     *,

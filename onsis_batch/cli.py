@@ -69,8 +69,13 @@ def cli() -> None:
 @click.option(
     "--data",
     "data_dir",
-    type=click.Path(path_type=Path),
-    help="Folder of school data tables (CSV or Parquet).",
+    help="School data: a folder of CSV/Parquet tables, or a database "
+    "(postgresql://..., sqlite:///file.db, duckdb:///file.duckdb, *.sqlite, *.duckdb).",
+)
+@click.option(
+    "--table-map",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML file naming the SQL table or view of some contract tables (databases only).",
 )
 @click.option(
     "--pae",
@@ -135,7 +140,8 @@ def cli() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def generate(
-    data_dir: Path | None,
+    data_dir: str | Path | None,
+    table_map: Path | None,
     pae_dir: Path | None,
     no_pae: bool,
     bsid: str | None,
@@ -171,9 +177,10 @@ def generate(
     if missing:
         raise click.UsageError(f"missing {', '.join(missing)} (or use --sample)")
     assert data_dir is not None and bsid is not None and school_year is not None
+    data = _data_source(data_dir, table_map)
     stages = _Stages(sys.stderr.isatty() and not as_json)
     result = run(
-        data_dir,
+        data,
         None if no_pae else pae_dir,
         out_dir,
         bsid=bsid,
@@ -192,6 +199,16 @@ def generate(
     else:
         click.echo(summary_text(result))
     sys.exit(result.exit_code)
+
+
+def _data_source(data: str | Path, table_map: Path | None) -> Any:
+    """The `--data` source with its `--table-map`; a usage error when they do not fit."""
+    from onsis_batch.sources.origin import data_source, read_table_map
+
+    try:
+        return data_source(data, read_table_map(table_map) if table_map else None)
+    except ValueError as problem:
+        raise click.UsageError(str(problem)) from None
 
 
 @cli.command()

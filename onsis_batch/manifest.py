@@ -23,6 +23,7 @@ from typing import Any
 from onsis_batch import __version__
 from onsis_batch.findings import Finding, count_by_severity, finding
 from onsis_batch.resources import data_dir, package_file
+from onsis_batch.sources.origin import DataSource, FolderSource, data_source
 from onsis_batch.tools.files import write_private
 
 FORMAT = "onsis-batch-manifest/1"
@@ -63,13 +64,23 @@ def spec_version() -> str:
     return digest.hexdigest()
 
 
-def input_files(data: Path, pae: Path | None) -> list[tuple[str, Path]]:
-    """(role, path) of every input file a run reads, in name order."""
-    found = [
-        ("data", p)
-        for p in sorted(data.iterdir())
-        if p.is_file() and p.suffix.lower() in DATA_SUFFIXES
-    ]
+def input_files(data: Path | str | DataSource, pae: Path | None) -> list[tuple[str, Path]]:
+    """(role, path) of every input file a run reads, in name order.
+
+    A database file (SQLite, DuckDB) is one input; a database server has no file to hash
+    (the manifest's options name it, password masked).
+    """
+    source = data_source(data)
+    if isinstance(source, FolderSource):
+        found = [
+            ("data", p)
+            for p in sorted(source.folder.iterdir())
+            if p.is_file() and p.suffix.lower() in DATA_SUFFIXES
+        ]
+    elif source.database.kind == "postgresql":
+        found = []
+    else:
+        found = [("data", Path(source.database.target))]
     if pae is not None:
         found += [
             ("pae", p) for p in sorted(pae.iterdir()) if p.is_file() and p.suffix.lower() == ".csv"

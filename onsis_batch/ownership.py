@@ -9,6 +9,7 @@ table such as `courses`) concerns the whole board.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -48,7 +49,11 @@ class FindingOwners:
 
 def _owners(staged: StagedData, findings: list[Finding]) -> pl.DataFrame:
     """finding index, student_id, school_id: one row per finding about an owned row."""
-    tables = {path.name: name for name, path in staged.files.items()}
+    # Findings name a file by its name, an SQL table or view as it was read.
+    tables = {
+        where.name if isinstance(where, Path) else str(where): name
+        for name, where in staged.files.items()
+    }
     wanted: dict[str, list[tuple[int, int]]] = {}
     for index, item in enumerate(findings):
         table = tables.get(item.file or "")

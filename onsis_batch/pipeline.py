@@ -30,7 +30,8 @@ from onsis_batch.runlock import output_lock
 from onsis_batch.segments import build_plan
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.slicing import share_tables, tables_for_bsid
-from onsis_batch.sources import StagedData, load_folder
+from onsis_batch.sources import DataSource, StagedData, load_folder
+from onsis_batch.sources.origin import data_source
 from onsis_batch.validate import check_plan
 
 EXIT_CLEAN, EXIT_ERRORS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -104,7 +105,7 @@ def _quiet(_stage: str) -> None:
 
 
 def load_inputs(
-    data_dir: Path,
+    data_dir: Path | str | DataSource,  # folder, database URI/file or DataSource
     pae_dir: Path | None,
     *,
     kind: str,
@@ -255,7 +256,7 @@ def run_bsid(
 
 
 def generate(
-    data_dir: Path,
+    data_dir: Path | str | DataSource,  # folder, database URI/file or DataSource
     pae_dir: Path | None,
     out_dir: Path,
     *,
@@ -279,7 +280,8 @@ def generate(
         return RunResult(bsid=bsid, findings=overrides.findings)
     created = created or datetime.now()
     settings = {"bsid": bsid, "period": kind, "school_year": school_year, "private": private}
-    settings |= {"encoding": encoding, "data": str(data_dir), "pae": str(pae_dir or "")}
+    source = data_source(data_dir).label  # a database URI's password masked
+    settings |= {"encoding": encoding, "data": source, "pae": str(pae_dir or "")}
     settings |= {"overrides": str(overrides_file or "")}
     try:
         with output_lock(out_dir):

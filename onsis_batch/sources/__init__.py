@@ -1,11 +1,14 @@
-"""The load stage: read a folder of school data into typed polars frames.
+"""The load stage: read the school data (a folder or a database) into typed polars frames.
 
-Each contract table comes from `<table>.csv` or `<table>.parquet` in the folder. Every
+Each contract table comes from `<table>.csv` or `<table>.parquet` in the folder, or from
+the table or view of that name (or the mapped name) in a database. Every
 problem (missing table or column, bad cell, repeated key, broken reference) becomes a
 finding naming file, row and column; nothing raises on bad input, and a table with errors
 still comes back (bad cells null) so one run shows every problem.
 
+    origin.py     where the data comes from: a folder or a database (`DataSource`)
     files.py      find the files, read CSV/Parquet, match the header to the contract
+    database.py   PostgreSQL, SQLite and DuckDB tables as raw rows, the same way
     scan.py       find the text columns that need stripping or a control-character check
     cells.py      convert cells to the contract's types, one check per rule
     integrity.py  keys, references, code mappings
@@ -24,7 +27,7 @@ import polars as pl
 from onsis_batch.contract import Table, contract
 from onsis_batch.findings import Finding, finding
 from onsis_batch.sources.cells import Mappings, convert, empty_frame
-from onsis_batch.sources.files import Unreadable, locate, read_table
+from onsis_batch.sources.files import Unreadable
 from onsis_batch.sources.integrity import (
     broken_references,
     code_mappings,
@@ -32,8 +35,9 @@ from onsis_batch.sources.integrity import (
     mapping_issues,
 )
 from onsis_batch.sources.issues import FindingLog, Issue
+from onsis_batch.sources.origin import DataSource, Reader, data_source
 
-__all__ = ["LoadResult", "StagedData", "load_folder", "stage_folder"]
+__all__ = ["DataSource", "LoadResult", "StagedData", "data_source", "load_folder", "stage_folder"]
 
 MAPPINGS = "code_mappings"  # read first: it changes how every code column is read
 CONVERT_ROWS = 250_000  # rows converted at a time
@@ -42,7 +46,7 @@ CONVERT_ROWS = 250_000  # rows converted at a time
 @dataclass(frozen=True)
 class LoadResult:
     tables: dict[str, pl.DataFrame]  # `_row` + contract columns, typed; empty when absent
-    files: dict[str, Path]  # table -> file actually read
+    files: dict[str, Path | str]  # table -> file (or SQL table or view) actually read
     findings: list[Finding]
 
 
@@ -55,7 +59,7 @@ class StagedData:
     """
 
     folder: Path
-    files: dict[str, Path]  # table -> file actually read
+    files: dict[str, Path | str]  # table -> file (or SQL table or view) actually read
     findings: list[Finding]
 
     def scan(self, table: str) -> pl.LazyFrame:
@@ -66,47 +70,59 @@ class StagedData:
         return pl.scan_parquet(parts / "*.parquet")
 
 
-def load_folder(folder: Path, tables: Collection[str] | None = None) -> LoadResult:
-    """Read the contract tables (all, or those named) from `folder`.
+def load_folder(
+    folder: Path | str | DataSource, tables: Collection[str] | None = None
+) -> LoadResult:
+    """Read the contract tables (all, or those named) from a folder or a database.
+
+    `folder` is a folder, a database URI or file, or a `DataSource` (see `data_source`).
 
     `code_mappings` is always read when present, as it applies to every code column.
     References are checked only against tables that were read with the referenced column.
     """
-    return _read_folder(Path(folder), tables, stage=None)
+    return _read_folder(data_source(folder), tables, stage=None)
 
 
-def stage_folder(folder: Path, into: Path) -> StagedData:
+def stage_folder(folder: Path | str | DataSource, into: Path) -> StagedData:
     """Check every table of `folder` as `load_folder` does, writing the typed rows to `into`.
 
     Only the columns the checks need stay in memory, so staging a board costs about the
     memory of one slice of its largest table, not of the whole board.
     """
-    result = _read_folder(Path(folder), None, stage=Path(into))
+    result = _read_folder(data_source(folder), None, stage=Path(into))
     return StagedData(folder=Path(into), files=result.files, findings=result.findings)
 
 
-def _read_folder(folder: Path, tables: Collection[str] | None, stage: Path | None) -> LoadResult:
+def _read_folder(
+    source: DataSource, tables: Collection[str] | None, stage: Path | None
+) -> LoadResult:
     selected = _selected(tables)
     log = FindingLog()
-    paths, located = locate(folder, selected)
-    for item in located:
-        log.add(item)
-    loaded = _load_all(selected, paths, log, stage)
+    with source.open() as reader:
+        labels, located = reader.locate(selected)
+        for item in located:
+            log.add(item)
+        loaded = _load_all(selected, reader, labels, log, stage)
+        files = {name: reader.where(name) for name in loaded}
     # A column missing from its file (SRC002) cannot tell which references are broken.
     targets = {name: frame.drop(missing, strict=False) for name, (frame, missing) in loaded.items()}
     for name, (frame, _) in loaded.items():
         table = contract()[name]
-        _add_all(log, broken_references(table, frame, paths[name].name, targets))
+        _add_all(log, broken_references(table, frame, labels[name], targets))
     frames = {t.name: loaded[t.name][0] if t.name in loaded else empty_frame(t) for t in selected}
     return LoadResult(
         tables={name: frames[name] for name in contract() if name in frames},
-        files={name: paths[name] for name in loaded},
+        files=files,
         findings=log.findings(),
     )
 
 
 def _load_all(
-    selected: list[Table], paths: dict[str, Path], log: FindingLog, stage: Path | None
+    selected: list[Table],
+    reader: Reader,
+    labels: dict[str, str],
+    log: FindingLog,
+    stage: Path | None,
 ) -> dict[str, tuple[pl.DataFrame, frozenset[str]]]:
     """Typed frame and missing columns of every table whose file could be read.
 
@@ -116,15 +132,15 @@ def _load_all(
     loaded = {}
     mappings: Mappings = {}
     for table in selected:
-        path = paths.get(table.name)
+        label = labels.get(table.name)
         keep = _Staged(stage / table.name, _checked_columns(table)) if stage else _Kept()
-        result = _load(table, path, mappings, log, keep) if path else None
-        if result is None or path is None:
+        result = _load(table, reader, label, mappings, log, keep) if label else None
+        if result is None or label is None:
             continue
         loaded[table.name] = result
         if table.name == MAPPINGS:
             mappings = code_mappings(result[0])
-            _add_all(log, mapping_issues(result[0], path.name, mappings))
+            _add_all(log, mapping_issues(result[0], label, mappings))
     return loaded
 
 
@@ -190,10 +206,15 @@ def _checked_columns(table: Table) -> list[str] | None:
 
 
 def _load(
-    table: Table, path: Path, mappings: Mappings, log: FindingLog, keep: _Kept | _Staged
+    table: Table,
+    reader: Reader,
+    label: str,
+    mappings: Mappings,
+    log: FindingLog,
+    keep: _Kept | _Staged,
 ) -> tuple[pl.DataFrame, frozenset[str]] | None:
-    """One table's typed frame and missing columns; None when the file cannot be read."""
-    raw, findings = read_table(table, path)
+    """One table's typed frame and missing columns; None when the table cannot be read."""
+    raw, findings = reader.read(table)
     for item in findings:
         log.add(item)
     if raw is None:
@@ -204,19 +225,19 @@ def _load(
     try:
         empty = True
         for batch in raw.batches(CONVERT_ROWS):
-            part, found = convert(table, batch, raw.missing, path.name, mappings)
+            part, found = convert(table, batch, raw.missing, label, mappings)
             keep.add(part)
             issues += found
             empty = False
         if empty:
-            keep.add(convert(table, raw.empty(), raw.missing, path.name, mappings)[0])
+            keep.add(convert(table, raw.empty(), raw.missing, label, mappings)[0])
     except Unreadable as exc:
         keep.discard()
-        log.add(finding("SRC008", file=path.name, reason=str(exc)))
+        log.add(finding("SRC008", file=label, reason=str(exc)))
         return None
     _add_all(log, issues)
     frame = keep.frame()
-    _add_all(log, duplicate_keys(table, frame, path.name))
+    _add_all(log, duplicate_keys(table, frame, label))
     return frame, raw.missing
 
 

@@ -8,7 +8,7 @@ through `cells`. Every problem with a file or its header is a finding, never an 
 from __future__ import annotations
 
 import csv
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,7 @@ class RawTable:
             except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as exc:
                 raise Unreadable(_reason(self.path, exc)) from None
             if batch.height:
-                yield _number_rows(batch, self.first_row + start)
+                yield number_rows(batch, self.first_row + start)
             if batch.height < rows:
                 return
             start += rows
@@ -64,7 +64,7 @@ class RawTable:
         return pl.concat([self.empty(), *self.batches(1_000_000)], how="vertical_relaxed")
 
     def empty(self) -> pl.DataFrame:
-        return _number_rows(self.scan.clear().select(self.columns).collect(), 0)
+        return number_rows(self.scan.clear().select(self.columns).collect(), 0)
 
 
 def locate(folder: Path, tables: Collection[Table]) -> tuple[dict[str, Path], list[Finding]]:
@@ -87,7 +87,8 @@ def locate(folder: Path, tables: Collection[Table]) -> tuple[dict[str, Path], li
         elif found:
             paths[table.name] = found[0]
         elif table.required:
-            findings.append(finding("SRC001", file=str(folder), table=table.name))
+            looked = f"{table.name}.csv or {table.name}.parquet"
+            findings.append(finding("SRC001", file=str(folder), table=table.name, looked=looked))
     return paths, findings
 
 
@@ -143,10 +144,23 @@ def fit_columns(
     table: Table, frame: pl.LazyFrame, names: list[str], path: Path
 ) -> tuple[RawTable, list[Finding]]:
     """Keep the contract's columns (named, text or already typed); report the rest."""
+    kept, missing, findings = fit_names(table, dict(frame.collect_schema()), names, path.name)
+    # Row numbers as a spreadsheet shows them: a CSV's header is row 1; a Parquet file has
+    # no header row, but its rows are numbered as if it had one, like the same data as CSV.
+    csv_file = path.suffix.lower() == ".csv"
+    skip, first_row = (1, 1) if csv_file else (0, 2)
+    return RawTable(frame, list(kept.values()), missing, path, skip, first_row), findings
+
+
+def fit_names(
+    table: Table, schema: Mapping[str, pl.DataType], names: list[str], file: str
+) -> tuple[dict[str, pl.Expr], frozenset[str], list[Finding]]:
+    """The contract columns among `names` (read from `_c0..` of `schema`) as expressions.
+
+    Also the contract columns missing, and findings for unknown, repeated and missing ones.
+    """
     findings: list[Finding] = []
-    file = path.name
     wanted = set(table.column_names)
-    schema = frame.collect_schema()
     kept: dict[str, pl.Expr] = {}
     for i, raw_name in enumerate(names):
         name = raw_name.strip()
@@ -163,11 +177,7 @@ def fit_columns(
     for column in table.columns:
         if column.required and column.name in missing:
             findings.append(finding("SRC002", file=file, column=column.name))
-    # Row numbers as a spreadsheet shows them: a CSV's header is row 1; a Parquet file has
-    # no header row, but its rows are numbered as if it had one, like the same data as CSV.
-    csv_file = path.suffix.lower() == ".csv"
-    skip, first_row = (1, 1) if csv_file else (0, 2)
-    return RawTable(frame, list(kept.values()), missing, path, skip, first_row), findings
+    return kept, missing, findings
 
 
 def _as_text_unless_typed(
@@ -185,7 +195,7 @@ def _as_text_unless_typed(
     return cell.cast(pl.String)
 
 
-def _number_rows(frame: pl.DataFrame, first: int) -> pl.DataFrame:
+def number_rows(frame: pl.DataFrame, first: int) -> pl.DataFrame:
     return frame.with_row_index("_row", offset=first).with_columns(pl.col("_row").cast(pl.Int64))
 
 
