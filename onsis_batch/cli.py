@@ -195,6 +195,82 @@ def generate(
 
 
 @cli.command()
+@click.option("--oen", help="Explain the student with this OEN.")
+@click.option("--class", "class_code", help="Explain the class with this class code.")
+@click.option("--men", help="Explain the educator with this MEN.")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="School data folder.")
+@click.option("--pae", "pae_dir", type=click.Path(path_type=Path), help="PAE extracts folder.")
+@click.option("--no-pae", is_flag=True, help="First submission: OnSIS holds nothing yet.")
+@click.option("--bsid", help="Ministry school number (BSID).")
+@click.option("--period", "kind", type=PERIODS, help="Submission period: oct, mar or jun.")
+@click.option("--year", "school_year", callback=_school_year, help="School year, e.g. 2025-2026.")
+@click.option("--private", is_flag=True, help="Private-school submission.")
+@click.option("--sample", is_flag=True, help="Use the bundled sample school.")
+@click.option(
+    "--overrides",
+    "overrides_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML file of registrar overrides, applied as generate applies them.",
+)
+@click.option("--show-pii", is_flag=True, help="Show names, birth dates and every OEN.")
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+def explain(
+    oen: str | None,
+    class_code: str | None,
+    men: str | None,
+    data_dir: Path | None,
+    pae_dir: Path | None,
+    no_pae: bool,
+    bsid: str | None,
+    kind: str | None,
+    school_year: str | None,
+    private: bool,
+    sample: bool,
+    overrides_file: Path | None,
+    show_pii: bool,
+    lang: str,
+    as_json: bool,
+) -> None:
+    """Explain one record: every segment sent or not, its action, rule, input and PAE rows.
+
+    The plan is built in memory as generate would build it; nothing is written.
+    """
+    from onsis_batch.findings import InputError
+    from onsis_batch.report.explain import Subject
+    from onsis_batch.report.explain_view import ExplainRequest, explain_text, run_explain
+    from onsis_batch.sample import sample_run
+
+    asked = [(k, v) for k, v in (("oen", oen), ("class", class_code), ("men", men)) if v]
+    if len(asked) != 1:
+        raise click.UsageError("give exactly one of --oen, --class or --men")
+    kind = kind or "oct"
+    if sample:
+        data_dir, pae_dir, bsid, school_year = sample_run(kind)
+    if data_dir is None or bsid is None or school_year is None or (pae_dir is None and not no_pae):
+        raise click.UsageError("give --data, --pae (or --no-pae), --bsid and --year (or --sample)")
+    request = ExplainRequest(
+        data_dir=data_dir,
+        pae_dir=None if no_pae else pae_dir,
+        bsid=bsid,
+        kind=kind,
+        school_year=school_year,
+        subject=Subject(*asked[0]),
+        private=private,
+        overrides_file=overrides_file,
+        show_pii=show_pii,
+    )
+    try:
+        data = run_explain(request)
+    except InputError as problem:
+        for item in problem.findings:
+            click.echo(str(item), err=True)
+        sys.exit(2)
+    _emit_json(data) if as_json else click.echo(explain_text(data, lang))
+    sys.exit(0 if data["found"] else 1)
+
+
+@cli.command()
 @click.argument("xml_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def validate(xml_file: Path, as_json: bool) -> None:
