@@ -143,7 +143,9 @@ def input_rows(ctx: SegmentContext, subject: Subject) -> dict[str, pl.DataFrame]
             shared = [c for c in ids if c in frame.columns]
             if name in found or not shared:
                 continue
-            hit = pl.any_horizontal(pl.col(c).is_in(pl.Series(sorted(ids[c]))) for c in shared)
+            hit = pl.any_horizontal(
+                pl.col(c).cast(pl.String).is_in(pl.Series(sorted(ids[c])).implode()) for c in shared
+            )
             found[name] = frame.filter(hit)
             ids = _ids(found[name], kind.ids, ids)
             grew = True
