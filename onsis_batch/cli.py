@@ -133,6 +133,14 @@ def cli() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="YAML file of registrar overrides (set elements or force an ACTION).",
 )
+@click.option(
+    "--html",
+    "html_report",
+    is_flag=True,
+    help="Also write an HTML report beside the batch file (<file>.report.html).",
+)
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option("--show-pii", is_flag=True, help="HTML report: show OENs instead of masking them.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def generate(
     data_dir: Path | None,
@@ -150,11 +158,15 @@ def generate(
     encoding: str,
     sample: bool,
     overrides_file: Path | None,
+    html_report: bool,
+    lang: str,
+    show_pii: bool,
     as_json: bool,
 ) -> None:
     """Generate the batch file of one BSID for one submission period."""
     from onsis_batch.pipeline import RunOptions
     from onsis_batch.pipeline import generate as run
+    from onsis_batch.report.html_report import ReportOptions
     from onsis_batch.report.summary import summary_dict, summary_text
     from onsis_batch.sample import sample_run
 
@@ -185,12 +197,16 @@ def generate(
         encoding=encoding,
         on_stage=stages,
         overrides_file=overrides_file,
+        report=ReportOptions(lang=lang, show_pii=show_pii) if html_report else None,
     )
     stages.done()
+    report = {"report": str(result.report)} if result.report else {}
     if as_json:
-        _emit_json(summary_dict(result))
+        _emit_json(summary_dict(result) | report)
     else:
         click.echo(summary_text(result))
+        if result.report:
+            click.echo(f"report: {result.report}")
     sys.exit(result.exit_code)
 
 
