@@ -221,6 +221,18 @@ def generate(
 @click.option("--period", "kind", type=PERIODS, help="Submission period: oct, mar or jun.")
 @click.option("--year", "school_year", callback=_school_year, help="School year, e.g. 2025-2026.")
 @click.option("--private", is_flag=True, help="Private-school submission.")
+@click.option(
+    "--submission-type",
+    type=click.Choice(["public", "private"]),
+    help="Public or private school submission (private is the same as --private).",
+)
+@click.option(
+    "--co-teacher-role",
+    "co_teacher_roles",
+    multiple=True,
+    help="Co-teacher role whose teachers get class assignments (repeatable).",
+)
+@click.option("--core-flag", is_flag=True, help="Private schools: report CORE_FLAG.")
 @click.option("--sample", is_flag=True, help="Use the bundled sample school.")
 @click.option(
     "--overrides",
@@ -242,6 +254,9 @@ def explain(
     kind: str | None,
     school_year: str | None,
     private: bool,
+    submission_type: str | None,
+    co_teacher_roles: tuple[str, ...],
+    core_flag: bool,
     sample: bool,
     overrides_file: Path | None,
     show_pii: bool,
@@ -253,6 +268,7 @@ def explain(
     The plan is built in memory as generate would build it; nothing is written.
     """
     from onsis_batch.findings import InputError
+    from onsis_batch.pipeline import RunOptions
     from onsis_batch.report.explain import Subject
     from onsis_batch.report.explain_view import ExplainRequest, explain_text, run_explain
     from onsis_batch.sample import sample_run
@@ -272,7 +288,8 @@ def explain(
         kind=kind,
         school_year=school_year,
         subject=Subject(*asked[0]),
-        private=private,
+        private=private or submission_type == "private",
+        options=RunOptions(co_teacher_roles=co_teacher_roles, report_core_flag=core_flag),
         overrides_file=overrides_file,
         show_pii=show_pii,
     )
