@@ -167,3 +167,20 @@ def test_unknown_record_is_exp001_and_exit_1():
 def test_exactly_one_record_must_be_asked_for():
     assert _cli().exit_code == 2
     assert _cli("--oen", "1", "--men", "2").exit_code == 2
+
+
+def test_a_finding_naming_the_segment_explains_why_it_was_not_sent(run):
+    from onsis_batch.findings import Finding, Severity
+
+    ctx, plan, findings = run
+    stopped = Finding(
+        code="SAL001",
+        severity=Severity.WARNING,
+        message_en="",
+        message_fr="",
+        segment="SALEP",
+        key="999000002",
+    )
+    data = explain(ctx, plan, [*findings, stopped], Subject("oen", "999000002"))
+    assert _segment(data, "SALEP")["why_not"] == "EXPLAIN-CHECK-STOPPED"
+    assert [f["code"] for f in data["findings"]] == ["SAL001"]

@@ -162,3 +162,15 @@ def test_report_renders_in_headless_chromium(english, tmp_path):
     for table in ("run", "counts-table", "findings-summary", "overrides-table"):
         assert f'<table id="{table}">' in dom
     assert dom.count('class="student-rows"') >= 250
+
+
+def test_purge_removes_the_report_with_its_batch_file(tmp_path):
+    import time
+
+    from onsis_batch.retention import purge
+
+    batch = tmp_path / "ONSIS_OCTSEC1_20251031_998467.xml"
+    batch.write_text("<x/>")
+    report = batch.with_name(batch.name + ".report.html")
+    report.write_text("<html></html>")
+    assert purge(tmp_path, older_than_days=0, now=time.time() + 60) == [batch, report]
