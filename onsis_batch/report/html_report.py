@@ -24,6 +24,7 @@ from onsis_batch.report.explain import subtree
 from onsis_batch.report.explain_view import labels
 from onsis_batch.report.masking import known_oens, text_masker
 from onsis_batch.segments.context import MISSING_OEN
+from onsis_batch.specs import load_specs
 from onsis_batch.tools.html import render
 from onsis_batch.tools.plan_keys import natural_keys
 
@@ -43,12 +44,12 @@ def report_path(output: Path) -> Path:
 
 
 def student_rows(plan: Plan) -> pl.DataFrame:
-    """Every plan row under a student: `_student` (the STUDENT `_id`), segment, depth,
-    order, action, rule id and natural key, in plan order."""
+    """Every plan row under a student: `_student` (the STUDENT `_id`), segment, its rank
+    in the segment tree, order, action, rule id and natural key."""
     keys = natural_keys(plan)
     owner: dict[str, pl.DataFrame] = {}
     parts = []
-    for depth, name in enumerate(subtree("STUDENT")):
+    for rank, name in enumerate(subtree("STUDENT")):  # parents first, in spec order
         frame = plan.segments.get(name)
         if frame is None:
             continue
@@ -56,7 +57,7 @@ def student_rows(plan: Plan) -> pl.DataFrame:
         if name == "STUDENT":
             frame = frame.with_columns(pl.col("_id").alias("_student"))
         else:
-            parent = owner.get(_parent_name(name))
+            parent = owner.get(load_specs()[name].parent)
             if parent is None:
                 continue
             frame = frame.join(parent, left_on="_parent", right_on="_pid", how="inner")
@@ -65,7 +66,7 @@ def student_rows(plan: Plan) -> pl.DataFrame:
             frame.select(
                 "_student",
                 pl.lit(name).alias("segment"),
-                pl.lit(depth).alias("_depth"),
+                pl.lit(rank).alias("_rank"),
                 pl.col("_order").cast(pl.Int64),
                 pl.col("_action").cast(pl.String),
                 pl.col("_reason").cast(pl.String)
@@ -75,12 +76,6 @@ def student_rows(plan: Plan) -> pl.DataFrame:
             )
         )
     return pl.concat(parts) if parts else pl.DataFrame()
-
-
-def _parent_name(name: str) -> str:
-    from onsis_batch.specs import load_specs
-
-    return load_specs()[name].parent
 
 
 def report_data(
@@ -134,7 +129,7 @@ def _students(plan: Plan, mask: Any) -> list[dict[str, Any]]:
     roots = plan.segments["STUDENT"].sort("_order", nulls_last=True)
     by_student: dict[str, list[dict[str, Any]]] = {}
     if rows.height:
-        ordered = rows.sort("_student", "_depth", "segment", "_order", nulls_last=True)
+        ordered = rows.sort("_student", "_rank", "_order", nulls_last=True)
         for (student,), part in ordered.partition_by("_student", as_dict=True).items():
             by_student[str(student)] = [
                 {"segment": s, "action": a or "", "reason": r or "", "key": mask(k or "")}
