@@ -138,6 +138,14 @@ def cli() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="YAML file of registrar overrides (set elements or force an ACTION).",
 )
+@click.option(
+    "--html",
+    "html_report",
+    is_flag=True,
+    help="Also write an HTML report beside the batch file (<file>.report.html).",
+)
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option("--show-pii", is_flag=True, help="HTML report: show OENs instead of masking them.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def generate(
     data_dir: str | Path | None,
@@ -156,11 +164,15 @@ def generate(
     encoding: str,
     sample: bool,
     overrides_file: Path | None,
+    html_report: bool,
+    lang: str,
+    show_pii: bool,
     as_json: bool,
 ) -> None:
     """Generate the batch file of one BSID for one submission period."""
     from onsis_batch.pipeline import RunOptions
     from onsis_batch.pipeline import generate as run
+    from onsis_batch.report.html_report import ReportOptions
     from onsis_batch.report.summary import summary_dict, summary_text
     from onsis_batch.sample import sample_run
 
@@ -192,12 +204,16 @@ def generate(
         encoding=encoding,
         on_stage=stages,
         overrides_file=overrides_file,
+        report=ReportOptions(lang=lang, show_pii=show_pii) if html_report else None,
     )
     stages.done()
+    report = {"report": str(result.report)} if result.report else {}
     if as_json:
-        _emit_json(summary_dict(result))
+        _emit_json(summary_dict(result) | report)
     else:
         click.echo(summary_text(result))
+        if result.report:
+            click.echo(f"report: {result.report}")
     sys.exit(result.exit_code)
 
 
@@ -209,6 +225,99 @@ def _data_source(data: str | Path, table_map: Path | None) -> Any:
         return data_source(data, read_table_map(table_map) if table_map else None)
     except ValueError as problem:
         raise click.UsageError(str(problem)) from None
+
+
+@cli.command()
+@click.option("--oen", help="Explain the student with this OEN.")
+@click.option("--class", "class_code", help="Explain the class with this class code.")
+@click.option("--men", help="Explain the educator with this MEN.")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="School data folder.")
+@click.option("--pae", "pae_dir", type=click.Path(path_type=Path), help="PAE extracts folder.")
+@click.option("--no-pae", is_flag=True, help="First submission: OnSIS holds nothing yet.")
+@click.option("--bsid", help="Ministry school number (BSID).")
+@click.option("--period", "kind", type=PERIODS, help="Submission period: oct, mar or jun.")
+@click.option("--year", "school_year", callback=_school_year, help="School year, e.g. 2025-2026.")
+@click.option("--private", is_flag=True, help="Private-school submission.")
+@click.option(
+    "--submission-type",
+    type=click.Choice(["public", "private"]),
+    help="Public or private school submission (private is the same as --private).",
+)
+@click.option(
+    "--co-teacher-role",
+    "co_teacher_roles",
+    multiple=True,
+    help="Co-teacher role whose teachers get class assignments (repeatable).",
+)
+@click.option("--core-flag", is_flag=True, help="Private schools: report CORE_FLAG.")
+@click.option("--sample", is_flag=True, help="Use the bundled sample school.")
+@click.option(
+    "--overrides",
+    "overrides_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML file of registrar overrides, applied as generate applies them.",
+)
+@click.option("--show-pii", is_flag=True, help="Show names, birth dates and every OEN.")
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+def explain(
+    oen: str | None,
+    class_code: str | None,
+    men: str | None,
+    data_dir: Path | None,
+    pae_dir: Path | None,
+    no_pae: bool,
+    bsid: str | None,
+    kind: str | None,
+    school_year: str | None,
+    private: bool,
+    submission_type: str | None,
+    co_teacher_roles: tuple[str, ...],
+    core_flag: bool,
+    sample: bool,
+    overrides_file: Path | None,
+    show_pii: bool,
+    lang: str,
+    as_json: bool,
+) -> None:
+    """Explain one record: every segment sent or not, its action, rule, input and PAE rows.
+
+    The plan is built in memory as generate would build it; nothing is written.
+    """
+    from onsis_batch.findings import InputError
+    from onsis_batch.pipeline import RunOptions
+    from onsis_batch.report.explain import Subject
+    from onsis_batch.report.explain_view import ExplainRequest, explain_text, run_explain
+    from onsis_batch.sample import sample_run
+
+    asked = [(k, v) for k, v in (("oen", oen), ("class", class_code), ("men", men)) if v]
+    if len(asked) != 1:
+        raise click.UsageError("give exactly one of --oen, --class or --men")
+    kind = kind or "oct"
+    if sample:
+        data_dir, pae_dir, bsid, school_year = sample_run(kind)
+    if data_dir is None or bsid is None or school_year is None or (pae_dir is None and not no_pae):
+        raise click.UsageError("give --data, --pae (or --no-pae), --bsid and --year (or --sample)")
+    request = ExplainRequest(
+        data_dir=data_dir,
+        pae_dir=None if no_pae else pae_dir,
+        bsid=bsid,
+        kind=kind,
+        school_year=school_year,
+        subject=Subject(*asked[0]),
+        private=private or submission_type == "private",
+        options=RunOptions(co_teacher_roles=co_teacher_roles, report_core_flag=core_flag),
+        overrides_file=overrides_file,
+        show_pii=show_pii,
+    )
+    try:
+        data = run_explain(request)
+    except InputError as problem:
+        for item in problem.findings:
+            click.echo(str(item), err=True)
+        sys.exit(2)
+    _emit_json(data) if as_json else click.echo(explain_text(data, lang))
+    sys.exit(0 if data["found"] else 1)
 
 
 @cli.command()

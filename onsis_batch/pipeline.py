@@ -55,6 +55,7 @@ class RunResult:
     findings: list[Finding] = field(default_factory=list)
     seconds: float = 0.0  # wall time of this BSID in a board run
     overrides_applied: list[dict[str, Any]] = field(default_factory=list)
+    report: Path | None = None  # the HTML run report, when asked for (`generate --html`)
 
     @property
     def exit_code(self) -> int:
@@ -269,11 +270,13 @@ def generate(
     encoding: str = "iso-8859-1",
     on_stage: Stage = _quiet,
     overrides_file: Path | None = None,
+    report: Any = None,
 ) -> RunResult:
     """One batch file for one BSID and period, with every finding met on the way.
 
     The output folder is locked for the run: a second run on it gets RUN002 and writes
-    nothing. A published file gets its manifest (`<output>.manifest.json`).
+    nothing. A published file gets its manifest (`<output>.manifest.json`); with `report`
+    (html_report.ReportOptions) a planned run also gets its HTML report.
     """
     overrides = OverrideSet.load(overrides_file) if overrides_file else None
     if overrides is not None and has_errors(overrides.findings):
@@ -304,6 +307,10 @@ def generate(
                 on_stage=on_stage,
                 overrides=overrides,
             )
+            if report is not None:
+                from onsis_batch.report.html_report import write_run_report
+
+                result.report = write_run_report(result, inputs, out_dir, report, created)
             record_run(result, data_dir, pae_dir, created, settings)
             return result
     except InputError as problem:
