@@ -180,14 +180,28 @@ def contract_markdown() -> str:
 
 
 SEVERITY_FR = {"error": "erreur", "warning": "avertissement", "info": "note"}
+STAGE_FR = {
+    "load": "chargement",
+    "pae": "extraits",
+    "period": "période",
+    "segment": "segment",
+    "output": "sortie",
+    "validate": "validation",
+    "run": "exécution",
+    "tools": "outils",
+}
+
+
+def _word(value: str, lang: str, french: dict[str, str]) -> str:
+    """A severity or stage name in `lang` (an unknown one stays as it is)."""
+    return french.get(value, value) if lang == "fr" else value
 
 
 def _entry_data(entry: CatalogEntry, lang: str) -> dict[str, Any]:
     text = entry.localized(lang)
-    severity = str(entry.severity)
     return {
         "code": entry.code,
-        "severity": SEVERITY_FR[severity] if lang == "fr" else severity,
+        "severity": str(entry.severity),
         "stage": entry.stage,
         "segment": entry.segment,
         "reads": list(entry.reads),
@@ -211,7 +225,8 @@ def findings_listing(lang: str = "en") -> tuple[Any, str]:
     for row in data:
         ministry = f" [{row['ministry_code']}]" if row["ministry_code"] else ""
         segment = f" ({row['segment']})" if row["segment"] else ""
-        lines.append(f"{row['code']:<8} {row['severity']:<13} {row['title']}{segment}{ministry}")
+        severity = _word(row["severity"], lang, SEVERITY_FR)
+        lines.append(f"{row['code']:<8} {severity:<13} {row['title']}{segment}{ministry}")
     return data, "\n".join(lines)
 
 
@@ -263,8 +278,8 @@ def findings_markdown(lang: str = "en") -> str:
     rows = [
         [
             r["code"],
-            r["severity"],
-            r["stage"],
+            _word(r["severity"], lang, SEVERITY_FR),
+            _word(r["stage"], lang, STAGE_FR),
             r["segment"],
             ", ".join(r["reads"]),
             r["ministry_code"],
