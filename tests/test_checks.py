@@ -167,7 +167,7 @@ def test_fte_rules(values, expected):
 def test_rul007_names_the_ministry_edit_it_anticipates():
     hit = only(plan_with({"FTE": 0.8, "ATTENDANCE_TYPE": "PT"}), "RUL007")
     assert catalog()["RUL007"].ministry_code == "MSE0026"
-    assert hit.params == {"fte": "0.8", "residence": "01", "attendance": "PT"}
+    assert hit.params == {"fte": "0.80", "residence": "01", "attendance": "PT"}
 
 
 def test_fte_rules_skip_an_omitted_fte():
@@ -267,7 +267,7 @@ def test_rul013_message_names_mark_and_credit():
         STUDENT_CLASS_ENROLMENT=[{"CLASS_CODE": "A", "EARNED_CREDIT_VALUE": 1.0, "FINAL_MARK": 45}]
     )
     hit = only(plan, "RUL013")
-    assert hit.params == {"credit": "1.0", "mark": "45"}
+    assert hit.params == {"credit": "1.00", "mark": "45"}
     assert catalog()["RUL013"].ministry_code == "MCE0039"
 
 

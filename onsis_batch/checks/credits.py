@@ -20,7 +20,7 @@ def _credit_hits(bad: pl.Expr, plan: Plan) -> pl.DataFrame:
     earned = pl.col("EARNED_CREDIT_VALUE").fill_null(0.0) > 0
     return rows.filter((earned & bad).fill_null(False)).select(
         "_id",
-        credit=pl.col("EARNED_CREDIT_VALUE").round(2).cast(pl.String),
+        credit=pl.col("EARNED_CREDIT_VALUE").round(2).cast(pl.String).str.pad_end(4, "0"),
         mark=pl.col("FINAL_MARK").cast(pl.String).fill_null("-"),
     )
 

@@ -14,7 +14,7 @@ from onsis_batch.plan import Plan
 
 SSE, SCE = "STUDENT_SCHOOL_ENROLMENT", "STUDENT_CLASS_ENROLMENT"
 
-# The window each date must fall in (D250): nothing is reported from after the count
+# The window each date must fall in (D252): nothing is reported from after the count
 # date, and an end date before the school year (July 1) belongs to an earlier year.
 # Start dates have no lower bound: OnSIS keeps the first day of a stay or a course that
 # began in an earlier year.
@@ -30,7 +30,9 @@ def _bound(period: SubmissionPeriod, name: str | None) -> date | None:
     return None if name is None else getattr(period, name)
 
 
-def _outside(plan: Plan, segment: str, element: str, low: date | None, high: date | None):
+def _outside(
+    plan: Plan, segment: str, element: str, low: date | None, high: date | None
+) -> pl.DataFrame:
     value = pl.col(element)
     bad = pl.lit(False)
     if low is not None:

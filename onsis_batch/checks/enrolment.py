@@ -26,7 +26,7 @@ def _fte_rows(plan: Plan) -> pl.DataFrame:
 def _fte_hits(rows: pl.DataFrame, bad: pl.Expr) -> pl.DataFrame:
     return rows.filter(bad.fill_null(False)).select(
         "_id",
-        fte=pl.col("FTE").round(2).cast(pl.String),
+        fte=pl.col("FTE").round(2).cast(pl.String).str.pad_end(4, "0"),  # 0.8 -> 0.80
         residence=pl.col("STU_BRD_RES_STAT_TYPE").fill_null("-"),
         attendance=pl.col("ATTENDANCE_TYPE").fill_null("-"),
     )
