@@ -9,7 +9,10 @@ from typing import Any
 
 import polars as pl
 import pytest
+import yaml
+from builders import BSID, Scenario, write_scenario
 from click.testing import CliRunner
+from lxml import etree
 from polars.testing import assert_frame_equal
 from sample_plans import enrolments, frame, period, simple_plan, students
 
@@ -350,3 +353,26 @@ def test_codes_json_has_every_field_in_both_languages():
     assert rul["reads"] == ["EARNED_CREDIT_VALUE", "WITHDRAWAL_TYPE"]
     assert rul["title"] == rul["title_fr"] and rul["title_en"] != rul["title_fr"]
     assert all(rul[k] for k in ("message_en", "message_fr", "hint_en", "hint_fr"))
+
+
+# --- in a real run: an override that breaks a rule is caught, the file keeps its values ---
+
+
+def test_generate_reports_a_rule_an_override_breaks_and_writes_the_value_as_set(tmp_path):
+    scenario = Scenario().student("1", "999000001").enrol("1", date(2025, 9, 3))
+    data, pae = write_scenario(scenario, tmp_path)
+    overrides = tmp_path / "overrides.yaml"
+    entry = {
+        "segment": "STUDENT_SCHOOL_ENROLMENT",
+        "key": "OEN=999000001 / STUDENT_SCHOOL_ENROLMENT",
+    }
+    entry |= {"set": {"FTE": 0.5, "ATTENDANCE_TYPE": "FT"}, "reason": "test", "author": "QA"}
+    overrides.write_text(yaml.safe_dump({"overrides": [entry | {"expires": "2025-12-31"}]}))
+    out = tmp_path / "out"
+    args = ["generate", "--data", data, "--pae", pae, "--bsid", BSID, "--period", "oct"]
+    args += ["--year", "2025-2026", "--out", out, "--timestamp", "2025-10-31T09:30:00"]
+    result = CliRunner().invoke(cli, [str(a) for a in [*args, "--overrides", overrides]])
+    assert result.exit_code == 1 and "RUL007" in result.output, result.output
+    [written] = out.glob("*.xml")
+    sse = etree.parse(str(written)).find(".//STUDENT_SCHOOL_ENROLMENT")
+    assert (sse.findtext("FTE"), sse.findtext("ATTENDANCE_TYPE")) == ("0.50", "FT")
