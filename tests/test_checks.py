@@ -293,6 +293,79 @@ def test_rul015_salep_age(birth, action, fires):
     assert all(birth.isoformat() not in str(f.to_dict()) for f in findings)
 
 
+# --- RUL016/RUL017 high-credit FTE (MSE0141, MSE0140) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"HIGH_CREDIT_FTE": 0.25, "STU_BRD_RES_STAT_TYPE": "07"}, ["RUL016"]),
+        ({"HIGH_CREDIT_FTE": 0.25, "STU_BRD_RES_STAT_TYPE": "01"}, []),
+        ({"HIGH_CREDIT_FTE": 0.0, "STU_BRD_RES_STAT_TYPE": "07"}, []),
+    ],
+)
+def test_rul016_high_credit_only_for_pupils_of_the_board(values, expected):
+    assert codes_of(plan_with(values)) == expected
+
+
+@pytest.mark.parametrize(
+    ("birth", "fires"), [(date(2004, 12, 31), True), (date(2005, 1, 1), False)]
+)
+def test_rul017_high_credit_not_at_21(birth, fires):
+    plan = plan_with({"HIGH_CREDIT_FTE": 0.25}, student={"STUDENT_DOB": birth})
+    findings = run_checks(plan)
+    assert [f.code for f in findings] == (["RUL017"] if fires else [])
+    if fires:
+        assert findings[0].params == {"high_credit_fte": "0.25", "age_limit": "21"}
+        assert catalog()["RUL017"].ministry_code == "MSE0140"
+
+
+# --- RUL018 literacy status in grade 9 ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("grade", "fires"), [("9", True), ("10", False)])
+def test_rul018_no_literacy_status_in_grade_9(grade, fires):
+    plan = plan_with({"GRADE_TYPE": grade, "LITERACY_STATUS_TYPE": "1"})
+    assert codes_of(plan) == (["RUL018"] if fires else [])
+
+
+# --- RUL019/RUL020 course flags and course codes ------------------------------------------
+
+
+@pytest.mark.parametrize(("incomplete", "fires"), [(True, True), (False, False)])
+def test_rul019_complete_and_incomplete(incomplete, fires):
+    row = {"CLASS_CODE": "A", "COURSE_COMPLETE_FLAG": True, "COURSE_INCOMPLETE_FLAG": incomplete}
+    assert codes_of(plan_with(STUDENT_CLASS_ENROLMENT=[row])) == (["RUL019"] if fires else [])
+
+
+@pytest.mark.parametrize(("local", "fires"), [("XLDCL", True), (None, False)])
+def test_rul020_ministry_and_local_course(local, fires):
+    codes = {"MINISTRY_DFND_CRS": "MPM2D", "LOCAL_DEV_CRS": local}
+    plan = plan_with(
+        STUDENT_CLASS_ENROLMENT=[{"CLASS_CODE": "A", **codes}],
+        SEGMENT=[{"_parent": "A", **codes, "LANGUAGE_TYPE": "E", "CREDIT_VALUE": 1.0}],
+    )
+    findings = run_checks(plan)
+    assert [(f.code, f.segment) for f in findings] == (
+        [("RUL020", "SEGMENT"), ("RUL020", "STUDENT_CLASS_ENROLMENT")] if fires else []
+    )
+
+
+# --- RUL021/RUL022 birth place and community hours ----------------------------------------
+
+
+@pytest.mark.parametrize(("country", "fires"), [("USA", True), (None, False)])
+def test_rul021_country_or_province_of_birth(country, fires):
+    plan = plan_with({"COUNTRY_TYPE_BIRTH": country, "PROVINCE_STATE_TYPE_BIRTH": "ON"})
+    assert codes_of(plan) == (["RUL021"] if fires else [])
+
+
+@pytest.mark.parametrize(("hours", "fires"), [(1000.0, True), (999.0, False)])
+def test_rul022_community_hours_capped_at_999(hours, fires):
+    plan = plan_with({"COMMUNITY_INVOLMENT_ACCU_HOURS": hours})
+    assert codes_of(plan) == (["RUL022"] if fires else [])
+
+
 # --- the catalog and the plan -----------------------------------------------------------
 
 

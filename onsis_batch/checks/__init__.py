@@ -3,7 +3,16 @@
 Importing the package registers every check (see `registry`); `run_checks` runs them.
 """
 
-from onsis_batch.checks import code_tables, credits, dates, enrolment, identity
+from onsis_batch.checks import code_tables, courses, credits, dates, enrolment, identity
 from onsis_batch.checks.registry import CHECKS, run_checks
 
-__all__ = ["CHECKS", "code_tables", "credits", "dates", "enrolment", "identity", "run_checks"]
+__all__ = [
+    "CHECKS",
+    "code_tables",
+    "courses",
+    "credits",
+    "dates",
+    "enrolment",
+    "identity",
+    "run_checks",
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from onsis_batch.checks.frames import sent
+from onsis_batch.checks.frames import enrolment_ages, sent
 from onsis_batch.checks.registry import rule
 from onsis_batch.plan import Plan
 
@@ -37,14 +37,9 @@ def credit_on_dropped_course(plan: Plan) -> pl.DataFrame:
 
 @rule("RUL015")
 def salep_student_too_old(plan: Plan) -> pl.DataFrame:
-    salep = sent(plan, "SALEP")
-    enrolments = sent(plan, "STUDENT_SCHOOL_ENROLMENT").select("_id", student=pl.col("_parent"))
-    births = sent(plan, "STUDENT", "STUDENT_DOB").select(student=pl.col("_id"), dob="STUDENT_DOB")
-    # age on December 31 is simply the difference of the calendar years
-    age = plan.period.first_year - pl.col("dob").dt.year()
-    return (
-        salep.join(enrolments, left_on="_parent", right_on="_id", how="inner")
-        .join(births, on="student", how="inner")
-        .filter(age >= SAL_AGE_LIMIT)
-        .select("_id", age_limit=pl.lit(str(SAL_AGE_LIMIT)))
+    salep = sent(plan, "SALEP").join(
+        enrolment_ages(plan), left_on="_parent", right_on="enrolment", how="inner"
+    )
+    return salep.filter(pl.col("age") >= SAL_AGE_LIMIT).select(
+        "_id", age_limit=pl.lit(str(SAL_AGE_LIMIT))
     )

@@ -56,3 +56,14 @@ def elements_of_type(plan: Plan, *types: str) -> list[tuple[str, ElementSpec]]:
         for element in spec(name).applicable_elements(year, private)
         if element.type in types and element.fixed is None
     ]
+
+
+def enrolment_ages(plan: Plan) -> pl.DataFrame:
+    """`enrolment` (the STUDENT_SCHOOL_ENROLMENT `_id`) and the student's `age` on December
+    31 of the school year's first calendar year, the date the Ministry's age rules use;
+    that age is simply the difference of the calendar years."""
+    enrolments = sent(plan, "STUDENT_SCHOOL_ENROLMENT").select("_id", "_parent")
+    births = sent(plan, "STUDENT", "STUDENT_DOB").select("_id", "STUDENT_DOB")
+    return enrolments.join(births, left_on="_parent", right_on="_id", how="inner").select(
+        enrolment=pl.col("_id"), age=plan.period.first_year - pl.col("STUDENT_DOB").dt.year()
+    )
