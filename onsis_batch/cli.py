@@ -368,12 +368,15 @@ def contract(as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def codes(as_json: bool) -> None:
-    """List every finding code with its severity and meaning."""
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print as JSON (every field, both languages)."
+)
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+def codes(as_json: bool, lang: str) -> None:
+    """List every finding code: severity, segment, Ministry code and title."""
     from onsis_batch.docs import findings_listing
 
-    data, text = findings_listing()
+    data, text = findings_listing(lang)
     _emit_json(data) if as_json else click.echo(text)
 
 

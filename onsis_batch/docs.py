@@ -12,7 +12,7 @@ from typing import Any
 
 from onsis_batch.codes import code_tables
 from onsis_batch.contract import contract
-from onsis_batch.findings import catalog
+from onsis_batch.findings import CatalogEntry, catalog
 from onsis_batch.resources import data_dir
 from onsis_batch.specs import SegmentSpec, load_specs
 
@@ -179,38 +179,118 @@ def contract_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def findings_listing() -> tuple[Any, str]:
-    entries = catalog()
-    data = [
-        {
-            "code": e.code,
-            "severity": str(e.severity),
-            "stage": e.stage,
-            "title": e.title,
-            "hint": e.hint,
-        }
-        for e in entries.values()
-    ]
-    text = "\n".join(f"{e.code:<8} {e.severity!s:<8} {e.title}" for e in entries.values())
-    return data, text
+SEVERITY_FR = {"error": "erreur", "warning": "avertissement", "info": "note"}
+STAGE_FR = {
+    "load": "chargement",
+    "pae": "extraits",
+    "period": "période",
+    "segment": "segment",
+    "output": "sortie",
+    "validate": "validation",
+    "run": "exécution",
+    "tools": "outils",
+}
 
 
-def findings_markdown() -> str:
-    lines = [
-        "# Finding codes",
-        "",
-        "Generated from `onsis_batch/findings.yaml` by `onsis-batch docs`; do not edit by hand.",
-        "Codes are stable and never reused.",
-        "",
-    ]
+def _word(value: str, lang: str, french: dict[str, str]) -> str:
+    """A severity or stage name in `lang` (an unknown one stays as it is)."""
+    return french.get(value, value) if lang == "fr" else value
+
+
+def _entry_data(entry: CatalogEntry, lang: str) -> dict[str, Any]:
+    text = entry.localized(lang)
+    return {
+        "code": entry.code,
+        "severity": str(entry.severity),
+        "stage": entry.stage,
+        "segment": entry.segment,
+        "reads": list(entry.reads),
+        "ministry_code": entry.ministry_code,
+        "title": text["title"],
+        "message": text["message"],
+        "hint": text["hint"],
+        "title_en": entry.title,
+        "title_fr": entry.title_fr,
+        "message_en": entry.message_en,
+        "message_fr": entry.message_fr,
+        "hint_en": entry.hint,
+        "hint_fr": entry.hint_fr,
+    }
+
+
+def findings_listing(lang: str = "en") -> tuple[Any, str]:
+    """The catalog as data (every field, both languages) and as text in `lang`."""
+    data = [_entry_data(e, lang) for e in catalog().values()]
+    lines = []
+    for row in data:
+        ministry = f" [{row['ministry_code']}]" if row["ministry_code"] else ""
+        segment = f" ({row['segment']})" if row["segment"] else ""
+        severity = _word(row["severity"], lang, SEVERITY_FR)
+        lines.append(f"{row['code']:<8} {severity:<13} {row['title']}{segment}{ministry}")
+    return data, "\n".join(lines)
+
+
+FINDINGS_PAGES = {
+    "en": {
+        "file": "findings.md",
+        "title": "# Finding codes",
+        "intro": "Generated from `onsis_batch/findings.yaml` by `onsis-batch docs`; do not edit by "
+        "hand. Codes are stable and never reused. `segment`, `reads` and `OnSIS` (the Ministry "
+        "message a check anticipates) describe the business-rule checks run on the finished "
+        "plan. French: [findings.fr.md](findings.fr.md).",
+        "headers": [
+            "code",
+            "severity",
+            "stage",
+            "segment",
+            "reads",
+            "OnSIS",
+            "title",
+            "message",
+            "fix",
+        ],
+    },
+    "fr": {
+        "file": "findings.fr.md",
+        "title": "# Codes de constat",
+        "intro": "Généré à partir de `onsis_batch/findings.yaml` par `onsis-batch docs`; ne pas "
+        "modifier à la main. Les codes sont stables et jamais réutilisés. `segment`, `lit` et "
+        "`OnSIS` (le message du Ministère qu'une vérification anticipe) décrivent les "
+        "vérifications des règles d'affaires sur le plan terminé. English: "
+        "[findings.md](findings.md).",
+        "headers": [
+            "code",
+            "gravité",
+            "étape",
+            "segment",
+            "lit",
+            "OnSIS",
+            "titre",
+            "message",
+            "correction",
+        ],
+    },
+}
+
+
+def findings_markdown(lang: str = "en") -> str:
+    page = FINDINGS_PAGES[lang]
     rows = [
-        [e.code, str(e.severity), e.stage, e.title, e.message_en, e.hint]
-        for e in catalog().values()
+        [
+            r["code"],
+            _word(r["severity"], lang, SEVERITY_FR),
+            _word(r["stage"], lang, STAGE_FR),
+            r["segment"],
+            ", ".join(r["reads"]),
+            r["ministry_code"],
+            r["title"],
+            r["message"],
+            r["hint"],
+        ]
+        for r in (_entry_data(e, lang) for e in catalog().values())
     ]
-    return (
-        "\n".join(lines + _table(["code", "severity", "stage", "title", "message", "fix"], rows))
-        + "\n"
-    )
+    lines = [page["title"], "", page["intro"], ""]
+    return "\n".join(lines + _table(page["headers"], rows)) + "\n"
 
 
 def generated_files() -> dict[Path, str]:
@@ -221,6 +301,7 @@ def generated_files() -> dict[Path, str]:
         DOCS / "data-contract.md": contract_markdown(),
         DOCS / "segments.md": segments_markdown(),
         DOCS / "findings.md": findings_markdown(),
+        DOCS / "findings.fr.md": findings_markdown("fr"),
         data_dir("schemas") / "onsis_batch.xsd": build_xsd(),
     }
 

@@ -34,6 +34,17 @@ class CatalogEntry:
     message_en: str
     message_fr: str
     hint: str
+    title_fr: str = ""
+    hint_fr: str = ""
+    segment: str | None = None  # the plan segment a business-rule check reads
+    reads: tuple[str, ...] = ()  # the elements (or input columns) the check reads
+    ministry_code: str | None = None  # the OnSIS message this check anticipates, e.g. MCE0039
+
+    def localized(self, lang: str) -> dict[str, str]:
+        """Title, message template and hint in `lang` (en or fr)."""
+        if lang == "fr":
+            return {"title": self.title_fr, "message": self.message_fr, "hint": self.hint_fr}
+        return {"title": self.title, "message": self.message_en, "hint": self.hint}
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,11 @@ def catalog() -> dict[str, CatalogEntry]:
             message_en=spec["en"],
             message_fr=spec["fr"],
             hint=spec.get("hint", ""),
+            title_fr=spec.get("title_fr", ""),
+            hint_fr=spec.get("hint_fr", ""),
+            segment=spec.get("segment"),
+            reads=tuple(spec.get("reads", ())),
+            ministry_code=spec.get("ministry_code"),
         )
     return entries
 

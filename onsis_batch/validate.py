@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 from lxml import etree
 
+from onsis_batch.checks import run_checks
 from onsis_batch.findings import Finding, finding
 from onsis_batch.plan import OMIT_SUFFIX, Plan
 from onsis_batch.specs import ElementSpec, SegmentSpec, load_specs
@@ -151,7 +152,8 @@ def _locate(tree: etree._ElementTree, xpath: str | None) -> tuple[str | None, st
 
 def check_plan(plan: Plan, specs: dict[str, SegmentSpec] | None = None) -> list[Finding]:
     """OUT001 (value missing where the row's ACTION makes it mandatory) and OUT003 (text
-    longer than the element allows), for the elements this run writes."""
+    longer than the element allows), for the elements this run writes, then the business
+    rules of `onsis_batch.checks` (RUL codes)."""
     specs = specs or load_specs()
     year, private = plan.period.school_year, plan.period.private
     findings: list[Finding] = []
@@ -162,7 +164,7 @@ def check_plan(plan: Plan, specs: dict[str, SegmentSpec] | None = None) -> list[
                 continue
             findings += _mandatory_findings(name, frame, element)
             findings += _length_findings(name, frame, element)
-    return findings
+    return findings + run_checks(plan)
 
 
 def _written(frame: pl.DataFrame, element: ElementSpec) -> pl.Expr:
