@@ -44,6 +44,36 @@ def _school_year(_ctx: click.Context, _param: click.Parameter, value: str | None
         raise click.BadParameter(str(problem)) from None
 
 
+_CONFIG_OPTION = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Board configuration YAML (docs/config.example.yaml); command-line options win.",
+)
+
+
+def _config(path: Path | None) -> Any:
+    """The loaded board configuration (None without --config); exit 2 when it has errors."""
+    if path is None:
+        return None
+    from onsis_batch.config import load_config
+    from onsis_batch.findings import has_errors
+
+    config, findings = load_config(path)
+    for problem in findings:
+        click.echo(str(problem), err=True)
+    if has_errors(findings):
+        sys.exit(2)
+    return config
+
+
+def _private(private: bool, submission_type: str | None) -> bool | None:
+    """True/False when the command line chose the submission type, None when it did not."""
+    if private or submission_type == "private":
+        return True
+    return False if submission_type == "public" else None
+
+
 class _Stages:
     """One status line on an interactive terminal; silent otherwise."""
 
@@ -133,6 +163,7 @@ def cli() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="YAML file of registrar overrides (set elements or force an ACTION).",
 )
+@_CONFIG_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def generate(
     data_dir: Path | None,
@@ -150,10 +181,11 @@ def generate(
     encoding: str,
     sample: bool,
     overrides_file: Path | None,
+    config_file: Path | None,
     as_json: bool,
 ) -> None:
     """Generate the batch file of one BSID for one submission period."""
-    from onsis_batch.pipeline import RunOptions
+    from onsis_batch.config import CommandLine, run_settings
     from onsis_batch.pipeline import generate as run
     from onsis_batch.report.summary import summary_dict, summary_text
     from onsis_batch.sample import sample_run
@@ -171,6 +203,8 @@ def generate(
     if missing:
         raise click.UsageError(f"missing {', '.join(missing)} (or use --sample)")
     assert data_dir is not None and bsid is not None and school_year is not None
+    given = CommandLine(_private(private, submission_type), co_teacher_roles, core_flag)
+    private, options = run_settings(_config(config_file), given)
     stages = _Stages(sys.stderr.isatty() and not as_json)
     result = run(
         data_dir,
@@ -179,8 +213,8 @@ def generate(
         bsid=bsid,
         kind=kind,
         school_year=school_year,
-        private=private or submission_type == "private",
-        options=RunOptions(co_teacher_roles=co_teacher_roles, report_core_flag=core_flag),
+        private=private,
+        options=options,
         created=timestamp,
         encoding=encoding,
         on_stage=stages,
@@ -312,6 +346,19 @@ def docs(check: bool) -> None:
     help="Worker processes (default: the number of cores).",
 )
 @click.option("--private", is_flag=True, help="Private-school submissions.")
+@click.option(
+    "--submission-type",
+    type=click.Choice(["public", "private"]),
+    help="Public or private school submissions (private is the same as --private).",
+)
+@click.option(
+    "--co-teacher-role",
+    "co_teacher_roles",
+    multiple=True,
+    help="Co-teacher role whose teachers get class assignments (repeatable).",
+)
+@click.option("--core-flag", is_flag=True, help="Private schools: report CORE_FLAG.")
+@_CONFIG_OPTION
 @click.option("--timestamp", callback=_timestamp, help="Pin the header DATE/TIME (ISO).")
 @click.option("--json", "as_json", is_flag=True, help="Print the board summary as JSON.")
 @click.option("--log-json", is_flag=True, help="Log one JSON object per event on stderr.")
@@ -330,6 +377,10 @@ def board(
     out_dir: Path,
     workers: int | None,
     private: bool,
+    submission_type: str | None,
+    co_teacher_roles: tuple[str, ...],
+    core_flag: bool,
+    config_file: Path | None,
     timestamp: datetime | None,
     as_json: bool,
     log_json: bool,
@@ -343,6 +394,7 @@ def board(
     import os
 
     from onsis_batch.board import generate_many
+    from onsis_batch.config import CommandLine, run_settings
     from onsis_batch.findings import count_by_severity
     from onsis_batch.period import board_bsids
     from onsis_batch.report.board import (
@@ -357,6 +409,8 @@ def board(
 
     if pae_dir is None and not no_pae:
         raise click.UsageError("missing --pae (or --no-pae)")
+    given = CommandLine(_private(private, submission_type), co_teacher_roles, core_flag)
+    private, options = run_settings(_config(config_file), given)
     schools = load_folder(data_dir, tables=["schools"])
     if not schools.files.get("schools"):
         for problem in schools.findings:
@@ -394,6 +448,7 @@ def board(
         created=timestamp or datetime.now(),
         workers=workers,
         private=private,
+        options=options,
         on_result=finished,
     )
     progress.done()
