@@ -226,3 +226,19 @@ def test_a_bad_config_stops_the_run_with_exit_2_and_the_key_path(tmp_path, comma
     assert result.exit_code == 2
     assert "CFG002" in result.output and "board.frnch_board" in result.output
     assert not list(out.glob("*.xml")) if out.exists() else True
+
+
+def test_a_school_year_missing_from_board_settings_runs_from_the_config_alone(tmp_path):
+    data, _pae = write_scenario(school(), tmp_path)
+    config = tmp_path / "board.yaml"
+    config.write_text(
+        "school_years: {'2026-2027': {oct: {count_date: 2026-10-30}}}\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    args = ["generate", "--data", data, "--no-pae", "--bsid", BSID, "--period", "oct"]
+    args += ["--year", "2026-2027", "--out", out, "--timestamp", STAMP, "--config", config]
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    assert (out / f"ONSIS_OCTSEC1_20261030_{BSID}.xml").is_file()
+    without = CliRunner().invoke(cli, [str(a) for a in args[:-2]])
+    assert without.exit_code == 2 and "PER003" in without.output
