@@ -242,3 +242,35 @@ def test_a_school_year_missing_from_board_settings_runs_from_the_config_alone(tm
     assert (out / f"ONSIS_OCTSEC1_20261030_{BSID}.xml").is_file()
     without = CliRunner().invoke(cli, [str(a) for a in args[:-2]])
     assert without.exit_code == 2 and "PER003" in without.output
+
+
+def _schema_keys(node: dict, path: str = "") -> list[str]:
+    """Every fixed key path of the schema (open mappings contribute their values' keys)."""
+    if node["type"] != "mapping":
+        return [path]
+    if "key_kind" in node:
+        return (
+            _schema_keys(node["values"], f"{path}.*") if node["values"]["type"] == "mapping" else []
+        )
+    found = []
+    for key, child in node["keys"].items():
+        found += _schema_keys(child, f"{path}.{key}" if path else key)
+    return found
+
+
+def test_the_example_documents_every_key_of_the_schema():
+    import yaml
+
+    from onsis_batch.config import config_schema
+
+    raw = yaml.load(EXAMPLE.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+
+    def present(data, parts):
+        if not parts:
+            return True
+        if parts[0] == "*":
+            return any(present(v, parts[1:]) for v in data.values())
+        return isinstance(data, dict) and parts[0] in data and present(data[parts[0]], parts[1:])
+
+    missing = [p for p in _schema_keys(config_schema()) if not present(raw, p.split("."))]
+    assert missing == []
