@@ -44,6 +44,36 @@ def _school_year(_ctx: click.Context, _param: click.Parameter, value: str | None
         raise click.BadParameter(str(problem)) from None
 
 
+_CONFIG_OPTION = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Board configuration YAML (docs/config.example.yaml); command-line options win.",
+)
+
+
+def _config(path: Path | None) -> Any:
+    """The loaded board configuration (None without --config); exit 2 when it has errors."""
+    if path is None:
+        return None
+    from onsis_batch.config import load_config
+    from onsis_batch.findings import has_errors
+
+    config, findings = load_config(path)
+    for problem in findings:
+        click.echo(str(problem), err=True)
+    if has_errors(findings):
+        sys.exit(2)
+    return config
+
+
+def _private(private: bool, submission_type: str | None) -> bool | None:
+    """True/False when the command line chose the submission type, None when it did not."""
+    if private or submission_type == "private":
+        return True
+    return False if submission_type == "public" else None
+
+
 class _Stages:
     """One status line on an interactive terminal; silent otherwise."""
 
@@ -146,6 +176,7 @@ def cli() -> None:
 )
 @click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
 @click.option("--show-pii", is_flag=True, help="HTML report: show OENs instead of masking them.")
+@_CONFIG_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def generate(
     data_dir: str | Path | None,
@@ -167,10 +198,11 @@ def generate(
     html_report: bool,
     lang: str,
     show_pii: bool,
+    config_file: Path | None,
     as_json: bool,
 ) -> None:
     """Generate the batch file of one BSID for one submission period."""
-    from onsis_batch.pipeline import RunOptions
+    from onsis_batch.config import CommandLine, run_settings
     from onsis_batch.pipeline import generate as run
     from onsis_batch.report.html_report import ReportOptions
     from onsis_batch.report.summary import summary_dict, summary_text
@@ -190,6 +222,8 @@ def generate(
         raise click.UsageError(f"missing {', '.join(missing)} (or use --sample)")
     assert data_dir is not None and bsid is not None and school_year is not None
     data = _data_source(data_dir, table_map)
+    given = CommandLine(_private(private, submission_type), co_teacher_roles, core_flag)
+    private, options = run_settings(_config(config_file), given)
     stages = _Stages(sys.stderr.isatty() and not as_json)
     result = run(
         data,
@@ -198,8 +232,8 @@ def generate(
         bsid=bsid,
         kind=kind,
         school_year=school_year,
-        private=private or submission_type == "private",
-        options=RunOptions(co_teacher_roles=co_teacher_roles, report_core_flag=core_flag),
+        private=private,
+        options=options,
         created=timestamp,
         encoding=encoding,
         on_stage=stages,
@@ -441,6 +475,19 @@ def docs(check: bool) -> None:
     help="Worker processes (default: the number of cores).",
 )
 @click.option("--private", is_flag=True, help="Private-school submissions.")
+@click.option(
+    "--submission-type",
+    type=click.Choice(["public", "private"]),
+    help="Public or private school submissions (private is the same as --private).",
+)
+@click.option(
+    "--co-teacher-role",
+    "co_teacher_roles",
+    multiple=True,
+    help="Co-teacher role whose teachers get class assignments (repeatable).",
+)
+@click.option("--core-flag", is_flag=True, help="Private schools: report CORE_FLAG.")
+@_CONFIG_OPTION
 @click.option("--timestamp", callback=_timestamp, help="Pin the header DATE/TIME (ISO).")
 @click.option("--json", "as_json", is_flag=True, help="Print the board summary as JSON.")
 @click.option("--log-json", is_flag=True, help="Log one JSON object per event on stderr.")
@@ -459,6 +506,10 @@ def board(
     out_dir: Path,
     workers: int | None,
     private: bool,
+    submission_type: str | None,
+    co_teacher_roles: tuple[str, ...],
+    core_flag: bool,
+    config_file: Path | None,
     timestamp: datetime | None,
     as_json: bool,
     log_json: bool,
@@ -472,6 +523,7 @@ def board(
     import os
 
     from onsis_batch.board import generate_many
+    from onsis_batch.config import CommandLine, run_settings
     from onsis_batch.findings import count_by_severity
     from onsis_batch.period import board_bsids
     from onsis_batch.report.board import (
@@ -486,6 +538,8 @@ def board(
 
     if pae_dir is None and not no_pae:
         raise click.UsageError("missing --pae (or --no-pae)")
+    given = CommandLine(_private(private, submission_type), co_teacher_roles, core_flag)
+    private, options = run_settings(_config(config_file), given)
     schools = load_folder(data_dir, tables=["schools"])
     if not schools.files.get("schools"):
         for problem in schools.findings:
@@ -523,6 +577,7 @@ def board(
         created=timestamp or datetime.now(),
         workers=workers,
         private=private,
+        options=options,
         on_result=finished,
     )
     progress.done()

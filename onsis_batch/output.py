@@ -34,9 +34,17 @@ class PublishResult:
     sha256: str = ""
 
 
+DEFAULT_OUTPUT_NAME = "ONSIS_{period}_{count_date}_{bsid}.xml"
+
+
 def output_name(period: SubmissionPeriod) -> str:
-    """`ONSIS_<period code>_<count date YYYYMMDD>_<BSID>.xml`."""
-    return f"ONSIS_{period.code}_{period.count_date:%Y%m%d}_{period.bsid}.xml"
+    """`ONSIS_<period code>_<count date YYYYMMDD>_<BSID>.xml`, or the configured pattern."""
+    return (period.output_name or DEFAULT_OUTPUT_NAME).format(
+        period=period.code,
+        count_date=f"{period.count_date:%Y%m%d}",
+        bsid=period.bsid,
+        school_year=period.school_year,
+    )
 
 
 class _HashingWriter:

@@ -37,6 +37,7 @@ class SubmissionPeriod:
     exclude_teacher_reporting: bool = False
     co_teacher_roles: tuple[str, ...] = ()  # co-teacher roles that get class assignments
     report_core_flag: bool = False  # private schools: send CORE_FLAG F
+    output_name: str | None = None  # batch file name pattern (config output.name); None: default
 
     @property
     def first_year(self) -> int:
@@ -122,6 +123,7 @@ def resolve_period(
     private: bool = False,
     co_teacher_roles: tuple[str, ...] = (),
     report_core_flag: bool = False,
+    output_name: str | None = None,
 ) -> SubmissionPeriod:
     """Work out the period of a run, or raise InputError with the findings that prevent it."""
     findings: list[Finding] = []
@@ -180,4 +182,5 @@ def resolve_period(
         exclude_teacher_reporting=bool(settings.get("exclude_teacher_reporting")),
         co_teacher_roles=tuple(co_teacher_roles),
         report_core_flag=report_core_flag,
+        output_name=output_name,
     )

@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from onsis_batch.config import overlay_settings
 from onsis_batch.contract import contract
 from onsis_batch.findings import Finding, InputError, Severity, has_errors
 from onsis_batch.manifest import record_run
@@ -93,11 +94,14 @@ class RunOptions:
 
     co_teacher_roles: tuple[str, ...] = ()  # co-teacher roles that get class assignments
     report_core_flag: bool = False  # private schools: send CORE_FLAG in educator assignments
+    board_settings: tuple[dict[str, Any], ...] = ()  # config values over board_settings (D310)
+    output_name: str | None = None  # batch file name pattern from the config
 
     def period_settings(self) -> dict[str, Any]:
         return {
             "co_teacher_roles": self.co_teacher_roles,
             "report_core_flag": self.report_core_flag,
+            "output_name": self.output_name,
         }
 
 
@@ -185,12 +189,14 @@ def _with_pae(
     if has_errors(findings):
         raise InputError(findings)
     periods = {}
+    config_rows = (options or RunOptions()).board_settings
+    board_settings = overlay_settings(tables["board_settings"], config_rows)
     for bsid in bsids:
         periods[bsid] = resolve_period(
             kind=kind,
             school_year=school_year,
             bsid=bsid,
-            board_settings=tables["board_settings"],
+            board_settings=board_settings,
             schools=tables["schools"],
             private=private,
             **(options or RunOptions()).period_settings(),

@@ -20,6 +20,7 @@ import polars as pl
 from onsis_batch.findings import Finding, FromColumn, findings_for_rows
 from onsis_batch.segments.activity import students_with_activity
 from onsis_batch.segments.context import MISSING_OEN, SegmentContext, normalised_oen
+from onsis_batch.segments.multi_school import concurrent_primary_enrolments
 from onsis_batch.segments.program_facts import special_education_flags
 from onsis_batch.segments.school_enrolment_values import enrolled_values, non_returning_values
 from onsis_batch.segments.scope import (
@@ -243,4 +244,4 @@ def build_school_enrolments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Fin
         for f in frames
     ]
     result = pl.concat(rows, how="vertical")
-    return result, found + _findings(result)
+    return result, found + concurrent_primary_enrolments(classified) + _findings(result)

@@ -109,15 +109,25 @@ def _common(ctx: SegmentContext) -> list[pl.Expr]:
 # --- enrolled students -----------------------------------------------------------------------
 
 
+ELEMENTARY_GRADES = ["JK", "K", "1", "2", "3", "4", "5", "6", "7", "8"]
+
+
+def _primary_reach_ahead() -> pl.Expr:
+    """Grade 8 on the primary enrolment: in a school of the BSID that has both elementary
+    and secondary grades, this student is reaching ahead (D315)."""
+    return pl.col("main_school") & (pl.col("grade_level") == "8")
+
+
 def _board_residence() -> pl.Expr:
-    """Not-main and cross-enrolled students are shared (08), or e-learning (09) when so recorded."""
+    """Not-main, cross-enrolled and primary reach-ahead students are shared (08), or
+    e-learning (09) when so recorded."""
     cross_value = (
         pl.when(pl.col("board_residence_status") == ELEARNING)
         .then(pl.lit(ELEARNING))
         .otherwise(pl.lit(SHARED))
     )
     return (
-        pl.when(_flag(pl.col("not_main_school")))
+        pl.when(_flag(pl.col("not_main_school")) | _primary_reach_ahead())
         .then(pl.lit(SHARED))
         .when(~pl.col("main_school"))
         .then(cross_value)
@@ -200,7 +210,7 @@ def _exit_place(country: str, province: str) -> list[pl.Expr]:
 def _grade() -> pl.Expr:
     """Snapshot grade first; a grade below 9 is a reach-ahead student, reported in grade 9."""
     grade = _col_or("snap_grade_level", "grade_level")
-    below_nine = grade.is_in(["JK", "K", "1", "2", "3", "4", "5", "6", "7", "8"])
+    below_nine = grade.is_in(ELEMENTARY_GRADES)
     return pl.when(below_nine).then(pl.lit("9")).otherwise(grade).alias("GRADE_TYPE")
 
 
@@ -289,12 +299,13 @@ def _ade(ctx: SegmentContext) -> list[pl.Expr]:
 
 
 def _reach_ahead() -> pl.Expr:
-    """On UPDATE OnSIS keeps its value; a cross-enrolled elementary grade 8 reaches ahead."""
+    """On UPDATE OnSIS keeps its value; a cross-enrolled elementary grade 8 reaches ahead,
+    and so does a primary enrolment in an elementary grade (D315)."""
     reaching = (
         ~pl.col("main_school")
         & (pl.col("home_school_level") == "E")
         & (pl.col("grade_level") == "8")
-    )
+    ) | _primary_reach_ahead()
     return (
         pl.when(pl.col("in_pae") & pl.col("pae_reach_ahead_flag").is_not_null())
         .then(pl.col("pae_reach_ahead_flag"))

@@ -82,7 +82,9 @@ def current_enrolments(classified: pl.DataFrame, period: SubmissionPeriod) -> pl
     chosen = qualifying.join(
         per_student.select("student_id", "main_school", "became_shared"), on="student_id"
     ).filter(pl.col("is_cross_enrolment") != pl.col("main_school"))
-    chosen = chosen.sort("student_id", "entry_date")
+    # The latest enrolment speaks; when enrolments overlap (SSE004), one still open on the
+    # count date wins over one that ended, so the student is not taken for a leaver (D314).
+    chosen = chosen.sort("student_id", active_on_count, "entry_date")
     return chosen.group_by("student_id", maintain_order=True).agg(
         pl.col("entry_date").min().alias("start_date"),
         pl.all().exclude("student_id").last(),
