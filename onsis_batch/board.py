@@ -185,7 +185,12 @@ def _start_worker(results: Any) -> None:
 
 
 def _worker(job: Job, bsids: list[str]) -> float:
-    return _run_share(job, bsids, _results.put)
+    return _run_share(job, bsids, report)
+
+
+def report(result: RunResult) -> None:
+    """In a worker process: hand a finished BSID's result to the board process."""
+    _results.put(result)
 
 
 @contextmanager
@@ -220,8 +225,13 @@ def _stage_in_child(data_dir: Path | str | DataSource, folder: Path) -> StagedDa
         return pool.submit(stage_folder, data_dir, folder).result()
 
 
-def _in_workers(job: Job, shares: list[list[str]], done: Done) -> list[float]:
-    """Run the shares in worker processes, passing each result to `done` as it arrives."""
+def _in_workers(
+    job: Job, shares: list[list[str]], done: Done, work: Callable[..., float] | None = None
+) -> list[float]:
+    """Run the shares in worker processes, passing each result to `done` as it arrives.
+
+    `work(job, share)` runs in a worker and sends each result with `report`.
+    """
     results = _SPAWN.Queue()
     pool = ProcessPoolExecutor(
         max_workers=len(shares),
@@ -230,16 +240,20 @@ def _in_workers(job: Job, shares: list[list[str]], done: Done) -> list[float]:
         initargs=(results,),
     )
     expected = sum(map(len, shares))
-    with pool, _worker_environment(len(shares)):
-        futures: list[Future[float]] = [pool.submit(_worker, job, share) for share in shares]
-    received = 0
-    while received < expected:
-        try:
-            done(results.get(timeout=0.5))
-            received += 1
-        except queue.Empty:
-            if all(f.done() for f in futures) and results.empty():
-                break  # a worker died: its missing BSIDs are reported by the caller
+    # The results are drained while the pool runs: a worker cannot finish until what it
+    # put on the queue has been read (the pipe between them holds only so much).
+    with pool:
+        with _worker_environment(len(shares)):
+            run = work or _worker
+            futures: list[Future[float]] = [pool.submit(run, job, s) for s in shares]
+        received = 0
+        while received < expected:
+            try:
+                done(results.get(timeout=0.5))
+                received += 1
+            except queue.Empty:
+                if all(f.done() for f in futures) and results.empty():
+                    break  # a worker died: its missing BSIDs are reported by the caller
     return [0.0 if f.exception() else f.result() for f in futures]
 
 

@@ -35,8 +35,9 @@ def test_slicing_a_board_to_one_bsid_changes_no_byte(tmp_path):
 
     summary = synthesize(tmp_path / "board", students=240, schools=3, seed=5, periods=("mar",))
     bsids = list(summary.bsids)
-    inputs, periods = load_inputs(summary.data_dir, summary.pae_dirs["mar"], kind="mar",
-                                  school_year="2025-2026", bsids=bsids)
+    inputs, periods = load_inputs(
+        summary.data_dir, summary.pae_dirs["mar"], kind="mar", school_year="2025-2026", bsids=bsids
+    )
     for bsid in bsids:
         pae = inputs.pae[bsid]
         outputs = []
@@ -75,14 +76,24 @@ def test_board_files_are_byte_identical_to_one_bsid_runs(tmp_path):
     summary = synthesize(tmp_path / "board", students=150, schools=3, seed=11, periods=("jun",))
     created = datetime(2026, 6, 30, 9, 0)
     run = generate_many(
-        summary.data_dir, summary.pae_dirs["jun"], tmp_path / "board_out",
-        bsids=list(summary.bsids), kind="jun", school_year="2025-2026", created=created,
+        summary.data_dir,
+        summary.pae_dirs["jun"],
+        tmp_path / "board_out",
+        bsids=list(summary.bsids),
+        kind="jun",
+        school_year="2025-2026",
+        created=created,
         workers=1,
     )
     for result in run.results:
         alone = generate(
-            summary.data_dir, summary.pae_dirs["jun"], tmp_path / "alone", bsid=result.bsid,
-            kind="jun", school_year="2025-2026", created=created,
+            summary.data_dir,
+            summary.pae_dirs["jun"],
+            tmp_path / "alone",
+            bsid=result.bsid,
+            kind="jun",
+            school_year="2025-2026",
+            created=created,
         )
         assert result.output is not None and alone.output is not None
         assert result.output.read_bytes() == alone.output.read_bytes(), result.bsid
@@ -94,11 +105,15 @@ def _break_cell(path, column, row_of_student=None, value="2009-13-45"):
     import polars as pl
 
     frame = pl.read_csv(path, infer_schema=False)
-    index = 0 if row_of_student is None else frame.get_column("student_id").to_list().index(
-        row_of_student
+    index = (
+        0
+        if row_of_student is None
+        else frame.get_column("student_id").to_list().index(row_of_student)
     )
     frame = frame.with_columns(
-        pl.when(pl.int_range(pl.len()) == index).then(pl.lit(value)).otherwise(pl.col(column))
+        pl.when(pl.int_range(pl.len()) == index)
+        .then(pl.lit(value))
+        .otherwise(pl.col(column))
         .alias(column)
     )
     frame.write_csv(path)
@@ -115,8 +130,14 @@ def test_a_bad_row_stops_only_the_bsid_it_belongs_to(tmp_path):
     broken_bsid = schools.filter(pl.col("school_id") == first["school_id"])["bsid"][0]
     row = _break_cell(summary.data_dir / "school_enrolments.csv", "entry_date")
     run = generate_many(
-        summary.data_dir, summary.pae_dirs["oct"], tmp_path / "out", bsids=list(summary.bsids),
-        kind="oct", school_year="2025-2026", created=datetime(2025, 10, 31), workers=2,
+        summary.data_dir,
+        summary.pae_dirs["oct"],
+        tmp_path / "out",
+        bsids=list(summary.bsids),
+        kind="oct",
+        school_year="2025-2026",
+        created=datetime(2025, 10, 31),
+        workers=2,
     )
     by_bsid = {r.bsid: r for r in run.results}
     broken = by_bsid.pop(broken_bsid)
@@ -132,8 +153,14 @@ def test_a_board_wide_problem_stops_every_bsid_with_the_finding(tmp_path):
     summary = synthesize(tmp_path / "board", students=60, schools=2, seed=3, periods=("oct",))
     (summary.data_dir / "students.csv").unlink()
     run = generate_many(
-        summary.data_dir, summary.pae_dirs["oct"], tmp_path / "out", bsids=list(summary.bsids),
-        kind="oct", school_year="2025-2026", created=datetime(2025, 10, 31), workers=2,
+        summary.data_dir,
+        summary.pae_dirs["oct"],
+        tmp_path / "out",
+        bsids=list(summary.bsids),
+        kind="oct",
+        school_year="2025-2026",
+        created=datetime(2025, 10, 31),
+        workers=2,
     )
     assert [r.bsid for r in run.results] == list(summary.bsids)
     for result in run.results:
@@ -156,8 +183,14 @@ def test_an_internal_error_in_one_bsid_does_not_stop_the_others(tmp_path, monkey
 
     monkeypatch.setattr(board, "run_bsid", failing)
     run = generate_many(
-        summary.data_dir, summary.pae_dirs["oct"], tmp_path / "out", bsids=list(summary.bsids),
-        kind="oct", school_year="2025-2026", created=datetime(2025, 10, 31), workers=1,
+        summary.data_dir,
+        summary.pae_dirs["oct"],
+        tmp_path / "out",
+        bsids=list(summary.bsids),
+        kind="oct",
+        school_year="2025-2026",
+        created=datetime(2025, 10, 31),
+        workers=1,
     )
     failed, *others = run.results
     assert failed.exit_code == 3 and failed.output is None
@@ -182,10 +215,41 @@ def test_a_bsid_with_a_bad_pae_block_is_reported_alone(tmp_path):
                 kept.append(line)
         path.write_text("\n".join(kept) + "\n", encoding="latin-1")
     run = generate_many(
-        summary.data_dir, summary.pae_dirs["oct"], tmp_path / "out", bsids=list(summary.bsids),
-        kind="oct", school_year="2025-2026", created=datetime(2025, 10, 31), workers=2,
+        summary.data_dir,
+        summary.pae_dirs["oct"],
+        tmp_path / "out",
+        bsids=list(summary.bsids),
+        kind="oct",
+        school_year="2025-2026",
+        created=datetime(2025, 10, 31),
+        workers=2,
     )
     by_bsid = {r.bsid: r for r in run.results}
     assert by_bsid[victim].output is None and by_bsid[victim].exit_code == 2
     assert any(f.code == "PAE007" for f in by_bsid[victim].findings)
     assert all(r.output is not None for b, r in by_bsid.items() if b != victim)
+
+
+def _chatty_share(job, bsids):
+    """A worker whose results are far larger than a pipe holds (several MB each)."""
+    from onsis_batch.board import report
+    from onsis_batch.findings import finding
+    from onsis_batch.pipeline import RunResult
+
+    for bsid in bsids:
+        many = [finding("RUN002", file="x" * 2000) for _ in range(1500)]
+        report(RunResult(bsid=bsid, findings=many))
+    return 1.0
+
+
+def test_results_larger_than_the_pipe_never_hang_the_board(tmp_path):
+    from onsis_batch.board import Job, _in_workers
+    from onsis_batch.sources import StagedData
+
+    job = Job(
+        StagedData(tmp_path, {}, []), None, tmp_path, "oct", "2025-2026", datetime(2025, 10, 31)
+    )
+    received = []
+    peaks = _in_workers(job, [["1", "2", "3"], ["4", "5"]], received.append, _chatty_share)
+    assert sorted(r.bsid for r in received) == ["1", "2", "3", "4", "5"]
+    assert peaks == [1.0, 1.0]
