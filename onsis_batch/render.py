@@ -350,6 +350,9 @@ def _latin1_findings(plan: Plan, specs: dict[str, SegmentSpec]) -> list[Finding]
     findings = []
     for name in sorted(plan.segments):
         frame, spec = plan.segments[name], specs[name]
+        if frame.is_empty():
+            continue
+        hits = {}
         for element in spec.applicable_elements(year, private):
             if element.fixed is not None or frame.schema.get(element.name) != pl.String:
                 continue
@@ -357,13 +360,19 @@ def _latin1_findings(plan: Plan, specs: dict[str, SegmentSpec]) -> list[Finding]
             omit = element.name + OMIT_SUFFIX
             if omit in frame.schema:
                 hit = hit & ~pl.col(omit).fill_null(False)
-            offending = frame.filter(hit).select("_id", element.name)
+            hits[element.name] = hit
+        if not hits:
+            continue
+        # One pass says which elements have any such text; only those are looked at row by row.
+        found = frame.select(hit.any().alias(n) for n, hit in hits.items()).row(0, named=True)
+        for element_name in (n for n, any_hit in found.items() if any_hit):
+            offending = frame.filter(hits[element_name]).select("_id", element_name)
             findings += [
                 finding(
                     "OUT002",
                     segment=name,
                     key=key,
-                    element=element.name,
+                    element=element_name,
                     chars=describe_chars(value),
                 )
                 for key, value in offending.iter_rows()
