@@ -547,7 +547,7 @@ def board(
         sys.exit(2)
     bsids = sorted(set(only)) or board_bsids(schools.tables["schools"])
     workers = min(workers or os.cpu_count() or 1, max(len(bsids), 1))
-    log = RunLog(log_json)
+    log = RunLog(as_json=True, enabled=log_json)  # the school lines say the rest
     progress = _BoardProgress(len(bsids), live=sys.stderr.isatty() and not log_json and not as_json)
     log.event(
         "board_start", period=kind, school_year=school_year, bsids=len(bsids), workers=workers

@@ -35,14 +35,18 @@ FIELDS = frozenset(
 
 
 class RunLog:
-    def __init__(self, as_json: bool, stream: TextIO | None = None) -> None:
-        self.as_json = as_json
+    """Event lines on `stream` (stderr); a disabled log still checks its fields."""
+
+    def __init__(self, as_json: bool, stream: TextIO | None = None, enabled: bool = True) -> None:
+        self.as_json, self.enabled = as_json, enabled
         self.stream = stream if stream is not None else sys.stderr
 
     def event(self, name: str, **fields: Any) -> None:
         unknown = set(fields) - FIELDS
         if unknown:
             raise ValueError(f"log fields not allowed: {', '.join(sorted(unknown))}")
+        if not self.enabled:
+            return
         stamp = datetime.now().astimezone().isoformat(timespec="seconds")
         if self.as_json:
             line = json.dumps({"time": stamp, "event": name, **fields}, default=str)

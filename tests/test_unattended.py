@@ -209,3 +209,19 @@ def test_board_runs_write_a_manifest_per_file_that_verifies(board_data, tmp_path
         assert json.loads(manifest.read_text())["options"]["bsid"] == result.bsid
         findings, checked = verify_manifest(manifest)
         assert findings == [] and checked > 1
+
+
+def test_the_log_refuses_fields_that_could_carry_personal_data():
+    import io
+
+    from onsis_batch.runlog import RunLog
+
+    stream = io.StringIO()
+    log = RunLog(as_json=True, stream=stream)
+    with pytest.raises(ValueError, match="first_name"):
+        log.event("bsid_done", bsid="999001", first_name="Ann")
+    log.event("bsid_done", bsid="999001", students=3)
+    assert json.loads(stream.getvalue())["students"] == 3
+    quiet = io.StringIO()
+    RunLog(as_json=True, stream=quiet, enabled=False).event("bsid_done", bsid="1")
+    assert quiet.getvalue() == ""
