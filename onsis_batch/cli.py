@@ -654,6 +654,7 @@ def purge(out_dir: Path, days: float | None, keep: int | None, dry_run: bool) ->
 )
 @click.option("--show-pii", is_flag=True, help="Show names, birth dates and postal codes.")
 @click.option("--exit-code", is_flag=True, help="Exit with 1 when there are differences.")
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON.")
 def diff(
     old: Path,
@@ -662,6 +663,7 @@ def diff(
     html_out: Path | None,
     show_pii: bool,
     exit_code: bool,
+    lang: str,
     as_json: bool,
 ) -> None:
     """Compare two batch files by natural key, or one batch file with the PAE (--pae)."""
@@ -683,8 +685,8 @@ def diff(
             click.echo(str(found), err=True)
         sys.exit(2)
     if html_out is not None:
-        write_private(html_out, diff_html(result))
-    _emit_json(diff_dict(result)) if as_json else click.echo(diff_text(result))
+        write_private(html_out, diff_html(result, lang))
+    _emit_json(diff_dict(result)) if as_json else click.echo(diff_text(result, lang))
     sys.exit(1 if exit_code and result.differs else 0)
 
 

@@ -238,3 +238,21 @@ def test_a_file_with_a_doctype_is_refused_and_no_entity_is_expanded(tmp_path):
     done = CliRunner().invoke(cli, ["diff", str(hostile), str(hostile)])
     assert done.exit_code == 2 and "DIF001" in done.output and "DOCTYPE" in done.output
     assert "TOPSECRET" not in done.output
+
+
+def test_diff_speaks_french_in_text_and_html(tmp_path):
+    import yaml
+
+    from onsis_batch.resources import package_file
+
+    labels = yaml.safe_load(package_file("tools", "diff_labels.yaml").read_text("utf-8"))
+    assert set(labels["en"]) == set(labels["fr"])
+    assert set(labels["en"]["meanings"]) == set(labels["fr"]["meanings"])
+    a, b = write(tmp_path / "a.xml", OLD), write(tmp_path / "b.xml", NEW)
+    page = tmp_path / "d.html"
+    text = CliRunner().invoke(cli, ["diff", str(a), str(b), "--lang", "fr", "--html", str(page)])
+    assert text.exit_code == 0, text.output
+    assert "ancien → nouveau" in text.output and "école(s)" in text.output
+    html = page.read_text()
+    assert '<html lang="fr">' in html and "Différences entre deux soumissions" in html
+    assert "seulement dans le nouveau fichier" in html and "Differences between" not in html

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+import yaml
+
+from onsis_batch.findings import Finding
+from onsis_batch.resources import package_file
 from onsis_batch.tools.diff import DiffResult
 from onsis_batch.tools.html import render
 
@@ -18,20 +23,13 @@ SYMBOL = {
     "delete": "-",
     "delete-missing": "!",
 }
-MEANING = {
-    "added": "only in the new file",
-    "removed": "only in the old file",
-    "changed": "in both files, with different values",
-    "add": "new to OnSIS",
-    "add-existing": "sent as ADD but OnSIS already holds the key",
-    "update": "OnSIS values that will change",
-    "update-missing": "sent as UPDATE but OnSIS holds no such record",
-    "delete": "removed from OnSIS",
-    "delete-missing": "sent as DELETE but OnSIS holds no such record",
-    "same": "identical in both files",
-    "no-change": "sent, but OnSIS already holds these values",
-    "untouched": "held by OnSIS and not in the file",
-}
+
+
+@cache
+def diff_labels(lang: str = "en") -> dict[str, Any]:
+    """The labels of diff output in `lang` (en or fr), from diff_labels.yaml."""
+    labels = yaml.safe_load(package_file("tools", "diff_labels.yaml").read_text("utf-8"))
+    return labels[lang]
 
 
 def diff_dict(result: DiffResult) -> dict[str, Any]:
@@ -49,42 +47,45 @@ def diff_dict(result: DiffResult) -> dict[str, Any]:
     }
 
 
-def _values(elements: list[dict[str, Any]]) -> str:
-    return "; ".join(f"{e['name']} {_shown(e['old'])} → {_shown(e['new'])}" for e in elements)
+def _values(elements: list[dict[str, Any]], empty: str) -> str:
+    def shown(value: str | None) -> str:
+        return empty if value is None else value
+
+    return "; ".join(f"{e['name']} {shown(e['old'])} → {shown(e['new'])}" for e in elements)
 
 
-def _shown(value: str | None) -> str:
-    return "(empty)" if value is None else value
-
-
-def diff_text(result: DiffResult) -> str:
-    title = "OnSIS Pending Area → file" if result.mode == "pae" else "old → new"
+def diff_text(result: DiffResult, lang: str = "en") -> str:
+    labels = diff_labels(lang)
+    title = labels["arrow_pae"] if result.mode == "pae" else labels["arrow_files"]
+    schools = ", ".join(result.schools)
     lines = [
         f"{title}: {result.left} → {result.right}",
-        f"{result.period_code} {result.school_year}, school(s) {', '.join(result.schools)}",
+        f"{result.period_code} {result.school_year}, {labels['schools']} {schools}",
     ]
     for segment, counts in result.counts.items():
         cells = ", ".join(f"{n} {change}" for change, n in counts.items())
         lines.append(f"  {segment}: {cells}")
     for segment, reason in result.not_compared.items():
-        lines.append(f"  {segment}: not compared ({reason})")
-    lines += [f"  {f}" for f in result.findings]
+        lines.append(f"  {segment}: {labels['not_compared_short']} ({reason})")
+    lines += [f"  {f.severity.upper()} {f.code}: {_message(f, lang)}" for f in result.findings]
     for row in result.changes.iter_rows(named=True):
         action = row["new_action"] or row["old_action"] or ""
         head = f"{SYMBOL.get(row['change'], '?')} {row['segment']} {row['key']}"
         head += f" [{row['change']}{', ' + action if action else ''}]"
         if row["change"] in ("changed", "update"):
-            head += f": {_values(row['elements'])}"
+            head += f": {_values(row['elements'], labels['empty'])}"
         lines.append(head)
     if not result.differs:
-        lines.append("no differences")
+        lines.append(labels["no_differences"])
     return "\n".join(lines)
 
 
-def diff_html(result: DiffResult) -> str:
-    return render(
-        "diff.html",
-        result=diff_dict(result),
-        symbol=SYMBOL,
-        meaning=MEANING,
-    )
+def _message(item: Finding, lang: str) -> str:
+    return item.message_fr if lang == "fr" else item.message_en
+
+
+def diff_html(result: DiffResult, lang: str = "en") -> str:
+    data = diff_dict(result)
+    for item, found in zip(data["findings"], result.findings, strict=True):
+        item["message"] = _message(found, lang)
+    return render("diff.html", result=data, symbol=SYMBOL, labels=diff_labels(lang), lang=lang)
