@@ -174,7 +174,13 @@ def cli() -> None:
     is_flag=True,
     help="Also write an HTML report beside the batch file (<file>.report.html).",
 )
-@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "fr"]),
+    default="en",
+    show_default=True,
+    help="Language of the summary, its findings and the HTML report.",
+)
 @click.option("--show-pii", is_flag=True, help="HTML report: show OENs instead of masking them.")
 @_CONFIG_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
@@ -245,7 +251,7 @@ def generate(
     if as_json:
         _emit_json(summary_dict(result) | report)
     else:
-        click.echo(summary_text(result))
+        click.echo(summary_text(result, lang=lang))
         if result.report:
             click.echo(f"report: {result.report}")
     sys.exit(result.exit_code)

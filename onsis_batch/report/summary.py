@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from onsis_batch.findings import count_by_severity
+from onsis_batch.findings import Finding, count_by_severity
 from onsis_batch.manifest import manifest_path
 from onsis_batch.pipeline import RunResult, errors_first
+from onsis_batch.report.explain_view import labels
 
 ACTIONS = ("ADD", "UPDATE", "DELETE")
 SHOWN_FINDINGS = 50
@@ -47,27 +48,41 @@ def _segment_table(counts: dict[str, dict[str, int]]) -> list[str]:
     return lines
 
 
-def summary_text(result: RunResult, *, shown: int = SHOWN_FINDINGS) -> str:
+def summary_text(result: RunResult, *, shown: int = SHOWN_FINDINGS, lang: str = "en") -> str:
+    words = labels(lang)
     period = result.period
     lines = []
     if period:
         lines.append(
-            f"OnSIS {period.code} {period.school_year} for BSID {period.bsid} "
-            f"({period.start:%Y-%m-%d} to {period.count_date:%Y-%m-%d})"
+            words["summary_title"].format(
+                code=period.code,
+                year=period.school_year,
+                bsid=period.bsid,
+                start=f"{period.start:%Y-%m-%d}",
+                end=f"{period.count_date:%Y-%m-%d}",
+            )
         )
-    lines.append(f"students: {result.students}")
+    lines.append(f"{words['summary_students']}: {result.students}")
     if result.planned:
         lines += _segment_table(result.counts())
     severities = count_by_severity(result.findings)
-    lines.append("findings: " + ", ".join(f"{n} {s}" for s, n in severities.items()))
+    counted = ", ".join(f"{n} {s}" for s, n in severities.items())
+    lines.append(f"{words['summary_findings']}: {counted}")
     ordered = errors_first(result.findings)
-    lines += [f"  {f}" for f in ordered[:shown]]
+    lines += [f"  {_line(f, lang)}" for f in ordered[:shown]]
     if len(ordered) > shown:
-        lines.append(f"  ... {len(ordered) - shown} more (use --json for all)")
+        lines.append(f"  ... {len(ordered) - shown} {words['summary_more']}")
     if result.output:
-        lines.append(f"written: {result.output}")
+        lines.append(f"{words['summary_written']}: {result.output}")
         if manifest_path(result.output).exists():
-            lines.append(f"manifest: {manifest_path(result.output)}")
+            lines.append(f"{words['summary_manifest']}: {manifest_path(result.output)}")
     else:
-        lines.append("no file written")
+        lines.append(words["summary_not_written"])
     return "\n".join(lines)
+
+
+def _line(item: Finding, lang: str) -> str:
+    if lang != "fr":
+        return str(item)
+    where = f" [{item.location}]" if item.location else ""
+    return f"{item.severity.upper()} {item.code}{where}: {item.message_fr}"
