@@ -6,18 +6,23 @@ from onsis_batch.board import generate_many
 from onsis_batch.synth import synthesize
 
 
+def run_board(summary, out, kind="oct", created=datetime(2025, 10, 31), workers=2):
+    """Every BSID of a synthetic board, as `onsis-batch board` runs them."""
+    return generate_many(
+        summary.data_dir,
+        summary.pae_dirs[kind],
+        out,
+        bsids=list(summary.bsids),
+        kind=kind,
+        school_year="2025-2026",
+        created=created,
+        workers=workers,
+    )
+
+
 def test_generate_many_writes_one_file_per_bsid_with_two_workers(tmp_path):
     summary = synthesize(tmp_path / "board", students=120, schools=3, seed=3, periods=("oct",))
-    run = generate_many(
-        summary.data_dir,
-        summary.pae_dirs["oct"],
-        tmp_path / "out",
-        bsids=list(summary.bsids),
-        kind="oct",
-        school_year="2025-2026",
-        created=datetime(2025, 10, 31, 9, 0),
-        workers=2,
-    )
+    run = run_board(summary, tmp_path / "out", created=datetime(2025, 10, 31, 9, 0))
     assert [r.bsid for r in run.results] == list(summary.bsids)
     assert all(r.output is not None and r.output.exists() for r in run.results)
     assert all(r.plan is None and r.students > 0 for r in run.results)
@@ -75,16 +80,7 @@ def test_board_files_are_byte_identical_to_one_bsid_runs(tmp_path):
 
     summary = synthesize(tmp_path / "board", students=150, schools=3, seed=11, periods=("jun",))
     created = datetime(2026, 6, 30, 9, 0)
-    run = generate_many(
-        summary.data_dir,
-        summary.pae_dirs["jun"],
-        tmp_path / "board_out",
-        bsids=list(summary.bsids),
-        kind="jun",
-        school_year="2025-2026",
-        created=created,
-        workers=1,
-    )
+    run = run_board(summary, tmp_path / "board_out", kind="jun", created=created, workers=1)
     for result in run.results:
         alone = generate(
             summary.data_dir,
@@ -129,16 +125,7 @@ def test_a_bad_row_stops_only_the_bsid_it_belongs_to(tmp_path):
     first = enrolments.row(0, named=True)
     broken_bsid = schools.filter(pl.col("school_id") == first["school_id"])["bsid"][0]
     row = _break_cell(summary.data_dir / "school_enrolments.csv", "entry_date")
-    run = generate_many(
-        summary.data_dir,
-        summary.pae_dirs["oct"],
-        tmp_path / "out",
-        bsids=list(summary.bsids),
-        kind="oct",
-        school_year="2025-2026",
-        created=datetime(2025, 10, 31),
-        workers=2,
-    )
+    run = run_board(summary, tmp_path / "out")
     by_bsid = {r.bsid: r for r in run.results}
     broken = by_bsid.pop(broken_bsid)
     assert broken.output is None and broken.exit_code == 2
@@ -152,16 +139,7 @@ def test_a_bad_row_stops_only_the_bsid_it_belongs_to(tmp_path):
 def test_a_board_wide_problem_stops_every_bsid_with_the_finding(tmp_path):
     summary = synthesize(tmp_path / "board", students=60, schools=2, seed=3, periods=("oct",))
     (summary.data_dir / "students.csv").unlink()
-    run = generate_many(
-        summary.data_dir,
-        summary.pae_dirs["oct"],
-        tmp_path / "out",
-        bsids=list(summary.bsids),
-        kind="oct",
-        school_year="2025-2026",
-        created=datetime(2025, 10, 31),
-        workers=2,
-    )
+    run = run_board(summary, tmp_path / "out")
     assert [r.bsid for r in run.results] == list(summary.bsids)
     for result in run.results:
         assert result.output is None and result.exit_code == 2
@@ -182,16 +160,7 @@ def test_an_internal_error_in_one_bsid_does_not_stop_the_others(tmp_path, monkey
         return real(inputs, period, *args, **kwargs)
 
     monkeypatch.setattr(board, "run_bsid", failing)
-    run = generate_many(
-        summary.data_dir,
-        summary.pae_dirs["oct"],
-        tmp_path / "out",
-        bsids=list(summary.bsids),
-        kind="oct",
-        school_year="2025-2026",
-        created=datetime(2025, 10, 31),
-        workers=1,
-    )
+    run = run_board(summary, tmp_path / "out", workers=1)
     failed, *others = run.results
     assert failed.exit_code == 3 and failed.output is None
     (internal,) = [f for f in failed.findings if f.code == "RUN001"]
@@ -214,16 +183,7 @@ def test_a_bsid_with_a_bad_pae_block_is_reported_alone(tmp_path):
             if not skipping:
                 kept.append(line)
         path.write_text("\n".join(kept) + "\n", encoding="latin-1")
-    run = generate_many(
-        summary.data_dir,
-        summary.pae_dirs["oct"],
-        tmp_path / "out",
-        bsids=list(summary.bsids),
-        kind="oct",
-        school_year="2025-2026",
-        created=datetime(2025, 10, 31),
-        workers=2,
-    )
+    run = run_board(summary, tmp_path / "out")
     by_bsid = {r.bsid: r for r in run.results}
     assert by_bsid[victim].output is None and by_bsid[victim].exit_code == 2
     assert any(f.code == "PAE007" for f in by_bsid[victim].findings)
