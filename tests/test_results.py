@@ -182,3 +182,27 @@ def test_an_echo_folds_into_an_error_of_the_submission_itself(tmp_path):
     )
     imported = import_results(write(tmp_path / "r.OUT", text))
     assert rows(imported, "level", "segment", "folded") == {("file", "SCHOOL_SUBMISSION", 1)}
+
+
+def test_results_text_and_work_list_speak_french(tmp_path):
+    from click.testing import CliRunner
+
+    from onsis_batch.cli import cli
+
+    done = CliRunner().invoke(
+        cli,
+        [
+            "results",
+            str(FIXTURES / "results-current.OUT"),
+            "--previous",
+            str(FIXTURES / "results-previous.OUT"),
+            "--lang",
+            "fr",
+            "--out",
+            str(tmp_path),
+        ],
+    )
+    assert "école 999001:" in done.output and "récurrent" in done.output
+    assert "recurring" not in done.output
+    page = (tmp_path / "worklist-999001.html").read_text()
+    assert "<th>statut</th>" in page and ">résolu<" in page

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+import yaml
 
+from onsis_batch.resources import package_file
 from onsis_batch.tools.files import write_private
 from onsis_batch.tools.html import render
 from onsis_batch.tools.results import ResultsImport
@@ -84,23 +87,32 @@ def results_dict(imported: ResultsImport) -> dict[str, Any]:
     }
 
 
+@cache
+def results_labels(lang: str = "en") -> dict[str, Any]:
+    """The words of the results text and work lists in `lang`, from results_labels.yaml."""
+    labels = yaml.safe_load(package_file("tools", "results_labels.yaml").read_text("utf-8"))
+    return labels[lang]
+
+
 def results_text(imported: ResultsImport, lang: str = "en") -> str:
+    words = results_labels(lang)
+    status = words["statuses"]
     lines = [f"{imported.path}: {imported.period_code} {imported.school_year}"]
     if imported.previous:
-        lines.append(f"compared with {imported.previous}")
+        lines.append(f"{words['compared_with']} {imported.previous}")
     lines += [f"  {f}" for f in imported.findings]
     for school, counts in results_dict(imported)["counts"].items():
-        label = f"school {school}" if school else "whole file"
-        lines.append(f"{label}: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+        label = f"{words['school']} {school}" if school else words["whole_file"]
+        lines.append(f"{label}: " + ", ".join(f"{n} {status[s]}" for s, n in counts.items()))
     for row in _rows(imported.errors, lang):
         where = row["key"] or row["level"]
-        folded = f" (+{row['folded']} below)" if row["folded"] else ""
+        folded = f" (+{row['folded']} {words['below']})" if row["folded"] else ""
         lines.append(
-            f"  {row['status']:<9} {row['segment']} {where}: {row['field_name']} "
+            f"  {status[row['status']]:<10} {row['segment']} {where}: {row['field_name']} "
             f"[{row['message_code']}] {row['message']}{folded}"
         )
     if imported.errors.is_empty():
-        lines.append("no errors")
+        lines.append(words["no_errors"])
     return "\n".join(lines)
 
 
@@ -114,7 +126,14 @@ def write_worklists(imported: ResultsImport, out_dir: Path, lang: str = "en") ->
         base = out_dir / f"worklist-{bsid or 'file'}"
         data = results_dict(imported) | {"schools": [bsid]}
         data["errors"] = errors.drop("ancestors", "owner").to_dicts()
-        page = render("worklist.html", data=data, rows=_rows(errors, lang), lang=lang, bsid=bsid)
+        page = render(
+            "worklist.html",
+            data=data,
+            rows=_rows(errors, lang),
+            lang=lang,
+            bsid=bsid,
+            words=results_labels(lang),
+        )
         written += [
             write_private(base.with_suffix(".csv"), worklist_csv(errors, lang)),
             write_private(
