@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,26 @@ class _Stages:
             click.echo("\r\033[K", nl=False, err=True)
 
 
+def _data_options(required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--data` (a folder or a database URI, kept as text) and `--table-map`."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        command = click.option(
+            "--table-map",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="YAML file naming the SQL table or view of some contract tables (databases).",
+        )(command)
+        return click.option(
+            "--data",
+            "data_dir",
+            required=required,
+            help="School data: a folder of CSV/Parquet tables, or a database "
+            "(postgresql://..., sqlite:///file.db, duckdb:///file.duckdb, *.sqlite, *.duckdb).",
+        )(command)
+
+    return decorate
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="onsis-batch")
 def cli() -> None:
@@ -96,17 +117,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option(
-    "--data",
-    "data_dir",
-    help="School data: a folder of CSV/Parquet tables, or a database "
-    "(postgresql://..., sqlite:///file.db, duckdb:///file.duckdb, *.sqlite, *.duckdb).",
-)
-@click.option(
-    "--table-map",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="YAML file naming the SQL table or view of some contract tables (databases only).",
-)
+@_data_options(required=False)
 @click.option(
     "--pae",
     "pae_dir",
@@ -227,9 +238,10 @@ def generate(
     if missing:
         raise click.UsageError(f"missing {', '.join(missing)} (or use --sample)")
     assert data_dir is not None and bsid is not None and school_year is not None
-    data = _data_source(data_dir, table_map)
+    config = _config(config_file)
+    data = _data_source(data_dir, table_map, config)
     given = CommandLine(_private(private, submission_type), co_teacher_roles, core_flag)
-    private, options = run_settings(_config(config_file), given)
+    private, options = run_settings(config, given)
     stages = _Stages(sys.stderr.isatty() and not as_json)
     result = run(
         data,
@@ -257,12 +269,20 @@ def generate(
     sys.exit(result.exit_code)
 
 
-def _data_source(data: str | Path, table_map: Path | None) -> Any:
-    """The `--data` source with its `--table-map`; a usage error when they do not fit."""
+def _data_source(data: str | Path, table_map: Path | None, config: Any = None) -> Any:
+    """The `--data` source with its table map (`--table-map`, else the config file's
+    `tables:` for a database); a usage error when they do not fit."""
+    from onsis_batch.sources.database import parse_database
     from onsis_batch.sources.origin import data_source, read_table_map
 
     try:
-        return data_source(data, read_table_map(table_map) if table_map else None)
+        if table_map is not None:
+            mapping = read_table_map(table_map)
+        elif config is not None and config.tables and parse_database(data) is not None:
+            mapping = config.tables
+        else:
+            mapping = None
+        return data_source(data, mapping)
     except ValueError as problem:
         raise click.UsageError(str(problem)) from None
 
@@ -271,7 +291,7 @@ def _data_source(data: str | Path, table_map: Path | None) -> Any:
 @click.option("--oen", help="Explain the student with this OEN.")
 @click.option("--class", "class_code", help="Explain the class with this class code.")
 @click.option("--men", help="Explain the educator with this MEN.")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="School data folder.")
+@_data_options(required=False)
 @click.option("--pae", "pae_dir", type=click.Path(path_type=Path), help="PAE extracts folder.")
 @click.option("--no-pae", is_flag=True, help="First submission: OnSIS holds nothing yet.")
 @click.option("--bsid", help="Ministry school number (BSID).")
@@ -304,7 +324,8 @@ def explain(
     oen: str | None,
     class_code: str | None,
     men: str | None,
-    data_dir: Path | None,
+    data_dir: str | None,
+    table_map: Path | None,
     pae_dir: Path | None,
     no_pae: bool,
     bsid: str | None,
@@ -339,7 +360,7 @@ def explain(
     if data_dir is None or bsid is None or school_year is None or (pae_dir is None and not no_pae):
         raise click.UsageError("give --data, --pae (or --no-pae), --bsid and --year (or --sample)")
     request = ExplainRequest(
-        data_dir=data_dir,
+        data_dir=_data_source(data_dir, table_map),
         pae_dir=None if no_pae else pae_dir,
         bsid=bsid,
         kind=kind,
@@ -457,13 +478,7 @@ def docs(check: bool) -> None:
 
 
 @cli.command()
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Folder of the board's school data tables (CSV or Parquet).",
-)
+@_data_options(required=True)
 @click.option("--pae", "pae_dir", type=click.Path(path_type=Path), help="Folder of PAE files.")
 @click.option("--no-pae", is_flag=True, help="First submission: every record is an ADD.")
 @click.option("--period", "kind", type=PERIODS, required=True, help="oct, mar or jun.")
@@ -503,7 +518,8 @@ def docs(check: bool) -> None:
     help="Afterwards, keep only the newest N batch files per BSID (and summaries).",
 )
 def board(
-    data_dir: Path,
+    data_dir: str,
+    table_map: Path | None,
     pae_dir: Path | None,
     no_pae: bool,
     kind: str,
@@ -545,8 +561,10 @@ def board(
     if pae_dir is None and not no_pae:
         raise click.UsageError("missing --pae (or --no-pae)")
     given = CommandLine(_private(private, submission_type), co_teacher_roles, core_flag)
-    private, options = run_settings(_config(config_file), given)
-    schools = load_folder(data_dir, tables=["schools"])
+    config = _config(config_file)
+    private, options = run_settings(config, given)
+    data = _data_source(data_dir, table_map, config)
+    schools = load_folder(data, tables=["schools"])
     if not schools.files.get("schools"):
         for problem in schools.findings:
             click.echo(str(problem), err=True)
@@ -574,7 +592,7 @@ def board(
         progress.step(school_line(result), quiet=as_json or log_json)
 
     run = generate_many(
-        data_dir,
+        data,
         None if no_pae else pae_dir,
         out_dir,
         bsids=bsids,

@@ -409,3 +409,43 @@ def test_text_with_separators_quotes_and_newlines_survives(kind: str, databases:
     result = load_folder(uri, tables=["schools"])
     assert result.findings == []
     assert result.tables["schools"].get_column("name").to_list() == ['A, "B"\nC\\D', None, None]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_board_command_reads_a_database(
+    kind: str, sample_uris: dict[str, str], file_outputs: dict[str, bytes], tmp_path
+) -> None:
+    _, pae, _bsid, year = sample_run("mar")
+    args = ["board", "--data", sample_uris[kind], "--pae", str(pae), "--period", "mar"]
+    args += ["--year", year, "--out", str(tmp_path), "--workers", "1"]
+    done = CliRunner().invoke(cli, [*args, "--timestamp", STAMP.isoformat()])
+    assert done.exit_code == 0, done.output
+    (written,) = tmp_path.glob("*.xml")
+    assert written.read_bytes() == file_outputs["mar"]
+
+
+def test_the_config_file_table_map_names_views_of_a_database(
+    sample_uris: dict[str, str], tmp_path
+) -> None:
+    from onsis_batch.cli import _data_source
+    from onsis_batch.config import load_config
+
+    config_file = tmp_path / "board.yaml"
+    config_file.write_text("version: 1\ntables:\n  courses: course_list\n", encoding="utf-8")
+    config, problems = load_config(config_file)
+    assert problems == []
+    source = _data_source(sample_uris["sqlite"], None, config)
+    assert dict(source.table_map) == {"courses": "course_list"}
+    assert _data_source(str(tmp_path), None, config).folder == tmp_path  # folders: no map
+    # A view that hides every course: the run reads it (not the courses table), so the
+    # sections name unknown courses.
+    target = sample_uris["sqlite"].split(":///", 1)[1]
+    execute(
+        "sqlite", target, "CREATE VIEW IF NOT EXISTS course_list AS SELECT * FROM courses WHERE 0"
+    )
+    _, pae, bsid, year = sample_run("oct")
+    args = ["generate", "--data", sample_uris["sqlite"], "--config", str(config_file)]
+    args += ["--pae", str(pae), "--bsid", bsid, "--period", "oct", "--year", year]
+    done = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "out"), "--json"])
+    assert done.exit_code != 0
+    assert "SRC010" in done.output  # references to courses the view does not have

@@ -24,6 +24,7 @@ from onsis_batch.resources import package_file
 from onsis_batch.segments import build_plan
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.slicing import tables_for_bsid
+from onsis_batch.sources import DataSource
 
 LISTED = 12  # row numbers per table on one text line
 
@@ -37,7 +38,7 @@ def labels(lang: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class ExplainRequest:
-    data_dir: Path
+    data_dir: Path | str | DataSource  # folder, database URI or DataSource
     pae_dir: Path | None
     bsid: str
     kind: str
