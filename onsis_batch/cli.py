@@ -90,24 +90,58 @@ class _Stages:
             click.echo("\r\033[K", nl=False, err=True)
 
 
-def _data_options(required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """`--data` (a folder or a database URI, kept as text) and `--table-map`."""
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def _options(*options: Decorator) -> Decorator:
+    """Several click options as one decorator, shown in the order given."""
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
-        command = click.option(
-            "--table-map",
-            type=click.Path(exists=True, dir_okay=False, path_type=Path),
-            help="YAML file naming the SQL table or view of some contract tables (databases).",
-        )(command)
-        return click.option(
+        for option in reversed(options):  # decorators apply bottom-up
+            command = option(command)
+        return command
+
+    return decorate
+
+
+# What every command that builds a plan is told about the submission.
+_submission_options = _options(
+    click.option("--private", is_flag=True, help="Private-school submission."),
+    click.option(
+        "--submission-type",
+        type=click.Choice(["public", "private"]),
+        help="Public or private school submission (private is the same as --private).",
+    ),
+    click.option(
+        "--co-teacher-role",
+        "co_teacher_roles",
+        multiple=True,
+        help="Co-teacher role whose teachers get class assignments (repeatable).",
+    ),
+    click.option(
+        "--core-flag",
+        is_flag=True,
+        help="Private schools: report CORE_FLAG in educator assignments.",
+    ),
+)
+
+
+def _data_options(required: bool) -> Decorator:
+    """`--data` (a folder or a database URI, kept as text) and `--table-map`."""
+    return _options(
+        click.option(
             "--data",
             "data_dir",
             required=required,
             help="School data: a folder of CSV/Parquet tables, or a database "
             "(postgresql://..., sqlite:///file.db, duckdb:///file.duckdb, *.sqlite, *.duckdb).",
-        )(command)
-
-    return decorate
+        ),
+        click.option(
+            "--table-map",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="YAML file naming the SQL table or view of some contract tables (databases).",
+        ),
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -140,23 +174,7 @@ def cli() -> None:
     show_default=True,
     help="Folder for the batch file.",
 )
-@click.option("--private", is_flag=True, help="Private-school submission.")
-@click.option(
-    "--submission-type",
-    type=click.Choice(["public", "private"]),
-    help="Public or private school submission (private is the same as --private).",
-)
-@click.option(
-    "--co-teacher-role",
-    "co_teacher_roles",
-    multiple=True,
-    help="Co-teacher role whose teachers get class assignments (repeatable).",
-)
-@click.option(
-    "--core-flag",
-    is_flag=True,
-    help="Private schools: report CORE_FLAG in educator assignments.",
-)
+@_submission_options
 @click.option(
     "--timestamp",
     callback=_timestamp,
@@ -297,19 +315,7 @@ def _data_source(data: str | Path, table_map: Path | None, config: Any = None) -
 @click.option("--bsid", help="Ministry school number (BSID).")
 @click.option("--period", "kind", type=PERIODS, help="Submission period: oct, mar or jun.")
 @click.option("--year", "school_year", callback=_school_year, help="School year, e.g. 2025-2026.")
-@click.option("--private", is_flag=True, help="Private-school submission.")
-@click.option(
-    "--submission-type",
-    type=click.Choice(["public", "private"]),
-    help="Public or private school submission (private is the same as --private).",
-)
-@click.option(
-    "--co-teacher-role",
-    "co_teacher_roles",
-    multiple=True,
-    help="Co-teacher role whose teachers get class assignments (repeatable).",
-)
-@click.option("--core-flag", is_flag=True, help="Private schools: report CORE_FLAG.")
+@_submission_options
 @click.option("--sample", is_flag=True, help="Use the bundled sample school.")
 @click.option(
     "--overrides",
@@ -495,19 +501,7 @@ def docs(check: bool) -> None:
     type=click.IntRange(1),
     help="Worker processes (default: the number of cores).",
 )
-@click.option("--private", is_flag=True, help="Private-school submissions.")
-@click.option(
-    "--submission-type",
-    type=click.Choice(["public", "private"]),
-    help="Public or private school submissions (private is the same as --private).",
-)
-@click.option(
-    "--co-teacher-role",
-    "co_teacher_roles",
-    multiple=True,
-    help="Co-teacher role whose teachers get class assignments (repeatable).",
-)
-@click.option("--core-flag", is_flag=True, help="Private schools: report CORE_FLAG.")
+@_submission_options
 @_CONFIG_OPTION
 @click.option("--timestamp", callback=_timestamp, help="Pin the header DATE/TIME (ISO).")
 @click.option("--json", "as_json", is_flag=True, help="Print the board summary as JSON.")
