@@ -50,11 +50,11 @@ from onsis_batch.period import default_period_code
 from onsis_batch.synth.calendar import Calendar
 from onsis_batch.synth.catalogue import CONTINUED, COURSES, ESL_LEVELS, SEM1, SEM2
 from onsis_batch.synth.classes import DONE, INCOMPLETE, WITHDRAWN
+from onsis_batch.synth.extract import created_at
 from onsis_batch.synth.schools import Board
 from onsis_batch.synth.timetable import RECOVERY, REGULAR
 
 EXTRACTS = ("0001", "0002", "0004")
-CREATED_MONTH = {"oct": 10, "mar": 3, "jun": 6}
 
 
 @dataclass(frozen=True)
@@ -484,9 +484,7 @@ class _Header:
         school_year = f"{self.cal.year}-{self.cal.year + 1}"
         _, description = default_period_code(self.kind, school_year)
         layout = load_layouts()[extract]
-        when = self.created or datetime(
-            self.cal.year + (self.kind != "oct"), CREATED_MONTH[self.kind], 1, 8, 0
-        )
+        when = created_at(self.kind, self.cal, self.created)
         path = self.folder / extract_file_name(extract)
         write_extract(
             path,

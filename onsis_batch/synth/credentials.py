@@ -21,9 +21,8 @@ from typing import Any
 
 import polars as pl
 
-from onsis_batch.pae import extract_file_name, write_extract
-from onsis_batch.period import default_period_code
 from onsis_batch.synth.calendar import Calendar, school_day
+from onsis_batch.synth.extract import write_board_extract
 from onsis_batch.synth.schools import Board
 
 SHSM_PROGRAMS = {  # program id -> (sector, certification types it counts)
@@ -428,33 +427,10 @@ def write_credential_extracts(
     created: datetime | None,
 ) -> None:
     """0026 and 0028 of every period written, one block per reporting BSID."""
-    school_year = f"{cal.year}-{cal.year + 1}"
     for kind, folder in pae_dirs.items():
-        _, description = default_period_code(kind, school_year)
-        when = created or datetime(
-            cal.year + (kind != "oct"), {"oct": 10, "mar": 3, "jun": 6}[kind], 1, 8, 0
-        )
         for extract, frames in (
             ("0026", credentials.held_diplomas),
             ("0028", credentials.held_shsm),
         ):
-            rows = frames[kind].rename({"_oen": "oen"}).sort("oen", maintain_order=True)
-            parts = rows.partition_by("_bsid", as_dict=True, include_key=False)
-            columns = [c for c in rows.columns if c not in ("student_id", "_bsid")]
-            empty = rows.select(columns).clear()
-            blocks = [
-                (
-                    bsid,
-                    board.name_of(bsid),
-                    parts[(bsid,)].select(columns) if (bsid,) in parts else empty,
-                )
-                for bsid in board.reporting_bsids
-            ]
-            write_extract(
-                folder / extract_file_name(extract),
-                extract,
-                school_year=school_year,
-                period_description=description,
-                blocks=blocks,
-                created=when,
-            )
+            rows = frames[kind].rename({"_oen": "oen"}).sort("_bsid", "oen", maintain_order=True)
+            write_board_extract(folder, extract, kind, cal, board, rows, created)

@@ -3,19 +3,12 @@ educators: what the submission before each period left OnSIS holding (see educat
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 
 import polars as pl
 
-from onsis_batch.pae import H2_STATUS, extract_file_name, write_extract
-from onsis_batch.pae_csv import quoted, to_lines
-from onsis_batch.pae_layout import load_layouts
-from onsis_batch.period import default_period_code
 from onsis_batch.synth.calendar import Calendar
-from onsis_batch.synth.schools import Board
 
-CREATED_MONTH = {"oct": 10, "mar": 3, "jun": 6}
 # changes made in the SIS after each submission:
 # (role, type held but gone from the SIS, type in the SIS not yet held)
 CHANGES = {
@@ -150,42 +143,3 @@ def held_classes(
     return frame.sort("_bsid", "men", "class_code").select(
         "_bsid", "men", "position_type", "class_code"
     )
-
-
-def write_block_extract(
-    folder: Path,
-    extract: str,
-    kind: str,
-    cal: Calendar,
-    board: Board,
-    frame: pl.DataFrame,
-    created: datetime | None,
-) -> None:
-    """The extract as `write_extract` writes it, one H2 block per reporting BSID; the lines
-    are made for the whole frame at once (a board has a hundred blocks)."""
-    school_year = f"{cal.year}-{cal.year + 1}"
-    _, description = default_period_code(kind, school_year)
-    when = created or datetime(cal.year + (kind != "oct"), CREATED_MONTH[kind], 1, 8, 0)
-    path = folder / extract_file_name(extract)
-    write_extract(
-        path,
-        extract,
-        school_year=school_year,
-        period_description=description,
-        blocks=[],
-        created=when,
-    )
-    lines = pl.Series("line", to_lines(frame.drop("_bsid"), load_layouts()[extract]))
-    blocks = dict(
-        frame.select("_bsid")
-        .with_columns(lines)
-        .group_by("_bsid", maintain_order=True)
-        .agg(pl.col("line").str.join("\r\n"))
-        .iter_rows()
-    )
-    with path.open("ab") as out:
-        for bsid in board.reporting_bsids:
-            text = quoted(["H2", bsid, board.name_of(bsid), H2_STATUS]) + "\r\n"
-            if bsid in blocks:
-                text += blocks[bsid] + "\r\n"
-            out.write(text.encode("cp1252"))

@@ -30,7 +30,8 @@ from pathlib import Path
 import polars as pl
 
 from onsis_batch.synth.calendar import Calendar
-from onsis_batch.synth.educator_extracts import held_assignments, held_classes, write_block_extract
+from onsis_batch.synth.educator_extracts import held_assignments, held_classes
+from onsis_batch.synth.extract import write_board_extract
 from onsis_batch.synth.schools import Board
 from onsis_batch.synth.tables import table_frame
 
@@ -254,7 +255,7 @@ def educator_tables(
     with_bsid = rows.join(bsids, on="school_id")
     named = _named_classes(rows, leads)
     for kind, folder in pae_dirs.items():
-        write_block_extract(
+        write_board_extract(
             folder,
             "0009",
             kind,
@@ -264,7 +265,7 @@ def educator_tables(
             created,
         )
         held = held_classes(kind, with_bsid, leads, classes, named, cal)
-        write_block_extract(folder, "0010", kind, cal, board, held, created)
+        write_board_extract(folder, "0010", kind, cal, board, held, created)
     staff = rows.select("educator_id", "school_id").unique()
     active = staff.with_columns((~pl.col("educator_id").str.ends_with("-former")).alias("active"))
     return {

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
-from onsis_batch.pae import write_extract
+from onsis_batch.pae import H2_STATUS, extract_file_name, write_extract
+from onsis_batch.pae_csv import quoted, to_lines
 from onsis_batch.pae_layout import load_layouts
 from onsis_batch.period import default_period_code
 from onsis_batch.synth.calendar import Calendar
@@ -184,7 +185,7 @@ def write_extracts(
         code, description = default_period_code(kind, school_year)
         target = folder / code
         target.mkdir(parents=True, exist_ok=True)
-        when = created or datetime(cal.year + (kind != "oct"), CREATED_MONTH[kind], 1, 8, 0)
+        when = created_at(kind, cal, created)
         write_extract(
             target / FILE_NAME,
             "0003",
@@ -195,3 +196,47 @@ def write_extracts(
         )
         folders[kind] = target
     return folders
+
+
+def created_at(kind: str, cal: Calendar, created: datetime | None) -> datetime:
+    """When a period's extracts were downloaded: `created`, else early in the period's month."""
+    return created or datetime(cal.year + (kind != "oct"), CREATED_MONTH[kind], 1, 8, 0)
+
+
+def write_board_extract(
+    folder: Path,
+    extract: str,
+    kind: str,
+    cal: Calendar,
+    board: Board,
+    frame: pl.DataFrame,
+    created: datetime | None,
+) -> None:
+    """`frame` (rows with a `_bsid`, in block order) as `write_extract` writes it, one H2
+    block per reporting BSID, empty ones too; the lines are made for the whole frame at
+    once (a board has a hundred blocks)."""
+    school_year = f"{cal.year}-{cal.year + 1}"
+    _, description = default_period_code(kind, school_year)
+    path = folder / extract_file_name(extract)
+    write_extract(
+        path,
+        extract,
+        school_year=school_year,
+        period_description=description,
+        blocks=[],
+        created=created_at(kind, cal, created),
+    )
+    lines = pl.Series("line", to_lines(frame.drop("_bsid"), load_layouts()[extract]))
+    blocks = dict(
+        frame.select("_bsid")
+        .with_columns(lines)
+        .group_by("_bsid", maintain_order=True)
+        .agg(pl.col("line").str.join("\r\n"))
+        .iter_rows()
+    )
+    with path.open("ab") as out:
+        for bsid in board.reporting_bsids:
+            text = quoted(["H2", bsid, board.name_of(bsid), H2_STATUS]) + "\r\n"
+            if bsid in blocks:
+                text += blocks[bsid] + "\r\n"
+            out.write(text.encode("cp1252"))

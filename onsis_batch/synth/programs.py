@@ -25,12 +25,10 @@ from typing import Any
 
 import polars as pl
 
-from onsis_batch.pae import extract_file_name, write_extract
-from onsis_batch.period import default_period_code
 from onsis_batch.synth.calendar import Calendar, school_day
 from onsis_batch.synth.catalogue import COURSES
 from onsis_batch.synth.classes import Enrolled
-from onsis_batch.synth.extract import CREATED_MONTH, _held
+from onsis_batch.synth.extract import _held, write_board_extract
 from onsis_batch.synth.marks import program_rows as base_program_rows
 from onsis_batch.synth.rand import Weighted
 from onsis_batch.synth.schools import Board
@@ -326,7 +324,6 @@ def write_program_extracts(
     created: datetime | None,
 ) -> None:
     """Extracts 0005, 0007 and 0027 next to each period's 0003."""
-    school_year = f"{cal.year}-{cal.year + 1}"
     for kind, folder in folders.items():
         day = cal.pae_reference(kind)
         holders_now = held[kind]
@@ -340,24 +337,10 @@ def write_program_extracts(
             "0007": languages.with_columns(pl.lit(0.0).alias("minutes_per_day_of_instruction")),
             "0027": sal,
         }
-        _, description = default_period_code(kind, school_year)
-        when = created or datetime(cal.year + (kind != "oct"), CREATED_MONTH[kind], 1, 8, 0)
         for extract, frame in frames.items():
             rows = (
                 frame.join(holders_now, on="student_id")
                 .with_columns(pl.col("_oen").alias("oen"), pl.lit(True).alias("prepopulation_flag"))
                 .sort("_bsid", "oen", *[c for c in frame.columns if c != "student_id"][:1])
             )
-            parts = rows.partition_by("_bsid", as_dict=True)
-            blocks = [
-                (bsid, board.name_of(bsid), parts.get((bsid,), rows.clear()))
-                for bsid in board.reporting_bsids
-            ]
-            write_extract(
-                folder / extract_file_name(extract),
-                extract,
-                school_year=school_year,
-                period_description=description,
-                blocks=blocks,
-                created=when,
-            )
+            write_board_extract(folder, extract, kind, cal, board, rows, created)
