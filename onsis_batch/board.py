@@ -66,6 +66,8 @@ class Job:
     options: RunOptions | None = None
     data_dir: Path | str | DataSource = Path()
     inputs: list[dict[str, Any]] = field(default_factory=list)  # hashed once, for manifests
+    # Which BSIDs each school-data finding concerns; worked out once, by the board process.
+    owners: FindingOwners = field(kw_only=True)
 
     def record(self, result: RunResult) -> None:
         """The manifest of a published file, like `generate` writes."""
@@ -151,9 +153,11 @@ def _load_share(job: Job, bsids: list[str], done: Done) -> tuple[Inputs, dict, l
 
 
 def _run_share(job: Job, bsids: list[str], done: Done) -> float:
-    """Generate `bsids` one by one, calling `done` with each result; the peak RSS in MB."""
-    owners = FindingOwners(job.staged)
-    job = replace(job, staged=replace(job.staged, findings=owners.board_findings))
+    """Generate `bsids` one by one, calling `done` with each result; the peak RSS in MB.
+
+    `job.staged` carries only the board-wide findings; `job.owners` places the others.
+    """
+    owners = job.owners
     try:
         board, periods, usable = _load_share(job, bsids, done)
     except InputError as problem:
@@ -286,9 +290,20 @@ def generate_many(
     try:
         with output_lock(out_dir), _private_folder() as folder:
             staged = _stage_in_child(data_dir, folder)
-            described = describe_inputs(input_files(data_dir, pae_dir))
-            job = Job(staged, pae_dir, out_dir, kind, school_year, created, private, options)
-            job = replace(job, data_dir=data_dir, inputs=described)
+            owners = FindingOwners(staged)
+            job = Job(
+                replace(staged, findings=owners.board_findings),
+                pae_dir,
+                out_dir,
+                kind,
+                school_year,
+                created,
+                private,
+                options,
+                data_dir=data_dir,
+                inputs=describe_inputs(input_files(data_dir, pae_dir)),
+                owners=owners,
+            )
             shares = [bsids[i::workers] for i in range(workers) if bsids[i::workers]]
             if len(shares) == 1:
                 peaks = [_run_share(job, shares[0], done)]

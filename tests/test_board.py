@@ -204,11 +204,12 @@ def _chatty_share(job, bsids):
 
 def test_results_larger_than_the_pipe_never_hang_the_board(tmp_path):
     from onsis_batch.board import Job, _in_workers
+    from onsis_batch.ownership import FindingOwners
     from onsis_batch.sources import StagedData
 
-    job = Job(
-        StagedData(tmp_path, {}, []), None, tmp_path, "oct", "2025-2026", datetime(2025, 10, 31)
-    )
+    staged = StagedData(tmp_path, {}, [])
+    when = datetime(2025, 10, 31)
+    job = Job(staged, None, tmp_path, "oct", "2025-2026", when, owners=FindingOwners(staged))
     received = []
     peaks = _in_workers(job, [["1", "2", "3"], ["4", "5"]], received.append, _chatty_share)
     assert sorted(r.bsid for r in received) == ["1", "2", "3", "4", "5"]
