@@ -685,9 +685,9 @@ def diff(
     as_json: bool,
 ) -> None:
     """Compare two batch files by natural key, or one batch file with the PAE (--pae)."""
+    from onsis_batch.output import write_private
     from onsis_batch.tools.diff import diff_files, diff_pae
     from onsis_batch.tools.diff_report import diff_dict, diff_html, diff_text
-    from onsis_batch.tools.files import write_private
     from onsis_batch.tools.records import NotABatchFile, batch_findings
 
     if (new is None) == (pae_dir is None):

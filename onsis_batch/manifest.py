@@ -22,9 +22,9 @@ from typing import Any
 
 from onsis_batch import __version__
 from onsis_batch.findings import Finding, count_by_severity, finding
+from onsis_batch.output import write_private
 from onsis_batch.resources import data_dir, package_file
 from onsis_batch.sources.origin import DataSource, FolderSource, data_source
-from onsis_batch.tools.files import write_private
 
 FORMAT = "onsis-batch-manifest/1"
 SUFFIX = ".manifest.json"

@@ -99,8 +99,10 @@ def publish(
             temp.unlink(missing_ok=True)
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write a small file atomically, readable by its owner only (summaries, manifests)."""
+def write_private(path: Path, content: str | bytes, encoding: str = "utf-8") -> Path:
+    """Write a small file (summary, manifest, report) as the batch file is written:
+    atomically, readable by its owner only, and durable once this returns."""
+    data = content.encode(encoding) if isinstance(content, str) else content
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
     fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
@@ -111,10 +113,11 @@ def write_private(path: Path, data: bytes) -> None:
         finally:
             os.close(fd)
         os.replace(temp, path)
-        os.chmod(path, FILE_MODE)
+        os.chmod(path, FILE_MODE)  # os.open's mode is narrowed by the umask only
         _sync_dir(path.parent)
     finally:
         temp.unlink(missing_ok=True)
+    return path
 
 
 def _sync_dir(folder: Path) -> None:

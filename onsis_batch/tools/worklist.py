@@ -19,8 +19,8 @@ from typing import Any
 import polars as pl
 import yaml
 
+from onsis_batch.output import write_private
 from onsis_batch.resources import package_file
-from onsis_batch.tools.files import write_private
 from onsis_batch.tools.html import render
 from onsis_batch.tools.results import ResultsImport
 
