@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -24,3 +27,10 @@ def data_dir(name: str) -> Path:
 def package_file(*parts: str) -> Path:
     """A file that lives inside the package itself (catalogs, contract, layouts)."""
     return _PACKAGE.joinpath(*parts)
+
+
+@cache
+def language_labels(path: str, lang: str) -> dict[str, Any]:
+    """One language's labels (`en` or `fr`) from a package YAML file keyed by language."""
+    labels = yaml.safe_load(package_file(*path.split("/")).read_text(encoding="utf-8"))
+    return labels[lang]

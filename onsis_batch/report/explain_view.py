@@ -13,14 +13,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from onsis_batch.findings import finding, has_errors
 from onsis_batch.overrides import OverrideSet
 from onsis_batch.pipeline import RunOptions, load_inputs
 from onsis_batch.report.explain import Subject, explain
 from onsis_batch.report.masking import known_oens, mask_data, text_masker
-from onsis_batch.resources import package_file
+from onsis_batch.resources import language_labels
 from onsis_batch.segments import build_plan
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.slicing import tables_for_bsid
@@ -32,8 +30,7 @@ LISTED = 12  # row numbers per table on one text line
 @cache
 def labels(lang: str) -> dict[str, str]:
     """The report and explain labels of one language (`en` or `fr`)."""
-    raw = yaml.safe_load(package_file("report", "labels.yaml").read_text(encoding="utf-8"))
-    return {str(k): str(v) for k, v in raw[lang].items()}
+    return {str(k): str(v) for k, v in language_labels("report/labels.yaml", lang).items()}
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-import yaml
-
 from onsis_batch.findings import Finding
-from onsis_batch.resources import package_file
+from onsis_batch.resources import language_labels
 from onsis_batch.tools.diff import DiffResult
 from onsis_batch.tools.html import render
 
@@ -25,11 +22,9 @@ SYMBOL = {
 }
 
 
-@cache
 def diff_labels(lang: str = "en") -> dict[str, Any]:
     """The labels of diff output in `lang` (en or fr), from diff_labels.yaml."""
-    labels = yaml.safe_load(package_file("tools", "diff_labels.yaml").read_text("utf-8"))
-    return labels[lang]
+    return language_labels("tools/diff_labels.yaml", lang)
 
 
 def diff_dict(result: DiffResult) -> dict[str, Any]:

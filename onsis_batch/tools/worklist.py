@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import csv
 import io
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 
 from onsis_batch.output import write_private
-from onsis_batch.resources import package_file
+from onsis_batch.resources import language_labels
 from onsis_batch.tools.html import render
 from onsis_batch.tools.results import ResultsImport
 
@@ -87,11 +85,9 @@ def results_dict(imported: ResultsImport) -> dict[str, Any]:
     }
 
 
-@cache
 def results_labels(lang: str = "en") -> dict[str, Any]:
     """The words of the results text and work lists in `lang`, from results_labels.yaml."""
-    labels = yaml.safe_load(package_file("tools", "results_labels.yaml").read_text("utf-8"))
-    return labels[lang]
+    return language_labels("tools/results_labels.yaml", lang)
 
 
 def results_text(imported: ResultsImport, lang: str = "en") -> str:
