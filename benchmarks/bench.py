@@ -27,7 +27,7 @@ import polars as pl
 from lxml import etree
 
 from onsis_batch.synth import synthesize
-from onsis_batch.xsd import schema_path
+from onsis_batch.validate.xsd import schema_path
 
 ROOT = Path(__file__).resolve().parent.parent / "bench_out"
 YEAR, KIND, CODE = "2025-2026", "oct", "OCTSEC1"
@@ -166,7 +166,7 @@ def bench_school() -> dict[str, float]:
 
 def _in_process(summary, out: Path) -> float:
     """Seconds of `generate` called from Python: the command minus interpreter start-up."""
-    from onsis_batch.pipeline import generate
+    from onsis_batch.run.pipeline import generate
 
     started = time.perf_counter()
     generate(

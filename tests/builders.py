@@ -14,11 +14,11 @@ from typing import Any
 import polars as pl
 
 from onsis_batch.contract import contract, frame_from_rows
-from onsis_batch.pae import extract_file_name, write_extract
-from onsis_batch.pae_layout import empty_frame, load_layouts
-from onsis_batch.period import resolve_period
-from onsis_batch.plan import Plan
-from onsis_batch.segments import build_plan
+from onsis_batch.pae.extracts import extract_file_name, write_extract
+from onsis_batch.pae.layout import empty_frame, load_layouts
+from onsis_batch.period.periods import resolve_period
+from onsis_batch.plan.model import Plan
+from onsis_batch.segments.build import build_plan
 from onsis_batch.segments.context import SegmentContext
 
 BSID = "999001"

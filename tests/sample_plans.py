@@ -7,8 +7,8 @@ from typing import Any
 
 import polars as pl
 
-from onsis_batch.period import SubmissionPeriod
-from onsis_batch.plan import Plan
+from onsis_batch.period.periods import SubmissionPeriod
+from onsis_batch.plan.model import Plan
 from onsis_batch.specs import load_specs
 
 CREATED = datetime(2025, 11, 3, 14, 30, 5)

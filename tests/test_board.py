@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from onsis_batch.board import generate_many
+from onsis_batch.run.board import generate_many
 from onsis_batch.synth import synthesize
 
 
@@ -32,11 +32,11 @@ def test_generate_many_writes_one_file_per_bsid_with_two_workers(tmp_path):
 def test_slicing_a_board_to_one_bsid_changes_no_byte(tmp_path):
     import io
 
-    from onsis_batch.pipeline import load_inputs
-    from onsis_batch.render import render_plan
-    from onsis_batch.segments import build_plan
+    from onsis_batch.render.xml import render_plan
+    from onsis_batch.run.pipeline import load_inputs
+    from onsis_batch.run.slicing import tables_for_bsid
+    from onsis_batch.segments.build import build_plan
     from onsis_batch.segments.context import SegmentContext
-    from onsis_batch.slicing import tables_for_bsid
 
     summary = synthesize(tmp_path / "board", students=240, schools=3, seed=5, periods=("mar",))
     bsids = list(summary.bsids)
@@ -76,7 +76,7 @@ def test_staged_tables_equal_loaded_tables(tmp_path):
 
 
 def test_board_files_are_byte_identical_to_one_bsid_runs(tmp_path):
-    from onsis_batch.pipeline import generate
+    from onsis_batch.run.pipeline import generate
 
     summary = synthesize(tmp_path / "board", students=150, schools=3, seed=11, periods=("jun",))
     created = datetime(2026, 6, 30, 9, 0)
@@ -148,7 +148,7 @@ def test_a_board_wide_problem_stops_every_bsid_with_the_finding(tmp_path):
 
 
 def test_an_internal_error_in_one_bsid_does_not_stop_the_others(tmp_path, monkeypatch):
-    import onsis_batch.board as board
+    import onsis_batch.run.board as board
 
     summary = synthesize(tmp_path / "board", students=90, schools=3, seed=4, periods=("oct",))
     victim = summary.bsids[0]
@@ -192,9 +192,9 @@ def test_a_bsid_with_a_bad_pae_block_is_reported_alone(tmp_path):
 
 def _chatty_share(job, bsids):
     """A worker whose results are far larger than a pipe holds (several MB each)."""
-    from onsis_batch.board import report
     from onsis_batch.findings import finding
-    from onsis_batch.pipeline import RunResult
+    from onsis_batch.run.board import report
+    from onsis_batch.run.pipeline import RunResult
 
     for bsid in bsids:
         many = [finding("RUN002", file="x" * 2000) for _ in range(1500)]
@@ -203,8 +203,8 @@ def _chatty_share(job, bsids):
 
 
 def test_results_larger_than_the_pipe_never_hang_the_board(tmp_path):
-    from onsis_batch.board import Job, _in_workers
-    from onsis_batch.ownership import FindingOwners
+    from onsis_batch.run.board import Job, _in_workers
+    from onsis_batch.run.ownership import FindingOwners
     from onsis_batch.sources import StagedData
 
     staged = StagedData(tmp_path, {}, [])

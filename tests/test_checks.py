@@ -16,11 +16,11 @@ from lxml import etree
 from polars.testing import assert_frame_equal
 from sample_plans import enrolments, frame, period, simple_plan, students
 
-from onsis_batch.checks import CHECKS, run_checks
 from onsis_batch.cli import cli
 from onsis_batch.findings import catalog
-from onsis_batch.plan import Plan
-from onsis_batch.validate import check_plan
+from onsis_batch.plan.model import Plan
+from onsis_batch.validate.batch_file import check_plan
+from onsis_batch.validate.rules import CHECKS, run_checks
 
 OEN = "123456789"
 

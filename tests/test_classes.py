@@ -9,9 +9,9 @@ import polars as pl
 from builders import BSID, Scenario
 
 from onsis_batch.findings import Severity
-from onsis_batch.output import publish
-from onsis_batch.segments import BUILDERS, build_plan
-from onsis_batch.segments.classes import build_classes
+from onsis_batch.render.publish import publish
+from onsis_batch.segments.build import BUILDERS, build_plan
+from onsis_batch.segments.classes.class_rows import build_classes
 
 COURSES = [
     {"course_number": "ENG4U1", "ministry_code": "ENG4U", "course_type": "M", "credit": 1.0},

@@ -9,7 +9,8 @@ from builders import BSID, SETTINGS, Scenario, write_scenario
 from click.testing import CliRunner
 
 from onsis_batch.cli import cli
-from onsis_batch.config import (
+from onsis_batch.contract import frame_from_rows
+from onsis_batch.period.config import (
     BoardConfig,
     CommandLine,
     load_config,
@@ -17,7 +18,6 @@ from onsis_batch.config import (
     overlay_settings,
     run_settings,
 )
-from onsis_batch.contract import frame_from_rows
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "config.example.yaml"
 STAMP = "2025-10-31T09:30:00"
@@ -261,7 +261,7 @@ def _schema_keys(node: dict, path: str = "") -> list[str]:
 def test_the_example_documents_every_key_of_the_schema():
     import yaml
 
-    from onsis_batch.config import config_schema
+    from onsis_batch.period.config import config_schema
 
     raw = yaml.load(EXAMPLE.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
 

@@ -12,9 +12,9 @@ from pathlib import Path
 from builders import Scenario
 from lxml import etree
 
-from onsis_batch.render import render_plan
-from onsis_batch.validate import check_plan
-from onsis_batch.xsd import schema_path
+from onsis_batch.render.xml import render_plan
+from onsis_batch.validate.batch_file import check_plan
+from onsis_batch.validate.xsd import schema_path
 
 
 def _scenario() -> Scenario:

@@ -8,7 +8,7 @@ from batchxml import BSID, batch, segment, write
 from click.testing import CliRunner
 
 from onsis_batch.cli import cli
-from onsis_batch.pae import extract_file_name, write_extract
+from onsis_batch.pae.extracts import extract_file_name, write_extract
 from onsis_batch.tools.diff import diff_files, diff_pae
 from onsis_batch.tools.diff_report import diff_html, diff_text
 

@@ -17,21 +17,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from onsis_batch.diploma import (
+from onsis_batch.plan.model import Plan
+from onsis_batch.render.xml import render_plan
+from onsis_batch.segments.credentials.requirements import (
     allocate,
     cohort_of,
     credit_allocation,
     requirement_rules,
     unknown_requirements,
 )
-from onsis_batch.diploma.allocation import ITEM_SCHEMA, RESULT_SCHEMA
-from onsis_batch.diploma.rules import PLAR_CODES, family_expr
-from onsis_batch.plan import Plan
-from onsis_batch.render import render_plan
-from onsis_batch.segments.credits import build_credits
-from onsis_batch.segments.students import build_student_segments
-from onsis_batch.validate import check_plan
-from onsis_batch.xsd import schema_path
+from onsis_batch.segments.credentials.requirements.allocation import ITEM_SCHEMA, RESULT_SCHEMA
+from onsis_batch.segments.credentials.requirements.rules import PLAR_CODES, family_expr
+from onsis_batch.segments.credits.build import build_credits
+from onsis_batch.segments.students.build import build_student_segments
+from onsis_batch.validate.batch_file import check_plan
+from onsis_batch.validate.xsd import schema_path
 
 OLD, NEW = "OSSD_1999", "OSSD_2024"
 

@@ -11,9 +11,9 @@ import yaml
 from builders import Scenario
 from lxml import etree
 
-from onsis_batch.output import publish
-from onsis_batch.segments import build_plan
-from onsis_batch.validate import validate_file
+from onsis_batch.render.publish import publish
+from onsis_batch.segments.build import build_plan
+from onsis_batch.validate.batch_file import validate_file
 
 CASES = Path(__file__).resolve().parent / "cases"
 CREATED = datetime(2025, 10, 31, 12, 0)
@@ -263,7 +263,7 @@ def test_every_sample_period_has_educator_adds_updates_and_deletes(tmp_path):
 
 
 def test_withdrawals_combine_only_while_their_dates_overlap():
-    from onsis_batch.segments.educator_groups import group_assignments
+    from onsis_batch.segments.educators.groups import group_assignments
 
     ctx = scenario().context("mar")
     spans = [

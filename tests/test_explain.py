@@ -48,7 +48,7 @@ def _scenario() -> Scenario:
 @pytest.fixture(scope="module")
 def run():
     ctx = _scenario().context()
-    from onsis_batch.segments import build_plan
+    from onsis_batch.segments.build import build_plan
 
     plan, findings = build_plan(ctx)
     return ctx, plan, findings

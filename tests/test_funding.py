@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from builders import Scenario
 
-from onsis_batch.segments.funding import funding_values, scheduled_minutes
+from onsis_batch.segments.students.funding import funding_values, scheduled_minutes
 
 SEP = date(2025, 9, 3)
 MON = date(2025, 10, 27)  # Oct 27-30 in session, cycle A B A B; Friday Oct 31 is a PD day

@@ -104,7 +104,9 @@ def test_french_report_has_french_labels_and_messages(tmp_path):
 
 
 def _used() -> set[str]:
-    template = Path(__file__).parents[1] / "onsis_batch" / "templates" / "run_report.html"
+    template = (
+        Path(__file__).parents[1] / "onsis_batch" / "report" / "templates" / "run_report.html"
+    )
     return set(re.findall(r"t\.(\w+)", template.read_text(encoding="utf-8")))
 
 
@@ -167,7 +169,7 @@ def test_report_renders_in_headless_chromium(english, tmp_path):
 def test_purge_removes_the_report_with_its_batch_file(tmp_path):
     import time
 
-    from onsis_batch.retention import purge
+    from onsis_batch.run.retention import purge
 
     batch = tmp_path / "ONSIS_OCTSEC1_20251031_998467.xml"
     batch.write_text("<x/>")

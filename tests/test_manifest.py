@@ -9,7 +9,7 @@ from builders import BSID, Scenario, write_scenario
 from click.testing import CliRunner
 
 from onsis_batch.cli import cli
-from onsis_batch.manifest import FORMAT, spec_version
+from onsis_batch.run.manifest import FORMAT, spec_version
 
 STAMP = "2025-10-31T09:30:00"
 NAME = f"ONSIS_OCTSEC1_20251031_{BSID}.xml"

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import polars as pl
 from builders import Scenario
 
-from onsis_batch.segments.meetings import count_meetings, section_meeting_days
+from onsis_batch.segments.classes.meetings import count_meetings, section_meeting_days
 
 MON = date(2025, 9, 1)
 

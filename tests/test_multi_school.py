@@ -7,7 +7,7 @@ import polars as pl
 from builders import BSID, Scenario
 
 from onsis_batch.contract import frame_from_rows
-from onsis_batch.period import board_bsids, reporting_schools
+from onsis_batch.period.periods import board_bsids, reporting_schools
 
 SCHOOLS = [
     {"school_id": "100", "bsid": BSID, "language": "E"},

@@ -5,10 +5,10 @@ import polars as pl
 import pytest
 from sample_plans import CREATED, enrolments, period, simple_plan, students
 
-from onsis_batch import output
-from onsis_batch.output import output_name, publish
-from onsis_batch.plan import Plan
-from onsis_batch.render import PlanShapeError
+from onsis_batch.plan.model import Plan
+from onsis_batch.render import publish as output
+from onsis_batch.render.publish import output_name, publish
+from onsis_batch.render.xml import PlanShapeError
 
 NAME = "ONSIS_OCTSEC1_20251031_123456.xml"
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from onsis_batch.cli import cli
-from onsis_batch.overrides import OverrideSet, apply_overrides, load_overrides
+from onsis_batch.plan.overrides import OverrideSet, apply_overrides, load_overrides
 
 STAMP = "2025-10-31T09:30:00"
 NAME = f"ONSIS_OCTSEC1_20251031_{BSID}.xml"

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from onsis_batch.findings import Severity
-from onsis_batch.pae import (
+from onsis_batch.pae.extracts import (
     PaeSet,
     empty_frame,
     extract_file_name,
@@ -20,7 +20,7 @@ from onsis_batch.pae import (
     read_pae_folder,
     write_extract,
 )
-from onsis_batch.pae_layout import load_layout_file
+from onsis_batch.pae.layout import load_layout_file
 from onsis_batch.specs import SpecError
 
 YEAR = "2025-2026"

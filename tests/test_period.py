@@ -6,7 +6,7 @@ import pytest
 
 from onsis_batch.contract import frame_from_rows
 from onsis_batch.findings import InputError
-from onsis_batch.period import parse_school_year, resolve_period
+from onsis_batch.period.periods import parse_school_year, resolve_period
 
 SETTINGS = {
     "school_year": "2025-2026",

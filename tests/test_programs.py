@@ -12,9 +12,9 @@ from lxml import etree
 from sample_plans import CREATED
 from test_sources import make_folder
 
-from onsis_batch.render import render_plan
+from onsis_batch.render.xml import render_plan
 from onsis_batch.sources import load_folder
-from onsis_batch.xsd import build_xsd
+from onsis_batch.validate.xsd import build_xsd
 
 PROGRAMS = [
     {"program_id": "SE", "is_special_education": True},

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from onsis_batch.codes import code_table
-from onsis_batch.pipeline import generate
-from onsis_batch.render import render_plan
-from onsis_batch.xsd import schema_path
+from onsis_batch.render.xml import render_plan
+from onsis_batch.run.pipeline import generate
+from onsis_batch.validate.xsd import schema_path
 
 SCHEMA = etree.XMLSchema(etree.parse(str(schema_path())))
 SETTINGS = settings(

@@ -6,11 +6,11 @@ import pytest
 from lxml import etree
 from sample_plans import CREATED, enrolments, period, simple_plan, students
 
-from onsis_batch import render
-from onsis_batch.plan import Plan
-from onsis_batch.render import PlanShapeError, render_plan
+from onsis_batch.plan.model import Plan
+from onsis_batch.render import xml as render
+from onsis_batch.render.xml import PlanShapeError, render_plan
 from onsis_batch.specs import load_specs
-from onsis_batch.xsd import schema_path
+from onsis_batch.validate.xsd import schema_path
 
 
 def rendered(plan: Plan, **options) -> tuple[bytes, list]:

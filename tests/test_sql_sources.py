@@ -19,12 +19,12 @@ import pytest
 from click.testing import CliRunner
 from sql_loading import execute, load_into, typed_frames
 
-from onsis_batch.board import generate_many
 from onsis_batch.cli import cli
 from onsis_batch.findings import Finding
-from onsis_batch.pipeline import generate
 from onsis_batch.resources import data_dir
-from onsis_batch.sample import sample_run
+from onsis_batch.run.board import generate_many
+from onsis_batch.run.pipeline import generate
+from onsis_batch.run.sample import sample_run
 from onsis_batch.sources import LoadResult, data_source, load_folder
 from onsis_batch.sources.database import Database, mask_password, parse_database, quote
 from onsis_batch.sources.origin import read_table_map
@@ -428,7 +428,7 @@ def test_the_config_file_table_map_names_views_of_a_database(
     sample_uris: dict[str, str], tmp_path
 ) -> None:
     from onsis_batch.cli import _data_source
-    from onsis_batch.config import load_config
+    from onsis_batch.period.config import load_config
 
     config_file = tmp_path / "board.yaml"
     config_file.write_text("version: 1\ntables:\n  courses: course_list\n", encoding="utf-8")

@@ -12,9 +12,9 @@ from lxml import etree
 
 from onsis_batch.codes import code_table
 from onsis_batch.contract import contract
-from onsis_batch.pae import extract_file_name, read_pae_folder
-from onsis_batch.period import PERIOD_KINDS, default_period_code
-from onsis_batch.pipeline import generate
+from onsis_batch.pae.extracts import extract_file_name, read_pae_folder
+from onsis_batch.period.periods import PERIOD_KINDS, default_period_code
+from onsis_batch.run.pipeline import generate
 from onsis_batch.sources import load_folder
 from onsis_batch.synth import synthesize
 from onsis_batch.synth.extract import FILE_NAME

@@ -17,10 +17,10 @@ import pytest
 from click.testing import CliRunner
 
 from onsis_batch.cli import cli
-from onsis_batch.pipeline import generate
-from onsis_batch.retention import purge
-from onsis_batch.runlock import output_lock
-from onsis_batch.sample import sample_run
+from onsis_batch.run.lock import output_lock
+from onsis_batch.run.pipeline import generate
+from onsis_batch.run.retention import purge
+from onsis_batch.run.sample import sample_run
 from onsis_batch.synth import synthesize
 
 STAMP = datetime(2025, 10, 31, 9, 0)
@@ -45,7 +45,7 @@ def test_the_lock_is_released_when_its_holder_is_killed(tmp_path):
     out = tmp_path / "out"
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys,time; from pathlib import Path; "
-         "from onsis_batch.runlock import output_lock; "
+         "from onsis_batch.run.lock import output_lock; "
          f"lock = output_lock(Path({str(out)!r})); lock.__enter__(); print('held', flush=True); "
          "time.sleep(60)"],
         stdout=subprocess.PIPE, text=True,
@@ -195,8 +195,8 @@ def test_board_command_text_output_has_one_line_per_school_and_keeps_n_files(boa
 
 
 def test_board_runs_write_a_manifest_per_file_that_verifies(board_data, tmp_path):
-    from onsis_batch.board import generate_many
-    from onsis_batch.manifest import manifest_path, verify_manifest
+    from onsis_batch.run.board import generate_many
+    from onsis_batch.run.manifest import manifest_path, verify_manifest
 
     run = generate_many(
         board_data.data_dir, board_data.pae_dirs["oct"], tmp_path / "out",
@@ -214,7 +214,7 @@ def test_board_runs_write_a_manifest_per_file_that_verifies(board_data, tmp_path
 def test_the_log_refuses_fields_that_could_carry_personal_data():
     import io
 
-    from onsis_batch.runlog import RunLog
+    from onsis_batch.run.log import RunLog
 
     stream = io.StringIO()
     log = RunLog(as_json=True, stream=stream)

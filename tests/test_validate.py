@@ -4,10 +4,10 @@ import polars as pl
 import pytest
 from sample_plans import CREATED, enrolments, period, simple_plan, students
 
-from onsis_batch import validate
-from onsis_batch.plan import Plan
-from onsis_batch.render import render_plan
-from onsis_batch.validate import check_plan, validate_file
+from onsis_batch.plan.model import Plan
+from onsis_batch.render.xml import render_plan
+from onsis_batch.validate import batch_file as validate
+from onsis_batch.validate.batch_file import check_plan, validate_file
 
 
 def write(plan: Plan, path: Path) -> Path:

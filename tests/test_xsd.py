@@ -4,9 +4,9 @@ import pytest
 from lxml import etree
 from sample_plans import CREATED, simple_plan
 
-from onsis_batch import xsd
-from onsis_batch.render import render_plan
-from onsis_batch.xsd import build_xsd, main, schema_path
+from onsis_batch.render.xml import render_plan
+from onsis_batch.validate import xsd
+from onsis_batch.validate.xsd import build_xsd, main, schema_path
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from onsis_batch.board import BoardRun
 from onsis_batch.findings import Severity, count_by_severity
-from onsis_batch.output import write_private
-from onsis_batch.pipeline import RunResult
+from onsis_batch.render.publish import write_private
+from onsis_batch.run.board import BoardRun
+from onsis_batch.run.pipeline import RunResult
 
 STATUS = {0: "ok", 1: "errors", 2: "not generated", 3: "internal error"}
 

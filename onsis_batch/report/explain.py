@@ -24,11 +24,11 @@ import polars as pl
 
 from onsis_batch.contract import contract
 from onsis_batch.findings import Finding
-from onsis_batch.pae_layout import load_layouts
-from onsis_batch.plan import Plan
+from onsis_batch.pae.layout import load_layouts
+from onsis_batch.plan.keys import as_text, natural_keys
+from onsis_batch.plan.model import Plan
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.specs import SegmentSpec, load_specs
-from onsis_batch.tools.plan_keys import as_text, natural_keys
 
 MAX_ROWS = 50  # input or PAE rows listed per table; the count says how many there are
 

@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from onsis_batch.findings import finding, has_errors
-from onsis_batch.overrides import OverrideSet
-from onsis_batch.pipeline import RunOptions, load_inputs
+from onsis_batch.plan.overrides import OverrideSet
 from onsis_batch.report.explain import Subject, explain
 from onsis_batch.report.masking import known_oens, mask_data, text_masker
 from onsis_batch.resources import language_labels
-from onsis_batch.segments import build_plan
+from onsis_batch.run.pipeline import RunOptions, load_inputs
+from onsis_batch.run.slicing import tables_for_bsid
+from onsis_batch.segments.build import build_plan
 from onsis_batch.segments.context import SegmentContext
-from onsis_batch.slicing import tables_for_bsid
 from onsis_batch.sources import DataSource
 
 LISTED = 12  # row numbers per table on one text line

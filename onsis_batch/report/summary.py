@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from onsis_batch.findings import Finding, count_by_severity
-from onsis_batch.manifest import manifest_path
-from onsis_batch.pipeline import RunResult, errors_first
 from onsis_batch.report.explain_view import labels
+from onsis_batch.run.manifest import manifest_path
+from onsis_batch.run.pipeline import RunResult, errors_first
 
 ACTIONS = ("ADD", "UPDATE", "DELETE")
 SHOWN_FINDINGS = 50

@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from onsis_batch.period import SubmissionPeriod
+from onsis_batch.period.periods import SubmissionPeriod
 
 MISSING_OEN = "000000000"
 

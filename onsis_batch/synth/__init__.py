@@ -31,7 +31,7 @@ from typing import Any
 import polars as pl
 
 from onsis_batch.contract import contract
-from onsis_batch.period import PERIOD_KINDS, parse_school_year
+from onsis_batch.period.periods import PERIOD_KINDS, parse_school_year
 from onsis_batch.synth.calendar import Calendar
 from onsis_batch.synth.catalogue import ESL_LEVELS, Q4
 from onsis_batch.synth.class_extracts import (

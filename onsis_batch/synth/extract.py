@@ -16,10 +16,10 @@ from pathlib import Path
 
 import polars as pl
 
-from onsis_batch.pae import H2_STATUS, extract_file_name, write_extract
-from onsis_batch.pae_csv import quoted, to_lines
-from onsis_batch.pae_layout import load_layouts
-from onsis_batch.period import default_period_code
+from onsis_batch.pae.extracts import H2_STATUS, extract_file_name, write_extract
+from onsis_batch.pae.grid import quoted, to_lines
+from onsis_batch.pae.layout import load_layouts
+from onsis_batch.period.periods import default_period_code
 from onsis_batch.synth.calendar import Calendar
 from onsis_batch.synth.schools import Board
 

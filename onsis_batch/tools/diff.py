@@ -26,11 +26,11 @@ from typing import Any
 import polars as pl
 
 from onsis_batch.findings import Finding
-from onsis_batch.pae import read_pae_folder
-from onsis_batch.pae_layout import load_layouts
-from onsis_batch.period import default_period_code
+from onsis_batch.pae.extracts import read_pae_folder
+from onsis_batch.pae.layout import load_layouts
+from onsis_batch.period.periods import default_period_code
+from onsis_batch.plan.keys import as_text
 from onsis_batch.specs import ElementSpec, SegmentSpec, load_specs
-from onsis_batch.tools.plan_keys import as_text
 from onsis_batch.tools.records import (
     BOOKKEEPING,
     SEPARATOR,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from onsis_batch.findings import Finding
+from onsis_batch.report.page import render
 from onsis_batch.resources import language_labels
 from onsis_batch.tools.diff import DiffResult
-from onsis_batch.tools.html import render
 
 SYMBOL = {
     "added": "+",

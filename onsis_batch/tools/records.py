@@ -27,7 +27,7 @@ from lxml import etree
 
 from onsis_batch.findings import Finding, finding
 from onsis_batch.specs import ElementSpec, SegmentSpec, load_envelope, load_specs
-from onsis_batch.validate import hardened_parser
+from onsis_batch.validate.batch_file import hardened_parser
 
 SEPARATOR = " / "
 ERROR_CONTAINER = "DATA_ERROR_DETAILS"

@@ -17,9 +17,9 @@ from typing import Any
 
 import polars as pl
 
-from onsis_batch.output import write_private
+from onsis_batch.render.publish import write_private
+from onsis_batch.report.page import render
 from onsis_batch.resources import language_labels
-from onsis_batch.tools.html import render
 from onsis_batch.tools.results import ResultsImport
 
 COLUMNS = (

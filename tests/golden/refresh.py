@@ -3,8 +3,8 @@
 import shutil
 from pathlib import Path
 
-from onsis_batch.pipeline import generate
-from onsis_batch.sample import sample_run
+from onsis_batch.run.pipeline import generate
+from onsis_batch.run.sample import sample_run
 
 GOLDEN = Path(__file__).resolve().parent
 STAMP = "2025-10-31T09:00:00"

@@ -1,0 +1,360 @@
+"""Pending Area Extracts (PAE): read the Ministry's EXSMS CSV files, and write them for tests.
+
+At the start of a period OnSIS holds a "pending area" of what it already knows about each
+school; the extracts are how we see it, so every record can be sent as ADD, UPDATE or DELETE.
+
+An extract is a line-oriented CSV file (windows-1252, CRLF, usually every cell quoted, no
+column header). The first cell of each line is its record type:
+
+* `H1` file header: file type (which extract), version, academic year, period description,
+  creation date and time;
+* `H2` school header: BSID, school name, status. Each H2 opens a school block; a board-wide
+  file has one block per school;
+* `DT` (or the layout's record types) data rows of the current block, by position.
+
+Files are conventionally named `EXSMS-NNNN.00 - <File Type>.csv`, e.g.
+`EXSMS-0003.00 - Student School Enrolment.csv` (`extract_file_name`). The reader does not
+rely on names: any `*.csv` is read and its H1 file type says which extract it is.
+
+Every problem is a finding (PAE001-PAE009); reading never raises on bad input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from onsis_batch.findings import Finding, finding
+from onsis_batch.pae.grid import (
+    PAD,
+    cell_name,
+    clean,
+    decode,
+    quoted,
+    read_grid,
+    split_line,
+    to_lines,
+    to_typed,
+)
+from onsis_batch.pae.layout import (
+    RECORD_COLUMN,
+    ROW_COLUMN,
+    Layout,
+    LayoutColumn,
+    empty_frame,
+    layout_for_file_type,
+    load_layouts,
+)
+
+__all__ = [
+    "Layout",
+    "LayoutColumn",
+    "PaeSet",
+    "empty_frame",
+    "extract_file_name",
+    "load_layouts",
+    "read_pae_folder",
+    "write_extract",
+]
+
+MAX_REPORTED = 100  # per file, finding code and column: past that, more of the same adds nothing
+H2_STATUS = "02"  # submission status written in H2; a value seen in public fixtures, not read back
+_TYPE = "_rt"  # working columns of the grid: record type, school block number, block BSID
+_BLOCK = "_block"
+_BSID = "_bsid"
+
+
+@dataclass(frozen=True)
+class PaeSet:
+    """The extracts read for a run, split per school, with every finding about them."""
+
+    frames: dict[tuple[str, str], pl.DataFrame]  # (extract, bsid) -> typed rows
+    files: dict[tuple[str, str], str]  # (extract, bsid) -> name of the file they came from
+    findings: list[Finding] = field(default_factory=list)
+
+    def for_bsid(self, bsid: str) -> dict[str, pl.DataFrame]:
+        """Every known extract for one school; an absent extract is an empty typed frame.
+
+        Callers diff SIS data against these frames; an empty frame means "OnSIS holds
+        nothing", which is what a first submission or an unused extract amounts to.
+        """
+        return {
+            extract: self.frames.get((extract, bsid), empty_frame(extract))
+            for extract in load_layouts()
+        }
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every file must match."""
+
+    school_year: str
+    period_code: str
+    period_description: str
+    bsids: frozenset[str]
+
+
+@dataclass
+class _FileResult:
+    extract: str = ""
+    blocks: dict[str, pl.DataFrame] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def read_pae_folder(
+    folder: Path,
+    *,
+    school_year: str,
+    period_code: str,
+    period_description: str,
+    bsids: Collection[str],
+    required: Collection[str] = ("0003",),
+) -> PaeSet:
+    """Read every `*.csv` directly in `folder` (by name order) into per-school typed frames.
+
+    Only the blocks of the requested BSIDs are kept; other schools of a board-wide file are
+    skipped without a word, since boards routinely download one file for all schools.
+    """
+    unknown = sorted(set(required) - set(load_layouts()))
+    if unknown:  # a caller's mistake, not bad input
+        raise ValueError(f"no layout for required extract(s) {', '.join(unknown)}")
+    if not folder.is_dir():
+        return PaeSet({}, {}, [_not_extract(str(folder), "the folder does not exist")])
+    run = _Run(
+        school_year.strip(),
+        period_code.strip(),
+        period_description.strip(),
+        frozenset(b.strip() for b in bsids),
+    )
+    frames: dict[tuple[str, str], pl.DataFrame] = {}
+    files: dict[tuple[str, str], str] = {}
+    sources: dict[tuple[str, str], list[str]] = {}
+    findings: list[Finding] = []
+    for path in sorted((p for p in folder.iterdir() if _is_csv(p)), key=lambda p: p.name):
+        result = _read_file(path, run)
+        findings.extend(result.findings)
+        for bsid, frame in result.blocks.items():
+            key = (result.extract, bsid)
+            sources.setdefault(key, []).append(path.name)
+            if key not in frames:  # the first file by name wins; a duplicate is an error anyway
+                frames[key], files[key] = frame, path.name
+    for (extract, bsid), names in sources.items():
+        if len(names) > 1:
+            findings.append(finding("PAE008", extract=extract, bsid=bsid, files=", ".join(names)))
+    findings.extend(_missing(folder, required, run.bsids, frames))
+    return PaeSet(frames, files, findings)
+
+
+def _is_csv(path: Path) -> bool:
+    return path.suffix.lower() == ".csv" and path.is_file()
+
+
+def _missing(
+    folder: Path,
+    required: Collection[str],
+    bsids: Collection[str],
+    frames: Mapping[tuple[str, str], pl.DataFrame],
+) -> list[Finding]:
+    """PAE007 for each requested school without a required extract (an empty block counts)."""
+    layouts = load_layouts()
+    return [
+        finding(
+            "PAE007",
+            file=str(folder),
+            key=bsid,
+            extract=extract,
+            file_type=layouts[extract].file_type,
+        )
+        for bsid in sorted(bsids)
+        for extract in sorted(required)
+        if (extract, bsid) not in frames
+    ]
+
+
+def _read_file(path: Path, run: _Run) -> _FileResult:
+    """One file: header checks, then its rows split by school block."""
+    name = path.name
+    try:
+        text = decode(path.read_bytes())
+    except OSError as error:
+        return _FileResult(findings=[_not_extract(name, f"it cannot be read ({error.strerror})")])
+    first = _first_record(text)
+    if first is None:
+        return _FileResult(findings=[_not_extract(name, "the file is empty")])
+    line, h1 = first
+    if h1[0] != "H1":
+        return _FileResult(findings=[_not_extract(name, "its first line is not an H1 header")])
+    if len(h1) < 5:
+        return _FileResult(findings=[_not_extract(name, "its H1 header has no year or period")])
+    layout = layout_for_file_type(h1[1])
+    if layout is None:
+        reason = f"file type '{h1[1]}' is not a known extract"
+        return _FileResult(findings=[finding("PAE009", file=name, reason=reason)])
+    result = _FileResult(extract=layout.extract, findings=_check_header(name, line, h1, run))
+    grid = read_grid(text, width=max(len(layout.columns) + 1, 4))  # H2 needs 4 cells
+    blocks, findings = _split_blocks(name, grid, layout, run)
+    result.blocks.update(blocks)
+    result.findings.extend(findings)
+    return result
+
+
+def _not_extract(name: str, reason: str) -> Finding:
+    return finding("PAE001", file=name, reason=reason)
+
+
+def _first_record(text: str) -> tuple[int, list[str]] | None:
+    """Line number and trimmed cells of the first non-blank line (without splitting it all)."""
+    start, number = 0, 1
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end].rstrip("\r")
+        if line.strip(PAD):
+            cells = [cell.strip(PAD) for cell in split_line(line)]
+            return number, [cells[0].upper(), *cells[1:]]
+        start, number = end + 1, number + 1
+    return None
+
+
+def _check_header(name: str, line: int, h1: list[str], run: _Run) -> list[Finding]:
+    """The H1 year and period must be the run's: last period's extract would mislead diffs."""
+    findings = []
+    year, period = h1[3], h1[4]
+    if year != run.school_year:
+        findings.append(
+            finding("PAE002", file=name, row=line, found=year or "(none)", expected=run.school_year)
+        )
+    accepted = {run.period_code.casefold(), run.period_description.casefold()}
+    if period.casefold() not in accepted:
+        findings.append(
+            finding(
+                "PAE003",
+                file=name,
+                row=line,
+                found=period,
+                expected=f"{run.period_code} ({run.period_description})",
+            )
+        )
+    return findings
+
+
+def _split_blocks(
+    name: str, grid: pl.DataFrame, layout: Layout, run: _Run
+) -> tuple[dict[str, pl.DataFrame], list[Finding]]:
+    """Rows of the requested schools, typed and keyed by BSID, plus structural findings."""
+    grid = grid.with_columns(clean(cell_name(0)).str.to_uppercase().alias(_TYPE))
+    grid = grid.with_columns((pl.col(_TYPE) == "H2").fill_null(False).cum_sum().alias(_BLOCK))
+    findings = _structure_findings(name, grid, layout)
+    heads = grid.filter(pl.col(_TYPE) == "H2").select(_BLOCK, clean(cell_name(1)).alias(_BSID))
+    present = {b for b in heads.get_column(_BSID).to_list() if b is not None}
+    wanted = present & run.bsids
+    if not wanted:
+        found = ", ".join(sorted(present)) or "none"
+        findings.append(
+            finding("PAE004", file=name, found=found, expected=", ".join(sorted(run.bsids)))
+        )
+        return {}, findings
+    block_bsid = dict(heads.iter_rows())
+    rows = grid.filter(pl.col(_TYPE).is_in(layout.record_types) & (pl.col(_BLOCK) > 0))
+    rows = rows.with_columns(pl.col(_BLOCK).replace_strict(block_bsid, default=None).alias(_BSID))
+    rows = rows.filter(pl.col(_BSID).is_in(list(wanted))).select(
+        ROW_COLUMN,
+        pl.col(_TYPE).alias(RECORD_COLUMN),
+        _BSID,
+        *(clean(cell_name(i)).alias(c.name) for i, c in enumerate(layout.columns, start=1)),
+    )
+    typed, bad = to_typed(rows, layout, MAX_REPORTED)
+    findings.extend(
+        finding("PAE006", file=name, row=b.row, column=b.column, value=b.value, type=b.type)
+        for b in bad
+    )
+    columns = list(layout.schema())
+    parts = typed.partition_by(_BSID, as_dict=True, include_key=False)
+    blocks = {
+        bsid: parts[(bsid,)].select(columns) if (bsid,) in parts else empty_frame(layout.extract)
+        for bsid in wanted
+    }
+    return blocks, findings
+
+
+def _structure_findings(name: str, grid: pl.DataFrame, layout: Layout) -> list[Finding]:
+    """Rows that fit nowhere: unknown record types, extra H1s, data before any H2, no BSID."""
+    findings = []
+    known = ["H1", "H2", *layout.record_types]
+    odd = grid.filter(pl.col(_TYPE).is_not_null() & ~pl.col(_TYPE).is_in(known))
+    nameless = grid.filter(pl.col(_TYPE).is_null())
+    nameless = nameless.filter(pl.any_horizontal(clean(c).is_not_null() for c in _cells(grid)))
+    expected = ", ".join(known)
+    for row, record in odd.select(ROW_COLUMN, _TYPE).head(MAX_REPORTED).iter_rows():
+        findings.append(_malformed(name, row, f"record type '{record}' is not one of {expected}"))
+    for (row,) in nameless.select(ROW_COLUMN).head(MAX_REPORTED).iter_rows():
+        findings.append(_malformed(name, row, "the line has no record type"))
+    extra_h1 = grid.filter(pl.col(_TYPE) == "H1").get_column(ROW_COLUMN).to_list()[1:]
+    for row in extra_h1[:MAX_REPORTED]:
+        findings.append(_malformed(name, row, "a second H1 header"))
+    orphans = grid.filter(pl.col(_TYPE).is_in(layout.record_types) & (pl.col(_BLOCK) == 0))
+    if orphans.height:
+        first = orphans.get_column(ROW_COLUMN)[0]
+        reason = f"{orphans.height} data row(s) come before the first H2 school header"
+        findings.append(_malformed(name, first, reason))
+    no_bsid = grid.filter((pl.col(_TYPE) == "H2") & clean(cell_name(1)).is_null())
+    for (row,) in no_bsid.select(ROW_COLUMN).head(MAX_REPORTED).iter_rows():
+        findings.append(_malformed(name, row, "an H2 school header without a BSID"))
+    return findings
+
+
+def _cells(grid: pl.DataFrame) -> list[str]:
+    return [c for c in grid.columns if c.startswith("c") and c[1:].isdigit()]
+
+
+def _malformed(name: str, row: int, reason: str) -> Finding:
+    return finding("PAE005", file=name, row=row, reason=reason)
+
+
+def extract_file_name(extract: str) -> str:
+    """Conventional file name, e.g. `EXSMS-0003.00 - Student School Enrolment.csv`.
+
+    Modelled on the Ministry's download names; only a convention, as the reader goes by the
+    H1 file type. The file type is title-cased and "/" (0026) made safe for file systems.
+    """
+    file_type = load_layouts()[extract].file_type.title().replace("/", "-")
+    return f"EXSMS-{extract}.00 - {file_type}.csv"
+
+
+def write_extract(
+    path: Path,
+    extract: str,
+    *,
+    school_year: str,
+    period_description: str,
+    blocks: Sequence[tuple[str, str, pl.DataFrame]],
+    created: datetime,
+) -> None:
+    """Write an extract the way the Ministry hands it out, for test data and the generator.
+
+    `blocks` are (BSID, school name, rows); columns missing from a frame are written empty.
+    Every cell is quoted, lines end with CRLF and the file is windows-1252, so a value that
+    encoding cannot hold raises UnicodeEncodeError rather than being changed silently.
+    """
+    layouts = load_layouts()
+    if extract not in layouts:
+        raise ValueError(f"no layout for extract {extract!r}")
+    layout = layouts[extract]
+    header = [
+        "H1",
+        layout.file_type,
+        "1",
+        school_year,
+        period_description,
+        created.strftime("%Y/%m/%d"),
+        created.strftime("%H:%M"),
+    ]
+    lines = [quoted(header)]
+    for bsid, school_name, frame in blocks:
+        lines.append(quoted(["H2", bsid, school_name, H2_STATUS]))
+        lines.extend(to_lines(frame, layout))
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))

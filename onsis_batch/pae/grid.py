@@ -1,0 +1,216 @@
+"""Low-level PAE CSV handling: bytes to a grid of text cells, text cells to typed columns, back.
+
+The extracts are line-oriented CSV (every line one record, first cell its record type). A
+board-wide 0003 has ~150,000 lines, so the grid is parsed by polars in one call. When polars
+refuses a file (a stray quote, text after a closing quote, a line break inside a cell), the
+lines that are plain CSV still go through polars and only the odd ones through Python's
+lenient csv module, line by line: a damaged line costs a finding, not the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from onsis_batch.pae.layout import RECORD_COLUMN, ROW_COLUMN, Layout
+
+PAD = " \t"  # padding trimmed around every cell; some files pad fixed-width style
+DATE_FORMATS = ("%Y/%m/%d", "%Y-%m-%d")  # the Ministry writes YYYY/MM/DD; ISO is tolerated
+FLAG_VALUES = {"T": True, "Y": True, "F": False, "N": False}
+_DECIMAL = r"^[+-]?(\d+\.?\d*|\.\d+)$"  # plain notation only: no exponent, NaN or inf
+_INTEGER = r"^[+-]?\d+$"
+_CELL = r'(?:"(?:[^"]|"")*"|[^",]*)'
+_PLAIN_LINE = rf"^{_CELL}(?:,{_CELL})*$"  # RFC 4180 cells only: safe to hand to polars
+_DECIMAL_PLACES = 4  # ADE has up to four places; more would only be float noise
+
+
+def _undefined_as_latin1(error: UnicodeDecodeError) -> tuple[str, int]:
+    # The five bytes windows-1252 leaves undefined map to the same code point, as browsers do,
+    # so an odd byte never makes a whole extract unreadable.
+    return error.object[error.start : error.end].decode("latin-1"), error.end
+
+
+codecs.register_error("onsis-pae-cp1252", _undefined_as_latin1)
+
+
+def decode(data: bytes) -> str:
+    """Extract bytes to text: windows-1252, after a UTF-8 byte-order mark is removed.
+
+    A file that starts with a BOM and is valid UTF-8 was re-saved by an editor as UTF-8, so
+    it is read as such; reading it as windows-1252 would turn every accent into two letters.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return data.decode("cp1252", errors="onsis-pae-cp1252")
+
+
+def cell_name(index: int) -> str:
+    """Name of grid column `index` (0 = record type)."""
+    return f"c{index}"
+
+
+def clean(name: str) -> pl.Expr:
+    """A grid cell trimmed of padding, with empty cells as null."""
+    return pl.col(name).str.strip_chars(PAD).replace("", None).alias(name)
+
+
+def split_line(line: str) -> list[str]:
+    """Cells of one line by Python's lenient csv rules (tolerates spaces around quotes)."""
+    return next(csv.reader([line], skipinitialspace=True), [])
+
+
+def read_grid(text: str, width: int) -> pl.DataFrame:
+    """Every line of `text` as `_row` (line number) + cells c0..c{width-1}, all raw strings.
+
+    Short lines get empty cells, extra cells are dropped; blank lines may be left out. The
+    whole text goes to polars in one call; if polars refuses it or its rows stop matching the
+    lines, the plain lines still go to polars and only the others are split one by one.
+    """
+    grid = _grid_polars(text, width)
+    if grid is None:
+        return _grid_by_line(text, width)
+    rows = pl.int_range(1, grid.height + 1, dtype=pl.Int64, eager=True).alias(ROW_COLUMN)
+    return grid.insert_column(0, rows)
+
+
+def _grid_polars(text: str, width: int) -> pl.DataFrame | None:
+    """Cells of every line, blank ones included so row N is line N; None if that fails."""
+    lines = text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+    try:
+        grid = pl.read_csv(
+            text.encode("utf-8"),
+            has_header=False,
+            schema={cell_name(i): pl.Utf8 for i in range(width)},
+            truncate_ragged_lines=True,
+            missing_columns="insert",
+            extra_columns="ignore",
+            empty_string_is_null=False,
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError:  # e.g. a stray quote or text after a closing quote
+        return None
+    return grid if grid.height == lines else None  # a quoted cell spanned lines
+
+
+def _grid_by_line(text: str, width: int) -> pl.DataFrame:
+    """Cells of the non-blank lines, each line parsed on its own so row numbers stay exact."""
+    lines = (
+        pl.DataFrame({"line": text.split("\n")})
+        .with_row_index(ROW_COLUMN, offset=1)
+        .with_columns(pl.col(ROW_COLUMN).cast(pl.Int64), pl.col("line").str.strip_suffix("\r"))
+        .filter(pl.col("line").str.strip_chars(PAD) != "")
+    )
+    plain = lines.get_column("line").str.contains(_PLAIN_LINE)
+    good, odd = lines.filter(plain), lines.filter(~plain)
+    grid = _grid_polars("\n".join(good.get_column("line").to_list()), width)
+    if grid is None:  # not expected for plain lines, but never lose the file over it
+        good, odd, grid = good.clear(), lines, None
+    parts = [] if grid is None else [grid.insert_column(0, good.get_column(ROW_COLUMN))]
+    cells = [[*split_line(line), *[""] * width][:width] for line in odd.get_column("line")]
+    schema = {cell_name(i): pl.Utf8 for i in range(width)}
+    odd_grid = pl.DataFrame(cells, schema=schema, orient="row")
+    parts.append(odd_grid.insert_column(0, odd.get_column(ROW_COLUMN)))
+    return pl.concat(parts).sort(ROW_COLUMN)
+
+
+@dataclass(frozen=True)
+class BadValue:
+    row: int
+    column: str
+    value: str
+    type: str
+
+
+def _typed(name: str, type_: str) -> pl.Expr:
+    """Expression turning a cleaned text column into the layout type (null when invalid)."""
+    col = pl.col(name)
+    if type_ == "date":
+        return pl.coalesce([col.str.strptime(pl.Date, fmt, strict=False) for fmt in DATE_FORMATS])
+    if type_ == "flag":
+        return col.str.to_uppercase().replace_strict(
+            FLAG_VALUES, default=None, return_dtype=pl.Boolean
+        )
+    if type_ == "decimal":
+        return pl.when(col.str.contains(_DECIMAL)).then(col.cast(pl.Float64, strict=False))
+    if type_ == "integer":
+        return pl.when(col.str.contains(_INTEGER)).then(col.cast(pl.Int64, strict=False))
+    return col
+
+
+def to_typed(
+    frame: pl.DataFrame, layout: Layout, max_reported: int
+) -> tuple[pl.DataFrame, list[BadValue]]:
+    """Type the cleaned text columns of `frame`; invalid values become null and are returned.
+
+    At most `max_reported` bad values are returned per column: a file saved through a
+    spreadsheet can spoil every date, and a hundred thousand findings help nobody.
+    """
+    checked = [c for c in layout.columns if c.type != "text"]
+    typed = frame.with_columns(_typed(c.name, c.type).alias(c.name) for c in checked)
+    bad: list[BadValue] = []
+    for column in checked:
+        raw, value = frame.get_column(column.name), typed.get_column(column.name)
+        if raw.null_count() == value.null_count():  # nothing failed: the common case, cheap
+            continue
+        rows = frame.filter(raw.is_not_null() & value.is_null()).head(max_reported)
+        bad.extend(
+            BadValue(row, column.name, text, column.type)
+            for row, text in rows.select(ROW_COLUMN, column.name).iter_rows()
+        )
+    return typed, bad
+
+
+def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:
+    """Expression writing a frame column the way the Ministry does."""
+    col = pl.col(name)
+    if dtype == pl.Date or isinstance(dtype, pl.Datetime):
+        return col.dt.strftime("%Y/%m/%d")
+    if dtype == pl.Boolean:
+        return pl.when(col).then(pl.lit("T")).when(~col).then(pl.lit("F"))
+    if dtype.is_float() or isinstance(dtype, pl.Decimal):
+        # Fixed notation with 2 to 4 places: 1.00, 0.50, 0.1234 (never 1e-07 or 0.30000000004).
+        fixed = col.cast(pl.Float64).round(_DECIMAL_PLACES).cast(pl.Decimal(38, _DECIMAL_PLACES))
+        return fixed.cast(pl.Utf8).str.replace(r"(\.\d{2}\d*?)0+$", "${1}")
+    return col.cast(pl.Utf8)
+
+
+def quoted(cells: Sequence[str]) -> str:
+    """One CSV line with every cell double-quoted, as the Ministry writes extracts."""
+    if any("\n" in cell or "\r" in cell for cell in cells):
+        raise ValueError("a PAE value cannot contain a line break: extracts are one record a line")
+    return ",".join('"' + cell.replace('"', '""') + '"' for cell in cells)
+
+
+def to_lines(frame: pl.DataFrame, layout: Layout) -> list[str]:
+    """Data lines for `frame`: record type then the layout's columns, every cell quoted.
+
+    Columns the frame lacks are written empty. Text with a line break is refused: extracts
+    are one record per line, so such a file could not be read back.
+    """
+    # A column, not a literal, so the result has one line per frame row even with no data.
+    record = pl.repeat(layout.record_types[0], pl.len(), dtype=pl.Utf8)
+    if layout.keeps_record_type and RECORD_COLUMN in frame.columns:
+        record = pl.col(RECORD_COLUMN).fill_null(layout.record_types[0])
+    cells = [record]
+    for column in layout.columns:
+        if column.name in frame.columns:
+            cells.append(_as_text(column.name, frame.schema[column.name]))
+        else:
+            cells.append(pl.lit(None, pl.Utf8))
+    quote = pl.lit('"')
+    escaped = [
+        pl.concat_str([quote, c.fill_null("").str.replace_all('"', '""', literal=True), quote])
+        for c in cells
+    ]
+    lines = frame.select(pl.concat_str(escaped, separator=",").alias("line")).get_column("line")
+    if lines.str.contains("[\r\n]").any():
+        raise ValueError(f"extract {layout.extract}: a value contains a line break")
+    return lines.to_list()

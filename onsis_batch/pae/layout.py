@@ -1,0 +1,151 @@
+"""PAE extract layouts: the column list of every Pending Area Extract, read from YAML.
+
+Each `pae_layouts/NNNN.yaml` names an extract, the H1 file type that identifies it and its
+data columns in file order. Layouts are data so that supporting a new extract, or a column the
+Ministry appends next year, is a YAML change. They are validated on load: a typo in a key or a
+type is reported with the file and key path instead of silently mis-reading every file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from onsis_batch.resources import package_file
+from onsis_batch.specs import SpecError
+
+COLUMN_TYPES: dict[str, pl.DataType] = {
+    "text": pl.Utf8(),
+    "date": pl.Date(),
+    "decimal": pl.Float64(),
+    "integer": pl.Int64(),
+    "flag": pl.Boolean(),
+}
+HEADER_RECORDS = ("H1", "H2")
+ROW_COLUMN = "_row"  # 1-based line number of the row in its file, for findings downstream
+RECORD_COLUMN = "_record_type"  # only for layouts with several data record types (e.g. 0029)
+
+_LAYOUT_KEYS = {"extract", "file_type", "record_types", "key", "columns"}
+_COLUMN_KEYS = {"name", "type"}
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_EXTRACT = re.compile(r"^\d{4}$")
+
+
+@dataclass(frozen=True)
+class LayoutColumn:
+    name: str
+    type: str  # one of COLUMN_TYPES
+
+    @property
+    def dtype(self) -> pl.DataType:
+        return COLUMN_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class Layout:
+    extract: str  # "0003"
+    file_type: str  # H1 column 2, trimmed and upper-cased
+    record_types: tuple[str, ...]  # data record types, usually ("DT",)
+    key: tuple[str, ...]  # columns that identify a row when matching against SIS data
+    columns: tuple[LayoutColumn, ...]  # data columns in file order, after the record type
+
+    @property
+    def keeps_record_type(self) -> bool:
+        """Several data record types (0029's D1/D2/D3) carry meaning, so rows keep theirs."""
+        return len(self.record_types) > 1
+
+    def schema(self) -> dict[str, pl.DataType]:
+        """Column name -> dtype of the frames read for this extract."""
+        schema: dict[str, pl.DataType] = {ROW_COLUMN: pl.Int64()}
+        if self.keeps_record_type:
+            schema[RECORD_COLUMN] = pl.Utf8()
+        schema.update({c.name: c.dtype for c in self.columns})
+        return schema
+
+
+def _check_keys(raw: dict[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise SpecError(f"{where}: unknown key(s) {', '.join(map(str, unknown))}")
+
+
+def _column(raw: Any, where: str) -> LayoutColumn:
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where}: a column must be a mapping with a name and a type")
+    _check_keys(raw, _COLUMN_KEYS, where)
+    name, type_ = raw.get("name"), raw.get("type")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise SpecError(f"{where}.name: {name!r} is not a snake_case name")
+    if type_ not in COLUMN_TYPES:
+        raise SpecError(f"{where}.type: {type_!r} is not one of {sorted(COLUMN_TYPES)}")
+    return LayoutColumn(name=name, type=type_)
+
+
+def _string_list(raw: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not raw or not all(isinstance(v, str) for v in raw):
+        raise SpecError(f"{where}: must be a non-empty list of strings")
+    return tuple(raw)
+
+
+def load_layout_file(path: Path) -> Layout:
+    """Read and validate one layout file; raise SpecError naming the file and key path."""
+    where = path.name
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where}: must be a mapping")
+    _check_keys(raw, _LAYOUT_KEYS, where)
+    extract = str(raw.get("extract", ""))
+    if not _EXTRACT.match(extract) or extract != path.stem:
+        raise SpecError(f"{where}.extract: {extract!r} must be four digits matching the file name")
+    file_type = raw.get("file_type")
+    if not isinstance(file_type, str) or not file_type.strip():
+        raise SpecError(f"{where}.file_type: must be the H1 file type text")
+    record_types = _string_list(raw.get("record_types", ["DT"]), f"{where}.record_types")
+    if any(r.upper() in HEADER_RECORDS or r != r.strip().upper() for r in record_types):
+        raise SpecError(f"{where}.record_types: must be upper-case data record types, not H1/H2")
+    columns_raw = raw.get("columns")
+    if not isinstance(columns_raw, list) or not columns_raw:
+        raise SpecError(f"{where}.columns: must be a non-empty list of columns")
+    columns = tuple(_column(c, f"{where}.columns[{i}]") for i, c in enumerate(columns_raw))
+    names = [c.name for c in columns]
+    if len(set(names)) != len(names) or {ROW_COLUMN, RECORD_COLUMN} & set(names):
+        raise SpecError(f"{where}.columns: a column name is repeated or reserved")
+    key = _string_list(raw.get("key"), f"{where}.key")
+    if any(k not in names for k in key):
+        raise SpecError(f"{where}.key: every key must be one of the columns")
+    return Layout(extract, file_type.strip().upper(), record_types, key, columns)
+
+
+@cache
+def load_layouts(folder: Path | None = None) -> dict[str, Layout]:
+    """Every layout of a folder (default: the bundled `pae_layouts/`), keyed by extract number."""
+    folder = folder or package_file("pae", "layouts")
+    layouts: dict[str, Layout] = {}
+    file_types: dict[str, str] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        layout = load_layout_file(path)
+        if layout.file_type in file_types:
+            raise SpecError(
+                f"{path.name}.file_type: {layout.file_type!r} is already extract "
+                f"{file_types[layout.file_type]}"
+            )
+        file_types[layout.file_type] = layout.extract
+        layouts[layout.extract] = layout
+    return layouts
+
+
+def layout_for_file_type(file_type: str, folder: Path | None = None) -> Layout | None:
+    """The layout whose file type matches H1 column 2 (trimmed, case-insensitive), if any."""
+    wanted = file_type.strip().upper()
+    return next((lay for lay in load_layouts(folder).values() if lay.file_type == wanted), None)
+
+
+def empty_frame(extract: str) -> pl.DataFrame:
+    """A typed frame with no rows, so callers can treat an absent extract like an empty one."""
+    return pl.DataFrame(schema=load_layouts()[extract].schema())

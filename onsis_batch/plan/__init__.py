@@ -1,0 +1,1 @@
+"""The plan: what a batch file will contain, as plain data, with natural keys and overrides."""

@@ -1,0 +1,1 @@
+"""The render stage: the plan as OnSIS batch XML, published atomically and owner-only."""

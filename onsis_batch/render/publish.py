@@ -1,0 +1,134 @@
+"""Publish a plan as a batch file: render to a private temporary file, validate it, and
+only then move it onto its final name in one atomic step.
+
+A file that fails the XSD is never published and never replaces an earlier good file;
+no temporary file is left behind, whatever happens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from onsis_batch.findings import Finding
+from onsis_batch.period.periods import SubmissionPeriod
+from onsis_batch.plan.model import Plan
+from onsis_batch.render.xml import render_plan
+from onsis_batch.validate.batch_file import validate_file
+
+FILE_MODE = 0o600  # submissions hold personal information: owner only
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """`path` is None when the file was not published; size and sha256 describe the
+    rendered bytes either way."""
+
+    path: Path | None
+    findings: list[Finding] = field(default_factory=list)
+    size: int = 0
+    sha256: str = ""
+
+
+DEFAULT_OUTPUT_NAME = "ONSIS_{period}_{count_date}_{bsid}.xml"
+
+
+def output_name(period: SubmissionPeriod) -> str:
+    """`ONSIS_<period code>_<count date YYYYMMDD>_<BSID>.xml`, or the configured pattern."""
+    return (period.output_name or DEFAULT_OUTPUT_NAME).format(
+        period=period.code,
+        count_date=f"{period.count_date:%Y%m%d}",
+        bsid=period.bsid,
+        school_year=period.school_year,
+    )
+
+
+class _HashingWriter:
+    """Counts and hashes the bytes on their way to the file, so nothing is read twice."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.size = 0
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        view = memoryview(data)
+        while view:
+            written = os.write(self.fd, view)
+            view = view[written:]
+        self.size += len(data)
+        self.digest.update(data)
+        return len(data)
+
+
+def publish(
+    plan: Plan, out_dir: Path, *, created: datetime, encoding: str = "iso-8859-1"
+) -> PublishResult:
+    """Render, validate and (when valid) publish the batch file of `plan` in `out_dir`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final = out_dir / output_name(plan.period)
+    temp = out_dir / f".{final.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
+    published = False
+    try:
+        writer = _HashingWriter(fd)
+        try:
+            findings = render_plan(plan, writer, created=created, encoding=encoding)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        xsd_findings = validate_file(temp)
+        findings += xsd_findings
+        if not xsd_findings:
+            os.replace(temp, final)
+            published = True
+            os.chmod(final, FILE_MODE)  # os.open's mode is narrowed by the umask only
+            _sync_dir(out_dir)
+        return PublishResult(
+            path=final if published else None,
+            findings=findings,
+            size=writer.size,
+            sha256=writer.digest.hexdigest(),
+        )
+    finally:
+        if not published:
+            temp.unlink(missing_ok=True)
+
+
+def write_private(path: Path, content: str | bytes, encoding: str = "utf-8") -> Path:
+    """Write a small file (summary, manifest, report) as the batch file is written:
+    atomically, readable by its owner only, and durable once this returns."""
+    data = content.encode(encoding) if isinstance(content, str) else content
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
+    try:
+        try:
+            _HashingWriter(fd).write(data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+        os.chmod(path, FILE_MODE)  # os.open's mode is narrowed by the umask only
+        _sync_dir(path.parent)
+    finally:
+        temp.unlink(missing_ok=True)
+    return path
+
+
+def _sync_dir(folder: Path) -> None:
+    """Make the rename durable; some platforms cannot open a directory, which is fine."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,386 @@
+"""Render a plan as the OnSIS batch XML, streamed to a binary sink.
+
+Every row's XML fragment is built with polars string expressions; child fragments are
+joined per parent with group_by + str.join and folded into the parent's fragment, bottom
+up. Top-level rows are cut into chunks (each with all its descendants) so that only one
+chunk's XML is held in memory at a time, whatever the size of the submission.
+
+Layout: one element per line, two spaces per level, `\\n` line ends. Characters that the
+chosen encoding cannot carry are written as numeric character references.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO
+
+import polars as pl
+
+from onsis_batch.findings import Finding, finding
+from onsis_batch.plan.model import ACTION_RANK, OMIT_SUFFIX, Plan
+from onsis_batch.specs import ElementSpec, Envelope, SegmentSpec, load_envelope, load_specs
+
+INDENT = "  "
+CHUNK_ROWS = 5_000  # top-level rows per chunk: ~10 MB of XML for a full enrolment
+TOP_LEVEL = 4  # ONSIS_BATCH_FILE > DATA > SCHOOL_SUBMISSION > SCHOOL > segment
+_RANK = "__rank"
+_FRAG = "__frag"
+_CHUNK = "__chunk"
+_NON_LATIN1 = r"[^\x00-\xFF]"
+_ENCODINGS = {"iso8859-1": "ISO-8859-1", "utf-8": "UTF-8"}
+_SORT = [_RANK, "_order", "_id"]
+_REQUIRED_COLUMNS = ("_id", "_parent", "_order", "_action")
+
+
+def render_plan(
+    plan: Plan,
+    sink: BinaryIO,
+    *,
+    created: datetime,
+    encoding: str = "iso-8859-1",
+    specs: dict[str, SegmentSpec] | None = None,
+    envelope: Envelope | None = None,
+) -> list[Finding]:
+    """Write the batch file of `plan` to `sink`; return the findings made on the way (OUT002)."""
+    specs = specs or load_specs()
+    envelope = envelope or load_envelope()
+    codec, label = _codec(encoding)
+    _check_shape(plan, specs, envelope)
+    findings = _latin1_findings(plan, specs) if codec == "iso8859-1" else []
+    head, tail = _envelope_text(plan, created, envelope, label)
+
+    def write(text: str) -> None:
+        sink.write(text.encode(codec, "xmlcharrefreplace"))
+
+    write(head)
+    for top in envelope.school_children:
+        for text in _top_level_chunks(plan, top, specs):
+            write(text)
+    write(tail)
+    return findings
+
+
+def _codec(encoding: str) -> tuple[str, str]:
+    """Python codec name and XML declaration label; only Latin-1 and UTF-8 are offered."""
+    name = codecs.lookup(encoding).name
+    if name not in _ENCODINGS:
+        raise ValueError(f"encoding {encoding!r} is not offered; use iso-8859-1 or utf-8")
+    return name, _ENCODINGS[name]
+
+
+# --- plan shape ------------------------------------------------------------------------
+
+
+class PlanShapeError(ValueError):
+    """The plan breaks its own contract (see plan.py): a defect of the code that built it."""
+
+
+def segment_levels(top: str, specs: dict[str, SegmentSpec]) -> dict[str, int]:
+    """`top` and its descendant segments with their indentation level, parents first."""
+    levels = {top: TOP_LEVEL}
+    queue = [top]
+    while queue:
+        name = queue.pop(0)
+        for child in specs[name].children:
+            if child not in levels:
+                levels[child] = levels[name] + 1
+                queue.append(child)
+    return levels
+
+
+def _check_shape(plan: Plan, specs: dict[str, SegmentSpec], envelope: Envelope) -> None:
+    """Refuse a plan whose rows could not all be placed: better than a silently short file."""
+    known: dict[str, int] = {}
+    for top in envelope.school_children:
+        known |= segment_levels(top, specs)
+    unknown = sorted(set(plan.segments) - set(known))
+    if unknown:
+        raise PlanShapeError(f"plan segments not under SCHOOL in the specs: {unknown}")
+    for name, frame in plan.segments.items():
+        missing = [c for c in _REQUIRED_COLUMNS if c not in frame.columns]
+        if missing:
+            raise PlanShapeError(f"plan segment {name} lacks column(s) {missing}")
+        if frame.get_column("_id").is_duplicated().any():
+            raise PlanShapeError(f"plan segment {name} repeats an _id")
+        parent = specs[name].parent
+        if name in envelope.school_children:
+            stray = frame.filter(pl.col("_parent").is_not_null())
+        else:
+            ids = (
+                plan.segments[parent].get_column("_id")
+                if parent in plan.segments
+                else pl.Series(dtype=pl.String)
+            ).implode()
+            stray = frame.filter(pl.col("_parent").is_null() | ~pl.col("_parent").is_in(ids))
+        if stray.height:
+            raise PlanShapeError(
+                f"{stray.height} row(s) of {name} name a parent that is not a {parent} row "
+                f"(first: _id={stray.item(0, '_id')!r}, _parent={stray.item(0, '_parent')!r})"
+            )
+
+
+# --- envelope --------------------------------------------------------------------------
+
+
+def escape_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _envelope_text(
+    plan: Plan, created: datetime, envelope: Envelope, label: str
+) -> tuple[str, str]:
+    """The text before the first segment row and after the last one."""
+    period = plan.period
+    run_values = {
+        "DATE": created.strftime("%Y/%m/%d"),
+        "TIME": created.strftime("%H%M%S"),
+        "ACADEMIC_YEAR": period.school_year,
+        "SUBMISSION_PERIOD_TYPE": period.code,
+        "SCHOOL_NUMBER": period.bsid,
+    }
+
+    def block(elements: tuple[ElementSpec, ...], level: int) -> list[str]:
+        lines = []
+        for element in elements:
+            if not element.applies(period.school_year, period.private):
+                continue
+            value = element.fixed if element.fixed is not None else run_values.get(element.name)
+            if value is None:
+                raise ValueError(f"envelope element {element.name} has no value for a run")
+            lines.append(f"{INDENT * level}<{element.name}>{escape_text(value)}</{element.name}>")
+        return lines
+
+    root = envelope.root
+    head = [
+        f'<?xml version="1.0" encoding="{label}"?>',
+        f"<{root}>",
+        f"{INDENT}<HEADER>",
+        *block(envelope.header, 2),
+        f"{INDENT}</HEADER>",
+        f"{INDENT}<DATA>",
+        f"{INDENT * 2}<SCHOOL_SUBMISSION>",
+        *block(envelope.school_submission, 3),
+        f"{INDENT * 3}<SCHOOL>",
+        *block(envelope.school, 4),
+    ]
+    tail = [
+        f"{INDENT * 3}</SCHOOL>",
+        f"{INDENT * 2}</SCHOOL_SUBMISSION>",
+        f"{INDENT}</DATA>",
+        f"</{root}>",
+    ]
+    return "\n".join(head) + "\n", "\n".join(tail) + "\n"
+
+
+# --- segment rows ----------------------------------------------------------------------
+
+
+def _with_rank(frame: pl.DataFrame) -> pl.DataFrame:
+    """Sibling rank: DELETE, UPDATE, ADD, then rows without an action."""
+    rank = pl.col("_action").replace_strict(
+        ACTION_RANK, default=len(ACTION_RANK), return_dtype=pl.Int8
+    )
+    return frame.with_columns(rank.alias(_RANK))
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What every fragment of one run needs to know besides its rows."""
+
+    specs: dict[str, SegmentSpec]
+    levels: dict[str, int]
+    school_year: str
+    private: bool
+
+
+def _top_level_chunks(plan: Plan, top: str, specs: dict[str, SegmentSpec]) -> Iterator[str]:
+    """Yield the XML of the `top` segment's rows, CHUNK_ROWS top-level rows at a time."""
+    levels = segment_levels(top, specs)
+    frames = {n: plan.segments[n] for n in levels if n in plan.segments}
+    if top not in frames or frames[top].height == 0:
+        return
+    layout = _Layout(specs, levels, plan.period.school_year, plan.period.private)
+    parts = {
+        n: f.partition_by(_CHUNK, as_dict=True)
+        for n, f in _assign_chunks(frames, top, specs).items()
+    }
+    for chunk in range((frames[top].height + CHUNK_ROWS - 1) // CHUNK_ROWS):
+        rows = {n: p[(chunk,)] for n, p in parts.items() if (chunk,) in p}
+        out = _fragments(top, rows, layout).sort(_SORT, nulls_last=True)
+        yield out.get_column(_FRAG).str.join("").item()
+
+
+def _assign_chunks(
+    frames: dict[str, pl.DataFrame], top: str, specs: dict[str, SegmentSpec]
+) -> dict[str, pl.DataFrame]:
+    """Number top-level rows into chunks in output order; descendants inherit the number."""
+    roots = _with_rank(frames[top]).sort(_SORT, nulls_last=True).drop(_RANK)
+    chunked = {top: roots.with_columns((pl.int_range(pl.len()) // CHUNK_ROWS).alias(_CHUNK))}
+    for name, frame in frames.items():  # parents come before their children
+        parent = chunked.get(specs[name].parent)
+        if name != top and parent is not None:
+            ids = parent.select(pl.col("_id").alias("_parent"), _CHUNK)
+            chunked[name] = frame.join(ids, on="_parent", how="inner")
+    return chunked
+
+
+def _fragments(name: str, rows: dict[str, pl.DataFrame], layout: _Layout) -> pl.DataFrame:
+    """One XML fragment per row of segment `name`, its children already folded in."""
+    spec = layout.specs[name]
+    frame = _with_rank(rows[name])
+    child_columns = []
+    for child in spec.children:
+        if child not in rows:
+            continue
+        column = f"__child_{child}"
+        joined = (
+            _fragments(child, rows, layout)
+            .group_by("_parent")
+            .agg(pl.col(_FRAG).sort_by(_SORT, nulls_last=True).str.join("").alias(column))
+        )
+        frame = frame.join(joined, left_on="_id", right_on="_parent", how="left")
+        child_columns.append(pl.col(column).fill_null(""))
+    indent = INDENT * layout.levels[name]
+    lines = [
+        _element_line(spec, element, frame.schema, indent + INDENT)
+        for element in spec.applicable_elements(layout.school_year, layout.private)
+    ]
+    tag = spec.xml_tag
+    fragment = pl.concat_str(
+        [pl.lit(f"{indent}<{tag}>\n"), *lines, *child_columns, pl.lit(f"{indent}</{tag}>\n")]
+    )
+    return frame.select("_id", "_parent", _RANK, "_order", fragment.alias(_FRAG))
+
+
+def _element_line(
+    spec: SegmentSpec, element: ElementSpec, schema: pl.Schema, indent: str
+) -> pl.Expr:
+    """`<NAME>value</NAME>`, `<NAME/>` when null, nothing when the row omits it."""
+    name = element.name
+    value = _value(spec, element, schema)
+    line = (
+        pl.when(value.is_null())
+        .then(pl.lit(f"{indent}<{name}/>\n"))
+        .otherwise(pl.concat_str([pl.lit(f"{indent}<{name}>"), value, pl.lit(f"</{name}>\n")]))
+    )
+    omit = name + OMIT_SUFFIX
+    if omit in schema:
+        line = pl.when(pl.col(omit).fill_null(False)).then(pl.lit("")).otherwise(line)
+    return line
+
+
+def _value(spec: SegmentSpec, element: ElementSpec, schema: pl.Schema) -> pl.Expr:
+    """The element's text (escaped), null when the element is to be written empty."""
+    if element.type == "action":
+        return _escape(pl.col("_action"))
+    if element.fixed is not None:
+        return pl.lit(escape_text(element.fixed))
+    if element.name not in schema:
+        raise PlanShapeError(f"plan segment {spec.segment} has no column {element.name}")
+    column, dtype = pl.col(element.name), schema[element.name]
+    if dtype == pl.Null:
+        return pl.lit(None, dtype=pl.String)
+    if dtype == pl.String:  # already formatted by the segment
+        return _escape(column)
+    formatter = _FORMATTERS.get(element.type)
+    if formatter is None or not formatter[0](dtype):
+        raise TypeError(
+            f"{spec.segment}.{element.name}: a {dtype} column cannot be written as {element.type}"
+        )
+    return formatter[1](column, element)
+
+
+def _escape(value: pl.Expr) -> pl.Expr:
+    return (
+        value.str.replace_all("&", "&amp;", literal=True)
+        .str.replace_all("<", "&lt;", literal=True)
+        .str.replace_all(">", "&gt;", literal=True)
+    )
+
+
+def _decimal(value: pl.Expr, places: int) -> pl.Expr:
+    """Exactly `places` decimals, half away from zero. The first rounding to 6 places
+    absorbs binary noise (1.005 * 100 = 100.4999...), so 1.005 gives 1.01."""
+    scale = 10**places
+    scaled = ((value.cast(pl.Float64) * scale).round(6).round(0, mode="half_away_from_zero")).cast(
+        pl.Int64, strict=False
+    )
+    digits = scaled.abs()
+    body = (digits // scale).cast(pl.String)
+    if places:
+        fraction = (digits % scale).cast(pl.String).str.zfill(places)
+        body = pl.concat_str([body, pl.lit("."), fraction])
+    return pl.when(scaled < 0).then(pl.concat_str([pl.lit("-"), body])).otherwise(body)
+
+
+def _is_temporal(dtype: pl.DataType) -> bool:
+    return dtype in (pl.Date, pl.Datetime)
+
+
+def _is_time(dtype: pl.DataType) -> bool:
+    return dtype in (pl.Time, pl.Datetime)
+
+
+def _flag(true: str, false: str):
+    # when/when without otherwise keeps null as null (written as an empty element)
+    return lambda c, _e: pl.when(c).then(pl.lit(true)).when(c.not_()).then(pl.lit(false))
+
+
+# element type -> (accepted column dtype, formatter); String columns are taken as they are
+_FORMATTERS = {
+    "date": (_is_temporal, lambda c, _e: c.dt.strftime("%Y/%m/%d")),
+    "year_month": (_is_temporal, lambda c, _e: c.dt.strftime("%Y/%m")),
+    "time": (_is_time, lambda c, _e: c.dt.strftime("%H%M%S")),
+    "flag": (lambda d: d == pl.Boolean, _flag("T", "F")),
+    "clear_flag": (lambda d: d == pl.Boolean, _flag("Y", "N")),
+    "decimal": (lambda d: d.is_numeric(), lambda c, e: _decimal(c, e.places or 0)),
+    "integer": (lambda d: d.is_integer(), lambda c, _e: c.cast(pl.String)),
+}
+
+
+# --- characters outside Latin-1 ----------------------------------------------------------
+
+
+def _latin1_findings(plan: Plan, specs: dict[str, SegmentSpec]) -> list[Finding]:
+    """One OUT002 per (segment, row, element) whose written text leaves Latin-1."""
+    year, private = plan.period.school_year, plan.period.private
+    findings = []
+    for name in sorted(plan.segments):
+        frame, spec = plan.segments[name], specs[name]
+        if frame.is_empty():
+            continue
+        hits = {}
+        for element in spec.applicable_elements(year, private):
+            if element.fixed is not None or frame.schema.get(element.name) != pl.String:
+                continue
+            hit = pl.col(element.name).str.contains(_NON_LATIN1)
+            omit = element.name + OMIT_SUFFIX
+            if omit in frame.schema:
+                hit = hit & ~pl.col(omit).fill_null(False)
+            hits[element.name] = hit
+        if not hits:
+            continue
+        # One pass says which elements have any such text; only those are looked at row by row.
+        found = frame.select(hit.any().alias(n) for n, hit in hits.items()).row(0, named=True)
+        for element_name in (n for n, any_hit in found.items() if any_hit):
+            offending = frame.filter(hits[element_name]).select("_id", element_name)
+            findings += [
+                finding(
+                    "OUT002",
+                    segment=name,
+                    key=key,
+                    element=element_name,
+                    chars=describe_chars(value),
+                )
+                for key, value in offending.iter_rows()
+            ]
+    return findings
+
+
+def describe_chars(value: str) -> str:
+    """'ő (U+0151), ł (U+0142)': the distinct characters of `value` outside Latin-1."""
+    seen = dict.fromkeys(ch for ch in value if ord(ch) > 0xFF)
+    return ", ".join(f"{ch} (U+{ord(ch):04X})" for ch in seen)

@@ -1,0 +1,332 @@
+"""Run many BSIDs of one board: the school data is checked once, then shared out.
+
+The board's data is loaded and checked once, in a process of its own, and staged as typed
+Parquet in a private temporary folder (`sources.stage_folder`). Schools are independent,
+so the BSIDs are split across worker processes; each worker reads from the stage only the
+rows of the students of a few of its BSIDs at a time, and plans and publishes those BSIDs
+one after another, keeping only one school's plan in memory at a time.
+
+Each school is isolated: bad rows, a bad PAE block or an internal error stop only the BSIDs
+they concern (`ownership`), and every BSID still gets its own result.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import resource
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from onsis_batch.findings import Finding, InputError, finding, has_errors
+from onsis_batch.run.lock import output_lock
+from onsis_batch.run.manifest import describe_inputs, input_files, record_run
+from onsis_batch.run.ownership import FindingOwners
+from onsis_batch.run.pipeline import (
+    EXIT_CLEAN,
+    Inputs,
+    RunOptions,
+    RunResult,
+    load_staged_inputs,
+    run_bsid,
+    share_inputs,
+)
+from onsis_batch.sources import DataSource, StagedData, stage_folder
+from onsis_batch.sources.origin import data_source
+
+# BSIDs whose students a worker holds at once: reading the stage costs a fixed ~0.5 s per
+# read, holding a board's worth of students costs ~0.5 GB per 75,000 students.
+SHARE_BSIDS = 10
+
+# spawn, not fork: a forked child inherits polars' thread pool in a locked state.
+_SPAWN = multiprocessing.get_context("spawn")
+
+Done = Callable[[RunResult], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every worker needs to know; the same for all of them."""
+
+    staged: StagedData
+    pae_dir: Path | None
+    out_dir: Path
+    kind: str
+    school_year: str
+    created: datetime
+    private: bool = False
+    options: RunOptions | None = None
+    data_dir: Path | str | DataSource = Path()
+    inputs: list[dict[str, Any]] = field(default_factory=list)  # hashed once, for manifests
+    # Which BSIDs each school-data finding concerns; worked out once, by the board process.
+    owners: FindingOwners = field(kw_only=True)
+
+    def record(self, result: RunResult) -> None:
+        """The manifest of a published file, like `generate` writes."""
+        settings = {"bsid": result.bsid, "period": self.kind, "school_year": self.school_year}
+        settings |= {"private": self.private, "data": data_source(self.data_dir).label}
+        settings |= {"pae": str(self.pae_dir or ""), "board": True}
+        record_run(result, self.data_dir, self.pae_dir, self.created, settings, self.inputs)
+
+
+@dataclass(frozen=True)
+class WorkerReport:
+    results: list[RunResult]
+    peak_rss_mb: float
+
+
+@dataclass
+class BoardRun:
+    """What a board run did: one result per BSID (in BSID order) and the load's findings."""
+
+    results: list[RunResult]
+    data_findings: list[Finding] = field(default_factory=list)
+    worker_peaks_mb: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """The worst of the schools' exit codes (3 internal > 2 input > 1 errors > 0)."""
+        return max((r.exit_code for r in self.results), default=EXIT_CLEAN)
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _internal(bsid: str, findings: list[Finding], step: str, problem: Exception) -> RunResult:
+    # Only the exception's type: its message may quote a value from the data.
+    failed = finding("RUN001", key=bsid, error=type(problem).__name__, step=step)
+    return RunResult(bsid=bsid, findings=[*findings, failed])
+
+
+def _run_one(inputs: Inputs, owners: FindingOwners, bsid: str, period: Any, job: Job) -> RunResult:
+    """One BSID, whatever happens: a failure becomes its result, never the worker's end."""
+    started = time.perf_counter()
+    try:
+        findings = [*inputs.findings, *owners.for_bsid(inputs, period)]
+        if has_errors(findings):
+            result = RunResult(bsid=bsid, period=period, findings=findings)
+        else:
+            result = run_bsid(inputs, period, job.out_dir, created=job.created, findings=findings)
+            job.record(result)
+    except Exception as problem:
+        result = _internal(bsid, list(inputs.findings), "planning and writing its file", problem)
+    result.seconds = time.perf_counter() - started
+    return result.without_plan()
+
+
+def _load_share(job: Job, bsids: list[str], done: Done) -> tuple[Inputs, dict, list[str]]:
+    """Periods and PAE of the BSIDs that have usable ones; the others are reported done."""
+    try:
+        board, periods = load_staged_inputs(
+            job.staged,
+            job.pae_dir,
+            kind=job.kind,
+            school_year=job.school_year,
+            bsids=bsids,
+            private=job.private,
+            options=job.options,
+        )
+        return board, periods, bsids
+    except InputError:
+        if len(bsids) == 1:
+            raise
+    usable = []
+    for bsid in bsids:  # find the BSIDs at fault, one at a time
+        try:
+            _load_share(job, [bsid], done)
+            usable.append(bsid)
+        except InputError as problem:
+            done(RunResult(bsid=bsid, findings=problem.findings))
+    if not usable:
+        return Inputs({}, {}, []), {}, []
+    return _load_share(job, usable, done)
+
+
+def _run_share(job: Job, bsids: list[str], done: Done) -> float:
+    """Generate `bsids` one by one, calling `done` with each result; the peak RSS in MB.
+
+    `job.staged` carries only the board-wide findings; `job.owners` places the others.
+    """
+    owners = job.owners
+    try:
+        board, periods, usable = _load_share(job, bsids, done)
+    except InputError as problem:
+        for bsid in bsids:
+            done(RunResult(bsid=bsid, findings=problem.findings))
+        return _peak_rss_mb()
+    for start in range(0, len(usable), SHARE_BSIDS):
+        chunk = usable[start : start + SHARE_BSIDS]
+        try:
+            inputs = share_inputs(job.staged, board, [periods[bsid] for bsid in chunk])
+        except Exception as problem:
+            for bsid in chunk:
+                done(_internal(bsid, board.findings, "reading its students' data", problem))
+            continue
+        for bsid in chunk:
+            done(_run_one(inputs, owners, bsid, periods[bsid], job))
+        del inputs  # before the next chunk's rows are read
+    return _peak_rss_mb()
+
+
+# --- worker processes ------------------------------------------------------------------------
+
+_results: Any = None  # in a worker: the queue its results go to
+
+
+def _start_worker(results: Any) -> None:
+    global _results
+    _results = results
+
+
+def _worker(job: Job, bsids: list[str]) -> float:
+    return _run_share(job, bsids, report)
+
+
+def report(result: RunResult) -> None:
+    """In a worker process: hand a finished BSID's result to the board process."""
+    _results.put(result)
+
+
+@contextmanager
+def _worker_environment(workers: int) -> Iterator[None]:
+    """Settings the worker processes start with (they read them when polars loads).
+
+    Each worker gets its share of the cores, so that workers x threads never exceeds them.
+    (The allocator keeps polars' defaults: returning freed pages at once cost a third of
+    the board's time in system calls, and workers holding ten schools need little memory.)
+    """
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    settings = {
+        # A thread count the user set wins.
+        "POLARS_MAX_THREADS": os.environ.get("POLARS_MAX_THREADS", str(threads)),
+    }
+    saved = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _stage_in_child(data_dir: Path | str | DataSource, folder: Path) -> StagedData:
+    """Stage the board in a process of its own, so the memory it took goes back at its end."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=_SPAWN) as pool:
+        return pool.submit(stage_folder, data_dir, folder).result()
+
+
+def _in_workers(
+    job: Job, shares: list[list[str]], done: Done, work: Callable[..., float] | None = None
+) -> list[float]:
+    """Run the shares in worker processes, passing each result to `done` as it arrives.
+
+    `work(job, share)` runs in a worker and sends each result with `report`.
+    """
+    results = _SPAWN.Queue()
+    pool = ProcessPoolExecutor(
+        max_workers=len(shares),
+        mp_context=_SPAWN,
+        initializer=_start_worker,
+        initargs=(results,),
+    )
+    expected = sum(map(len, shares))
+    # The results are drained while the pool runs: a worker cannot finish until what it
+    # put on the queue has been read (the pipe between them holds only so much).
+    with pool:
+        with _worker_environment(len(shares)):
+            run = work or _worker
+            futures: list[Future[float]] = [pool.submit(run, job, s) for s in shares]
+        received = 0
+        while received < expected:
+            try:
+                done(results.get(timeout=0.5))
+                received += 1
+            except queue.Empty:
+                if all(f.done() for f in futures) and results.empty():
+                    break  # a worker died: its missing BSIDs are reported by the caller
+    return [0.0 if f.exception() else f.result() for f in futures]
+
+
+def generate_many(
+    data_dir: Path | str | DataSource,  # folder, database URI/file or DataSource
+    pae_dir: Path | None,
+    out_dir: Path,
+    *,
+    bsids: list[str],
+    kind: str,
+    school_year: str,
+    created: datetime,
+    workers: int = 2,
+    private: bool = False,
+    options: RunOptions | None = None,
+    on_result: Done | None = None,
+) -> BoardRun:
+    """Generate one file per BSID with `workers` processes.
+
+    The output folder is locked for the run (RUN002 for every BSID when another run has
+    it). `on_result` is called in this process with each BSID's result as it finishes.
+    """
+    started = time.perf_counter()
+    collected: dict[str, RunResult] = {}
+
+    def done(result: RunResult) -> None:
+        collected[result.bsid] = result
+        if on_result is not None:
+            on_result(result)
+
+    try:
+        with output_lock(out_dir), _private_folder() as folder:
+            staged = _stage_in_child(data_dir, folder)
+            owners = FindingOwners(staged)
+            job = Job(
+                replace(staged, findings=owners.board_findings),
+                pae_dir,
+                out_dir,
+                kind,
+                school_year,
+                created,
+                private,
+                options,
+                data_dir=data_dir,
+                inputs=describe_inputs(input_files(data_dir, pae_dir)),
+                owners=owners,
+            )
+            shares = [bsids[i::workers] for i in range(workers) if bsids[i::workers]]
+            if len(shares) == 1:
+                peaks = [_run_share(job, shares[0], done)]
+            else:
+                peaks = _in_workers(job, shares, done)
+    except InputError as problem:  # the folder is locked
+        for bsid in bsids:
+            done(RunResult(bsid=bsid, findings=problem.findings))
+        return BoardRun([collected[b] for b in bsids], seconds=time.perf_counter() - started)
+    for bsid in bsids:
+        if bsid not in collected:  # its worker process ended without a word
+            done(_internal(bsid, [], "running in a worker process", ChildProcessError()))
+    return BoardRun(
+        results=[collected[b] for b in bsids],
+        data_findings=staged.findings,
+        worker_peaks_mb=peaks,
+        seconds=time.perf_counter() - started,
+    )
+
+
+@contextmanager
+def _private_folder() -> Iterator[Path]:
+    """The stage holds personal data: a temporary folder only this user can read, removed
+    at the end of the run however it ends."""
+    with tempfile.TemporaryDirectory(prefix="onsis-batch-stage-") as folder:
+        yield Path(folder)

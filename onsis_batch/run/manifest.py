@@ -1,0 +1,201 @@
+"""The run manifest: what a generate run read, how it was asked, and what it wrote.
+
+Every published batch file gets `<file>.manifest.json` beside it, written the same way
+(temporary file, rename, owner-only). It records the tool and spec versions, the SHA-256
+of every input file and of the output, the options, the counts per segment and action, a
+summary of the findings and the overrides applied, so an auditor can later show which
+data produced which file. `verify_manifest` re-hashes the files and reports any change.
+
+Inputs are the files the loaders read: the `.csv` and `.parquet` files of the school data
+folder and the `.csv` files of the PAE folder (see D205).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from onsis_batch import __version__
+from onsis_batch.findings import Finding, count_by_severity, finding
+from onsis_batch.render.publish import write_private
+from onsis_batch.resources import data_dir, package_file
+from onsis_batch.sources.origin import DataSource, FolderSource, data_source
+
+FORMAT = "onsis-batch-manifest/1"
+SUFFIX = ".manifest.json"
+DATA_SUFFIXES = (".csv", ".parquet")
+_CHUNK = 1 << 20
+
+
+def manifest_path(output: Path) -> Path:
+    """`ONSIS_….xml` -> `ONSIS_….xml.manifest.json`."""
+    return output.with_name(output.name + SUFFIX)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@cache
+def spec_version() -> str:
+    """SHA-256 over every declaration that shapes the output: specs, contract, codes,
+    finding catalog, PAE layouts and periods (names and contents, in a stable order)."""
+    files = [
+        *sorted(data_dir("segment_specs").glob("*.yaml")),
+        *sorted(package_file("contract").glob("*.yaml")),
+        *sorted(package_file("pae", "layouts").glob("*.yaml")),
+        package_file("codes.yaml"),
+        package_file("findings.yaml"),
+        package_file("period", "periods.yaml"),
+    ]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(f"{path.parent.name}/{path.name}\n".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def input_files(data: Path | str | DataSource, pae: Path | None) -> list[tuple[str, Path]]:
+    """(role, path) of every input file a run reads, in name order.
+
+    A database file (SQLite, DuckDB) is one input; a database server has no file to hash
+    (the manifest's options name it, password masked).
+    """
+    source = data_source(data)
+    if isinstance(source, FolderSource):
+        found = [
+            ("data", p)
+            for p in sorted(source.folder.iterdir())
+            if p.is_file() and p.suffix.lower() in DATA_SUFFIXES
+        ]
+    elif source.database.kind == "postgresql":
+        found = []
+    else:
+        found = [("data", Path(source.database.target))]
+    if pae is not None:
+        found += [
+            ("pae", p) for p in sorted(pae.iterdir()) if p.is_file() and p.suffix.lower() == ".csv"
+        ]
+    return found
+
+
+def describe_inputs(inputs: list[tuple[str, Path]]) -> list[dict[str, Any]]:
+    """Role, path, SHA-256 and size of each input file."""
+    return [
+        {
+            "role": role,
+            "path": str(path.resolve()),
+            "sha256": sha256_file(path),
+            "size": path.stat().st_size,
+        }
+        for role, path in inputs
+    ]
+
+
+def _findings_summary(findings: list[Finding]) -> dict[str, Any]:
+    return {
+        "by_severity": count_by_severity(findings),
+        "by_code": dict(sorted(Counter(f.code for f in findings).items())),
+    }
+
+
+def build_manifest(
+    *,
+    output: Path,
+    sha256: str,
+    size: int,
+    created: datetime,
+    options: dict[str, Any],
+    inputs: list[tuple[str, Path]],
+    counts: dict[str, dict[str, int]],
+    students: int,
+    findings: list[Finding],
+    overrides: list[dict[str, Any]] | None = None,
+    described: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The manifest of one published batch file, as plain data.
+
+    `described`: the inputs already hashed (`describe_inputs`), when many runs share them.
+    """
+    return {
+        "format": FORMAT,
+        "tool": "onsis-batch",
+        "tool_version": __version__,
+        "spec_version": spec_version(),
+        "created": created.isoformat(timespec="seconds"),
+        "options": options,
+        "inputs": described if described is not None else describe_inputs(inputs),
+        "output": {"path": output.name, "sha256": sha256, "size": size},
+        "students": students,
+        "counts": counts,
+        "findings": _findings_summary(findings),
+        "overrides_applied": overrides or [],
+    }
+
+
+def write_manifest(manifest: dict[str, Any], output: Path) -> Path:
+    """Write the manifest beside `output`, atomically and owner-only."""
+    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    return write_private(manifest_path(output), text)
+
+
+def verify_manifest(path: Path) -> tuple[list[Finding], int]:
+    """Findings for every file whose hash no longer matches (or is gone), and the number
+    of files checked. MAN003 when the manifest itself cannot be read."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        if manifest.get("format") != FORMAT:
+            raise ValueError(f"format is {manifest.get('format')!r}, not {FORMAT!r}")
+        entries = [(e["path"], e["sha256"]) for e in manifest["inputs"]]
+        output = manifest["output"]
+        entries.append((str(path.parent / output["path"]), output["sha256"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as problem:
+        return [finding("MAN003", file=str(path), reason=str(problem))], 0
+    findings = []
+    for name, expected in entries:
+        target = Path(name)
+        if not target.is_file():
+            findings.append(finding("MAN002", file=name))
+            continue
+        actual = sha256_file(target)
+        if actual != expected:
+            findings.append(finding("MAN001", file=name, expected=expected, actual=actual))
+    return findings, len(entries)
+
+
+def record_run(
+    result: Any,
+    data: Path,
+    pae: Path | None,
+    created: datetime,
+    options: dict[str, Any],
+    described: list[dict[str, Any]] | None = None,
+) -> Path | None:
+    """Write the manifest of a generate run (a `pipeline.RunResult`) when it published a file."""
+    if result.output is None:
+        return None
+    period = result.period
+    options = {**options, "period_code": period.code, "count_date": period.count_date.isoformat()}
+    manifest = build_manifest(
+        output=result.output,
+        sha256=result.sha256,
+        size=result.size,
+        created=created,
+        options=options,
+        inputs=input_files(data, pae),
+        counts=result.counts(),
+        students=result.students,
+        findings=result.findings,
+        overrides=getattr(result, "overrides_applied", None),
+        described=described,
+    )
+    return write_manifest(manifest, result.output)

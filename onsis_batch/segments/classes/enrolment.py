@@ -1,0 +1,308 @@
+"""STUDENT_CLASS_ENROLMENT and OTHER_COURSE_INFO: each reported student's classes.
+
+Rows come from class_enrolments in sections of the BSID's schools, for students whose
+STUDENT_SCHOOL_ENROLMENT is sent. A student's rows in one class (class code, spaces
+removed, upper-cased) make one row: earliest start, latest date left, values and stored
+grade of the latest enrolment. Rows are left out when the start and end are the same day,
+the course has no M/L type, or its code starts with PLE, QEE, QSE, QMA or QAP. A row is
+considered when the student started by the count date and left on or after the period
+start; ACTION is UPDATE when PAE 0004 holds the OEN and class code (case-insensitive),
+else ADD. Reason ids:
+
+  SCE-ADD-NEW / SCE-UPD-PAE .............. enrolled in the period (default)
+  SCE-ADD-DROPPED / SCE-UPD-DROPPED ...... left before the course end: D (an ADD only for
+                                           ESL/ELD or credit recovery with full disclosure)
+  SCE-ADD-WITHDRAWN / SCE-UPD-WITHDRAWN .. W: full disclosure (early, or any June row)
+  SCE-ADD-EARLY-MARK / SCE-UPD-EARLY-MARK  left before the course end with a final mark
+  SCE-ADD-INCOMPLETE / SCE-UPD-INCOMPLETE  stayed to the (second-)last day of a term over by
+                                           the count date, no mark: incomplete, mark 0
+  SCE-ADD-MARK-LATER / SCE-UPD-MARK-LATER  several enrolments, mark dated after the count
+                                           date: sent without mark or credit
+  SCE-UPD-CLOSEOUT ....................... in PAE 0004, no such class for the student in the
+                                           school data: UPDATE W on the period start
+  not sent: an ADD that left before the course end with no final mark and no full
+  disclosure; an ADD that entered and left in the period with no final mark (except the
+  ESL/ELD / credit-recovery D above).
+
+OTHER_COURSE_INFO (types 1 credit recovery, 2 Ministry-developed content, from the stored
+grade or section flags) against PAE 0004 columns 26/27: SCE-OCI-ADD for a type OnSIS does
+not hold, SCE-OCI-DELETE for one it holds that is no longer wanted.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from onsis_batch.findings import Finding, FromColumn, findings_for_rows
+from onsis_batch.segments.classes import enrolment_inputs as inputs
+from onsis_batch.segments.classes import enrolment_values as values
+from onsis_batch.segments.context import MISSING_OEN, SegmentContext
+from onsis_batch.specs import load_specs
+
+SCE, OCI = "STUDENT_CLASS_ENROLMENT", "OTHER_COURSE_INFO"
+EXCLUDED_PREFIXES = ("PLE", "QEE", "QSE", "QMA", "QAP")
+REPORTED_COURSE_TYPES = ("M", "L")
+OCI_TYPES = {
+    "1": ("credit_recovery", "other_course_info_credit_recovery"),
+    "2": ("ministry_content", "other_course_info_ministry_content"),
+}
+_DTYPES = {"date": pl.Date, "flag": pl.Boolean, "decimal": pl.Float64, "integer": pl.Int64}
+INTERNAL = ("student_id", "section_id", "school_id", "term_id", "course_number")
+# What a close-out sends as OnSIS holds it (flags OnSIS leaves blank are sent F).
+HELD_VALUES = (
+    "MINISTRY_DFND_CRS",
+    "INSTITUTION_TYPE",
+    "LOCAL_DEV_CRS",
+    "LANGUAGE_TYPE",
+    "CREDIT_VALUE",
+    "COURSE_DELIVERY_TYPE",
+    "COURSE_SEM_TYPE",
+    "COURSE_START_DATE",
+)
+HELD_FLAGS = (
+    "COURSE_SBST_FLAG",
+    "COURSE_REPEAT_FLAG",
+    "COMPULSORY_COURSE_FLAG",
+    "COURSE_CONTINUED_FLAG",
+)
+
+
+def _schema(segment: str) -> dict[str, pl.DataType]:
+    elements = [e for e in load_specs()[segment].elements if e.type != "action"]
+    return {e.name: _DTYPES.get(e.type, pl.String)() for e in elements}
+
+
+def _finish(frame: pl.DataFrame, segment: str, extra: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Bookkeeping, element columns in spec order with their types, then `extra`."""
+    columns = [pl.col(c).cast(pl.String) for c in ("_id", "_parent", "_action", "_reason")]
+    columns += [pl.col(n).cast(t) for n, t in _schema(segment).items()]
+    internal = [pl.col(c).cast(pl.String) for c in extra]
+    return frame.select(pl.col("_order").cast(pl.Int64), *columns, *internal)
+
+
+# --- inputs ----------------------------------------------------------------------------------
+
+
+def _reported(built: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """student_id (the STUDENT_SCHOOL_ENROLMENT `_id`) and oen_key of every reported student."""
+    sse, students = built.get("STUDENT_SCHOOL_ENROLMENT"), built.get("STUDENT")
+    if sse is None or students is None:
+        return pl.DataFrame(schema={"student_id": pl.String, "oen_key": pl.String})
+    oen = students.select(
+        pl.col("_id").alias("student_id"),
+        pl.when(pl.col("OEN") != MISSING_OEN).then(pl.col("OEN")).alias("oen_key"),
+    )
+    return sse.select(pl.col("_id").alias("student_id")).join(oen, on="student_id", how="left")
+
+
+# --- selection and action --------------------------------------------------------------------
+
+
+def _selected(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
+    period = ctx.period
+    frame = frame.filter(
+        (pl.col("start_raw") <= period.count_date) & (pl.col("left") >= period.start)
+    )
+    for stage in values.facts(period):
+        frame = frame.with_columns(stage)
+    early, mark, fd = pl.col("early"), pl.col("final_mark"), pl.col("fd")
+    add_allowed = ~early | mark | (fd & (~pl.col("entered_in_period") | pl.col("esl_cr")))
+    frame = frame.filter(pl.col("in_pae") | add_allowed)
+    return frame.with_columns(
+        pl.when(pl.col("in_pae")).then(pl.lit("UPDATE")).otherwise(pl.lit("ADD")).alias("_action")
+    )
+
+
+def _reason() -> pl.Expr:
+    prefix = (
+        pl.when(pl.col("_action") == "ADD").then(pl.lit("SCE-ADD-")).otherwise(pl.lit("SCE-UPD-"))
+    )
+    withdrawal = pl.col("WITHDRAWAL_TYPE")
+    situation = (
+        pl.when(pl.col("lastday"))
+        .then(pl.lit("INCOMPLETE"))
+        .when(pl.col("mark_pending"))
+        .then(pl.lit("MARK-LATER"))
+        .when(withdrawal == "D")
+        .then(pl.lit("DROPPED"))
+        .when(withdrawal == "W")
+        .then(pl.lit("WITHDRAWN"))
+        .when(pl.col("early"))
+        .then(pl.lit("EARLY-MARK"))
+        .when(pl.col("_action") == "ADD")
+        .then(pl.lit("NEW"))
+        .otherwise(pl.lit("PAE"))
+    )
+    return pl.concat_str([prefix, situation]).alias("_reason")
+
+
+def _closeouts(
+    ctx: SegmentContext, reported: pl.DataFrame, pending: pl.DataFrame, known: pl.DataFrame
+) -> pl.DataFrame:
+    """Classes OnSIS holds open that the school data no longer has for the student."""
+    start = ctx.period.start
+    frame = (
+        pending.join(reported.filter(pl.col("oen_key").is_not_null()), on="oen_key")
+        .join(known, on=["student_id", "class_key"], how="anti")
+        .filter(pl.col("pae_course_end_date").is_null() | (pl.col("pae_course_end_date") >= start))
+    )
+    no_mark = pl.lit(None, dtype=pl.Int64) if ctx.period.kind == "oct" else pl.lit(0)
+    return frame.with_columns(
+        pl.lit("UPDATE").alias("_action"),
+        pl.lit("SCE-UPD-CLOSEOUT").alias("_reason"),
+        pl.col("class_key").alias("CLASS_CODE"),
+        *[pl.col(f"pae_{c.lower()}").alias(c) for c in HELD_VALUES],
+        *[pl.col(f"pae_{c.lower()}").fill_null(False).alias(c) for c in HELD_FLAGS],
+        pl.lit("W").alias("WITHDRAWAL_TYPE"),
+        pl.lit(start).alias("WITHDRAWAL_DATE"),
+        pl.lit(start).alias("COURSE_END_DATE"),
+        pl.lit(0.0).alias("EARNED_CREDIT_VALUE"),
+        no_mark.alias("FINAL_MARK"),
+        pl.lit(False).alias("COURSE_COMPLETE_FLAG"),
+        pl.lit(True).alias("COURSE_INCOMPLETE_FLAG"),
+        *[
+            pl.lit(None).alias(c)
+            for c in (
+                "IEP_FLAG",
+                "PROGRAM",
+                "CLASSES_MISSED",
+                "SCHOOL_CLOSURE_CLASSES_MISSED",
+                "TIMES_LATE",
+                "TOTAL_CLASSES",
+                *INTERNAL[1:],
+            )
+        ],
+    )
+
+
+# --- OTHER_COURSE_INFO -----------------------------------------------------------------------
+
+
+def _other_course_info(selected: pl.DataFrame) -> pl.DataFrame:
+    """ADD for each type wanted and not held, DELETE for each held and no longer wanted."""
+    parts = []
+    for code, (flag, pae_column) in OCI_TYPES.items():
+        wanted = pl.col(f"sec_{flag}").fill_null(False) | pl.col(f"sg_{flag}").fill_null(False)
+        held = pl.col(f"pae_{pae_column}").str.strip_chars().str.len_chars().fill_null(0) > 0
+        action = (
+            pl.when(wanted & ~held).then(pl.lit("ADD")).when(held & ~wanted).then(pl.lit("DELETE"))
+        )
+        parts.append(
+            selected.select(
+                pl.format("{}|{}", "_id", pl.lit(code)).alias("_id"),
+                pl.col("_id").alias("_parent"),
+                pl.lit(int(code)).alias("_order"),
+                action.alias("_action"),
+                pl.when(action == "ADD")
+                .then(pl.lit("SCE-OCI-ADD"))
+                .otherwise(pl.lit("SCE-OCI-DELETE"))
+                .alias("_reason"),
+                pl.lit(code).alias("OTHER_COURSE_INFO_TYPE"),
+            ).filter(pl.col("_action").is_not_null())
+        )
+    return _finish(pl.concat(parts), OCI)
+
+
+# --- findings --------------------------------------------------------------------------------
+
+
+def _findings(ctx: SegmentContext, rows: pl.DataFrame, reported: pl.DataFrame) -> list[Finding]:
+    """Class enrolments naming a section nobody knows, and courses without a type (their
+    classes are not reported). Stored grades naming an unknown section are CLS004."""
+    ids = reported.get_column("student_id").implode()
+    known = ctx.table("sections").select("section_id")
+    unknown_class = (
+        ctx.table("class_enrolments")
+        .filter(pl.col("student_id").is_in(ids) & (pl.col("date_left") > ctx.period.year_start))
+        .join(known, on="section_id", how="anti")
+    )
+    untyped = (
+        rows.filter(pl.col("course_type").is_null())
+        .unique("course_number", keep="first", maintain_order=True)
+        .join(
+            ctx.table("courses").select("course_number", pl.col("_row").alias("course_row")),
+            on="course_number",
+            how="left",
+        )
+    )
+    common = {
+        "column": "section_id",
+        "row": FromColumn("_row"),
+        "value": FromColumn("section_id"),
+        "student_id": FromColumn("student_id"),
+    }
+    return [
+        *findings_for_rows("SCE001", unknown_class, file="class_enrolments", **common),
+        *findings_for_rows(
+            "SCE003",
+            untyped,
+            file="courses",
+            row=FromColumn("course_row"),
+            column="course_type",
+            key=FromColumn("course_number"),
+        ),
+    ]
+
+
+# --- builder ---------------------------------------------------------------------------------
+
+
+def build_class_enrolments(
+    ctx: SegmentContext, built: dict[str, pl.DataFrame]
+) -> tuple[dict[str, pl.DataFrame], list[Finding]]:
+    """STUDENT_CLASS_ENROLMENT rows under the reported students, and their OTHER_COURSE_INFO."""
+    reported = _reported(built)
+    rows = inputs.this_year(ctx, reported.get_column("student_id")).join(
+        inputs.sections(ctx).rename(
+            {
+                "is_previous_year": "sec_previous_year",
+                "language": "sec_language",
+                "is_independent_study": "sec_independent_study",
+            }
+        ),
+        on="section_id",
+    )
+    found = _findings(ctx, rows, reported)
+    known = rows.select("student_id", "class_key").unique()
+    reportable = rows.filter(
+        pl.col("course_type").is_in(REPORTED_COURSE_TYPES)
+        & ~pl.col("course_code").str.slice(0, 3).is_in(EXCLUDED_PREFIXES)
+    )
+    pending = inputs.pending(ctx)
+    grades = ctx.table("stored_grades").filter(pl.col("section_id").is_not_null())
+    merged = inputs.with_grades(
+        inputs.with_school_span(ctx, inputs.merged_rows(reportable)), grades
+    )
+    merged = (
+        merged.join(reported, on="student_id")
+        .join(pending, on=["oen_key", "class_key"], how="left")
+        .with_columns(pl.col("in_pae").fill_null(False))
+    )
+    selected = _selected(inputs.with_repeat(merged, ctx), ctx).with_columns(
+        pl.format("{}|{}", "student_id", "class_key").alias("_id"),
+        pl.col("student_id").alias("_parent"),
+    )
+    selected = values.element_values(selected, ctx).with_columns(_reason())
+    selected = inputs.with_credit_allocation(selected, ctx)
+    closeouts = _closeouts(ctx, reported, pending, known).with_columns(
+        pl.format("{}|{}", "student_id", "class_key").alias("_id"),
+        pl.col("student_id").alias("_parent"),
+        pl.lit(0).alias("_order"),
+    )
+    found += findings_for_rows(
+        "SCE004",
+        closeouts,
+        segment=SCE,
+        key=FromColumn("_id"),
+        date=ctx.period.start.isoformat(),
+    )
+    frame = pl.concat(
+        [
+            _finish(f.with_columns(pl.lit(0).alias("_order")), SCE, INTERNAL)
+            for f in (selected, closeouts)
+        ]
+    )
+    frame = frame.sort("_parent", "CLASS_CODE").with_columns(
+        pl.int_range(pl.len()).over("_parent").cast(pl.Int64).alias("_order")
+    )
+    return {SCE: frame, OCI: _other_course_info(selected)}, found

@@ -1,0 +1,162 @@
+"""STUDENT_NON_ENROLMENT: former students with a diploma, SHSM certification or Ontario
+Scholar approval to report, under a STUDENT of their own.
+
+A student qualifies when this file sends no school enrolment for them, they were enrolled
+at one of the BSID's schools before the period, they have no enrolment (primary or cross)
+there that overlaps the period, and they have one of:
+
+  a diploma granted here dated inside the period .............. NE-ADD-DIPLOMA
+  an SHSM certification completed inside the period ........... NE-ADD-SHSM
+  a scholarship date inside the period, with no enrolment at
+  any (non-summer) school on that date, and one of the BSID's
+  schools as the latest (non-summer) school before it ......... NE-ADD-SCHOLARSHIP
+
+The segment is always ADD, with MAIN_SCHOOL_FLAG T.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from onsis_batch.plan.model import BOOKKEEPING_TYPES
+from onsis_batch.segments.context import SegmentContext, normalised_oen
+from onsis_batch.segments.credentials.diploma import non_enrolled_diplomas
+from onsis_batch.segments.credentials.shsm import non_enrolled_shsm
+from onsis_batch.segments.students.scope import classify_enrolments
+from onsis_batch.segments.students.side_facts import community_hours, literacy_status
+
+SEGMENT = "STUDENT_NON_ENROLMENT"
+VALUE_TYPES = {
+    "GRADE_TYPE": pl.String,
+    "MAIN_SCHOOL_FLAG": pl.Boolean,
+    "LITERACY_STATUS_TYPE": pl.String,
+    "COMMUNITY_INVOLMENT_ACCU_HOURS": pl.Float64,
+    "ONTARIO_SCHOLARSHIP_FLAG": pl.Boolean,
+    "ONTARIO_SCHOLARSHIP_DATE": pl.Date,
+    "SPECIAL_EDUCATION_FLAG": pl.Boolean,
+    "GENDER_TYPE": pl.String,
+    "GENDER_DESC": pl.String,
+    "ONLINE_GRADUATION_REQUIREMENT_TYPE": pl.String,
+}
+
+
+def _scholarship_students(ctx: SegmentContext) -> pl.Series:
+    """Students whose scholarship date in the period falls outside any enrolment and after
+    an enrolment at one of the BSID's schools (their latest before that date)."""
+    period = ctx.period
+    students = ctx.table("students").filter(
+        pl.col("scholarship_date").is_between(period.start, period.count_date)
+    )
+    summer = ctx.table("schools").filter(pl.col("is_summer_school")).get_column("school_id")
+    rows = (
+        students.select("student_id", "scholarship_date")
+        .join(ctx.table("school_enrolments"), on="student_id")
+        .filter(
+            ~pl.col("school_id").is_in(summer.implode())
+            & (pl.col("entry_date") <= pl.col("scholarship_date"))
+        )
+    )
+    open_on_date = pl.col("exit_date").is_null() | (
+        pl.col("exit_date") > pl.col("scholarship_date")
+    )
+    latest = (
+        rows.sort("student_id", "entry_date", "school_id")
+        .group_by("student_id", maintain_order=True)
+        .agg(
+            open_on_date.any().alias("_enrolled"),
+            pl.col("school_id").last().alias("_latest_school"),
+        )
+    )
+    chosen = latest.filter(
+        ~pl.col("_enrolled") & pl.col("_latest_school").is_in(list(period.school_ids))
+    )
+    return chosen.get_column("student_id")
+
+
+def _former_students(ctx: SegmentContext, reported: pl.Series) -> pl.DataFrame:
+    """Students enrolled at the BSID before the period, not in it, not reported otherwise;
+    with the grade of their latest enrolment there."""
+    period = ctx.period
+    classified, _ = classify_enrolments(ctx.table("school_enrolments"), period)
+    usable = classified.filter(pl.col("ignored").is_null())
+    in_period = usable.filter(pl.col("in_period")).get_column("student_id").implode()
+    before = usable.filter(
+        (pl.col("entry_date") < period.start) & ~pl.col("student_id").is_in(in_period)
+    )
+    latest = before.sort("student_id", "entry_date").group_by("student_id", maintain_order=True)
+    return latest.agg(pl.col("grade_level").last()).filter(
+        ~pl.col("student_id").is_in(reported.implode())
+    )
+
+
+def non_enrolled_students(ctx: SegmentContext, reported: pl.Series) -> pl.DataFrame:
+    """student_id, grade_level and `_reason` of every student the segment is sent for."""
+    former = _former_students(ctx, reported)
+    diplomas = non_enrolled_diplomas(ctx).get_column("student_id").implode()
+    shsm = non_enrolled_shsm(ctx)[1].get_column("student_id").implode()
+    scholars = _scholarship_students(ctx).implode()
+    sid = pl.col("student_id")
+    reason = (
+        pl.when(sid.is_in(diplomas))
+        .then(pl.lit("NE-ADD-DIPLOMA"))
+        .when(sid.is_in(shsm))
+        .then(pl.lit("NE-ADD-SHSM"))
+        .when(sid.is_in(scholars))
+        .then(pl.lit("NE-ADD-SCHOLARSHIP"))
+    )
+    excluded = ctx.table("students").filter(pl.col("exclude_from_reporting"))
+    return (
+        former.with_columns(reason.alias("_reason"))
+        .filter(pl.col("_reason").is_not_null())
+        .filter(~sid.is_in(excluded.get_column("student_id").implode()))
+        .sort("student_id")
+    )
+
+
+def non_enrolment_rows(ctx: SegmentContext, chosen: pl.DataFrame) -> pl.DataFrame:
+    """The segment's plan rows for the students `chosen` (student_id, grade_level, _reason),
+    plus `oen_key` and `student_row` for their STUDENT rows."""
+    period = ctx.period
+    ids = chosen.get_column("student_id").implode()
+    students = ctx.table("students").filter(pl.col("student_id").is_in(ids))
+    hours = community_hours(ctx.table("community_hours").filter(pl.col("student_id").is_in(ids)))
+    literacy = literacy_status(ctx.table("test_results").filter(pl.col("student_id").is_in(ids)))
+    frame = (
+        chosen.join(students, on="student_id", how="left")
+        .join(hours, on="student_id", how="left")
+        .join(literacy, on="student_id", how="left")
+    )
+    scholarship = pl.when(
+        pl.col("scholarship_date").is_between(period.start, period.count_date)
+    ).then(pl.col("scholarship_date"))
+    values = [
+        pl.col("grade_level").alias("GRADE_TYPE"),
+        pl.lit(True).alias("MAIN_SCHOOL_FLAG"),
+        pl.when(pl.col("grade_level") != "9")
+        .then(pl.col("literacy_status"))
+        .alias("LITERACY_STATUS_TYPE"),
+        pl.col("community_hours").fill_null(0.0).alias("COMMUNITY_INVOLMENT_ACCU_HOURS"),
+        scholarship.is_not_null().alias("ONTARIO_SCHOLARSHIP_FLAG"),
+        scholarship.alias("ONTARIO_SCHOLARSHIP_DATE"),
+        # No program of a student who is not enrolled is sent (D145).
+        pl.lit(False).alias("SPECIAL_EDUCATION_FLAG"),
+        pl.col("gender").alias("GENDER_TYPE"),
+        pl.when(pl.col("gender") == "S").then(pl.col("gender_desc")).alias("GENDER_DESC"),
+        pl.col("online_graduation_requirement").alias("ONLINE_GRADUATION_REQUIREMENT_TYPE"),
+    ]
+    frame = frame.with_columns(
+        pl.col("student_id").alias("_id"),
+        pl.col("student_id").alias("_parent"),
+        pl.lit(0, dtype=pl.Int64).alias("_order"),
+        pl.lit("ADD").alias("_action"),
+        normalised_oen().alias("oen_key"),
+        pl.col("_row").alias("student_row"),
+        *values,
+    )
+    columns = {**BOOKKEEPING_TYPES, **VALUE_TYPES}
+    return frame.select(
+        "student_id",
+        "oen_key",
+        "student_row",
+        *[pl.col(n).cast(t) for n, t in columns.items()],
+    )

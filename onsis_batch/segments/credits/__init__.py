@@ -1,0 +1,1 @@
+"""PLAR and OTHER_CREDIT: credits recorded outside a class here."""

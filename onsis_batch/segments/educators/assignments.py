@@ -1,0 +1,238 @@
+"""SCHOOL_EDUCATOR_ASSIGNMENT with its INSTRUCTIONAL_TM and CLASS_ASSIGNMENT rows.
+
+Each combined assignment (see educator_groups) is decided against PAE 0009 (P = period
+start, E = count date; "held" = 0009 has the MEN and position type, see educator_pae):
+
+  starts in the period, open past E ............................ ADD     SEA-ADD-NEW
+  starts and ends in the period with a withdrawal, held with a
+  smaller FTE .................................................. ADD     SEA-ADD-WTHD
+  started before P, open past E, a leave, held with a larger FTE
+  and no held assignment has that leave (start sent = P) ....... ADD     SEA-ADD-LEAVE
+  starts and ends in the period with a withdrawal, teaches a class
+  that starts and ends in the period, active on its last day ... ADD     SEA-ADD-SHORT
+  started before P, open past P, held .......................... UPDATE  SEA-UPD-HELD
+  started before P, open past P, OnSIS holds the MEN under another
+  position type (the assignment's type is sent, so that OnSIS
+  reports the assignment that was never ended) ................. UPDATE  SEA-UPD-MEN
+  anything else ................................................ not sent
+
+The leave and withdrawal type go in EDUCATOR_LEAVE_TYPE / ASSIGNMENT_WTHD_TYPE on an ADD
+and in NEW_EDUCATOR_LEAVE_TYPE / NEW_ASSIGNMENT_WTHD_TYPE on an UPDATE. Rows are ordered
+by MEN, and the renderer writes UPDATE rows before ADD rows. When the board excludes
+teacher reporting only minimal rows are sent (see educator_minimal); from 2023-2024 a
+private school sends none.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from onsis_batch.findings import Finding
+from onsis_batch.plan.model import BOOKKEEPING_TYPES
+from onsis_batch.segments.context import SegmentContext
+from onsis_batch.segments.educators.assignment_children import (
+    class_assignment_rows,
+    instructional_rows,
+    short_class_members,
+    teaching_links,
+)
+from onsis_batch.segments.educators.groups import drop_duplicates, group_assignments
+from onsis_batch.segments.educators.inputs import assignments
+from onsis_batch.segments.educators.minimal import minimal_rows
+from onsis_batch.segments.educators.pending import held_assignments, held_men, match_held
+
+SEA = "SCHOOL_EDUCATOR_ASSIGNMENT"
+PRIVATE_LAST_YEAR = "2022-2023"  # private schools send no educator segments after this year
+ELEMENTS = {
+    "MEN": pl.String,
+    "POSITION_TYPE": pl.String,
+    "EDUCATOR_LEAVE_TYPE": pl.String,
+    "NEW_EDUCATOR_LEAVE_TYPE": pl.String,
+    "ASSIGNMENT_WTHD_TYPE": pl.String,
+    "NEW_ASSIGNMENT_WTHD_TYPE": pl.String,
+    "ASSIGNMENT_START_DATE": pl.Date,
+    "ASSIGNMENT_END_DATE": pl.Date,
+    "FTE": pl.Float64,
+    "DEPARTMENT_TYPE": pl.String,
+    "BOARD_EMPLOYEE_NUMBER": pl.String,
+    "TEACHING_TYPE": pl.String,
+    "CORE_FLAG": pl.String,
+    "NTIP_STATUS_TYPE": pl.String,
+    "GENDER_TYPE": pl.String,
+    "GENDER_DESC": pl.String,
+}
+OMITTABLE = [
+    "GENDER_TYPE",
+    "GENDER_DESC",
+    "EDUCATOR_LEAVE_TYPE",
+    "NEW_EDUCATOR_LEAVE_TYPE",
+    "ASSIGNMENT_WTHD_TYPE",
+    "NEW_ASSIGNMENT_WTHD_TYPE",
+    "ASSIGNMENT_START_DATE",
+    "ASSIGNMENT_END_DATE",
+    "FTE",
+    "DEPARTMENT_TYPE",
+    "BOARD_EMPLOYEE_NUMBER",
+    "TEACHING_TYPE",
+    "CORE_FLAG",
+    "NTIP_STATUS_TYPE",
+]
+# working columns the child builders read, beside the plan's own
+WORK = {
+    "educator_id": pl.String,
+    "members": pl.List(pl.String),
+    "start": pl.Date,
+    "end": pl.Date,
+    "class_flag": pl.Boolean,
+    "leave": pl.String,
+    "minimal": pl.Boolean,
+    "pae_times": pl.List(pl.String),
+}
+COLUMNS = {
+    **BOOKKEEPING_TYPES,
+    **ELEMENTS,
+    **{f"{name}__omit": pl.Boolean for name in OMITTABLE},
+    **WORK,
+}
+
+
+def sends_educators(ctx: SegmentContext) -> bool:
+    period = ctx.period
+    return not (period.private and period.school_year > PRIVATE_LAST_YEAR)
+
+
+def _pae_fte_by_assignment(rows: pl.DataFrame, held: pl.DataFrame) -> pl.DataFrame:
+    """The FTE of the held assignment each SIS assignment matches (for group rule 4)."""
+    matched = match_held(rows.with_columns(pl.col("assignment_id").alias("_id")), held)
+    return matched.select("assignment_id", pl.col("pae_fte").alias("_pae_fte"))
+
+
+def _decisions(ctx: SegmentContext, groups: pl.DataFrame, short: pl.Series) -> pl.DataFrame:
+    """The action and rule of each group (null when it is not sent)."""
+    p, e = ctx.period.start, ctx.period.count_date
+    start, end = pl.col("start"), pl.col("end")
+    open_past_e = end.is_null() | (end > e)
+    open_past_p = end.is_null() | (end > p)
+    starts_in = start.is_between(p, e)
+    ends_in = end.is_not_null() & (end <= e)
+    wthd, leave, held = (
+        pl.col("wthd").is_not_null(),
+        pl.col("leave").is_not_null(),
+        pl.col("pae_match"),
+    )
+    add_leave = (
+        (start < p)
+        & open_past_e
+        & leave
+        & held
+        & ~pl.col("pae_same_leave")
+        & (pl.col("fte") < pl.col("pae_fte"))
+    )
+    in_short = pl.col("members").list.eval(pl.element().is_in(short.implode())).list.any()
+    reason = (
+        pl.when(starts_in & open_past_e)
+        .then(pl.lit("SEA-ADD-NEW"))
+        .when(starts_in & ends_in & wthd & held & (pl.col("pae_fte") < pl.col("fte")))
+        .then(pl.lit("SEA-ADD-WTHD"))
+        .when(add_leave)
+        .then(pl.lit("SEA-ADD-LEAVE"))
+        .when(starts_in & ends_in & wthd & in_short)
+        .then(pl.lit("SEA-ADD-SHORT"))
+        .when((start < p) & open_past_p & held)
+        .then(pl.lit("SEA-UPD-HELD"))
+        .when((start < p) & open_past_p & pl.col("men_held"))
+        .then(pl.lit("SEA-UPD-MEN"))
+    )
+    return groups.with_columns(reason.alias("_reason")).filter(pl.col("_reason").is_not_null())
+
+
+def _elements(ctx: SegmentContext, rows: pl.DataFrame) -> pl.DataFrame:
+    """Element values and the elements a row leaves out."""
+    period = ctx.period
+    add = pl.col("_reason").str.starts_with("SEA-ADD")
+    core = pl.lit("F") if period.private and period.report_core_flag else pl.lit(None)
+    omit_core = period.private and not period.report_core_flag
+    return rows.with_columns(
+        pl.when(add).then(pl.lit("ADD")).otherwise(pl.lit("UPDATE")).alias("_action"),
+        pl.format(
+            "SEA|{}|{}|{}|{}",
+            "men",
+            "position",
+            pl.col("leave").fill_null(""),
+            pl.col("wthd").fill_null(""),
+        ).alias("_id"),
+        pl.col("men").alias("MEN"),
+        pl.col("position").alias("POSITION_TYPE"),
+        pl.when(add).then(pl.col("leave")).alias("EDUCATOR_LEAVE_TYPE"),
+        pl.when(~add).then(pl.col("leave")).alias("NEW_EDUCATOR_LEAVE_TYPE"),
+        pl.when(add).then(pl.col("wthd")).alias("ASSIGNMENT_WTHD_TYPE"),
+        pl.when(~add).then(pl.col("wthd")).alias("NEW_ASSIGNMENT_WTHD_TYPE"),
+        pl.when(pl.col("_reason") == "SEA-ADD-LEAVE")
+        .then(pl.lit(period.start))
+        .otherwise(pl.col("start"))
+        .alias("ASSIGNMENT_START_DATE"),
+        pl.col("end").alias("ASSIGNMENT_END_DATE"),
+        pl.col("fte").alias("FTE"),
+        pl.col("department").alias("DEPARTMENT_TYPE"),
+        pl.col("board_employee_number").alias("BOARD_EMPLOYEE_NUMBER"),
+        pl.when(pl.col("wthd").is_not_null())
+        .then(pl.lit("N/A"))
+        .otherwise(pl.col("teaching"))
+        .alias("TEACHING_TYPE"),
+        core.cast(pl.String).alias("CORE_FLAG"),
+        pl.col("ntip").alias("NTIP_STATUS_TYPE"),
+        pl.col("gender").alias("GENDER_TYPE"),
+        pl.when(pl.col("gender") == "S").then(pl.col("gender_description")).alias("GENDER_DESC"),
+        add.alias("NEW_EDUCATOR_LEAVE_TYPE__omit"),
+        add.alias("NEW_ASSIGNMENT_WTHD_TYPE__omit"),
+        (~add).alias("EDUCATOR_LEAVE_TYPE__omit"),
+        (~add).alias("ASSIGNMENT_WTHD_TYPE__omit"),
+        pl.lit(omit_core).alias("CORE_FLAG__omit"),
+        pl.lit(False).alias("minimal"),
+    )
+
+
+def _full_rows(ctx: SegmentContext, links: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
+    """The assignment rows when teacher reporting is not excluded."""
+    rows, found = assignments(ctx)
+    held = held_assignments(ctx)
+    groups = group_assignments(rows, ctx.period, _pae_fte_by_assignment(rows, held))
+    groups, duplicates = drop_duplicates(groups)
+    groups = match_held(groups.with_columns(pl.col("assignment_id").alias("_id")), held)
+    men = held_men(ctx).select("men", pl.lit(True).alias("men_held"))
+    groups = groups.join(men, on="men", how="left", maintain_order="left").with_columns(
+        pl.col("men_held").fill_null(False)
+    )
+    decided = _decisions(ctx, groups, short_class_members(ctx, rows, links))
+    return _elements(ctx, decided), found + duplicates
+
+
+def _finish(frame: pl.DataFrame) -> pl.DataFrame:
+    for name, dtype in COLUMNS.items():
+        if name not in frame.columns and name not in ("_order", "_parent"):
+            frame = frame.with_columns(pl.lit(None, dtype=dtype).alias(name))
+    ordered = frame.sort("men", "position", "_id").with_row_index("_order")
+    return ordered.with_columns(
+        pl.lit(None, dtype=pl.String).alias("_parent"), pl.col("_order").cast(pl.Int64)
+    ).select([pl.col(name).cast(dtype) for name, dtype in COLUMNS.items()])
+
+
+def build_educators(
+    ctx: SegmentContext, built: dict[str, pl.DataFrame]
+) -> tuple[dict[str, pl.DataFrame], list[Finding]]:
+    """SCHOOL_EDUCATOR_ASSIGNMENT rows (`_id` SEA|MEN|position|leave|withdrawal) and their
+    INSTRUCTIONAL_TM and CLASS_ASSIGNMENT rows (`_id` parent id|type or class code)."""
+    if not sends_educators(ctx):
+        return {}, []
+    links = teaching_links(ctx)
+    if ctx.period.exclude_teacher_reporting:
+        rows, found = minimal_rows(ctx, links)
+    else:
+        rows, found = _full_rows(ctx, links)
+    sea = _finish(rows)
+    frames = {
+        SEA: sea.drop(list(WORK)),
+        "INSTRUCTIONAL_TM": instructional_rows(ctx, sea),
+        "CLASS_ASSIGNMENT": class_assignment_rows(ctx, sea, links),
+    }
+    return frames, found

@@ -1,0 +1,84 @@
+"""Minimal educator assignments, sent when the board excludes teacher reporting.
+
+The assignment tables are not read then: an educator with a MEN and an active staff record
+at a school of the BSID who teaches a class of the BSID this school year (any role) gets
+one row, only to carry the class assignments:
+
+  OnSIS holds an assignment of the MEN (PAE 0009) .. UPDATE SEA-UPD-MINIMAL: MEN and the
+                                                     held position type (TEA first)
+  otherwise ........................................ ADD    SEA-ADD-MINIMAL: MEN, TEA, start
+                                                     date, FTE 1.00, board employee number,
+                                                     TEACHING_TYPE T, CORE_FLAG T
+
+The start date sent is the first day of the educator's earliest class, or the period start
+when that class started earlier (D108). Every other element is left out.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from onsis_batch.findings import Finding
+from onsis_batch.segments.context import SegmentContext
+from onsis_batch.segments.educators.inputs import (
+    MEN_PATTERN,
+    active_staff,
+    educators,
+    men_findings,
+)
+from onsis_batch.segments.educators.pending import held_men
+
+ADD_ONLY = ["ASSIGNMENT_START_DATE", "FTE", "BOARD_EMPLOYEE_NUMBER", "TEACHING_TYPE", "CORE_FLAG"]
+NEVER = [
+    "GENDER_TYPE",
+    "GENDER_DESC",
+    "EDUCATOR_LEAVE_TYPE",
+    "NEW_EDUCATOR_LEAVE_TYPE",
+    "ASSIGNMENT_WTHD_TYPE",
+    "NEW_ASSIGNMENT_WTHD_TYPE",
+    "ASSIGNMENT_END_DATE",
+    "DEPARTMENT_TYPE",
+    "NTIP_STATUS_TYPE",
+]
+
+
+def minimal_rows(ctx: SegmentContext, links: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
+    """One minimal row per educator teaching a class of the BSID this school year, and
+    EDU001 / EDU002 for those whose MEN is missing or malformed."""
+    period = ctx.period
+    teaching = (
+        links.filter(pl.col("last") >= period.year_start)
+        .group_by("educator_id")
+        .agg(pl.col("first").min().alias("_first"))
+    )
+    staff = active_staff(ctx).select("educator_id").unique()
+    people = educators(ctx).join(staff, on="educator_id").join(teaching, on="educator_id")
+    found = men_findings(people)
+    people = people.filter(pl.col("men").str.contains(MEN_PATTERN).fill_null(False)).join(
+        held_men(ctx), on="men", how="left"
+    )
+    update = pl.col("pae_position").is_not_null()
+    start = pl.max_horizontal(pl.col("_first"), pl.lit(period.start))
+    rows = people.with_columns(
+        pl.when(update).then(pl.lit("UPDATE")).otherwise(pl.lit("ADD")).alias("_action"),
+        pl.when(update)
+        .then(pl.lit("SEA-UPD-MINIMAL"))
+        .otherwise(pl.lit("SEA-ADD-MINIMAL"))
+        .alias("_reason"),
+        pl.format("SEA|{}", "men").alias("_id"),
+        pl.col("men").alias("MEN"),
+        pl.coalesce("pae_position", pl.lit("TEA")).alias("POSITION_TYPE"),
+        pl.col("pae_position").fill_null("TEA").alias("position"),
+        start.alias("ASSIGNMENT_START_DATE"),
+        pl.lit(1.0).alias("FTE"),
+        pl.col("board_employee_number").alias("BOARD_EMPLOYEE_NUMBER"),
+        pl.lit("T").alias("TEACHING_TYPE"),
+        pl.lit("T").alias("CORE_FLAG"),
+        *[update.alias(f"{name}__omit") for name in ADD_ONLY],
+        *[pl.lit(True).alias(f"{name}__omit") for name in NEVER],
+        start.alias("start"),
+        pl.lit(None, dtype=pl.Date).alias("end"),
+        pl.lit([], dtype=pl.List(pl.String)).alias("members"),
+        pl.lit(True).alias("minimal"),
+    )
+    return rows, found

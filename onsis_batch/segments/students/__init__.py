@@ -1,0 +1,1 @@
+"""STUDENT and STUDENT_SCHOOL_ENROLMENT: who is reported, with FTE and attendance."""

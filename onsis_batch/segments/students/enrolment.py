@@ -1,0 +1,247 @@
+"""STUDENT_SCHOOL_ENROLMENT: who is reported, and whether as ADD or UPDATE.
+
+Desired rows are the students enrolled in the period at the BSID's schools; pending rows
+are the students PAE extract 0003 says OnSIS holds. Joined on the OEN:
+
+  enrolled, not in 0003 .................... ADD     SSE-ADD-NEW
+  enrolled, in 0003 ........................ UPDATE  SSE-UPD-ENROLLED
+  in 0003, known student, no enrolment ..... UPDATE  SSE-UPD-NONRETURNING (SSE-UPD-EXCLUDED
+                                                      when their enrolment is attendance EX)
+  in 0003, unknown to the school data ...... UPDATE  SSE-UPD-PAE-ONLY
+  entered and left in the period, not in 0003, nothing else to report: not sent.
+
+The segment never sends DELETE.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from onsis_batch.findings import Finding, FromColumn, findings_for_rows
+from onsis_batch.segments.context import MISSING_OEN, SegmentContext, normalised_oen
+from onsis_batch.segments.programs.facts import special_education_flags
+from onsis_batch.segments.students.activity import students_with_activity
+from onsis_batch.segments.students.enrolment_values import enrolled_values, non_returning_values
+from onsis_batch.segments.students.multi_school import concurrent_primary_enrolments
+from onsis_batch.segments.students.scope import (
+    classify_enrolments,
+    current_enrolments,
+    previous_enrolments,
+)
+from onsis_batch.segments.students.side_facts import community_hours, literacy_status
+from onsis_batch.specs import load_specs
+
+SEGMENT = "STUDENT_SCHOOL_ENROLMENT"
+
+
+def element_names() -> list[str]:
+    """Element columns of the segment, ACTION excepted (it is the `_action` column)."""
+    return [e.name for e in load_specs()[SEGMENT].elements if e.type != "action"]
+
+
+CLOSING_REASONS = ["SSE-UPD-NONRETURNING", "SSE-UPD-EXCLUDED", "SSE-UPD-PAE-ONLY"]
+ROW_COLUMNS = (
+    "student_id",
+    "oen_key",
+    "student_row",
+    "_key",
+    "_action",
+    "_reason",
+    "GENDER_TYPE__omit",
+    "GENDER_DESC__omit",
+)
+SNAPSHOT_COLUMNS = (
+    "grade_level",
+    "residence_status",
+    "entry_country",
+    "entry_province",
+    "entry_language",
+    "postal_code",
+    "current_country",
+    "current_province",
+    "gender",
+    "gender_desc",
+    "oyap",
+    "online_graduation_requirement",
+)
+
+
+def _prefixed(frame: pl.DataFrame, prefix: str, keep: str) -> pl.DataFrame:
+    return frame.rename({c: f"{prefix}{c}" for c in frame.columns if c != keep})
+
+
+def _pending(ctx: SegmentContext) -> pl.DataFrame:
+    """PAE 0003 rows keyed by normalised OEN (first row wins if OnSIS repeats one)."""
+    pae = ctx.extract("0003").with_columns(normalised_oen().alias("oen_key"))
+    pae = pae.filter(pl.col("oen_key").is_not_null()).unique(
+        "oen_key", keep="first", maintain_order=True
+    )
+    return _prefixed(pae.drop("_row"), "pae_", keep="oen_key").with_columns(
+        pl.lit(True).alias("in_pae")
+    )
+
+
+def _students(ctx: SegmentContext, classified: pl.DataFrame, pending: pl.DataFrame) -> pl.DataFrame:
+    """The run's candidate students with normalised OEN and per-student facts joined on.
+
+    Candidates are the students with an enrolment at the BSID's schools and those whose
+    OEN OnSIS holds; on a board-wide data set this keeps each BSID's work to its own
+    students.
+    """
+    students = ctx.table("students").with_columns(normalised_oen().alias("oen_key"))
+    candidates = students.filter(
+        pl.col("student_id").is_in(classified.get_column("student_id").implode())
+        | pl.col("oen_key").is_in(pending.get_column("oen_key").implode())
+    )
+    ids = candidates.get_column("student_id").implode()
+    hours = ctx.table("community_hours").filter(pl.col("student_id").is_in(ids))
+    results = ctx.table("test_results").filter(pl.col("student_id").is_in(ids))
+    return (
+        candidates.join(community_hours(hours), on="student_id", how="left")
+        .join(literacy_status(results), on="student_id", how="left")
+        .join(special_education_flags(ctx), on="student_id", how="left")
+        .with_columns(pl.col("special_education").fill_null(False))
+        .rename({"_row": "student_row"})
+    )
+
+
+def _snapshot(ctx: SegmentContext) -> pl.DataFrame:
+    snap = ctx.table("snapshot").filter(pl.col("count_date") == ctx.period.count_date)
+    snap = snap.unique("student_id", keep="first", maintain_order=True)
+    return snap.select("student_id", *[pl.col(c).alias(f"snap_{c}") for c in SNAPSHOT_COLUMNS])
+
+
+def _with_school_flags(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
+    schools = ctx.table("schools").select(
+        "school_id", pl.col("is_online").alias("school_is_online")
+    )
+    return frame.join(schools, on="school_id", how="left")
+
+
+def _enrolled(
+    ctx: SegmentContext, classified: pl.DataFrame, students: pl.DataFrame, pending: pl.DataFrame
+) -> pl.DataFrame:
+    current = current_enrolments(classified, ctx.period)
+    frame = (
+        current.join(students, on="student_id", how="inner")
+        .filter(~pl.col("exclude_from_reporting"))
+        .join(pending, on="oen_key", how="left")
+        .join(_snapshot(ctx), on="student_id", how="left")
+        .with_columns(pl.col("in_pae").fill_null(False))
+    )
+    frame = _with_school_flags(frame, ctx)
+    period = ctx.period
+    short_stay = (
+        (pl.col("start_date") >= period.start)
+        & pl.col("exit_date").is_not_null()
+        & (pl.col("exit_date") <= period.count_date)
+    )
+    active = students_with_activity(ctx, classified)
+    keep = pl.col("in_pae") | ~short_stay | pl.col("student_id").is_in(active.implode())
+    frame = frame.filter(keep).with_columns(
+        pl.when(pl.col("in_pae")).then(pl.lit("UPDATE")).otherwise(pl.lit("ADD")).alias("_action"),
+        pl.when(pl.col("in_pae"))
+        .then(pl.lit("SSE-UPD-ENROLLED"))
+        .when(short_stay)
+        .then(pl.lit("SSE-ADD-SHORTSTAY"))
+        .otherwise(pl.lit("SSE-ADD-NEW"))
+        .alias("_reason"),
+    )
+    return enrolled_values(frame, ctx)
+
+
+def _non_returning(
+    ctx: SegmentContext,
+    classified: pl.DataFrame,
+    students: pl.DataFrame,
+    pending: pl.DataFrame,
+    previous: pl.DataFrame,
+    enrolled_ids: pl.Series,
+) -> pl.DataFrame:
+    """Known students OnSIS holds who have no qualifying enrolment in the period."""
+    excluded_ex = classified.filter(pl.col("in_period") & pl.col("is_ex")).get_column("student_id")
+    frame = (
+        students.filter(
+            ~pl.col("exclude_from_reporting") & ~pl.col("student_id").is_in(enrolled_ids.implode())
+        )
+        .join(pending, on="oen_key", how="inner")
+        .join(previous, on="student_id", how="left")
+    )
+    reason = (
+        pl.when(pl.col("student_id").is_in(excluded_ex.implode()))
+        .then(pl.lit("SSE-UPD-EXCLUDED"))
+        .otherwise(pl.lit("SSE-UPD-NONRETURNING"))
+    )
+    frame = frame.with_columns(pl.lit("UPDATE").alias("_action"), reason.alias("_reason"))
+    return non_returning_values(frame, ctx)
+
+
+def _with_null_columns(frame: pl.DataFrame, like: pl.DataFrame) -> pl.DataFrame:
+    """Add every column of `like` that `frame` lacks, as typed nulls."""
+    missing = [
+        pl.lit(None, dtype=dtype).alias(name)
+        for name, dtype in like.schema.items()
+        if name not in frame.columns
+    ]
+    return frame.with_columns(missing)
+
+
+def _pae_only(
+    ctx: SegmentContext, students: pl.DataFrame, pending: pl.DataFrame, previous_like: pl.DataFrame
+) -> pl.DataFrame:
+    """OEN in 0003 that no student of the school data carries: close it from PAE values."""
+    known = students.get_column("oen_key").drop_nulls()
+    frame = pending.filter(~pl.col("oen_key").is_in(known.implode()))
+    frame = _with_null_columns(_with_null_columns(frame, students), previous_like)
+    frame = frame.with_columns(
+        pl.format("PAE:{}", pl.col("oen_key")).alias("student_id"),
+        pl.lit("UPDATE").alias("_action"),
+        pl.lit("SSE-UPD-PAE-ONLY").alias("_reason"),
+    )
+    return non_returning_values(frame, ctx)
+
+
+def _findings(frame: pl.DataFrame) -> list[Finding]:
+    """Warnings about rows the segment had to send with a gap."""
+    key = FromColumn("_key")
+    no_fte = frame.filter((pl.col("_action") == "ADD") & pl.col("FTE").is_null())
+    closing = frame.filter(
+        pl.col("_reason").is_in(CLOSING_REASONS) & pl.col("STUDENT_MOBILITY_TYPE_EXIT").is_null()
+    )
+    pae_only = frame.filter(pl.col("_reason") == "SSE-UPD-PAE-ONLY")
+    return [
+        *findings_for_rows("SSE002", no_fte, segment=SEGMENT, key=key),
+        *findings_for_rows("SSE003", closing, segment=SEGMENT, key=key),
+        *findings_for_rows("STU002", pae_only, segment="STUDENT", key=key),
+    ]
+
+
+def build_school_enrolments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Finding]]:
+    """Every STUDENT_SCHOOL_ENROLMENT row of the run, before ordering.
+
+    The frame keeps `student_id` and `oen_key` beside the element columns so the STUDENT
+    segment can be built from the same selection.
+    """
+    classified, found = classify_enrolments(ctx.table("school_enrolments"), ctx.period)
+    pending = _pending(ctx)
+    students = _students(ctx, classified, pending)
+    previous = _prefixed(previous_enrolments(classified, ctx.period), "prev_", keep="student_id")
+    enrolled = _enrolled(ctx, classified, students, pending)
+    enrolled_ids = enrolled.get_column("student_id")
+    frames = [
+        enrolled,
+        _non_returning(ctx, classified, students, pending, previous, enrolled_ids),
+        _pae_only(ctx, students, pending, previous),
+    ]
+    closing = pl.col("_reason").is_in(CLOSING_REASONS)
+    rows = [
+        f.with_columns(
+            pl.coalesce(pl.col("oen_key"), pl.lit(MISSING_OEN)).alias("_key"),
+            # Gender is not sent for students whose enrolment is being closed.
+            closing.alias("GENDER_TYPE__omit"),
+            closing.alias("GENDER_DESC__omit"),
+        ).select(*ROW_COLUMNS, *element_names())
+        for f in frames
+    ]
+    result = pl.concat(rows, how="vertical")
+    return result, found + concurrent_primary_enrolments(classified) + _findings(result)
