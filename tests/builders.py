@@ -1,7 +1,8 @@
 """Small builders for scenario tests: a one-school board with a few students.
 
 `Scenario` holds plain rows per contract table plus PAE 0003 rows; `plan()` types them
-with the contract and runs the segment builders for one period.
+with the contract and runs the segment builders for one period, and checks that every rule
+id the plan carries is in the reason catalog (so every scenario test and case checks it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from onsis_batch.pae.extracts import extract_file_name, write_extract
 from onsis_batch.pae.layout import empty_frame, load_layouts
 from onsis_batch.period.periods import resolve_period
 from onsis_batch.plan.model import Plan
+from onsis_batch.reasons import reasons
 from onsis_batch.segments.build import build_plan
 from onsis_batch.segments.context import SegmentContext
 
@@ -116,7 +118,23 @@ class Scenario:
         return SegmentContext(period=period, tables=tables, pae=extracts)
 
     def plan(self, kind: str = "oct", private: bool = False) -> tuple[Plan, list]:
-        return build_plan(self.context(kind, private))
+        """The plan and findings; every rule id in the plan must be in the reason catalog."""
+        plan, findings = build_plan(self.context(kind, private))
+        missing = uncatalogued_reasons(plan)
+        assert not missing, f"rule ids missing from onsis_batch/reasons.yaml: {missing}"
+        return plan, findings
+
+
+def uncatalogued_reasons(plan: Plan) -> list[str]:
+    """`SEGMENT rule-id` of every row reason the catalog lacks or gives to another segment."""
+    catalog = reasons()
+    found = set()
+    for name, frame in plan.segments.items():
+        for reason in frame.get_column("_reason").unique().to_list():
+            entry = catalog.get(reason or "")
+            if entry is None or not entry.applies_to(name):
+                found.add(f"{name} {reason}")
+    return sorted(found)
 
 
 def sse(plan: Plan, student_id: str) -> dict[str, Any]:

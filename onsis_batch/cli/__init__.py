@@ -448,6 +448,22 @@ def codes(as_json: bool, lang: str) -> None:
 
 
 @cli.command()
+@click.argument("segment", required=False)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print as JSON (every field, both languages)."
+)
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+def reasons(segment: str | None, as_json: bool, lang: str) -> None:
+    """List the rule ids of plan rows: segment, action, title, decisions, rule book."""
+    from onsis_batch.tools.reason_reference import reason_listing
+
+    data, text = reason_listing(segment, lang)
+    if data is None:
+        raise click.BadParameter(f"no segment {segment!r}", param_hint="SEGMENT")
+    _emit_json(data) if as_json else click.echo(text)
+
+
+@cli.command()
 @click.option("--students", type=click.IntRange(1), default=2000, show_default=True)
 @click.option("--schools", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)

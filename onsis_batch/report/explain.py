@@ -2,12 +2,13 @@
 
 A record is a student (`--oen`), a class (`--class`) or an educator (`--men`). From the
 plan built in memory, the explanation lists, segment by segment of the record's subtree,
-the rows sent (action, rule id from `_reason`, natural key), the school-data rows read
-for the record (table and `_row`) and the PAE rows it was compared with. A segment with
-no row says why, in this order (D280): it is not reported in this period; its parent is
-not sent; a check stopped it (a finding about the record names the segment); OnSIS
-already holds it and no rule sent a change; the school data has rows but no rule
-selected them; or there is nothing in the school data or the PAE.
+the rows sent (action, rule id from `_reason` with its English and French titles from the
+reason catalog, natural key), the school-data rows read for the record (table and `_row`)
+and the PAE rows it was compared with. A segment with no row says why, in this order
+(D280): it is not reported in this period; its parent is not sent; a check stopped it (a
+finding about the record names the segment); OnSIS already holds it and no rule sent a
+change; the school data has rows but no rule selected them; or there is nothing in the
+school data or the PAE.
 
 Everything is plain data (dicts and lists), rendered as text or JSON elsewhere; values of
 personal columns and elements are left out unless asked for.
@@ -16,6 +17,7 @@ personal columns and elements are left out unless asked for.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -27,6 +29,7 @@ from onsis_batch.findings import Finding
 from onsis_batch.pae.layout import load_layouts
 from onsis_batch.plan.keys import as_text, natural_keys
 from onsis_batch.plan.model import Plan
+from onsis_batch.reasons import reason_title
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.specs import SegmentSpec, load_specs
 
@@ -67,6 +70,8 @@ KINDS = {
 
 @dataclass(frozen=True)
 class Subject:
+    """The record to explain: its kind (oen, class, men) and the value asked for."""
+
     kind: str  # oen, class or men
     value: str
 
@@ -211,7 +216,7 @@ def _related_findings(
         if "_id" in frame.columns:
             words.update(frame.get_column("_id").drop_nulls().to_list())
     ids = KINDS[subject.kind].ids
-    places = set()
+    places: set[tuple[str, int]] = set()
     for name, rows in inputs.items():
         places.update((name, r) for r in rows.get_column("_row").to_list())
         for column in ids:
@@ -306,11 +311,21 @@ def _rows_sent(
             "id": row["_id"],
             "action": row["_action"],
             "reason": row["_reason"],
+            "reason_title_en": reason_title(row["_reason"], "en"),
+            "reason_title_fr": reason_title(row["_reason"], "fr"),
             "key": row["_key"],
             "elements": {n: row[n] for n in shown if row[n] is not None},
         }
         for row in texts.iter_rows(named=True)
     ]
+
+
+def reason_text(row: Mapping[str, Any], lang: str = "en") -> str:
+    """A sent row's rule id with its title in `lang` beside it (the id alone when the
+    catalog has no title for it)."""
+    reason = row.get("reason") or "-"
+    title = row.get(f"reason_title_{lang}")
+    return f"{reason} · {title}" if title else reason
 
 
 def _pae_status(

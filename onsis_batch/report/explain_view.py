@@ -15,7 +15,7 @@ from typing import Any
 
 from onsis_batch.findings import finding, has_errors
 from onsis_batch.plan.overrides import OverrideSet
-from onsis_batch.report.explain import Subject, explain
+from onsis_batch.report.explain import Subject, explain, reason_text
 from onsis_batch.report.masking import known_oens, mask_data, text_masker
 from onsis_batch.resources import language_labels
 from onsis_batch.run.pipeline import RunOptions, load_inputs
@@ -103,7 +103,7 @@ def explain_text(data: dict[str, Any], lang: str = "en") -> str:
         if seg["sent"]:
             lines.append(f"{seg['segment']}: {t['sent']}")
             for row in seg["rows"]:
-                lines.append(f"  {row['action'] or '-':<7} {row['reason'] or '-':<24} {row['key']}")
+                lines.append(f"  {row['action'] or '-':<7} {reason_text(row, lang)} · {row['key']}")
         else:
             why = seg["why_not"]
             lines.append(f"{seg['segment']}: {t['not_sent']} ({why}: {t[why]})")

@@ -3,8 +3,9 @@
 Sections: rows per segment and action, findings grouped by code (each linked to the
 student it concerns), overrides applied, and one section per student (anchor `s<n>`,
 numbered in plan order so no identifier leaks into a link) with the student's segment rows
-and findings. Labels and finding messages in English or French. Every OEN the run knows
-is masked unless `show_pii` (D282).
+(each rule id with its title from the reason catalog) and findings. Labels, finding
+messages and rule titles in English or French. Every OEN the run knows is masked unless
+`show_pii` (D282).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import polars as pl
 from onsis_batch.findings import Finding, catalog
 from onsis_batch.plan.keys import natural_keys
 from onsis_batch.plan.model import Plan
+from onsis_batch.reasons import reason_title
 from onsis_batch.render.publish import output_name, write_private
 from onsis_batch.report.explain import subtree
 from onsis_batch.report.explain_view import labels
@@ -34,6 +36,8 @@ SUFFIX = ".report.html"
 
 @dataclass(frozen=True)
 class ReportOptions:
+    """The report's language and whether personal values are shown."""
+
     lang: str = "en"
     show_pii: bool = False
 
@@ -84,7 +88,7 @@ def report_data(
     """Everything the template shows, as plain data, OENs masked unless asked for."""
     mask = (lambda text: text) if options.show_pii else text_masker(oens)
     message = "message_fr" if options.lang == "fr" else "message_en"
-    students = _students(result.plan, mask) if result.plan is not None else []
+    students = _students(result.plan, mask, options.lang) if result.plan is not None else []
     anchors = {s["anchor"]: s for s in students}
     ids = {key: s["anchor"] for s in students for key in s.pop("_match")}
     found = [_finding_row(f, message, ids, mask) for f in errors_first(result.findings)]
@@ -123,8 +127,9 @@ def _counts(counts: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
     ]
 
 
-def _students(plan: Plan, mask: Any) -> list[dict[str, Any]]:
-    """One entry per STUDENT row, in plan order, with its segment rows."""
+def _students(plan: Plan, mask: Any, lang: str) -> list[dict[str, Any]]:
+    """One entry per STUDENT row, in plan order, with its segment rows (rule ids with their
+    titles in `lang`)."""
     rows = student_rows(plan)
     roots = plan.segments["STUDENT"].sort("_order", nulls_last=True)
     by_student: dict[str, list[dict[str, Any]]] = {}
@@ -132,7 +137,13 @@ def _students(plan: Plan, mask: Any) -> list[dict[str, Any]]:
         ordered = rows.sort("_student", "_rank", "_order", nulls_last=True)
         for (student,), part in ordered.partition_by("_student", as_dict=True).items():
             by_student[str(student)] = [
-                {"segment": s, "action": a or "", "reason": r or "", "key": mask(k or "")}
+                {
+                    "segment": s,
+                    "action": a or "",
+                    "reason": r or "",
+                    "reason_title": reason_title(r, lang) or "",
+                    "key": mask(k or ""),
+                }
                 for s, a, r, k in part.select("segment", "_action", "_reason", "_key").iter_rows()
             ]
     return [
@@ -207,6 +218,7 @@ def _override(applied: dict[str, Any], mask: Any) -> dict[str, Any]:
 def render_report(
     result: RunResult, options: ReportOptions, oens: set[str], created: datetime
 ) -> str:
+    """The report page as HTML text."""
     return render("run_report.html", **report_data(result, options, oens, created))
 
 

@@ -42,7 +42,7 @@ from onsis_batch.tools.records import (
 
 MASK = "(personal)"
 KEYS = ["_school", "_key"]
-CHANGE_SCHEMA = {
+CHANGE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "school": pl.String,
     "segment": pl.String,
     "level": pl.Int64,
@@ -72,6 +72,7 @@ class DiffResult:
 
     @property
     def differs(self) -> bool:
+        """Whether any record differs."""
         return self.changes.height > 0
 
 

@@ -28,6 +28,7 @@ def diff_labels(lang: str = "en") -> dict[str, Any]:
 
 
 def diff_dict(result: DiffResult) -> dict[str, Any]:
+    """The diff as JSON-ready data: counts, changes, segments not compared, findings."""
     return {
         "mode": result.mode,
         "old": result.left,
@@ -50,6 +51,7 @@ def _values(elements: list[dict[str, Any]], empty: str) -> str:
 
 
 def diff_text(result: DiffResult, lang: str = "en") -> str:
+    """The diff for people, in `lang`."""
     labels = diff_labels(lang)
     title = labels["arrow_pae"] if result.mode == "pae" else labels["arrow_files"]
     schools = ", ".join(result.schools)
@@ -80,6 +82,7 @@ def _message(item: Finding, lang: str) -> str:
 
 
 def diff_html(result: DiffResult, lang: str = "en") -> str:
+    """The diff as one self-contained HTML page, in `lang`."""
     data = diff_dict(result)
     for item, found in zip(data["findings"], result.findings, strict=True):
         item["message"] = _message(found, lang)

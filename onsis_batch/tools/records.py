@@ -114,7 +114,8 @@ def read_batch(path: Path) -> Batch:
         tree = etree.parse(str(path), hardened_parser())
     except (etree.XMLSyntaxError, OSError) as problem:
         raise NotABatchFile(f"it is not readable XML ({problem})", path) from None
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+    docinfo: Any = tree.docinfo  # lxml-stubs' DocInfo lacks `doctype` (lxml has it)
+    if docinfo.doctype or docinfo.internalDTD is not None:
         raise NotABatchFile("it declares a DOCTYPE, which batch files never have", path)
     root = tree.getroot()
     submission = root.find("DATA/SCHOOL_SUBMISSION")
@@ -251,7 +252,7 @@ class _Walker:
         for name in sorted(self.rows, key=lambda n: (self.rows[n][0]["_level"], n)):
             rows = self.rows[name]
             columns = list(dict.fromkeys(c for row in rows for c in row))
-            schema = {c: pl.String for c in columns}
+            schema: dict[str, type[pl.DataType]] = {c: pl.String for c in columns}
             schema.update(_rid=pl.Int64, _parent_rid=pl.Int64, _level=pl.Int64, _line=pl.Int64)
             frame = pl.from_dicts(rows, schema=schema)
             spec = self.specs.get(name)

@@ -1,8 +1,9 @@
 """Reference documentation generated from the declarations it describes.
 
-The data contract, the segment specs and the findings catalog are each declared once in
-YAML; the `contract`, `segments` and `codes` commands print them, and `docs` writes the
-same text to docs/ (and the XSD to schemas/) so the published reference never drifts.
+The data contract, the segment specs, the findings catalog and the reason catalog are each
+declared once in YAML; the `contract`, `segments`, `codes` and `reasons` commands print
+them, and `docs` writes the same text to docs/ (and the XSD to schemas/) so the published
+reference never drifts.
 """
 
 from __future__ import annotations
@@ -15,18 +16,10 @@ from onsis_batch.contract import contract
 from onsis_batch.findings import CatalogEntry, catalog
 from onsis_batch.resources import data_dir
 from onsis_batch.specs import SegmentSpec, load_specs
+from onsis_batch.tools.markdown import Page, markdown_table
+from onsis_batch.tools.reason_reference import reasons_markdown
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-
-
-def _cell(text: Any) -> str:
-    return str(text or "").replace("|", "\\|").replace("\n", " ")
-
-
-def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
-    return lines
 
 
 def _element_rows(spec: SegmentSpec) -> list[list[Any]]:
@@ -75,7 +68,7 @@ def segment_listing(segment: str | None = None) -> tuple[Any, str]:
     spec = specs.get(segment.upper())
     if spec is None:
         return None, ""
-    data = {
+    detail = {
         "segment": spec.segment,
         "elements": [
             {
@@ -89,14 +82,18 @@ def segment_listing(segment: str | None = None) -> tuple[Any, str]:
             for e in spec.elements
         ],
     }
-    return data, "\n".join(_table(["element", "type", "rules", "source"], _element_rows(spec)))
+    text = "\n".join(markdown_table(["element", "type", "rules", "source"], _element_rows(spec)))
+    return detail, text
 
 
 def segments_markdown() -> str:
+    """docs/segments.md: every segment with its elements."""
     lines = [
         "# Segment reference",
         "",
         "Generated from `segment_specs/` by `onsis-batch docs`; do not edit by hand.",
+        "The rule ids a segment's rows carry, and what each decides, are in",
+        "[reasons.md](reasons.md).",
         "",
     ]
     for spec in load_specs().values():
@@ -109,11 +106,12 @@ def segments_markdown() -> str:
         ]
         if spec.description:
             lines += [" ".join(spec.description.split()), ""]
-        lines += [*_table(["element", "type", "rules", "source"], _element_rows(spec)), ""]
+        lines += [*markdown_table(["element", "type", "rules", "source"], _element_rows(spec)), ""]
     return "\n".join(lines)
 
 
 def contract_listing() -> tuple[Any, str]:
+    """(JSON data, text) of the data contract: every table and column."""
     tables = contract()
     data = {
         name: {
@@ -138,6 +136,7 @@ def contract_listing() -> tuple[Any, str]:
 
 
 def contract_markdown() -> str:
+    """docs/data-contract.md: every table, column and code table."""
     lines = [
         "# Data contract",
         "",
@@ -169,11 +168,14 @@ def contract_markdown() -> str:
             ]
             for c in table.columns
         ]
-        lines += [*_table(["column", "type", "required", "meaning", "rule-book field"], rows), ""]
+        lines += [
+            *markdown_table(["column", "type", "required", "meaning", "rule-book field"], rows),
+            "",
+        ]
     lines += ["## Code tables", ""]
-    for name, table in code_tables().items():
-        values = (table.pattern and f"pattern `{table.pattern}`") or ", ".join(
-            f"{code} {meaning}" for code, meaning in table.codes.items()
+    for name, codes in code_tables().items():
+        values = (codes.pattern and f"pattern `{codes.pattern}`") or ", ".join(
+            f"{code} {meaning}" for code, meaning in codes.codes.items()
         )
         lines += [f"- **{name}**: {values}"]
     return "\n".join(lines) + "\n"
@@ -231,14 +233,14 @@ def findings_listing(lang: str = "en") -> tuple[Any, str]:
 
 
 FINDINGS_PAGES = {
-    "en": {
-        "file": "findings.md",
-        "title": "# Finding codes",
-        "intro": "Generated from `onsis_batch/findings.yaml` by `onsis-batch docs`; do not edit by "
+    "en": Page(
+        file="findings.md",
+        title="# Finding codes",
+        intro="Generated from `onsis_batch/findings.yaml` by `onsis-batch docs`; do not edit by "
         "hand. Codes are stable and never reused. `segment`, `reads` and `OnSIS` (the Ministry "
         "message a check anticipates) describe the business-rule checks run on the finished "
         "plan. French: [findings.fr.md](findings.fr.md).",
-        "headers": [
+        headers=(
             "code",
             "severity",
             "stage",
@@ -248,17 +250,17 @@ FINDINGS_PAGES = {
             "title",
             "message",
             "fix",
-        ],
-    },
-    "fr": {
-        "file": "findings.fr.md",
-        "title": "# Codes de constat",
-        "intro": "Généré à partir de `onsis_batch/findings.yaml` par `onsis-batch docs`; ne pas "
+        ),
+    ),
+    "fr": Page(
+        file="findings.fr.md",
+        title="# Codes de constat",
+        intro="Généré à partir de `onsis_batch/findings.yaml` par `onsis-batch docs`; ne pas "
         "modifier à la main. Les codes sont stables et jamais réutilisés. `segment`, `lit` et "
         "`OnSIS` (le message du Ministère qu'une vérification anticipe) décrivent les "
         "vérifications des règles d'affaires sur le plan terminé. English: "
         "[findings.md](findings.md).",
-        "headers": [
+        headers=(
             "code",
             "gravité",
             "étape",
@@ -268,12 +270,13 @@ FINDINGS_PAGES = {
             "titre",
             "message",
             "correction",
-        ],
-    },
+        ),
+    ),
 }
 
 
 def findings_markdown(lang: str = "en") -> str:
+    """docs/findings.md (or findings.fr.md): the finding catalog as one table."""
     page = FINDINGS_PAGES[lang]
     rows = [
         [
@@ -289,8 +292,8 @@ def findings_markdown(lang: str = "en") -> str:
         ]
         for r in (_entry_data(e, lang) for e in catalog().values())
     ]
-    lines = [page["title"], "", page["intro"], ""]
-    return "\n".join(lines + _table(page["headers"], rows)) + "\n"
+    lines = [page.title, "", page.intro, ""]
+    return "\n".join(lines + markdown_table(page.headers, rows)) + "\n"
 
 
 def generated_files() -> dict[Path, str]:
@@ -302,6 +305,8 @@ def generated_files() -> dict[Path, str]:
         DOCS / "segments.md": segments_markdown(),
         DOCS / "findings.md": findings_markdown(),
         DOCS / "findings.fr.md": findings_markdown("fr"),
+        DOCS / "reasons.md": reasons_markdown(),
+        DOCS / "reasons.fr.md": reasons_markdown("fr"),
         data_dir("schemas") / "onsis_batch.xsd": build_xsd(),
     }
 

@@ -34,7 +34,7 @@ RESULTS_ROOT = "ONSIS_BATCH_FILE_RESULT"
 PARENT_ECHO = "parent entry in error"
 IDENTITY = ["school", "segment", "key", "field_name", "message_code"]
 _SOURCE = re.compile(r"^([a-z_]+)\.([a-z_]+)(?:$|,)")
-ERROR_SCHEMA = {
+ERROR_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "school": pl.String,
     "level": pl.String,
     "segment": pl.String,
@@ -68,15 +68,19 @@ class ResultsImport:
         return self.errors.filter(pl.col("school").is_in([bsid, ""]))
 
     def open_errors(self) -> int:
+        """How many errors are still open (new or recurring)."""
         return self.errors.filter(pl.col("status") != "resolved").height
 
 
 class NotAResultsFile(ValueError):
+    """Raised when a file is not an OnSIS results file; `reason` says why."""
+
     def __init__(self, reason: str, path: Path):
         super().__init__(reason)
         self.reason, self.path = reason, path
 
     def findings(self) -> list[Finding]:
+        """The problem as the finding RES001."""
         return [finding("RES001", file=str(self.path), reason=self.reason)]
 
 

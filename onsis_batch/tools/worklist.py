@@ -60,6 +60,7 @@ def _rows(errors: pl.DataFrame, lang: str) -> list[dict[str, Any]]:
 
 
 def worklist_csv(errors: pl.DataFrame, lang: str = "en") -> str:
+    """A work list as CSV text that Excel opens as it is (D204)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
@@ -69,6 +70,7 @@ def worklist_csv(errors: pl.DataFrame, lang: str = "en") -> str:
 
 
 def results_dict(imported: ResultsImport) -> dict[str, Any]:
+    """The imported results as JSON-ready data: counts per school and status, errors."""
     counts = imported.errors.group_by("school", "status").len().sort("school", "status")
     summary: dict[str, dict[str, int]] = {}
     for school, status, n in counts.iter_rows():
@@ -91,6 +93,7 @@ def results_labels(lang: str = "en") -> dict[str, Any]:
 
 
 def results_text(imported: ResultsImport, lang: str = "en") -> str:
+    """The imported results for people, in `lang`."""
     words = results_labels(lang)
     status = words["statuses"]
     lines = [f"{imported.path}: {imported.period_code} {imported.school_year}"]
