@@ -17,6 +17,7 @@ from onsis_batch.cli.options import (
     timestamp_option,
 )
 from onsis_batch.cli.planning import PlanOptions, plan_options
+from onsis_batch.errors import EXIT_CLEAN, EXIT_ERRORS
 
 
 class _Stages:
@@ -121,4 +122,4 @@ def explain(
         raise click.UsageError("give --data, --pae (or --no-pae), --bsid and --year (or --sample)")
     data = explain_record(plan.request(), Subject(*asked[0]), show_pii=show_pii)
     emit_json(data) if as_json else click.echo(explain_text(data, lang))
-    sys.exit(0 if data["found"] else 1)
+    sys.exit(EXIT_CLEAN if data["found"] else EXIT_ERRORS)

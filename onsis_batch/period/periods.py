@@ -57,7 +57,10 @@ class SubmissionPeriod:
 
 @cache
 def _period_codes() -> dict[str, Any]:
-    return yaml.safe_load(package_file("period", "periods.yaml").read_text(encoding="utf-8"))
+    """The period codes and descriptions of `periods.yaml`."""
+    text = package_file("period", "periods.yaml").read_text(encoding="utf-8")
+    codes: dict[str, Any] = yaml.safe_load(text)
+    return codes
 
 
 def default_period_code(kind: str, school_year: str) -> tuple[str, str]:

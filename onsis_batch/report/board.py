@@ -11,11 +11,17 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from onsis_batch.errors import EXIT_CLEAN, EXIT_ERRORS, EXIT_INPUT, EXIT_INTERNAL
 from onsis_batch.findings import Severity, count_by_severity
 from onsis_batch.plan.outcome import BoardRun, RunResult
 from onsis_batch.render.publish import write_private
 
-STATUS = {0: "ok", 1: "errors", 2: "not generated", 3: "internal error"}
+STATUS = {
+    EXIT_CLEAN: "ok",
+    EXIT_ERRORS: "errors",
+    EXIT_INPUT: "not generated",
+    EXIT_INTERNAL: "internal error",
+}
 
 
 def summary_name(kind: str, school_year: str) -> str:

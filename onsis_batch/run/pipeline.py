@@ -24,7 +24,7 @@ from onsis_batch.report.explain_view import explanation
 from onsis_batch.report.html_report import ReportOptions, write_run_report
 from onsis_batch.run.lock import output_lock
 from onsis_batch.run.manifest import record_run
-from onsis_batch.run.planning import Stage, plan, plan_bsid, quiet
+from onsis_batch.run.planning import Stage, load_overrides, plan, plan_bsid, quiet
 from onsis_batch.run.request import PlanRequest
 from onsis_batch.validate.batch_file import check_plan
 
@@ -49,8 +49,9 @@ def generate(
     settings = request.manifest_settings(bsid) | {"encoding": encoding}
     settings |= {"overrides": str(request.overrides_file or "")}
     try:
+        overrides = load_overrides(request)
         with output_lock(out_dir):
-            planned = plan(request, today=created.date(), on_stage=on_stage)
+            planned = plan(request, overrides=overrides, today=created.date(), on_stage=on_stage)
             result = publish_result(planned.result, out_dir, created, encoding, on_stage)
             if report is not None:
                 result.report = write_run_report(result, planned.inputs, out_dir, report, created)
@@ -95,6 +96,6 @@ def explain_record(
 ) -> dict[str, Any]:
     """The explanation of one record of the request's BSID, from the plan generate would
     write; nothing is written. InputError when the inputs cannot be used."""
-    planned = plan(request, today=today or date.today())
+    planned = plan(request, overrides=load_overrides(request), today=today or date.today())
     findings = planned.result.findings
     return explanation(planned.context, planned.plan, findings, subject, show_pii=show_pii)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 
@@ -54,9 +53,16 @@ class Planned:
     result: RunResult
 
 
-def plan(request: PlanRequest, *, today: date, on_stage: Stage = quiet) -> Planned:
-    """The plan of the request's BSID with its overrides applied as of `today`."""
-    overrides = load_overrides(request.overrides_file)
+def plan(
+    request: PlanRequest,
+    *,
+    overrides: OverrideSet | None,
+    today: date,
+    on_stage: Stage = quiet,
+) -> Planned:
+    """The plan of the request's BSID with its overrides (`load_overrides`) applied as of
+    `today`. The overrides are loaded by the caller first, so that generate refuses a bad
+    overrides file before it touches the output folder."""
     inputs, periods = load_inputs(request, on_stage)
     on_stage(f"planning BSID {request.bsid}")
     return plan_bsid(inputs, periods[request.bsid], today=today, overrides=overrides)
@@ -93,11 +99,11 @@ def plan_bsid(
     return Planned(inputs, ctx, built, result)
 
 
-def load_overrides(path: Path | None) -> OverrideSet | None:
-    """The registrar's overrides file (None without one); InputError when it has errors."""
-    if path is None:
+def load_overrides(request: PlanRequest) -> OverrideSet | None:
+    """The request's overrides file (None without one); InputError when it has errors."""
+    if request.overrides_file is None:
         return None
-    overrides = OverrideSet.load(path)
+    overrides = OverrideSet.load(request.overrides_file)
     if has_errors(overrides.findings):
         raise InputError(overrides.findings)
     return overrides
