@@ -62,8 +62,8 @@ class PlanOptions:
 
     def missing(self) -> list[str]:
         """The options a one-BSID run still lacks."""
-        given = (("--data", self.data_dir), ("--bsid", self.bsids or None))
-        missing = [name for name, value in (*given, ("--year", self.school_year)) if value is None]
+        named = {"--data": self.data_dir, "--bsid": self.bsids or None, "--year": self.school_year}
+        missing = [name for name, value in named.items() if value is None]
         if self.pae_dir is None and not self.no_pae:
             missing.append("--pae (or --no-pae)")
         return missing

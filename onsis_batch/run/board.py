@@ -63,8 +63,8 @@ class Job:
 
     def record(self, result: RunResult) -> None:
         """The manifest of a published file, like `generate` writes."""
-        settings = self.request.manifest_settings(result.bsid) | {"board": True}
         request = self.request
+        settings = request.manifest_settings(result.bsid) | {"board": True}
         result.manifest = record_run(
             result, request.data, request.pae_dir, self.created, settings, self.inputs
         )
