@@ -167,17 +167,12 @@ def bench_school() -> dict[str, float]:
 def _in_process(summary, out: Path) -> float:
     """Seconds of `generate` called from Python: the command minus interpreter start-up."""
     from onsis_batch.run.pipeline import generate
+    from onsis_batch.run.request import PlanRequest
 
     started = time.perf_counter()
-    generate(
-        summary.data_dir,
-        summary.pae_dirs[KIND],
-        out,
-        bsid=summary.bsids[0],
-        kind=KIND,
-        school_year=YEAR,
-        created=datetime.fromisoformat(STAMP),
-    )
+    bsid = summary.bsids[0]
+    request = PlanRequest(summary.data_dir, summary.pae_dirs[KIND], KIND, YEAR, (bsid,))
+    generate(request, out, created=datetime.fromisoformat(STAMP))
     return time.perf_counter() - started
 
 

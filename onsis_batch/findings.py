@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from onsis_batch.errors import InputError as InputError  # its home is the exception family
 from onsis_batch.resources import package_file
 
 
@@ -174,12 +175,3 @@ def has_errors(findings: Iterable[Finding]) -> bool:
 def count_by_severity(findings: Iterable[Finding]) -> dict[str, int]:
     counts = Counter(str(f.severity) for f in findings)
     return {str(s): counts.get(str(s), 0) for s in Severity}
-
-
-class InputError(Exception):
-    """Raised when the inputs cannot produce a submission; carries every finding collected."""
-
-    def __init__(self, findings: list[Finding]):
-        self.findings = findings
-        errors = [f for f in findings if f.severity is Severity.ERROR]
-        super().__init__(f"{len(errors)} input error(s); first: {errors[0] if errors else '-'}")

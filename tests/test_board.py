@@ -3,21 +3,14 @@
 from datetime import datetime
 
 from onsis_batch.run.board import generate_many
+from onsis_batch.run.request import PlanRequest
 from onsis_batch.synth import synthesize
 
 
 def run_board(summary, out, kind="oct", created=datetime(2025, 10, 31), workers=2):
     """Every BSID of a synthetic board, as `onsis-batch board` runs them."""
-    return generate_many(
-        summary.data_dir,
-        summary.pae_dirs[kind],
-        out,
-        bsids=list(summary.bsids),
-        kind=kind,
-        school_year="2025-2026",
-        created=created,
-        workers=workers,
-    )
+    request = PlanRequest(summary.data_dir, summary.pae_dirs[kind], kind, "2025-2026")
+    return generate_many(request.for_bsids(summary.bsids), out, created=created, workers=workers)
 
 
 def test_generate_many_writes_one_file_per_bsid_with_two_workers(tmp_path):
@@ -33,7 +26,7 @@ def test_slicing_a_board_to_one_bsid_changes_no_byte(tmp_path):
     import io
 
     from onsis_batch.render.xml import render_plan
-    from onsis_batch.run.pipeline import load_inputs
+    from onsis_batch.run.planning import load_inputs
     from onsis_batch.run.slicing import tables_for_bsid
     from onsis_batch.segments.build import build_plan
     from onsis_batch.segments.context import SegmentContext
@@ -41,7 +34,7 @@ def test_slicing_a_board_to_one_bsid_changes_no_byte(tmp_path):
     summary = synthesize(tmp_path / "board", students=240, schools=3, seed=5, periods=("mar",))
     bsids = list(summary.bsids)
     inputs, periods = load_inputs(
-        summary.data_dir, summary.pae_dirs["mar"], kind="mar", school_year="2025-2026", bsids=bsids
+        PlanRequest(summary.data_dir, summary.pae_dirs["mar"], "mar", "2025-2026", tuple(bsids))
     )
     for bsid in bsids:
         pae = inputs.pae[bsid]
@@ -82,15 +75,8 @@ def test_board_files_are_byte_identical_to_one_bsid_runs(tmp_path):
     created = datetime(2026, 6, 30, 9, 0)
     run = run_board(summary, tmp_path / "board_out", kind="jun", created=created, workers=1)
     for result in run.results:
-        alone = generate(
-            summary.data_dir,
-            summary.pae_dirs["jun"],
-            tmp_path / "alone",
-            bsid=result.bsid,
-            kind="jun",
-            school_year="2025-2026",
-            created=created,
-        )
+        request = PlanRequest(summary.data_dir, summary.pae_dirs["jun"], "jun", "2025-2026")
+        alone = generate(request.for_bsids([result.bsid]), tmp_path / "alone", created=created)
         assert result.output is not None and alone.output is not None
         assert result.output.read_bytes() == alone.output.read_bytes(), result.bsid
         assert sorted(map(str, result.findings)) == sorted(map(str, alone.findings))
@@ -193,8 +179,8 @@ def test_a_bsid_with_a_bad_pae_block_is_reported_alone(tmp_path):
 def _chatty_share(job, bsids):
     """A worker whose results are far larger than a pipe holds (several MB each)."""
     from onsis_batch.findings import finding
+    from onsis_batch.plan.outcome import RunResult
     from onsis_batch.run.board import report
-    from onsis_batch.run.pipeline import RunResult
 
     for bsid in bsids:
         many = [finding("RUN002", file="x" * 2000) for _ in range(1500)]
@@ -209,7 +195,8 @@ def test_results_larger_than_the_pipe_never_hang_the_board(tmp_path):
 
     staged = StagedData(tmp_path, {}, [])
     when = datetime(2025, 10, 31)
-    job = Job(staged, None, tmp_path, "oct", "2025-2026", when, owners=FindingOwners(staged))
+    request = PlanRequest(tmp_path, None, "oct", "2025-2026")
+    job = Job(staged, request, tmp_path, when, owners=FindingOwners(staged))
     received = []
     peaks = _in_workers(job, [["1", "2", "3"], ["4", "5"]], received.append, _chatty_share)
     assert sorted(r.bsid for r in received) == ["1", "2", "3", "4", "5"]

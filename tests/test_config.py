@@ -1,5 +1,6 @@
 """The board configuration file: schema checks, precedence, and --config on the commands."""
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -274,3 +275,35 @@ def test_the_example_documents_every_key_of_the_schema():
 
     missing = [p for p in _schema_keys(config_schema()) if not present(raw, p.split("."))]
     assert missing == []
+
+
+EARLY_COUNT = "school_years: {'2025-2026': {oct: {count_date: 2025-10-15}}}\n"
+
+
+def test_explain_takes_the_config_file_and_plans_as_generate_does(tmp_path):
+    """A count date from the config leaves out a student who enrols after it: in explain's
+    answer and in generate's file alike."""
+    late = school().student("2", "999000002").enrol("2", date(2025, 10, 20))
+    data, pae = write_scenario(late, tmp_path)
+    config = tmp_path / "board.yaml"
+    config.write_text(EARLY_COUNT, encoding="utf-8")
+    common = ["--data", data, "--pae", pae, "--bsid", BSID, "--period", "oct"]
+    common += ["--year", "2025-2026", "--json"]
+
+    def explained(*extra):
+        args = ["explain", "--oen", "999000002", *common, *extra]
+        result = CliRunner().invoke(cli, [str(a) for a in args])
+        assert result.exit_code == 0, result.output
+        segments = json.loads(result.stdout)["segments"]
+        student = next(s for s in segments if s["segment"] == "STUDENT")
+        return student["sent"], student["why_not"]
+
+    def generated(*extra):
+        args = ["generate", *common, "--out", tmp_path / f"out{len(extra)}", "--timestamp", STAMP]
+        result = CliRunner().invoke(cli, [str(a) for a in [*args, *extra]])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)["students"]
+
+    assert explained() == (True, None) and generated() == 2
+    assert explained("--config", config) == (False, "EXPLAIN-NOT-SELECTED")
+    assert generated("--config", config) == 1

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from onsis_batch.contract import frame_from_rows
-from onsis_batch.findings import InputError
+from onsis_batch.errors import InputError
 from onsis_batch.period.periods import parse_school_year, resolve_period
 
 SETTINGS = {

@@ -13,6 +13,7 @@ from lxml import etree
 from onsis_batch.codes import code_table
 from onsis_batch.render.xml import render_plan
 from onsis_batch.run.pipeline import generate
+from onsis_batch.run.request import PlanRequest
 from onsis_batch.validate.xsd import schema_path
 
 SCHEMA = etree.XMLSchema(etree.parse(str(schema_path())))
@@ -125,14 +126,7 @@ def test_corrupt_inputs_give_findings_never_a_traceback(tmp_path_factory, corrup
     cells[header.index(column)] = value
     lines[1] = ",".join(f'"{c}"' for c in cells)
     path.write_bytes(("\n".join(lines) + "\n").encode() + noise)
-    result = generate(
-        data,
-        pae,
-        root / "out",
-        bsid=BSID,
-        kind="oct",
-        school_year="2025-2026",
-        created=datetime(2025, 10, 31, 9, 0),
-    )
+    request = PlanRequest(data, pae, "oct", "2025-2026", (BSID,))
+    result = generate(request, root / "out", created=datetime(2025, 10, 31, 9, 0))
     assert result.exit_code == 2
     assert result.findings and result.output is None

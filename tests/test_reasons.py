@@ -28,7 +28,9 @@ from onsis_batch.reasons import ANY_SEGMENT, load_reasons, reason_title, reasons
 from onsis_batch.report.explain import Subject, explain
 from onsis_batch.report.explain_view import explain_text
 from onsis_batch.report.html_report import ReportOptions, render_report
-from onsis_batch.run.pipeline import RunResult, load_inputs
+from onsis_batch.plan.outcome import RunResult
+from onsis_batch.run.planning import load_inputs
+from onsis_batch.run.request import PlanRequest
 from onsis_batch.run.sample import sample_run
 from onsis_batch.run.slicing import tables_for_bsid
 from onsis_batch.segments.build import build_plan
@@ -50,7 +52,8 @@ def _sample_plans() -> list[Plan]:
     plans = []
     for kind in ("oct", "mar", "jun"):
         data, pae, bsid, year = sample_run(kind)
-        inputs, periods = load_inputs(data, pae, kind=kind, school_year=year, bsids=[bsid])
+        request = PlanRequest(data=data, pae_dir=pae, kind=kind, school_year=year, bsids=(bsid,))
+        inputs, periods = load_inputs(request)
         extracts = inputs.pae[bsid]
         variants = [periods[bsid]]
         if kind == "oct":

@@ -24,6 +24,7 @@ from onsis_batch.findings import Finding
 from onsis_batch.resources import data_dir
 from onsis_batch.run.board import generate_many
 from onsis_batch.run.pipeline import generate
+from onsis_batch.run.request import PlanRequest
 from onsis_batch.run.sample import sample_run
 from onsis_batch.sources import LoadResult, data_source, load_folder
 from onsis_batch.sources.database import Database, mask_password, parse_database, quote
@@ -119,7 +120,7 @@ def file_outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     outputs = {}
     for period in ("oct", "mar", "jun"):
         data, pae, bsid, year = sample_run(period)
-        result = generate(data, pae, out, bsid=bsid, kind=period, school_year=year, created=STAMP)
+        result = generate(PlanRequest(data, pae, period, year, (bsid,)), out, created=STAMP)
         assert result.output is not None, [str(f) for f in result.findings]
         outputs[period] = result.output.read_bytes()
     return outputs
@@ -145,7 +146,7 @@ def test_sample_generates_byte_for_byte_from_a_database(
 ) -> None:
     _, pae, bsid, year = sample_run(period)
     uri = sample_uris[kind]
-    result = generate(uri, pae, tmp_path, bsid=bsid, kind=period, school_year=year, created=STAMP)
+    result = generate(PlanRequest(uri, pae, period, year, (bsid,)), tmp_path, created=STAMP)
     assert result.output is not None, [str(f) for f in result.findings]
     assert result.output.read_bytes() == file_outputs[period]
 
@@ -185,14 +186,7 @@ def test_board_run_stages_from_a_database(
     # A password in the URI (trust auth ignores it) must never reach the manifest.
     uri = sample_uris[kind].replace("postgres@", "postgres:s3cret@", 1)
     run = generate_many(
-        uri,
-        pae,
-        tmp_path,
-        bsids=[bsid],
-        kind="jun",
-        school_year=year,
-        created=STAMP,
-        workers=1,
+        PlanRequest(uri, pae, "jun", year, (bsid,)), tmp_path, created=STAMP, workers=1
     )
     (result,) = run.results
     assert result.output is not None, [str(f) for f in result.findings]
@@ -427,8 +421,8 @@ def test_board_command_reads_a_database(
 def test_the_config_file_table_map_names_views_of_a_database(
     sample_uris: dict[str, str], tmp_path
 ) -> None:
-    from onsis_batch.cli import _data_source
     from onsis_batch.period.config import load_config
+    from onsis_batch.run.request import open_source as _data_source
 
     config_file = tmp_path / "board.yaml"
     config_file.write_text("version: 1\ntables:\n  courses: course_list\n", encoding="utf-8")

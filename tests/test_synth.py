@@ -15,6 +15,7 @@ from onsis_batch.contract import contract
 from onsis_batch.pae.extracts import extract_file_name, read_pae_folder
 from onsis_batch.period.periods import PERIOD_KINDS, default_period_code
 from onsis_batch.run.pipeline import generate
+from onsis_batch.run.request import PlanRequest
 from onsis_batch.sources import load_folder
 from onsis_batch.synth import synthesize
 from onsis_batch.synth.extract import FILE_NAME
@@ -741,15 +742,8 @@ def test_every_submission_shows_every_class_scenario(run, tmp_path):
     for kind in PERIOD_KINDS:
         counts = dict.fromkeys(checks, 0)
         for bsid in summary.bsids:
-            result = generate(
-                out / "data",
-                summary.pae_dirs[kind],
-                tmp_path / kind,
-                bsid=bsid,
-                kind=kind,
-                school_year=YEAR,
-                created=datetime(2026, 7, 1, 9),
-            )
+            request = PlanRequest(out / "data", summary.pae_dirs[kind], kind, YEAR, (bsid,))
+            result = generate(request, tmp_path / kind, created=datetime(2026, 7, 1, 9))
             assert result.output is not None, [str(f) for f in result.findings]
             tree = etree.parse(str(result.output))
             for name, path in checks.items():

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from onsis_batch.cli import cli
 from onsis_batch.run.lock import output_lock
 from onsis_batch.run.pipeline import generate
+from onsis_batch.run.request import PlanRequest
 from onsis_batch.run.retention import purge
 from onsis_batch.run.sample import sample_run
 from onsis_batch.synth import synthesize
@@ -28,7 +29,7 @@ STAMP = datetime(2025, 10, 31, 9, 0)
 
 def _sample(out: Path, created: datetime = STAMP):
     data, pae, bsid, year = sample_run("oct")
-    return generate(data, pae, out, bsid=bsid, kind="oct", school_year=year, created=created)
+    return generate(PlanRequest(data, pae, "oct", year, (bsid,)), out, created=created)
 
 
 def test_a_second_run_on_a_locked_folder_writes_nothing(tmp_path):
@@ -198,11 +199,11 @@ def test_board_runs_write_a_manifest_per_file_that_verifies(board_data, tmp_path
     from onsis_batch.run.board import generate_many
     from onsis_batch.run.manifest import manifest_path, verify_manifest
 
-    run = generate_many(
-        board_data.data_dir, board_data.pae_dirs["oct"], tmp_path / "out",
-        bsids=list(board_data.bsids), kind="oct", school_year="2025-2026", created=STAMP,
-        workers=2,
+    request = PlanRequest(
+        board_data.data_dir, board_data.pae_dirs["oct"], "oct", "2025-2026",
+        tuple(board_data.bsids),
     )
+    run = generate_many(request, tmp_path / "out", created=STAMP, workers=2)
     for result in run.results:
         assert result.output is not None
         manifest = manifest_path(result.output)

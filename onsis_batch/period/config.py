@@ -15,18 +15,16 @@ from datetime import date
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 import yaml
 
 from onsis_batch.contract import contract
 from onsis_batch.findings import Finding, finding
+from onsis_batch.period.options import RunOptions
 from onsis_batch.period.periods import parse_school_year
 from onsis_batch.resources import package_file
-
-if TYPE_CHECKING:
-    from onsis_batch.run.pipeline import RunOptions
 
 OUTPUT_FIELDS = ("period", "count_date", "bsid", "school_year")
 _SHORT_KEYS = {"period_start": "start", "period_code": "code"}
@@ -322,8 +320,6 @@ class CommandLine:
 
 def run_settings(config: BoardConfig | None, given: CommandLine) -> tuple[bool, RunOptions]:
     """(private, run options) with the command line over the config file (D310)."""
-    from onsis_batch.run.pipeline import RunOptions  # the pipeline imports this module
-
     config = config or BoardConfig()
     private = given.private
     if private is None:

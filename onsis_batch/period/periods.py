@@ -10,7 +10,8 @@ from typing import Any
 import polars as pl
 import yaml
 
-from onsis_batch.findings import Finding, InputError, finding
+from onsis_batch.errors import InputError
+from onsis_batch.findings import Finding, finding
 from onsis_batch.resources import package_file
 
 PERIOD_KINDS = ("oct", "mar", "jun")
@@ -41,6 +42,7 @@ class SubmissionPeriod:
 
     @property
     def first_year(self) -> int:
+        """The calendar year the school year starts in (2025 for 2025-2026)."""
         return int(self.school_year[:4])
 
     @property
@@ -49,12 +51,16 @@ class SubmissionPeriod:
         return date(self.first_year, 7, 1)
 
     def contains(self, day: date) -> bool:
+        """Whether `day` falls in the period, its start and count date included."""
         return self.start <= day <= self.count_date
 
 
 @cache
 def _period_codes() -> dict[str, Any]:
-    return yaml.safe_load(package_file("period", "periods.yaml").read_text(encoding="utf-8"))
+    """The period codes and descriptions of `periods.yaml`."""
+    text = package_file("period", "periods.yaml").read_text(encoding="utf-8")
+    codes: dict[str, Any] = yaml.safe_load(text)
+    return codes
 
 
 def default_period_code(kind: str, school_year: str) -> tuple[str, str]:

@@ -1,14 +1,18 @@
-"""Natural key paths of plan rows, in the same form the diff and results tools show them
-(`OEN=123456789 / STUDENT_SCHOOL_ENROLMENT / CLASS_CODE=MCV4U-01`, D200), so a key copied
-from a diff or a work list names the same record in the next run's plan."""
+"""Natural key paths of plan rows (`OEN=123456789 / STUDENT_SCHOOL_ENROLMENT /
+CLASS_CODE=MCV4U-01`, D200) and the one definition of their form (`canonical`,
+`key_part_expr`), which the diff and results tools also use on records read from files, so
+a key copied from a diff or a work list names the same record in the next run's plan."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import polars as pl
 
 from onsis_batch.plan.model import Plan
-from onsis_batch.specs import load_specs
-from onsis_batch.tools.records import SEPARATOR, key_part_expr
+from onsis_batch.specs import ElementSpec, SegmentSpec, load_specs
+
+SEPARATOR = " / "  # between the levels of a key path
 
 
 def as_text(name: str, dtype: pl.DataType) -> pl.Expr:
@@ -19,6 +23,44 @@ def as_text(name: str, dtype: pl.DataType) -> pl.Expr:
     if dtype == pl.Boolean:
         return pl.when(col).then(pl.lit("T")).when(~col).then(pl.lit("F"))
     return col.cast(pl.String)
+
+
+def canonical(expr: pl.Expr, element: ElementSpec | None) -> pl.Expr:
+    """A text column in the form two sources are compared in (null when empty)."""
+    text = expr.cast(pl.String).str.strip_chars()
+    text = pl.when(text == "").then(None).otherwise(text)
+    kind = element.type if element else "text"
+    if kind == "decimal" and element is not None and element.places:
+        scale = 10**element.places
+        number = (text.cast(pl.Float64, strict=False) * scale).round(0).cast(pl.Int64)
+        fixed = pl.format(
+            "{}{}.{}",
+            pl.when(number < 0).then(pl.lit("-")).otherwise(pl.lit("")),
+            (number.abs() // scale).cast(pl.String),
+            (number.abs() % scale).cast(pl.String).str.zfill(element.places),
+        )
+        return pl.coalesce(fixed, text)
+    if kind in ("date", "year_month"):
+        return text.str.replace_all("-", "/")
+    if kind in ("flag", "clear_flag", "code", "action", "postal_code") or (element and element.key):
+        return text.str.to_uppercase()
+    return text
+
+
+def key_part_expr(
+    spec: SegmentSpec | None, tag: str, column: Callable[[str], str] = str
+) -> pl.Expr:
+    """One level of a key path: `K1=v1,K2=v2`, or the tag of a keyless segment.
+
+    `column` maps an element name to the frame's column (PAE frames use lower case).
+    """
+    if spec is None or not spec.key:
+        return pl.lit(tag)
+    parts: list[pl.Expr] = []
+    for i, name in enumerate(spec.key):
+        value = canonical(pl.col(column(name)), spec.element(name)).str.to_uppercase()
+        parts += [pl.lit(("," if i else "") + name + "="), value.fill_null("")]
+    return pl.concat_str(parts)
 
 
 def natural_keys(plan: Plan) -> dict[str, pl.DataFrame]:

@@ -11,15 +11,21 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from onsis_batch.errors import EXIT_CLEAN, EXIT_ERRORS, EXIT_INPUT, EXIT_INTERNAL
 from onsis_batch.findings import Severity, count_by_severity
+from onsis_batch.plan.outcome import BoardRun, RunResult
 from onsis_batch.render.publish import write_private
-from onsis_batch.run.board import BoardRun
-from onsis_batch.run.pipeline import RunResult
 
-STATUS = {0: "ok", 1: "errors", 2: "not generated", 3: "internal error"}
+STATUS = {
+    EXIT_CLEAN: "ok",
+    EXIT_ERRORS: "errors",
+    EXIT_INPUT: "not generated",
+    EXIT_INTERNAL: "internal error",
+}
 
 
 def summary_name(kind: str, school_year: str) -> str:
+    """The file name of a period's board summary."""
     return f"board-summary-{kind}-{school_year}.json"
 
 
@@ -39,6 +45,7 @@ def _school(result: RunResult) -> dict[str, Any]:
 
 
 def board_summary_dict(run: BoardRun, kind: str, school_year: str) -> dict[str, Any]:
+    """The board summary as plain data: totals and one entry per BSID."""
     return {
         "period": kind,
         "school_year": school_year,
@@ -68,6 +75,7 @@ def school_line(result: RunResult) -> str:
 
 
 def board_summary_text(run: BoardRun, kind: str, school_year: str) -> str:
+    """The board summary for people: one line per BSID, then the totals."""
     lines = [f"OnSIS {kind} {school_year}: {len(run.results)} BSIDs in {run.seconds:.1f} s"]
     lines += [f"  {school_line(r)}" for r in run.results]
     written = sum(r.output is not None for r in run.results)
@@ -82,6 +90,7 @@ def board_summary_text(run: BoardRun, kind: str, school_year: str) -> str:
 
 
 def write_board_summary(run: BoardRun, out_dir: Path, kind: str, school_year: str) -> Path:
+    """Write the board summary as JSON beside the batch files (owner-only); its path."""
     path = out_dir / summary_name(kind, school_year)
     data = board_summary_dict(run, kind, school_year)
     write_private(path, json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8"))

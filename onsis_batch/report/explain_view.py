@@ -1,28 +1,21 @@
-"""`onsis-batch explain`: build the plan in memory (nothing written) and explain a record.
+"""`onsis-batch explain` for people and machines: one record of a plan, masked, as data and text.
 
-The plan is built exactly as `generate` builds it (same loading, period, builders and
-overrides), so the explanation is the one of the file `generate` would write. OENs other
-than the one asked about are masked unless `--show-pii` (D281).
+The run layer plans the BSID as `generate` does (`run.pipeline.explain_record`) and hands
+the plan here; this module only explains and renders it. OENs other than the one asked
+about are masked unless `--show-pii` (D281).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-from onsis_batch.findings import finding, has_errors
-from onsis_batch.plan.overrides import OverrideSet
+from onsis_batch.findings import Finding, finding
+from onsis_batch.plan.model import Plan
 from onsis_batch.report.explain import Subject, explain, reason_text
 from onsis_batch.report.masking import known_oens, mask_data, text_masker
 from onsis_batch.resources import language_labels
-from onsis_batch.run.pipeline import RunOptions, load_inputs
-from onsis_batch.run.slicing import tables_for_bsid
-from onsis_batch.segments.build import build_plan
 from onsis_batch.segments.context import SegmentContext
-from onsis_batch.sources import DataSource
 
 LISTED = 12  # row numbers per table on one text line
 
@@ -33,52 +26,28 @@ def labels(lang: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in language_labels("report/labels.yaml", lang).items()}
 
 
-@dataclass(frozen=True)
-class ExplainRequest:
-    data_dir: Path | str | DataSource  # folder, database URI or DataSource
-    pae_dir: Path | None
-    bsid: str
-    kind: str
-    school_year: str
-    subject: Subject
-    private: bool = False
-    options: RunOptions | None = None
-    overrides_file: Path | None = None
-    show_pii: bool = False
-    today: date | None = None  # overrides expire against this day (default: today)
-
-
-def run_explain(request: ExplainRequest) -> dict[str, Any]:
-    """The explanation of the request's record; InputError when the inputs are unusable."""
-    inputs, periods = load_inputs(
-        request.data_dir,
-        request.pae_dir,
-        kind=request.kind,
-        school_year=request.school_year,
-        bsids=[request.bsid],
-        private=request.private,
-        options=request.options,
-    )
-    period = periods[request.bsid]
-    pae = inputs.pae[request.bsid]
-    ctx = SegmentContext(period=period, tables=tables_for_bsid(inputs.tables, period, pae), pae=pae)
-    plan, found = build_plan(ctx)
-    findings = [*inputs.findings, *found]
-    if request.overrides_file is not None and not has_errors(found):
-        overrides = OverrideSet.load(request.overrides_file)
-        plan, _, applied = overrides.apply(plan, request.today or date.today())
-        findings += applied
-    data = explain(ctx, plan, findings, request.subject, show_pii=request.show_pii)
+def explanation(
+    ctx: SegmentContext,
+    plan: Plan,
+    findings: list[Finding],
+    subject: Subject,
+    *,
+    show_pii: bool = False,
+) -> dict[str, Any]:
+    """The explanation of one record of a plan: EXP001 when the plan does not know it, and
+    every OEN but the one asked about masked unless `show_pii` (D281)."""
+    data = explain(ctx, plan, findings, subject, show_pii=show_pii)
     if not data["found"]:
         data["findings"].append(
-            finding("EXP001", kind=request.subject.kind, value=request.subject.normal).to_dict()
+            finding("EXP001", kind=subject.kind, value=subject.normal).to_dict()
         )
-    if request.show_pii:
+    if show_pii:
         return data
     oens = known_oens([ctx.tables["students"], *ctx.pae.values()])
     oens |= known_oens([plan.segments.get("STUDENT", ctx.tables["students"])], "OEN")
-    keep = request.subject.normal if request.subject.kind == "oen" else None
-    return mask_data(data, text_masker(oens, keep))
+    keep = subject.normal if subject.kind == "oen" else None
+    masked: dict[str, Any] = mask_data(data, text_masker(oens, keep))
+    return masked
 
 
 def _rows_line(name: str, block: dict[str, Any]) -> list[str]:

@@ -20,13 +20,13 @@ import polars as pl
 from onsis_batch.findings import Finding, catalog
 from onsis_batch.plan.keys import natural_keys
 from onsis_batch.plan.model import Plan
+from onsis_batch.plan.outcome import Inputs, RunResult, errors_first
 from onsis_batch.reasons import reason_title
 from onsis_batch.render.publish import output_name, write_private
 from onsis_batch.report.explain import subtree
 from onsis_batch.report.explain_view import labels
 from onsis_batch.report.masking import known_oens, text_masker
 from onsis_batch.report.page import render
-from onsis_batch.run.pipeline import Inputs, RunResult, errors_first
 from onsis_batch.segments.context import MISSING_OEN
 from onsis_batch.specs import load_specs
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from onsis_batch.findings import Finding, count_by_severity
+from onsis_batch.plan.outcome import RunResult, errors_first
 from onsis_batch.report.explain_view import labels
-from onsis_batch.run.manifest import manifest_path
-from onsis_batch.run.pipeline import RunResult, errors_first
 
 ACTIONS = ("ADD", "UPDATE", "DELETE")
 SHOWN_FINDINGS = 50
 
 
 def summary_dict(result: RunResult) -> dict[str, Any]:
+    """The run summary as plain data (`generate --json`)."""
     period = result.period
     return {
         "bsid": result.bsid,
@@ -25,7 +25,7 @@ def summary_dict(result: RunResult) -> dict[str, Any]:
         "school_year": period.school_year if period else None,
         "count_date": period.count_date.isoformat() if period else None,
         "output": str(result.output) if result.output else None,
-        "manifest": str(manifest_path(result.output)) if result.output else None,
+        "manifest": str(result.manifest) if result.manifest else None,
         "sha256": result.sha256,
         "bytes": result.size,
         "students": result.students,
@@ -49,6 +49,7 @@ def _segment_table(counts: dict[str, dict[str, int]]) -> list[str]:
 
 
 def summary_text(result: RunResult, *, shown: int = SHOWN_FINDINGS, lang: str = "en") -> str:
+    """The run summary for people: period, counts per segment, the first `shown` findings."""
     words = labels(lang)
     period = result.period
     lines = []
@@ -74,8 +75,8 @@ def summary_text(result: RunResult, *, shown: int = SHOWN_FINDINGS, lang: str = 
         lines.append(f"  ... {len(ordered) - shown} {words['summary_more']}")
     if result.output:
         lines.append(f"{words['summary_written']}: {result.output}")
-        if manifest_path(result.output).exists():
-            lines.append(f"{words['summary_manifest']}: {manifest_path(result.output)}")
+        if result.manifest is not None and result.manifest.exists():
+            lines.append(f"{words['summary_manifest']}: {result.manifest}")
     else:
         lines.append(words["summary_not_written"])
     return "\n".join(lines)

@@ -26,21 +26,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from onsis_batch.findings import Finding, InputError, finding, has_errors
+from onsis_batch.errors import InputError
+from onsis_batch.findings import Finding, finding, has_errors
+from onsis_batch.period.periods import SubmissionPeriod
+from onsis_batch.plan.outcome import BoardRun, Inputs, RunResult
 from onsis_batch.run.lock import output_lock
 from onsis_batch.run.manifest import describe_inputs, input_files, record_run
 from onsis_batch.run.ownership import FindingOwners
-from onsis_batch.run.pipeline import (
-    EXIT_CLEAN,
-    Inputs,
-    RunOptions,
-    RunResult,
-    load_staged_inputs,
-    run_bsid,
-    share_inputs,
-)
-from onsis_batch.sources import DataSource, StagedData, stage_folder
-from onsis_batch.sources.origin import data_source
+from onsis_batch.run.pipeline import run_bsid
+from onsis_batch.run.planning import load_staged_inputs, share_inputs
+from onsis_batch.run.request import PlanRequest
+from onsis_batch.sources import StagedData, stage_folder
+from onsis_batch.sources.origin import DataSource
 
 # BSIDs whose students a worker holds at once: reading the stage costs a fixed ~0.5 s per
 # read, holding a board's worth of students costs ~0.5 GB per 75,000 students.
@@ -57,48 +54,24 @@ class Job:
     """What every worker needs to know; the same for all of them."""
 
     staged: StagedData
-    pae_dir: Path | None
+    request: PlanRequest  # the board's request; a worker plans its share of the BSIDs
     out_dir: Path
-    kind: str
-    school_year: str
     created: datetime
-    private: bool = False
-    options: RunOptions | None = None
-    data_dir: Path | str | DataSource = Path()
     inputs: list[dict[str, Any]] = field(default_factory=list)  # hashed once, for manifests
     # Which BSIDs each school-data finding concerns; worked out once, by the board process.
     owners: FindingOwners = field(kw_only=True)
 
     def record(self, result: RunResult) -> None:
         """The manifest of a published file, like `generate` writes."""
-        settings = {"bsid": result.bsid, "period": self.kind, "school_year": self.school_year}
-        settings |= {"private": self.private, "data": data_source(self.data_dir).label}
-        settings |= {"pae": str(self.pae_dir or ""), "board": True}
-        record_run(result, self.data_dir, self.pae_dir, self.created, settings, self.inputs)
-
-
-@dataclass(frozen=True)
-class WorkerReport:
-    results: list[RunResult]
-    peak_rss_mb: float
-
-
-@dataclass
-class BoardRun:
-    """What a board run did: one result per BSID (in BSID order) and the load's findings."""
-
-    results: list[RunResult]
-    data_findings: list[Finding] = field(default_factory=list)
-    worker_peaks_mb: list[float] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def exit_code(self) -> int:
-        """The worst of the schools' exit codes (3 internal > 2 input > 1 errors > 0)."""
-        return max((r.exit_code for r in self.results), default=EXIT_CLEAN)
+        request = self.request
+        settings = request.manifest_settings(result.bsid) | {"board": True}
+        result.manifest = record_run(
+            result, request.data, request.pae_dir, self.created, settings, self.inputs
+        )
 
 
 def _peak_rss_mb() -> float:
+    """The peak resident memory of this process, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
@@ -108,7 +81,9 @@ def _internal(bsid: str, findings: list[Finding], step: str, problem: Exception)
     return RunResult(bsid=bsid, findings=[*findings, failed])
 
 
-def _run_one(inputs: Inputs, owners: FindingOwners, bsid: str, period: Any, job: Job) -> RunResult:
+def _run_one(
+    inputs: Inputs, owners: FindingOwners, bsid: str, period: SubmissionPeriod, job: Job
+) -> RunResult:
     """One BSID, whatever happens: a failure becomes its result, never the worker's end."""
     started = time.perf_counter()
     try:
@@ -124,18 +99,13 @@ def _run_one(inputs: Inputs, owners: FindingOwners, bsid: str, period: Any, job:
     return result.without_plan()
 
 
-def _load_share(job: Job, bsids: list[str], done: Done) -> tuple[Inputs, dict, list[str]]:
+Share = tuple[Inputs, dict[str, SubmissionPeriod], list[str]]
+
+
+def _load_share(job: Job, bsids: list[str], done: Done) -> Share:
     """Periods and PAE of the BSIDs that have usable ones; the others are reported done."""
     try:
-        board, periods = load_staged_inputs(
-            job.staged,
-            job.pae_dir,
-            kind=job.kind,
-            school_year=job.school_year,
-            bsids=bsids,
-            private=job.private,
-            options=job.options,
-        )
+        board, periods = load_staged_inputs(job.staged, job.request.for_bsids(bsids))
         return board, periods, bsids
     except InputError:
         if len(bsids) == 1:
@@ -261,25 +231,20 @@ def _in_workers(
 
 
 def generate_many(
-    data_dir: Path | str | DataSource,  # folder, database URI/file or DataSource
-    pae_dir: Path | None,
+    request: PlanRequest,
     out_dir: Path,
     *,
-    bsids: list[str],
-    kind: str,
-    school_year: str,
     created: datetime,
     workers: int = 2,
-    private: bool = False,
-    options: RunOptions | None = None,
     on_result: Done | None = None,
 ) -> BoardRun:
-    """Generate one file per BSID with `workers` processes.
+    """Generate one file per BSID of the request with `workers` processes.
 
     The output folder is locked for the run (RUN002 for every BSID when another run has
     it). `on_result` is called in this process with each BSID's result as it finishes.
     """
     started = time.perf_counter()
+    bsids = list(request.bsids)
     collected: dict[str, RunResult] = {}
 
     def done(result: RunResult) -> None:
@@ -289,26 +254,7 @@ def generate_many(
 
     try:
         with output_lock(out_dir), _private_folder() as folder:
-            staged = _stage_in_child(data_dir, folder)
-            owners = FindingOwners(staged)
-            job = Job(
-                replace(staged, findings=owners.board_findings),
-                pae_dir,
-                out_dir,
-                kind,
-                school_year,
-                created,
-                private,
-                options,
-                data_dir=data_dir,
-                inputs=describe_inputs(input_files(data_dir, pae_dir)),
-                owners=owners,
-            )
-            shares = [bsids[i::workers] for i in range(workers) if bsids[i::workers]]
-            if len(shares) == 1:
-                peaks = [_run_share(job, shares[0], done)]
-            else:
-                peaks = _in_workers(job, shares, done)
+            staged, peaks = _stage_and_run(request, out_dir, created, folder, workers, done)
     except InputError as problem:  # the folder is locked
         for bsid in bsids:
             done(RunResult(bsid=bsid, findings=problem.findings))
@@ -322,6 +268,27 @@ def generate_many(
         worker_peaks_mb=peaks,
         seconds=time.perf_counter() - started,
     )
+
+
+def _stage_and_run(
+    request: PlanRequest, out_dir: Path, created: datetime, folder: Path, workers: int, done: Done
+) -> tuple[StagedData, list[float]]:
+    """Stage the board in `folder`, then run its BSIDs in shares; the stage, the peaks."""
+    staged = _stage_in_child(request.data, folder)
+    owners = FindingOwners(staged)
+    job = Job(
+        replace(staged, findings=owners.board_findings),
+        request,
+        out_dir,
+        created,
+        inputs=describe_inputs(input_files(request.data, request.pae_dir)),
+        owners=owners,
+    )
+    bsids = list(request.bsids)
+    shares = [bsids[i::workers] for i in range(workers) if bsids[i::workers]]
+    if len(shares) == 1:
+        return staged, [_run_share(job, shares[0], done)]
+    return staged, _in_workers(job, shares, done)
 
 
 @contextmanager

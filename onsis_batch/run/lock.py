@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from onsis_batch.findings import InputError, finding
+from onsis_batch.errors import OutputInUse
+from onsis_batch.findings import finding
 
 LOCK_NAME = ".onsis-batch.lock"
 TEMPORARY = ".*.tmp"  # how `output.publish` (and every atomic writer) names its work files
@@ -22,7 +23,7 @@ TEMPORARY = ".*.tmp"  # how `output.publish` (and every atomic writer) names its
 
 @contextmanager
 def output_lock(out_dir: Path) -> Iterator[None]:
-    """Hold the folder's lock for the block; InputError (RUN002) when another run has it.
+    """Hold the folder's lock for the block; OutputInUse (RUN002) when another run has it.
 
     Once the lock is held, work files a killed run left behind are removed: they were
     never published, and nobody else can be writing them.
@@ -33,7 +34,7 @@ def output_lock(out_dir: Path) -> Iterator[None]:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        raise InputError([finding("RUN002", file=str(out_dir))]) from None
+        raise OutputInUse([finding("RUN002", file=str(out_dir))]) from None
     try:
         for stale in out_dir.glob(TEMPORARY):
             stale.unlink(missing_ok=True)

@@ -42,6 +42,7 @@ class RunLog:
         self.stream = stream if stream is not None else sys.stderr
 
     def event(self, name: str, **fields: Any) -> None:
+        """Write one event line; ValueError for a field not in `FIELDS`."""
         unknown = set(fields) - FIELDS
         if unknown:
             raise ValueError(f"log fields not allowed: {', '.join(sorted(unknown))}")

@@ -22,6 +22,7 @@ from typing import Any
 
 from onsis_batch import __version__
 from onsis_batch.findings import Finding, count_by_severity, finding
+from onsis_batch.plan.outcome import RunResult
 from onsis_batch.render.publish import write_private
 from onsis_batch.resources import data_dir, package_file
 from onsis_batch.sources.origin import DataSource, FolderSource, data_source
@@ -38,6 +39,7 @@ def manifest_path(output: Path) -> Path:
 
 
 def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as hex."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
@@ -173,15 +175,15 @@ def verify_manifest(path: Path) -> tuple[list[Finding], int]:
 
 
 def record_run(
-    result: Any,
-    data: Path,
+    result: RunResult,
+    data: Path | str | DataSource,
     pae: Path | None,
     created: datetime,
     options: dict[str, Any],
     described: list[dict[str, Any]] | None = None,
 ) -> Path | None:
-    """Write the manifest of a generate run (a `pipeline.RunResult`) when it published a file."""
-    if result.output is None:
+    """Write the manifest of a run when it published a file; the manifest's path."""
+    if result.output is None or result.sha256 is None or result.period is None:
         return None
     period = result.period
     options = {**options, "period_code": period.code, "count_date": period.count_date.isoformat()}
@@ -195,7 +197,7 @@ def record_run(
         counts=result.counts(),
         students=result.students,
         findings=result.findings,
-        overrides=getattr(result, "overrides_applied", None),
+        overrides=result.overrides_applied,
         described=described,
     )
     return write_manifest(manifest, result.output)

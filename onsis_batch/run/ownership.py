@@ -10,18 +10,15 @@ table such as `courses`) concerns the whole board.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import polars as pl
 
 from onsis_batch.contract import contract
 from onsis_batch.findings import Finding
 from onsis_batch.period.periods import SubmissionPeriod
+from onsis_batch.plan.outcome import Inputs
 from onsis_batch.run.slicing import bsid_students
 from onsis_batch.sources import StagedData
-
-if TYPE_CHECKING:
-    from onsis_batch.run.pipeline import Inputs
 
 OWNER_COLUMNS = ("student_id", "school_id")
 _SCHEMA = {"finding": pl.Int64, "student_id": pl.String, "school_id": pl.String}
@@ -48,7 +45,7 @@ class FindingOwners:
 
 
 def _owners(staged: StagedData, findings: list[Finding]) -> pl.DataFrame:
-    """finding index, student_id, school_id: one row per finding about an owned row."""
+    """Finding index, student_id, school_id: one row per finding about an owned row."""
     # Findings name a file by its name, an SQL table or view as it was read.
     tables = {
         where.name if isinstance(where, Path) else str(where): name

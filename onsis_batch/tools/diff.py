@@ -29,16 +29,9 @@ from onsis_batch.findings import Finding
 from onsis_batch.pae.extracts import read_pae_folder
 from onsis_batch.pae.layout import load_layouts
 from onsis_batch.period.periods import default_period_code
-from onsis_batch.plan.keys import as_text
+from onsis_batch.plan.keys import SEPARATOR, as_text, canonical, key_part_expr
 from onsis_batch.specs import ElementSpec, SegmentSpec, load_specs
-from onsis_batch.tools.records import (
-    BOOKKEEPING,
-    SEPARATOR,
-    Batch,
-    canonical,
-    key_part_expr,
-    read_batch,
-)
+from onsis_batch.tools.records import BOOKKEEPING, Batch, read_batch
 
 MASK = "(personal)"
 KEYS = ["_school", "_key"]

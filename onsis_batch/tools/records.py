@@ -16,7 +16,6 @@ The file is parsed with the project's hardened parser (no DTD, no entities, no n
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -26,10 +25,10 @@ import polars as pl
 from lxml import etree
 
 from onsis_batch.findings import Finding, finding
-from onsis_batch.specs import ElementSpec, SegmentSpec, load_envelope, load_specs
+from onsis_batch.plan.keys import SEPARATOR, key_part_expr
+from onsis_batch.specs import load_envelope, load_specs
 from onsis_batch.validate.batch_file import hardened_parser
 
-SEPARATOR = " / "
 ERROR_CONTAINER = "DATA_ERROR_DETAILS"
 ERROR_FIELDS = ("FIELD_NAME", "FIELD_VALUE", "MESSAGE_CODE", "E_MESSAGE", "F_MESSAGE")
 BOOKKEEPING = ("_school", "_segment", "_level", "_key", "_parent_key", "_action", "_line")
@@ -68,44 +67,6 @@ def segment_tree() -> dict[tuple[str, str], str]:
         for child in spec.children:
             tree[(spec.segment, specs[child].xml_tag)] = child
     return tree
-
-
-def canonical(expr: pl.Expr, element: ElementSpec | None) -> pl.Expr:
-    """A text column in the form two sources are compared in (null when empty)."""
-    text = expr.cast(pl.String).str.strip_chars()
-    text = pl.when(text == "").then(None).otherwise(text)
-    kind = element.type if element else "text"
-    if kind == "decimal" and element is not None and element.places:
-        scale = 10**element.places
-        number = (text.cast(pl.Float64, strict=False) * scale).round(0).cast(pl.Int64)
-        fixed = pl.format(
-            "{}{}.{}",
-            pl.when(number < 0).then(pl.lit("-")).otherwise(pl.lit("")),
-            (number.abs() // scale).cast(pl.String),
-            (number.abs() % scale).cast(pl.String).str.zfill(element.places),
-        )
-        return pl.coalesce(fixed, text)
-    if kind in ("date", "year_month"):
-        return text.str.replace_all("-", "/")
-    if kind in ("flag", "clear_flag", "code", "action", "postal_code") or (element and element.key):
-        return text.str.to_uppercase()
-    return text
-
-
-def key_part_expr(
-    spec: SegmentSpec | None, tag: str, column: Callable[[str], str] = str
-) -> pl.Expr:
-    """One level of a key path: `K1=v1,K2=v2`, or the tag of a keyless segment.
-
-    `column` maps an element name to the frame's column (PAE frames use lower case).
-    """
-    if spec is None or not spec.key:
-        return pl.lit(tag)
-    parts: list[pl.Expr] = []
-    for i, name in enumerate(spec.key):
-        value = canonical(pl.col(column(name)), spec.element(name)).str.to_uppercase()
-        parts += [pl.lit(("," if i else "") + name + "="), value.fill_null("")]
-    return pl.concat_str(parts)
 
 
 def read_batch(path: Path) -> Batch:

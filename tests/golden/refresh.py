@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 from onsis_batch.run.pipeline import generate
+from onsis_batch.run.request import PlanRequest
 from onsis_batch.run.sample import sample_run
 
 GOLDEN = Path(__file__).resolve().parent
@@ -15,15 +16,8 @@ def golden_run(kind: str, out: Path) -> Path:
     from datetime import datetime
 
     data, pae, bsid, year = sample_run(kind)
-    result = generate(
-        data,
-        pae,
-        out,
-        bsid=bsid,
-        kind=kind,
-        school_year=year,
-        created=datetime.fromisoformat(STAMP),
-    )
+    request = PlanRequest(data, pae, kind, year, (bsid,))
+    result = generate(request, out, created=datetime.fromisoformat(STAMP))
     assert result.output is not None, [str(f) for f in result.findings]
     return result.output
 

@@ -1,0 +1,157 @@
+"""Commands that read files already written: `validate`, `verify`, `diff` and `results`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from onsis_batch.cli.command import Command, emit_json
+from onsis_batch.cli.options import EXISTING_FILE, json_option, lang_option, show_pii_option
+from onsis_batch.errors import EXIT_CLEAN, EXIT_ERRORS, EXIT_INPUT, InputError
+
+
+@click.command(cls=Command)
+@click.argument("xml_file", type=EXISTING_FILE)
+@json_option("the findings")
+def validate(xml_file: Path, as_json: bool) -> None:
+    """Check a batch file against the schema."""
+    from onsis_batch.findings import has_errors
+    from onsis_batch.validate.batch_file import validate_file
+
+    findings = validate_file(xml_file)
+    if as_json:
+        emit_json(
+            {
+                "file": str(xml_file),
+                "valid": not has_errors(findings),
+                "findings": [f.to_dict() for f in findings],
+            }
+        )
+    else:
+        for problem in findings:
+            click.echo(str(problem))
+        click.echo(f"{xml_file}: {'invalid' if has_errors(findings) else 'valid'}")
+    sys.exit(EXIT_ERRORS if has_errors(findings) else EXIT_CLEAN)
+
+
+@click.command(cls=Command)
+@click.argument("manifest", type=EXISTING_FILE)
+@json_option("the findings")
+def verify(manifest: Path, as_json: bool) -> None:
+    """Re-check the SHA-256 of every file a run manifest lists (inputs and output)."""
+    from onsis_batch.run.manifest import verify_manifest
+
+    findings, checked = verify_manifest(manifest)
+    unreadable = any(f.code == "MAN003" for f in findings)
+    if as_json:
+        emit_json(
+            {
+                "manifest": str(manifest),
+                "checked": checked,
+                "valid": not findings,
+                "findings": [f.to_dict() for f in findings],
+            }
+        )
+    else:
+        for problem in findings:
+            click.echo(str(problem))
+        state = "unreadable" if unreadable else "changed" if findings else "all files match"
+        click.echo(f"{manifest}: {checked} file(s) checked, {state}")
+    sys.exit(EXIT_INPUT if unreadable else EXIT_ERRORS if findings else EXIT_CLEAN)
+
+
+@click.command(cls=Command)
+@click.argument("old", type=EXISTING_FILE)
+@click.argument("new", required=False, type=EXISTING_FILE)
+@click.option(
+    "--pae",
+    "pae_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Compare one batch file with these PAE extracts: what it will change in OnSIS.",
+)
+@click.option(
+    "--html", "html_out", type=click.Path(path_type=Path), help="Also write an HTML page."
+)
+@show_pii_option("names, birth dates and postal codes")
+@click.option("--exit-code", is_flag=True, help="Exit with 1 when there are differences.")
+@lang_option
+@json_option("the diff")
+def diff(
+    old: Path,
+    new: Path | None,
+    pae_dir: Path | None,
+    html_out: Path | None,
+    show_pii: bool,
+    exit_code: bool,
+    lang: str,
+    as_json: bool,
+) -> None:
+    """Compare two batch files by natural key, or one batch file with the PAE (--pae)."""
+    from onsis_batch.render.publish import write_private
+    from onsis_batch.tools.diff import diff_files, diff_pae
+    from onsis_batch.tools.diff_report import diff_dict, diff_html, diff_text
+    from onsis_batch.tools.records import NotABatchFile, batch_findings
+
+    if (new is None) == (pae_dir is None):
+        raise click.UsageError("give two batch files, or one batch file and --pae FOLDER")
+    try:
+        if pae_dir is not None:
+            result = diff_pae(old, pae_dir, show_pii=show_pii)
+        else:
+            assert new is not None  # one of the two, checked above
+            result = diff_files(old, new, show_pii=show_pii)
+    except NotABatchFile as problem:  # the tools' own exception, in the family's terms
+        raise InputError(batch_findings(problem)) from None
+    if html_out is not None:
+        write_private(html_out, diff_html(result, lang))
+    emit_json(diff_dict(result)) if as_json else click.echo(diff_text(result, lang))
+    sys.exit(EXIT_ERRORS if exit_code and result.differs else EXIT_CLEAN)
+
+
+@click.command(cls=Command)
+@click.argument("results_file", type=EXISTING_FILE)
+@click.option(
+    "--previous",
+    type=EXISTING_FILE,
+    help="Results file of the previous upload: mark errors new, recurring or resolved.",
+)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="School data folder: name the source rows of each error.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write worklist-<BSID>.csv/.json/.html here.",
+)
+@lang_option
+@json_option("the errors")
+def results(
+    results_file: Path,
+    previous: Path | None,
+    data_dir: Path | None,
+    out_dir: Path | None,
+    lang: str,
+    as_json: bool,
+) -> None:
+    """Import a results file (.OUT) from OnSIS into a work list per school."""
+    from onsis_batch.tools.results import NotAResultsFile, import_results
+    from onsis_batch.tools.worklist import results_dict, results_text, write_worklists
+
+    try:
+        imported = import_results(results_file, previous=previous, data_dir=data_dir)
+    except NotAResultsFile as problem:  # the tools' own exception, in the family's terms
+        raise InputError(problem.findings()) from None
+    written = write_worklists(imported, out_dir, lang) if out_dir is not None else []
+    if as_json:
+        emit_json(results_dict(imported))
+    else:
+        click.echo(results_text(imported, lang))
+        for path in written:
+            click.echo(f"written: {path}")
+    sys.exit(EXIT_ERRORS if imported.open_errors() else EXIT_CLEAN)

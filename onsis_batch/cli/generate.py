@@ -1,0 +1,125 @@
+"""`generate` and `explain`: one BSID planned from the same options, written or explained."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from onsis_batch.cli.command import Command, emit_json
+from onsis_batch.cli.options import (
+    json_option,
+    lang_option,
+    out_option,
+    show_pii_option,
+    timestamp_option,
+)
+from onsis_batch.cli.planning import PlanOptions, plan_options
+from onsis_batch.errors import EXIT_CLEAN, EXIT_ERRORS
+
+
+class _Stages:
+    """One status line on an interactive terminal; silent otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, stage: str) -> None:
+        if self.enabled:
+            click.echo(f"\r\033[K{stage}…", nl=False, err=True)
+
+    def done(self) -> None:
+        """Clear the status line."""
+        if self.enabled:
+            click.echo("\r\033[K", nl=False, err=True)
+
+
+@click.command(cls=Command)
+@plan_options()
+@out_option(text="Folder for the batch file.")
+@timestamp_option
+@click.option(
+    "--encoding",
+    type=click.Choice(["iso-8859-1", "utf-8"]),
+    default="iso-8859-1",
+    show_default=True,
+)
+@click.option(
+    "--html",
+    "html_report",
+    is_flag=True,
+    help="Also write an HTML report beside the batch file (<file>.report.html).",
+)
+@lang_option
+@show_pii_option("OENs in the HTML report instead of masking them")
+@json_option("the summary")
+def generate(
+    plan: PlanOptions,
+    out_dir: Path,
+    timestamp: datetime | None,
+    encoding: str,
+    html_report: bool,
+    lang: str,
+    show_pii: bool,
+    as_json: bool,
+) -> None:
+    """Generate the batch file of one BSID for one submission period."""
+    from onsis_batch.report.html_report import ReportOptions
+    from onsis_batch.report.summary import summary_dict, summary_text
+    from onsis_batch.run.pipeline import generate as run
+
+    plan = plan.resolved()
+    if plan.missing():
+        raise click.UsageError(f"missing {', '.join(plan.missing())} (or use --sample)")
+    request = plan.request()
+    stages = _Stages(sys.stderr.isatty() and not as_json)
+    report = ReportOptions(lang=lang, show_pii=show_pii) if html_report else None
+    result = run(
+        request, out_dir, created=timestamp, encoding=encoding, on_stage=stages, report=report
+    )
+    stages.done()
+    if as_json:
+        emit_json(summary_dict(result) | ({"report": str(result.report)} if result.report else {}))
+    else:
+        click.echo(summary_text(result, lang=lang))
+        if result.report:
+            click.echo(f"report: {result.report}")
+    sys.exit(result.exit_code)
+
+
+@click.command(cls=Command)
+@click.option("--oen", help="Explain the student with this OEN.")
+@click.option("--class", "class_code", help="Explain the class with this class code.")
+@click.option("--men", help="Explain the educator with this MEN.")
+@plan_options()
+@show_pii_option("names, birth dates and every OEN")
+@lang_option
+@json_option("the explanation")
+def explain(
+    oen: str | None,
+    class_code: str | None,
+    men: str | None,
+    plan: PlanOptions,
+    show_pii: bool,
+    lang: str,
+    as_json: bool,
+) -> None:
+    """Explain one record: every segment sent or not, its action, rule, input and PAE rows.
+
+    The plan is built in memory as generate would build it; nothing is written.
+    """
+    from onsis_batch.report.explain import Subject
+    from onsis_batch.report.explain_view import explain_text
+    from onsis_batch.run.pipeline import explain_record
+
+    asked = [(k, v) for k, v in (("oen", oen), ("class", class_code), ("men", men)) if v]
+    if len(asked) != 1:
+        raise click.UsageError("give exactly one of --oen, --class or --men")
+    plan = plan.resolved()
+    if plan.missing():
+        raise click.UsageError("give --data, --pae (or --no-pae), --bsid and --year (or --sample)")
+    data = explain_record(plan.request(), Subject(*asked[0]), show_pii=show_pii)
+    emit_json(data) if as_json else click.echo(explain_text(data, lang))
+    sys.exit(EXIT_CLEAN if data["found"] else EXIT_ERRORS)
