@@ -57,8 +57,8 @@ def build_credentials(ctx: SegmentContext, built: Frames) -> tuple[Frames, list[
     frames: Frames = {
         "STUDENT": students,
         "STUDENT_NON_ENROLMENT": ne.drop("student_id", "oen_key", "student_row"),
-        "DIPLOMA": diploma_rows(diploma_decisions(ctx), enrolled),
-        "NE_DIPLOMA": diploma_rows(non_enrolled_diplomas(ctx), parents),
+        "DIPLOMA": diploma_rows("DIPLOMA", diploma_decisions(ctx), enrolled),
+        "NE_DIPLOMA": diploma_rows("NE_DIPLOMA", non_enrolled_diplomas(ctx), parents),
         **shsm,
         **non_enrolled_shsm_rows(ctx, ne.get_column("student_id")),
     }
