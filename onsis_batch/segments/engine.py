@@ -162,7 +162,8 @@ def finish(
     """
     check_actions(segment, frame)
     if order_by:
-        frame = frame.sort(list(order_by), maintain_order=True).with_row_index("_order")
+        frame = frame.drop("_order", strict=False).sort(list(order_by), maintain_order=True)
+        frame = frame.with_row_index("_order")
     omitted = [c for c in frame.columns if c.endswith(OMIT_SUFFIX)]
     typed = [pl.col(name).cast(dtype) for name, dtype in plan_schema(segment).items()]
     return frame.select(*typed, *[pl.col(c).cast(pl.Boolean) for c in omitted], *extra)
