@@ -110,9 +110,9 @@ def decide(desired: pl.DataFrame, pending: pl.DataFrame, decision: Decision) -> 
         raise ValueError(f"desired and pending both carry {sorted(shared)}: rename one side")
     held = pending.with_columns(pl.lit(True).alias(HELD))
     joined = desired.with_columns(pl.lit(True).alias(WANTED)).join(
-        held, on=key, how="left", maintain_order="left", nulls_equal=True
+        held, on=key, how="left", maintain_order="left"
     )
-    gone = held.join(desired.select(key), on=key, how="anti", nulls_equal=True)
+    gone = held.join(desired.select(key), on=key, how="anti")
     rows = pl.concat([joined, gone], how="diagonal_relaxed").with_columns(
         pl.col(WANTED).fill_null(False), pl.col(HELD).fill_null(False)
     )
