@@ -97,26 +97,33 @@ def _as_expr(reason: Reason) -> pl.Expr:
     return pl.lit(reason, pl.String) if isinstance(reason, str) else reason.cast(pl.String)
 
 
-def decide(desired: pl.DataFrame, pending: pl.DataFrame, decision: Decision) -> pl.DataFrame:
+def decide(desired: pl.DataFrame, pending: pl.DataFrame | None, decision: Decision) -> pl.DataFrame:
     """Desired and pending rows joined on the key, with `_action` and `_reason`.
 
     Desired rows keep their columns (with the pending columns joined when held); pending
     only rows keep theirs. `_wanted` / `_held` tell which side(s) a row came from. Rows
     of an outcome the decision does not send, or whose reason is null, are left out.
+    A segment OnSIS reports no extract for passes `pending=None`: every row is new.
     """
-    key = list(decision.key)
-    shared = (set(desired.columns) & set(pending.columns)) - set(key)
+    wanted = desired.with_columns(pl.lit(True).alias(WANTED))
+    if pending is None:
+        rows = wanted.with_columns(pl.lit(False).alias(HELD))
+    else:
+        rows = _joined(wanted, pending, list(decision.key))
+    return _with_outcomes(rows, decision).filter(pl.col("_reason").is_not_null())
+
+
+def _joined(wanted: pl.DataFrame, pending: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """Wanted rows with the pending row of the same key, then the pending-only rows."""
+    shared = (set(wanted.columns) & set(pending.columns)) - set(key)
     if shared:
         raise ValueError(f"desired and pending both carry {sorted(shared)}: rename one side")
     held = pending.with_columns(pl.lit(True).alias(HELD))
-    joined = desired.with_columns(pl.lit(True).alias(WANTED)).join(
-        held, on=key, how="left", maintain_order="left"
-    )
-    gone = held.join(desired.select(key), on=key, how="anti")
-    rows = pl.concat([joined, gone], how="diagonal_relaxed").with_columns(
+    joined = wanted.join(held, on=key, how="left", maintain_order="left")
+    gone = held.join(wanted.select(key), on=key, how="anti")
+    return pl.concat([joined, gone], how="diagonal_relaxed").with_columns(
         pl.col(WANTED).fill_null(False), pl.col(HELD).fill_null(False)
     )
-    return _with_outcomes(rows, decision).filter(pl.col("_reason").is_not_null())
 
 
 def _with_outcomes(rows: pl.DataFrame, decision: Decision) -> pl.DataFrame:
