@@ -43,6 +43,14 @@ _DTYPES: dict[str, pl.DataType] = {
     "integer": pl.Int64(),
 }
 
+# What a spec's `plan_dtype` names (specs.PLAN_DTYPES).
+_DECLARED: dict[str, pl.DataType] = {
+    "String": pl.String(),
+    "Boolean": pl.Boolean(),
+    "Date": pl.Date(),
+    "Float64": pl.Float64(),
+    "Int64": pl.Int64(),
+}
 Reason = str | pl.Expr
 
 
@@ -77,8 +85,11 @@ class Decision:
 
 
 def dtype_of(spec: SegmentSpec, element: str) -> pl.DataType:
-    """The plan column dtype of an element, from its spec type."""
-    return _DTYPES.get(spec.element(element).type, pl.String())
+    """The plan column dtype of an element: its declared `plan_dtype`, else its type's."""
+    declared = spec.element(element)
+    if declared.plan_dtype is not None:
+        return _DECLARED[declared.plan_dtype]
+    return _DTYPES.get(declared.type, pl.String())
 
 
 def plan_schema(segment: str) -> dict[str, pl.DataType]:
