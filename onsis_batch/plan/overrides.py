@@ -15,7 +15,8 @@ who decided it, why, and until when:
 
 An applied override changes the row, sets its rule id to OVERRIDE and is reported (OVR004)
 and recorded in the run manifest. An expired entry (OVR001) or one that matches no row
-(OVR002) is reported and not applied. A malformed file (OVR003) stops the run: an override
+(OVR002) is reported and not applied; one forcing an ACTION the segment's spec does not
+allow (OVR006) stops the run, as the engine refuses such a row from a builder. A malformed file (OVR003) stops the run: an override
 never fills in data silently, and an element it empties is still checked as mandatory.
 """
 
@@ -201,6 +202,12 @@ def apply_overrides(
         )
         if ids.is_empty():
             findings.append(_finding("OVR002", entry, path))
+            continue
+        allowed = load_specs()[entry.segment].actions
+        if entry.action is not None and entry.action not in allowed:
+            findings.append(
+                _finding("OVR006", entry, path, action=entry.action, allowed=", ".join(allowed))
+            )
             continue
         if ids.len() > 1:  # e.g. students without an OEN share OEN=000000000
             findings.append(_finding("OVR005", entry, path, rows=ids.len()))
