@@ -15,9 +15,10 @@ who decided it, why, and until when:
 
 An applied override changes the row, sets its rule id to OVERRIDE and is reported (OVR004)
 and recorded in the run manifest. An expired entry (OVR001) or one that matches no row
-(OVR002) is reported and not applied; one forcing an ACTION the segment's spec does not
-allow (OVR006) stops the run, as the engine refuses such a row from a builder. A malformed file (OVR003) stops the run: an override
-never fills in data silently, and an element it empties is still checked as mandatory.
+(OVR002) is reported and not applied. One forcing an ACTION the segment's spec does not
+allow (OVR006) stops the run, as the engine refuses such a row from a builder; so does a
+malformed file (OVR003): an override never fills in data silently, and an element it
+empties is still checked as mandatory.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ RULE_ID = "OVERRIDE"
 
 @dataclass(frozen=True)
 class Override:
+    """One entry of an overrides file: what to change on which row, who decided, why."""
+
     number: int  # position in the file, from 1
     segment: str
     key: str
@@ -53,6 +56,7 @@ class Override:
 
     @property
     def match_key(self) -> str:
+        """The key path as rows are matched on it (normal_key)."""
         return normal_key(self.key)
 
 
@@ -66,6 +70,7 @@ class OverrideSet:
 
     @classmethod
     def load(cls, path: Path) -> OverrideSet:
+        """The entries of the file at `path`, with the findings met reading it."""
         entries, findings = load_overrides(path)
         return cls(path, entries, findings)
 

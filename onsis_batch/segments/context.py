@@ -31,9 +31,11 @@ class SegmentContext:
         return self._memo[name]
 
     def table(self, name: str) -> pl.DataFrame:
+        """A school data table by its contract name."""
         return self.tables[name]
 
     def extract(self, number: str) -> pl.DataFrame:
+        """A PAE extract frame by its number, e.g. "0005"."""
         return self.pae[number]
 
     @property

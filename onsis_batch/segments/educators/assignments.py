@@ -76,6 +76,7 @@ OPTIONAL = {**{f"{name}{OMIT_SUFFIX}": pl.Boolean() for name in OMITTABLE}, **WO
 
 
 def sends_educators(ctx: SegmentContext) -> bool:
+    """Whether the run sends educator segments (private schools stop after 2022-2023)."""
     period = ctx.period
     return not (period.private and period.school_year > PRIVATE_LAST_YEAR)
 
