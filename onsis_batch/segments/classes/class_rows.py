@@ -44,7 +44,7 @@ from onsis_batch.findings import Finding, FromColumn, findings_for_rows
 from onsis_batch.pae.layout import empty_frame
 from onsis_batch.segments.classes.meetings import count_meetings, section_meeting_days
 from onsis_batch.segments.context import SegmentContext
-from onsis_batch.segments.engine import ADD, UPDATE, finish
+from onsis_batch.segments.engine import ADD, DELETE, UPDATE, finish
 from onsis_batch.specs import load_specs
 
 CLASS = "CLASS"
@@ -174,7 +174,7 @@ def _named_codes(built: dict[str, pl.DataFrame]) -> pl.Series:
     if enrolments is None or "CLASS_CODE" not in enrolments.columns:
         return pl.Series("class_code", [], dtype=pl.String)
     if "_action" in enrolments.columns:
-        enrolments = enrolments.filter(pl.col("_action").fill_null("") != "DELETE")
+        enrolments = enrolments.filter(pl.col("_action").fill_null("") != DELETE)
     return _codes(
         enrolments.select(class_code(pl.col("CLASS_CODE").cast(pl.String)).alias("class_code"))
     )

@@ -34,7 +34,7 @@ import polars as pl
 from onsis_batch.segments.classes.class_rows import REPORTED_COURSE_TYPES, class_code
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.segments.educators.pending import held_classes
-from onsis_batch.segments.engine import ADD, DELETE, Decision, Outcome, decide, finish
+from onsis_batch.segments.engine import ADD, DELETE, UPDATE, Decision, Outcome, decide, finish
 
 NOT_TEACHING = ("N", "N/A")
 NO_TIME = ("T", "N/A")
@@ -236,7 +236,7 @@ def class_assignment_rows(
     march = ctx.period.kind == "mar"
     wanted = wanted.filter(~pl.col("_not_teaching") | (pl.lit(march) & _inside_period(ctx)))
     teaching = allowed.filter(~not_teaching)
-    updates = teaching.filter(pl.col("_action") == "UPDATE").select(
+    updates = teaching.filter(pl.col("_action") == UPDATE).select(
         pl.col("_id").alias("_parent"), "MEN", "POSITION_TYPE"
     )
     external = links.filter(pl.col("external")).get_column("class_code").unique().implode()
@@ -271,7 +271,7 @@ def instructional_rows(ctx: SegmentContext, sea: pl.DataFrame) -> pl.DataFrame:
         .unique(maintain_order=True)
     )
     held = (
-        allowed.filter(pl.col("_action") == "UPDATE")
+        allowed.filter(pl.col("_action") == UPDATE)
         .select(pl.col("_id").alias("_parent"), pl.col("pae_times").alias("type"))
         .explode("type")
         .drop_nulls()

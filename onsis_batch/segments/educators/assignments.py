@@ -40,7 +40,7 @@ from onsis_batch.segments.educators.groups import drop_duplicates, group_assignm
 from onsis_batch.segments.educators.inputs import assignments
 from onsis_batch.segments.educators.minimal import minimal_rows
 from onsis_batch.segments.educators.pending import held_assignments, held_men, match_held
-from onsis_batch.segments.engine import finish, plan_schema
+from onsis_batch.segments.engine import ADD, UPDATE, finish, plan_schema
 
 SEA = "SCHOOL_EDUCATOR_ASSIGNMENT"
 PRIVATE_LAST_YEAR = "2022-2023"  # private schools send no educator segments after this year
@@ -133,7 +133,7 @@ def _elements(ctx: SegmentContext, rows: pl.DataFrame) -> pl.DataFrame:
     core = pl.lit("F" if period.private and period.report_core_flag else None, pl.String)
     omit_core = period.private and not period.report_core_flag
     return rows.with_columns(
-        pl.when(add).then(pl.lit("ADD")).otherwise(pl.lit("UPDATE")).alias("_action"),
+        pl.when(add).then(pl.lit(ADD)).otherwise(pl.lit(UPDATE)).alias("_action"),
         pl.format(
             "SEA|{}|{}|{}|{}",
             "men",

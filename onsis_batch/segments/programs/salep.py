@@ -202,7 +202,7 @@ def _findings(
         & pl.col("sal_type").is_null()
     )
     empty = sent.filter(
-        (pl.col("_action") == "ADD")
+        (pl.col("_action") == ADD)
         & (pl.col("sal_components").str.replace_all(r"[\s,]", "").fill_null("") == "")
     )
     where = {"file": "program_enrolments", "row": FromColumn("_row")}
