@@ -101,9 +101,9 @@ def load_overrides(path: Path) -> tuple[list[Override], list[Finding]]:
         return [], [_bad(path, None, "it must hold one key, `overrides`, with a list of entries")]
     entries, findings = [], []
     for number, item in enumerate(raw["overrides"], start=1):
-        entry, problem = _entry(number, item)
-        if problem:
-            findings.append(_bad(path, number, problem))
+        entry, trouble = _entry(number, item)
+        if trouble:
+            findings.append(_bad(path, number, trouble))
         elif entry is not None:
             entries.append(entry)
     return entries, findings
@@ -242,7 +242,7 @@ def _apply(
     before = frame.filter(hit).row(0, named=True)
     changes, columns = [], []
     for name, value in entry.set.items():
-        dtype = frame.schema.get(name, pl.String)
+        dtype = frame.schema.get(name, pl.String())
         typed = _typed(value, dtype)
         current = pl.col(name) if name in frame.columns else pl.lit(None, dtype)
         columns.append(pl.when(hit).then(pl.lit(typed, dtype)).otherwise(current).alias(name))

@@ -43,8 +43,11 @@ def build_plar(ctx: SegmentContext, grades: pl.DataFrame) -> pl.DataFrame:
             pl.col("credit_date").max().alias("DATE_APPROVED"),
         )
     )
-    course = pl.when(pl.col("institution").is_null()).then(pl.col("code"))
-    course = course.otherwise(pl.format("{}-{}", "code", "institution"))
+    course = (
+        pl.when(pl.col("institution").is_null())
+        .then(pl.col("code"))
+        .otherwise(pl.format("{}-{}", "code", "institution"))
+    )
     rows = groups.with_columns(
         pl.col("plar_type").alias("TYPE"), pl.col("code").alias("MINISTRY_DFND_CRS")
     )

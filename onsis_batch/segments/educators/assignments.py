@@ -61,18 +61,21 @@ OMITTABLE = [
     "NTIP_STATUS_TYPE",
 ]
 # working columns the child builders read, beside the plan's own
-WORK = {
-    "educator_id": pl.String,
-    "members": pl.List(pl.String),
-    "start": pl.Date,
-    "end": pl.Date,
-    "class_flag": pl.Boolean,
-    "leave": pl.String,
-    "minimal": pl.Boolean,
+WORK: dict[str, pl.DataType] = {
+    "educator_id": pl.String(),
+    "members": pl.List(pl.String()),
+    "start": pl.Date(),
+    "end": pl.Date(),
+    "class_flag": pl.Boolean(),
+    "leave": pl.String(),
+    "minimal": pl.Boolean(),
     "pae_times": pl.List(pl.String()),
 }
 # Columns some rows lack (the minimal rows, an omitted element): null when missing.
-OPTIONAL = {**{f"{name}{OMIT_SUFFIX}": pl.Boolean() for name in OMITTABLE}, **WORK}
+OPTIONAL: dict[str, pl.DataType] = {
+    **{f"{name}{OMIT_SUFFIX}": pl.Boolean() for name in OMITTABLE},
+    **WORK,
+}
 
 
 def sends_educators(ctx: SegmentContext) -> bool:

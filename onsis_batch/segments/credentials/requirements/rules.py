@@ -162,7 +162,8 @@ def requirement_rules() -> Rules:
     if not cohorts or cohorts[0].entered_from is not None:
         raise SpecError("requirements.yaml: the first cohort must have no entered_from")
     starts = [c.entered_from for c in cohorts[1:]]
-    if any(s is None for s in starts) or starts != sorted(starts):
+    dated = [s for s in starts if s is not None]
+    if len(dated) != len(starts) or dated != sorted(dated):
         raise SpecError("requirements.yaml: later cohorts need increasing entered_from dates")
     optional = raw["optional"]
     return Rules(
