@@ -33,6 +33,8 @@ ELEMENT_TYPES = {
     "postal_code",
     "academic_year",
 }
+# Plan column dtypes an element may declare when its type's usual one does not fit.
+PLAN_DTYPES = ("String", "Boolean", "Date", "Float64", "Int64")
 PERIOD_KINDS = ("oct", "mar", "jun")
 ACTIONS = ("ADD", "UPDATE", "DELETE")
 
@@ -58,6 +60,7 @@ class ElementSpec:
     fixed: str | None = None
     since: str | None = None  # first school year the element is sent, e.g. "2014-2015"
     until: str | None = None  # last school year the element is sent
+    plan_dtype: str | None = None  # plan column dtype when not the type's usual one
 
     def applies(self, school_year: str, private: bool) -> bool:
         """Whether this element is written at all for a run of that year and kind."""
@@ -128,6 +131,8 @@ def _element(raw: dict[str, Any], where: str) -> ElementSpec:
         raise SpecError(f"{where}.table: {raw.get('table')!r} is not a table in codes.yaml")
     if raw["type"] == "decimal" and not isinstance(raw.get("places"), int):
         raise SpecError(f"{where}.places: a decimal element needs its number of places")
+    if raw.get("plan_dtype", PLAN_DTYPES[0]) not in PLAN_DTYPES:
+        raise SpecError(f"{where}.plan_dtype: {raw['plan_dtype']!r} is not one of {PLAN_DTYPES}")
     mandatory = tuple(raw.get("mandatory_on", ()))
     if any(a not in ACTIONS for a in mandatory):
         raise SpecError(f"{where}.mandatory_on: actions are {ACTIONS}")

@@ -92,6 +92,16 @@ def test_expired_unmatched_and_ambiguous_overrides_are_findings_and_not_applied(
     assert [f.row for f in found] == [1, 2, 3]
 
 
+def test_an_action_the_segment_does_not_allow_is_refused_and_stops_the_run(tmp_path):
+    plan, _ = school().plan()  # STUDENT_SCHOOL_ENROLMENT allows ADD and UPDATE only
+    refused = OverrideSet.load(write(tmp_path, entry(action="DELETE")))
+    changed, applied, found = refused.apply(plan, date(2025, 10, 31))
+    assert applied == [] and codes(found) == ["OVR006"] and found[0].severity == "error"
+    assert "only allows ADD, UPDATE" in found[0].message_en
+    sse = "STUDENT_SCHOOL_ENROLMENT"
+    assert changed.segments[sse].equals(plan.segments[sse])
+
+
 def test_malformed_entries_are_errors_naming_the_entry(tmp_path):
     path = write(
         tmp_path,

@@ -15,8 +15,10 @@ who decided it, why, and until when:
 
 An applied override changes the row, sets its rule id to OVERRIDE and is reported (OVR004)
 and recorded in the run manifest. An expired entry (OVR001) or one that matches no row
-(OVR002) is reported and not applied. A malformed file (OVR003) stops the run: an override
-never fills in data silently, and an element it empties is still checked as mandatory.
+(OVR002) is reported and not applied. One forcing an ACTION the segment's spec does not
+allow (OVR006) stops the run, as the engine refuses such a row from a builder; so does a
+malformed file (OVR003): an override never fills in data silently, and an element it
+empties is still checked as mandatory.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ RULE_ID = "OVERRIDE"
 
 @dataclass(frozen=True)
 class Override:
+    """One entry of an overrides file: what to change on which row, who decided, why."""
+
     number: int  # position in the file, from 1
     segment: str
     key: str
@@ -52,6 +56,7 @@ class Override:
 
     @property
     def match_key(self) -> str:
+        """The key path as rows are matched on it (normal_key)."""
         return normal_key(self.key)
 
 
@@ -65,6 +70,7 @@ class OverrideSet:
 
     @classmethod
     def load(cls, path: Path) -> OverrideSet:
+        """The entries of the file at `path`, with the findings met reading it."""
         entries, findings = load_overrides(path)
         return cls(path, entries, findings)
 
@@ -95,9 +101,9 @@ def load_overrides(path: Path) -> tuple[list[Override], list[Finding]]:
         return [], [_bad(path, None, "it must hold one key, `overrides`, with a list of entries")]
     entries, findings = [], []
     for number, item in enumerate(raw["overrides"], start=1):
-        entry, problem = _entry(number, item)
-        if problem:
-            findings.append(_bad(path, number, problem))
+        entry, trouble = _entry(number, item)
+        if trouble:
+            findings.append(_bad(path, number, trouble))
         elif entry is not None:
             entries.append(entry)
     return entries, findings
@@ -202,6 +208,12 @@ def apply_overrides(
         if ids.is_empty():
             findings.append(_finding("OVR002", entry, path))
             continue
+        allowed = load_specs()[entry.segment].actions
+        if entry.action is not None and entry.action not in allowed:
+            findings.append(
+                _finding("OVR006", entry, path, action=entry.action, allowed=", ".join(allowed))
+            )
+            continue
         if ids.len() > 1:  # e.g. students without an OEN share OEN=000000000
             findings.append(_finding("OVR005", entry, path, rows=ids.len()))
             continue
@@ -230,7 +242,7 @@ def _apply(
     before = frame.filter(hit).row(0, named=True)
     changes, columns = [], []
     for name, value in entry.set.items():
-        dtype = frame.schema.get(name, pl.String)
+        dtype = frame.schema.get(name, pl.String())
         typed = _typed(value, dtype)
         current = pl.col(name) if name in frame.columns else pl.lit(None, dtype)
         columns.append(pl.when(hit).then(pl.lit(typed, dtype)).otherwise(current).alias(name))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import polars as pl
 
 from onsis_batch.period.periods import SubmissionPeriod
 
 MISSING_OEN = "000000000"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -24,16 +25,18 @@ class SegmentContext:
     # allocation), computed once per context.
     _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    def cached(self, name: str, compute: Callable[[], Any]) -> Any:
+    def cached(self, name: str, compute: Callable[[], T]) -> T:
         """`compute()` the first time `name` is asked for in this run, then the same value."""
         if name not in self._memo:
             self._memo[name] = compute()
-        return self._memo[name]
+        return cast(T, self._memo[name])  # the memo holds what `compute` gave for `name`
 
     def table(self, name: str) -> pl.DataFrame:
+        """A school data table by its contract name."""
         return self.tables[name]
 
     def extract(self, number: str) -> pl.DataFrame:
+        """A PAE extract frame by its number, e.g. "0005"."""
         return self.pae[number]
 
     @property

@@ -44,6 +44,7 @@ from onsis_batch.findings import Finding, FromColumn, findings_for_rows
 from onsis_batch.pae.layout import empty_frame
 from onsis_batch.segments.classes.meetings import count_meetings, section_meeting_days
 from onsis_batch.segments.context import SegmentContext
+from onsis_batch.segments.engine import ADD, DELETE, UPDATE, finish
 from onsis_batch.specs import load_specs
 
 CLASS = "CLASS"
@@ -77,10 +78,6 @@ def _combined(column: str) -> pl.Expr:
     return (
         pl.when(pl.col(column).n_unique() == 1).then(pl.col(column).first()).otherwise(pl.lit("B"))
     )
-
-
-def _element_names(segment: str) -> list[str]:
-    return [e.name for e in load_specs()[segment].elements if e.type != "action"]
 
 
 def _extract(ctx: SegmentContext, number: str) -> pl.DataFrame:
@@ -177,7 +174,7 @@ def _named_codes(built: dict[str, pl.DataFrame]) -> pl.Series:
     if enrolments is None or "CLASS_CODE" not in enrolments.columns:
         return pl.Series("class_code", [], dtype=pl.String)
     if "_action" in enrolments.columns:
-        enrolments = enrolments.filter(pl.col("_action").fill_null("") != "DELETE")
+        enrolments = enrolments.filter(pl.col("_action").fill_null("") != DELETE)
     return _codes(
         enrolments.select(class_code(pl.col("CLASS_CODE").cast(pl.String)).alias("class_code"))
     )
@@ -270,8 +267,8 @@ def _selected(
 def _class_rows(selected: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
     """The CLASS rows: every new class, and held classes with a change of their own or of
     a segment."""
-    seg_add = segments.filter(pl.col("_action") == "ADD").get_column("class_code")
-    seg_upd = segments.filter(pl.col("_action") == "UPDATE").get_column("class_code")
+    seg_add = segments.filter(pl.col("_action") == ADD).get_column("class_code")
+    seg_upd = segments.filter(pl.col("_action") == UPDATE).get_column("class_code")
     reason = (
         pl.when(~pl.col("in_pae") & pl.col("in_period"))
         .then(pl.lit("CLS-ADD-NEW"))
@@ -284,19 +281,13 @@ def _class_rows(selected: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
         .when(pl.col("class_code").is_in(seg_upd.implode()))
         .then(pl.lit("CLS-UPD-SEGMENT-TOTAL"))
     )
-    frame = (
-        selected.with_columns(reason.alias("_reason"))
-        .filter(pl.col("_reason").is_not_null())
-        .sort("class_code")
-    )
-    return frame.with_row_index("_order").select(
+    frame = selected.with_columns(reason.alias("_reason")).filter(pl.col("_reason").is_not_null())
+    frame = frame.with_columns(
         pl.col("class_code").alias("_id"),
         pl.lit(None, dtype=pl.String).alias("_parent"),
-        pl.col("_order").cast(pl.Int64),
-        pl.when(pl.col("in_pae")).then(pl.lit("UPDATE")).otherwise(pl.lit("ADD")).alias("_action"),
-        "_reason",
-        *_element_names(CLASS),
+        pl.when(pl.col("in_pae")).then(pl.lit(UPDATE)).otherwise(pl.lit(ADD)).alias("_action"),
     )
+    return finish(CLASS, frame, order_by=("class_code",))
 
 
 # --- SEGMENT -------------------------------------------------------------------------
@@ -354,9 +345,9 @@ def _with_actions(ctx: SegmentContext, segments: pl.DataFrame) -> pl.DataFrame:
     )
     return matched.with_columns(
         pl.when(~pl.col("in_0002"))
-        .then(pl.lit("ADD"))
+        .then(pl.lit(ADD))
         .when(total_differs)
-        .then(pl.lit("UPDATE"))
+        .then(pl.lit(UPDATE))
         .alias("_action"),
         pl.when(~pl.col("in_0002"))
         .then(pl.lit("SEG-ADD"))
@@ -375,15 +366,8 @@ def _segment_rows(segments: pl.DataFrame, classes: pl.DataFrame) -> pl.DataFrame
     sent = classes.get_column("_id")
     frame = segments.filter(
         pl.col("_action").is_not_null() & pl.col("class_code").is_in(sent.implode())
-    ).sort(*SEGMENT_KEY)
-    return frame.with_row_index("_order").select(
-        "_id",
-        pl.col("class_code").alias("_parent"),
-        pl.col("_order").cast(pl.Int64),
-        "_action",
-        "_reason",
-        *_element_names(SEGMENT),
-    )
+    ).with_columns(pl.col("class_code").alias("_parent"))
+    return finish(SEGMENT, frame, order_by=SEGMENT_KEY)
 
 
 # --- findings ------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from onsis_batch.findings import Finding, FromColumn, findings_for_rows
 from onsis_batch.segments.classes import enrolment_inputs as inputs
 from onsis_batch.segments.classes import enrolment_values as values
 from onsis_batch.segments.context import MISSING_OEN, SegmentContext
-from onsis_batch.specs import load_specs
+from onsis_batch.segments.engine import ADD, DELETE, UPDATE, finish, plan_schema
 
 SCE, OCI = "STUDENT_CLASS_ENROLMENT", "OTHER_COURSE_INFO"
 EXCLUDED_PREFIXES = ("PLE", "QEE", "QSE", "QMA", "QAP")
@@ -46,7 +46,6 @@ OCI_TYPES = {
     "1": ("credit_recovery", "other_course_info_credit_recovery"),
     "2": ("ministry_content", "other_course_info_ministry_content"),
 }
-_DTYPES = {"date": pl.Date, "flag": pl.Boolean, "decimal": pl.Float64, "integer": pl.Int64}
 INTERNAL = ("student_id", "section_id", "school_id", "term_id", "course_number")
 # What a close-out sends as OnSIS holds it (flags OnSIS leaves blank are sent F).
 HELD_VALUES = (
@@ -65,19 +64,6 @@ HELD_FLAGS = (
     "COMPULSORY_COURSE_FLAG",
     "COURSE_CONTINUED_FLAG",
 )
-
-
-def _schema(segment: str) -> dict[str, pl.DataType]:
-    elements = [e for e in load_specs()[segment].elements if e.type != "action"]
-    return {e.name: _DTYPES.get(e.type, pl.String)() for e in elements}
-
-
-def _finish(frame: pl.DataFrame, segment: str, extra: tuple[str, ...] = ()) -> pl.DataFrame:
-    """Bookkeeping, element columns in spec order with their types, then `extra`."""
-    columns = [pl.col(c).cast(pl.String) for c in ("_id", "_parent", "_action", "_reason")]
-    columns += [pl.col(n).cast(t) for n, t in _schema(segment).items()]
-    internal = [pl.col(c).cast(pl.String) for c in extra]
-    return frame.select(pl.col("_order").cast(pl.Int64), *columns, *internal)
 
 
 # --- inputs ----------------------------------------------------------------------------------
@@ -109,31 +95,25 @@ def _selected(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
     add_allowed = ~early | mark | (fd & (~pl.col("entered_in_period") | pl.col("esl_cr")))
     frame = frame.filter(pl.col("in_pae") | add_allowed)
     return frame.with_columns(
-        pl.when(pl.col("in_pae")).then(pl.lit("UPDATE")).otherwise(pl.lit("ADD")).alias("_action")
+        pl.when(pl.col("in_pae")).then(pl.lit(UPDATE)).otherwise(pl.lit(ADD)).alias("_action")
     )
 
 
 def _reason() -> pl.Expr:
-    prefix = (
-        pl.when(pl.col("_action") == "ADD").then(pl.lit("SCE-ADD-")).otherwise(pl.lit("SCE-UPD-"))
+    """The rule id of a selected row: its situation, for an ADD or an UPDATE."""
+    add, withdrawal = pl.col("_action") == ADD, pl.col("WITHDRAWAL_TYPE")
+    situations = (
+        (pl.col("lastday"), "SCE-ADD-INCOMPLETE", "SCE-UPD-INCOMPLETE"),
+        (pl.col("mark_pending"), "SCE-ADD-MARK-LATER", "SCE-UPD-MARK-LATER"),
+        (withdrawal == "D", "SCE-ADD-DROPPED", "SCE-UPD-DROPPED"),
+        (withdrawal == "W", "SCE-ADD-WITHDRAWN", "SCE-UPD-WITHDRAWN"),
+        (pl.col("early"), "SCE-ADD-EARLY-MARK", "SCE-UPD-EARLY-MARK"),
     )
-    withdrawal = pl.col("WITHDRAWAL_TYPE")
-    situation = (
-        pl.when(pl.col("lastday"))
-        .then(pl.lit("INCOMPLETE"))
-        .when(pl.col("mark_pending"))
-        .then(pl.lit("MARK-LATER"))
-        .when(withdrawal == "D")
-        .then(pl.lit("DROPPED"))
-        .when(withdrawal == "W")
-        .then(pl.lit("WITHDRAWN"))
-        .when(pl.col("early"))
-        .then(pl.lit("EARLY-MARK"))
-        .when(pl.col("_action") == "ADD")
-        .then(pl.lit("NEW"))
-        .otherwise(pl.lit("PAE"))
-    )
-    return pl.concat_str([prefix, situation]).alias("_reason")
+    reason = pl.when(add).then(pl.lit("SCE-ADD-NEW")).otherwise(pl.lit("SCE-UPD-PAE"))
+    for situation, if_added, if_updated in reversed(situations):
+        by_action = pl.when(add).then(pl.lit(if_added)).otherwise(pl.lit(if_updated))
+        reason = pl.when(situation).then(by_action).otherwise(reason)
+    return reason.alias("_reason")
 
 
 def _closeouts(
@@ -148,7 +128,7 @@ def _closeouts(
     )
     no_mark = pl.lit(None, dtype=pl.Int64) if ctx.period.kind == "oct" else pl.lit(0)
     return frame.with_columns(
-        pl.lit("UPDATE").alias("_action"),
+        pl.lit(UPDATE).alias("_action"),
         pl.lit("SCE-UPD-CLOSEOUT").alias("_reason"),
         pl.col("class_key").alias("CLASS_CODE"),
         *[pl.col(f"pae_{c.lower()}").alias(c) for c in HELD_VALUES],
@@ -184,23 +164,21 @@ def _other_course_info(selected: pl.DataFrame) -> pl.DataFrame:
     for code, (flag, pae_column) in OCI_TYPES.items():
         wanted = pl.col(f"sec_{flag}").fill_null(False) | pl.col(f"sg_{flag}").fill_null(False)
         held = pl.col(f"pae_{pae_column}").str.strip_chars().str.len_chars().fill_null(0) > 0
-        action = (
-            pl.when(wanted & ~held).then(pl.lit("ADD")).when(held & ~wanted).then(pl.lit("DELETE"))
-        )
+        action = pl.when(wanted & ~held).then(pl.lit(ADD)).when(held & ~wanted).then(pl.lit(DELETE))
         parts.append(
             selected.select(
                 pl.format("{}|{}", "_id", pl.lit(code)).alias("_id"),
                 pl.col("_id").alias("_parent"),
                 pl.lit(int(code)).alias("_order"),
                 action.alias("_action"),
-                pl.when(action == "ADD")
+                pl.when(action == ADD)
                 .then(pl.lit("SCE-OCI-ADD"))
                 .otherwise(pl.lit("SCE-OCI-DELETE"))
                 .alias("_reason"),
                 pl.lit(code).alias("OTHER_COURSE_INFO_TYPE"),
             ).filter(pl.col("_action").is_not_null())
         )
-    return _finish(pl.concat(parts), OCI)
+    return finish(OCI, pl.concat(parts))
 
 
 # --- findings --------------------------------------------------------------------------------
@@ -296,13 +274,8 @@ def build_class_enrolments(
         key=FromColumn("_id"),
         date=ctx.period.start.isoformat(),
     )
-    frame = pl.concat(
-        [
-            _finish(f.with_columns(pl.lit(0).alias("_order")), SCE, INTERNAL)
-            for f in (selected, closeouts)
-        ]
-    )
-    frame = frame.sort("_parent", "CLASS_CODE").with_columns(
-        pl.int_range(pl.len()).over("_parent").cast(pl.Int64).alias("_order")
-    )
+    shape = [pl.col(c).cast(t) for c, t in plan_schema(SCE).items() if c != "_order"]
+    shape += [pl.col(c).cast(pl.String) for c in INTERNAL]
+    rows = pl.concat([f.select(shape) for f in (selected, closeouts)])
+    frame = finish(SCE, rows, order_by=("_parent", "CLASS_CODE"), extra=INTERNAL)
     return {SCE: frame, OCI: _other_course_info(selected)}, found

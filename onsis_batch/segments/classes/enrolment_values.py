@@ -21,6 +21,7 @@ import polars as pl
 from onsis_batch.period.periods import SubmissionPeriod
 from onsis_batch.segments.classes.meetings import count_meetings, section_meeting_days
 from onsis_batch.segments.context import SegmentContext
+from onsis_batch.segments.engine import ADD
 
 PASS_MARK = 50
 MAX_TOTAL_CLASSES = 999
@@ -243,7 +244,7 @@ def _course_codes() -> list[pl.Expr]:
 def element_values(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
     """Every element column of the selected (non close-out) rows; `_action` is set."""
     period = ctx.period
-    start = pl.when(pl.col("_action") == "ADD").then(
+    start = pl.when(pl.col("_action") == ADD).then(
         pl.max_horizontal(pl.col("start_raw"), pl.lit(period.start))
     )
     completed = pl.col("COURSE_END_DATE").is_not_null() & pl.col("WITHDRAWAL_TYPE").is_null()

@@ -20,6 +20,7 @@ from onsis_batch.segments.credentials.diploma import (
 )
 from onsis_batch.segments.credentials.non_enrolment import non_enrolled_students, non_enrolment_rows
 from onsis_batch.segments.credentials.shsm import build_shsm, non_enrolled_shsm_rows
+from onsis_batch.segments.engine import finish
 from onsis_batch.segments.students.student_rows import build_students
 
 Frames = dict[str, pl.DataFrame]
@@ -38,10 +39,7 @@ def _with_student_rows(
         pl.lit("STU-WITH-NE").alias("_reason"),
     )
     combined = pl.concat([students, added.select(students.columns)], how="vertical_relaxed")
-    combined = combined.sort("OEN", "_id").with_columns(
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("_order")
-    )
-    return combined, findings
+    return finish("STUDENT", combined, order_by=("OEN", "_id")), findings
 
 
 def build_credentials(ctx: SegmentContext, built: Frames) -> tuple[Frames, list[Finding]]:
@@ -57,8 +55,8 @@ def build_credentials(ctx: SegmentContext, built: Frames) -> tuple[Frames, list[
     frames: Frames = {
         "STUDENT": students,
         "STUDENT_NON_ENROLMENT": ne.drop("student_id", "oen_key", "student_row"),
-        "DIPLOMA": diploma_rows(diploma_decisions(ctx), enrolled),
-        "NE_DIPLOMA": diploma_rows(non_enrolled_diplomas(ctx), parents),
+        "DIPLOMA": diploma_rows("DIPLOMA", diploma_decisions(ctx), enrolled),
+        "NE_DIPLOMA": diploma_rows("NE_DIPLOMA", non_enrolled_diplomas(ctx), parents),
         **shsm,
         **non_enrolled_shsm_rows(ctx, ne.get_column("student_id")),
     }

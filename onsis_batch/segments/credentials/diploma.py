@@ -21,11 +21,19 @@ from datetime import date
 import polars as pl
 
 from onsis_batch.findings import Finding, FromColumn, findings_for_rows
-from onsis_batch.plan.model import BOOKKEEPING_TYPES
 from onsis_batch.segments.context import SegmentContext, normalised_oen
+from onsis_batch.segments.engine import (
+    ADD,
+    DELETE,
+    UPDATE,
+    Decision,
+    Outcome,
+    decide,
+    finish,
+    wanted_or_held,
+)
 
 NOT_REPORTED_TYPE = "99"  # SSHGD: recorded in the SIS, never sent
-COLUMNS = {**BOOKKEEPING_TYPES, "TYPE": pl.String, "CERTIFICATE_ISSUED": pl.Date}
 
 
 def school_year_start(ctx: SegmentContext) -> date:
@@ -130,16 +138,31 @@ def _pending(ctx: SegmentContext) -> pl.DataFrame:
     )
 
 
-def _row_frame(
-    frame: pl.DataFrame, action: str, reason: str, type_col: str, date_col: str
-) -> pl.DataFrame:
-    return frame.select(
-        "student_id",
-        pl.lit(action).alias("_action"),
-        pl.lit(reason).alias("_reason"),
-        pl.col(type_col).alias("TYPE"),
-        pl.col(date_col).alias("CERTIFICATE_ISSUED"),
-    )
+KEY = ("student_id", "TYPE")
+SENDABLE, HOLDS_ANY = pl.col("sendable"), pl.col("holds_any")
+DECISION = Decision(
+    key=KEY,
+    new=Outcome(
+        ADD,
+        pl.when(SENDABLE & ~HOLDS_ANY)
+        .then(pl.lit("DIP-ADD"))
+        .when(SENDABLE)
+        .then(pl.lit("DIP-ADD-TYPE")),
+    ),
+    held=Outcome(
+        UPDATE,
+        pl.when(SENDABLE & pl.col("pae_date").ne_missing(pl.col("school_date"))).then(
+            pl.lit("DIP-UPD-DATE")
+        ),
+    ),
+    gone=Outcome(
+        DELETE,
+        pl.when(pl.col("cleared"))
+        .then(pl.lit("DIP-DEL-CLEARED"))
+        .when(pl.col("replaced"))
+        .then(pl.lit("DIP-DEL-TYPE")),
+    ),
+)
 
 
 def diploma_decisions(ctx: SegmentContext) -> pl.DataFrame:
@@ -149,52 +172,40 @@ def diploma_decisions(ctx: SegmentContext) -> pl.DataFrame:
 
 
 def _decide(ctx: SegmentContext) -> pl.DataFrame:
+    """Desired: each student's diploma with a type and a date; pending: the types 0026
+    holds, `cleared` when the SIS no longer gives a type and date, `replaced` when it
+    gives another sendable type."""
     students = _student_diplomas(ctx)
-    pairs = students.join(_pending(ctx), on="oen_key", how="inner")
-    same = pl.col("pae_type") == pl.col("school_type")
     cleared = pl.col("school_type").is_null() | pl.col("school_date").is_null()
-    holds_same = pairs.filter(same).get_column("student_id").implode()
-    holds_any = pairs.get_column("student_id").implode()
-    adds = students.filter(pl.col("sendable") & ~pl.col("student_id").is_in(holds_same))
-    parts = [
-        _row_frame(pairs.filter(cleared), "DELETE", "DIP-DEL-CLEARED", "pae_type", "pae_date"),
-        _row_frame(
-            pairs.filter(pl.col("sendable") & ~same),
-            "DELETE",
-            "DIP-DEL-TYPE",
-            "pae_type",
-            "pae_date",
-        ),
-        _row_frame(
-            pairs.filter(
-                pl.col("sendable") & same & pl.col("pae_date").ne_missing(pl.col("school_date"))
-            ),
-            "UPDATE",
-            "DIP-UPD-DATE",
-            "school_type",
-            "school_date",
-        ),
-        _row_frame(
-            adds.filter(~pl.col("student_id").is_in(holds_any)),
-            "ADD",
-            "DIP-ADD",
-            "school_type",
-            "school_date",
-        ),
-        _row_frame(
-            adds.filter(pl.col("student_id").is_in(holds_any)),
-            "ADD",
-            "DIP-ADD-TYPE",
-            "school_type",
-            "school_date",
-        ),
-    ]
-    return pl.concat(parts, how="vertical_relaxed")
+    pairs = students.join(_pending(ctx), on="oen_key", how="inner")
+    holders = pairs.get_column("student_id").implode()
+    desired = students.filter(~cleared).select(
+        "student_id",
+        pl.col("school_type").alias("TYPE"),
+        "school_date",
+        "sendable",
+        pl.col("student_id").is_in(holders).alias("holds_any"),
+    )
+    pending = pairs.select(
+        "student_id",
+        pl.col("pae_type").alias("TYPE"),
+        "pae_date",
+        cleared.alias("cleared"),
+        SENDABLE.alias("replaced"),
+    )
+    rows = decide(desired, pending, DECISION)
+    return rows.select(
+        "student_id",
+        "_action",
+        "_reason",
+        "TYPE",
+        wanted_or_held("CERTIFICATE_ISSUED", pl.col("school_date"), pl.col("pae_date")),
+    )
 
 
 def diploma_activity(ctx: SegmentContext, _enrolments: pl.DataFrame) -> pl.Series:
     """Activity source: students with a diploma to add or correct in this submission."""
-    rows = diploma_decisions(ctx).filter(pl.col("_action") != "DELETE")
+    rows = diploma_decisions(ctx).filter(pl.col("_action") != DELETE)
     return rows.get_column("student_id").unique().alias("student_id")
 
 
@@ -203,24 +214,23 @@ def non_enrolled_diplomas(ctx: SegmentContext) -> pl.DataFrame:
     already held by OnSIS with that date."""
     period = ctx.period
     rows = diploma_decisions(ctx).filter(
-        (pl.col("_action") != "DELETE")
+        (pl.col("_action") != DELETE)
         & pl.col("CERTIFICATE_ISSUED").is_between(period.start, period.count_date)
     )
-    return rows.with_columns(pl.lit("ADD").alias("_action"), pl.lit("NE-DIP-ADD").alias("_reason"))
+    return rows.with_columns(pl.lit(ADD).alias("_action"), pl.lit("NE-DIP-ADD").alias("_reason"))
 
 
-def diploma_rows(decisions: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
+def diploma_rows(segment: str, decisions: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
     """Plan rows of the decisions whose student has a row in `parents` (student_id,
     _action). DELETEs under a parent being added are dropped: OnSIS holds nothing there."""
     rows = decisions.join(
         parents.select("student_id", pl.col("_action").alias("_parent_action")), on="student_id"
-    ).filter(~((pl.col("_action") == "DELETE") & (pl.col("_parent_action") == "ADD")))
-    rows = rows.sort("student_id", "TYPE", "_action").with_columns(
+    ).filter(~((pl.col("_action") == DELETE) & (pl.col("_parent_action") == ADD)))
+    rows = rows.with_columns(
         pl.format("DIP|{}|{}", "student_id", "TYPE").alias("_id"),
         pl.col("student_id").alias("_parent"),
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("_order"),
     )
-    return rows.select([pl.col(name).cast(dtype) for name, dtype in COLUMNS.items()])
+    return finish(segment, rows, order_by=KEY)
 
 
 def diploma_findings(ctx: SegmentContext, reported: pl.Series) -> list[Finding]:

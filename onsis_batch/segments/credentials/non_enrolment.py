@@ -18,26 +18,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from onsis_batch.plan.model import BOOKKEEPING_TYPES
 from onsis_batch.segments.context import SegmentContext, normalised_oen
 from onsis_batch.segments.credentials.diploma import non_enrolled_diplomas
 from onsis_batch.segments.credentials.shsm import non_enrolled_shsm
+from onsis_batch.segments.engine import ADD, finish
 from onsis_batch.segments.students.scope import classify_enrolments
 from onsis_batch.segments.students.side_facts import community_hours, literacy_status
 
 SEGMENT = "STUDENT_NON_ENROLMENT"
-VALUE_TYPES = {
-    "GRADE_TYPE": pl.String,
-    "MAIN_SCHOOL_FLAG": pl.Boolean,
-    "LITERACY_STATUS_TYPE": pl.String,
-    "COMMUNITY_INVOLMENT_ACCU_HOURS": pl.Float64,
-    "ONTARIO_SCHOLARSHIP_FLAG": pl.Boolean,
-    "ONTARIO_SCHOLARSHIP_DATE": pl.Date,
-    "SPECIAL_EDUCATION_FLAG": pl.Boolean,
-    "GENDER_TYPE": pl.String,
-    "GENDER_DESC": pl.String,
-    "ONLINE_GRADUATION_REQUIREMENT_TYPE": pl.String,
-}
 
 
 def _scholarship_students(ctx: SegmentContext) -> pl.Series:
@@ -148,15 +136,9 @@ def non_enrolment_rows(ctx: SegmentContext, chosen: pl.DataFrame) -> pl.DataFram
         pl.col("student_id").alias("_id"),
         pl.col("student_id").alias("_parent"),
         pl.lit(0, dtype=pl.Int64).alias("_order"),
-        pl.lit("ADD").alias("_action"),
+        pl.lit(ADD).alias("_action"),
         normalised_oen().alias("oen_key"),
         pl.col("_row").alias("student_row"),
         *values,
     )
-    columns = {**BOOKKEEPING_TYPES, **VALUE_TYPES}
-    return frame.select(
-        "student_id",
-        "oen_key",
-        "student_row",
-        *[pl.col(n).cast(t) for n, t in columns.items()],
-    )
+    return finish(SEGMENT, frame, extra=("student_id", "oen_key", "student_row"))

@@ -27,19 +27,27 @@ from datetime import date
 import polars as pl
 
 from onsis_batch.findings import Finding, FromColumn, findings_for_rows
-from onsis_batch.plan.model import BOOKKEEPING_TYPES
 from onsis_batch.segments.context import SegmentContext, normalised_oen
+from onsis_batch.segments.engine import ADD, DELETE, UPDATE, Decision, Outcome, decide, finish
 
 SHSM_GRADES = ["10", "11", "12"]
 SPCE_FLAGS = {"spce_innovation": "1", "spce_coding": "2", "spce_math_literacy": "3"}
-PROGRAM_COLUMNS = {**BOOKKEEPING_TYPES, "TYPE": pl.String, "ALL_REQUIREMENTS_MET_DATE": pl.Date}
-CERT_COLUMNS = {
-    **BOOKKEEPING_TYPES,
-    "TYPE": pl.String,
-    "DATE_COMPLETED": pl.Date,
-    "CERTIFICATION_HOURS": pl.Float64,
-}
-SPCE_COLUMNS = {**BOOKKEEPING_TYPES, "SPCE_TYPE": pl.String}
+KEY = ("student_id", "TYPE")
+WITH_CERT = pl.col("with_cert").fill_null(False)
+DECISION = Decision(
+    key=KEY,
+    new=Outcome(ADD, "SHSM-ADD"),
+    held=Outcome(
+        UPDATE,
+        pl.when(WITH_CERT)
+        .then(pl.lit("SHSM-UPD-CERT"))
+        .when(
+            pl.col("ALL_REQUIREMENTS_MET_DATE").dt.strftime("%Y/%m").ne_missing(pl.col("pae_met"))
+        )
+        .then(pl.lit("SHSM-UPD-MET")),
+    ),
+    gone=Outcome(DELETE, pl.when(pl.col("deletable")).then(pl.lit("SHSM-DEL"))),
+)
 
 
 def _month(column: str | pl.Expr) -> pl.Expr:
@@ -150,52 +158,47 @@ def _new_certifications(ctx: SegmentContext, programs: pl.DataFrame) -> pl.DataF
     return certs.filter(pl.col("_held").is_null())
 
 
-def _cert_rows(certs: pl.DataFrame, reason: str) -> pl.DataFrame:
+def _cert_rows(segment: str, certs: pl.DataFrame, reason: str) -> pl.DataFrame:
     rows = certs.sort("student_id", "certification_type", "date_completed").with_columns(
         pl.format(
             "SHSMC|{}|{}|{}|{}", "student_id", "TYPE", "certification_type", "date_completed"
         ).alias("_id"),
         pl.format("SHSM|{}|{}", "student_id", "TYPE").alias("_parent"),
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("_order"),
-        pl.lit("ADD").alias("_action"),
+        pl.lit(ADD).alias("_action"),
         pl.lit(reason).alias("_reason"),
         pl.col("date_completed").alias("DATE_COMPLETED"),
         pl.col("hours").alias("CERTIFICATION_HOURS"),
     )
     rows = rows.unique("_id", keep="first", maintain_order=True).drop("TYPE")
     rows = rows.rename({"certification_type": "TYPE"})
-    return rows.select([pl.col(n).cast(t) for n, t in CERT_COLUMNS.items()])
+    return finish(segment, rows, order_by=("_parent", "TYPE", "DATE_COMPLETED"))
 
 
-def _program_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    rows = frame.sort("student_id", "TYPE", "_action").with_columns(
+def _program_rows(segment: str, frame: pl.DataFrame) -> pl.DataFrame:
+    rows = frame.with_columns(
         pl.format("SHSM|{}|{}", "student_id", "TYPE").alias("_id"),
         pl.col("student_id").alias("_parent"),
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("_order"),
     )
-    return rows.select([pl.col(n).cast(t) for n, t in PROGRAM_COLUMNS.items()])
+    return finish(segment, rows, order_by=KEY)
 
 
-def _spce_rows(programs: pl.DataFrame, ctx: SegmentContext, reason: str) -> pl.DataFrame:
+def _spce_rows(
+    segment: str, programs: pl.DataFrame, ctx: SegmentContext, reason: str
+) -> pl.DataFrame:
     """One SPCE row per component of the programs whose requirements were met in the period."""
     period = ctx.period
     done = programs.filter(pl.col("met_date").is_between(period.start, period.count_date))
     long = done.select("student_id", *SPCE_FLAGS).unpivot(
         index="student_id", variable_name="flag", value_name="chosen"
     )
-    rows = (
-        long.filter(pl.col("chosen"))
-        .with_columns(pl.col("flag").replace_strict(SPCE_FLAGS).alias("SPCE_TYPE"))
-        .sort("student_id", "SPCE_TYPE")
-        .with_columns(
-            pl.format("SPCE|{}|{}", "student_id", "SPCE_TYPE").alias("_id"),
-            pl.col("student_id").alias("_parent"),
-            pl.int_range(pl.len(), dtype=pl.Int64).alias("_order"),
-            pl.lit("ADD").alias("_action"),
-            pl.lit(reason).alias("_reason"),
-        )
+    rows = long.filter(pl.col("chosen")).with_columns(
+        pl.col("flag").replace_strict(SPCE_FLAGS).alias("SPCE_TYPE"),
+        pl.col("student_id").alias("_parent"),
+        pl.lit(ADD).alias("_action"),
+        pl.lit(reason).alias("_reason"),
     )
-    return rows.select([pl.col(n).cast(t) for n, t in SPCE_COLUMNS.items()])
+    rows = rows.with_columns(pl.format("SPCE|{}|{}", "student_id", "SPCE_TYPE").alias("_id"))
+    return finish(segment, rows, order_by=("student_id", "SPCE_TYPE"))
 
 
 def _met_sent(ctx: SegmentContext) -> pl.Expr:
@@ -206,15 +209,14 @@ def _met_sent(ctx: SegmentContext) -> pl.Expr:
     )
 
 
-def _deletes(ctx: SegmentContext, enrolled: pl.DataFrame, desired: pl.DataFrame) -> pl.DataFrame:
-    """Programs OnSIS holds for the reported students that this period does not choose."""
+def _pending_programs(ctx: SegmentContext, enrolled: pl.DataFrame) -> pl.DataFrame:
+    """Programs OnSIS holds for the reported students (student_id, TYPE, pae_met), with
+    `deletable` when OnSIS may lose one this period does not choose: not completed before
+    the period (D146); for October non-returning students only when the SIS program was
+    exited before the count date; never under a school enrolment being added."""
     period = ctx.period
     programs, _ = _pending(ctx)
-    held = enrolled.join(programs, on="oen_key").join(
-        desired.select("student_id", "TYPE", pl.lit(True).alias("_chosen")),
-        on=["student_id", "TYPE"],
-        how="left",
-    )
+    held = enrolled.join(programs, on="oen_key")
     completed_before = pl.col("pae_met") < period.start.strftime("%Y/%m")
     exited = (
         shsm_enrolments(ctx)
@@ -224,19 +226,12 @@ def _deletes(ctx: SegmentContext, enrolled: pl.DataFrame, desired: pl.DataFrame)
     )
     held = held.join(exited, on=["student_id", "TYPE"], how="left")
     non_returning_oct = (period.kind == "oct") & (pl.col("_sse_reason") == "SSE-UPD-NONRETURNING")
-    keep = (
-        pl.col("_chosen").is_null()
-        & ~completed_before.fill_null(False)
+    deletable = (
+        ~completed_before.fill_null(False)
         & (~non_returning_oct | pl.col("_exited").fill_null(False))
-        & (pl.col("_sse_action") != "ADD")
+        & (pl.col("_sse_action") != ADD)
     )
-    return held.filter(keep).select(
-        "student_id",
-        pl.lit("DELETE").alias("_action"),
-        pl.lit("SHSM-DEL").alias("_reason"),
-        "TYPE",
-        pl.lit(None, dtype=pl.Date).alias("ALL_REQUIREMENTS_MET_DATE"),
-    )
+    return held.select(*KEY, "pae_met", deletable.alias("deletable"))
 
 
 def build_shsm(
@@ -253,38 +248,15 @@ def build_shsm(
     chosen = chosen_programs(ctx).join(enrolled, on="student_id")
     grade_nine = chosen.filter(~pl.col("GRADE_TYPE").is_in(SHSM_GRADES))
     desired = chosen.filter(pl.col("GRADE_TYPE").is_in(SHSM_GRADES))
-    programs, _ = _pending(ctx)
-    desired = desired.join(programs, on=["oen_key", "TYPE"], how="left")
     certs = _new_certifications(ctx, desired)
-    with_cert = certs.select("student_id", pl.lit(True).alias("_cert")).unique()
+    with_cert = certs.select("student_id", pl.lit(True).alias("with_cert")).unique()
     desired = desired.join(with_cert, on="student_id", how="left").with_columns(_met_sent(ctx))
-    held = pl.col("_held").fill_null(False)
-    met_changed = _month("ALL_REQUIREMENTS_MET_DATE").ne_missing(pl.col("pae_met"))
-    decided = desired.with_columns(
-        pl.when(~held)
-        .then(pl.lit("ADD"))
-        .when(pl.col("_cert").fill_null(False) | met_changed)
-        .then(pl.lit("UPDATE"))
-        .alias("_action"),
-        pl.when(~held)
-        .then(pl.lit("SHSM-ADD"))
-        .when(pl.col("_cert").fill_null(False))
-        .then(pl.lit("SHSM-UPD-CERT"))
-        .when(met_changed)
-        .then(pl.lit("SHSM-UPD-MET"))
-        .alias("_reason"),
-    ).filter(pl.col("_action").is_not_null())
-    sent = pl.concat(
-        [
-            decided.select("student_id", "_action", "_reason", "TYPE", "ALL_REQUIREMENTS_MET_DATE"),
-            _deletes(ctx, enrolled, desired),
-        ],
-        how="vertical_relaxed",
-    )
+    pending = _pending_programs(ctx, enrolled.drop("GRADE_TYPE"))
+    programs = decide(desired.drop("oen_key", "_sse_action", "_sse_reason"), pending, DECISION)
     frames = {
-        "SHSM_PROGRAM": _program_rows(sent),
-        "SHSM_CERTIFICATION": _cert_rows(certs, "SHSM-CERT-ADD"),
-        "SPCE": _spce_rows(desired, ctx, "SPCE-ADD"),
+        "SHSM_PROGRAM": _program_rows("SHSM_PROGRAM", programs),
+        "SHSM_CERTIFICATION": _cert_rows("SHSM_CERTIFICATION", certs, "SHSM-CERT-ADD"),
+        "SPCE": _spce_rows("SPCE", desired, ctx, "SPCE-ADD"),
     }
     findings = findings_for_rows(
         "SHS001",
@@ -341,10 +313,10 @@ def non_enrolled_shsm_rows(ctx: SegmentContext, ids: pl.Series) -> dict[str, pl.
     mine = pl.col("student_id").is_in(ids.implode())
     programs, certs = programs.filter(mine), certs.filter(mine)
     rows = programs.with_columns(
-        pl.lit("ADD").alias("_action"), pl.lit("NE-SHSM-ADD").alias("_reason"), _met_sent(ctx)
+        pl.lit(ADD).alias("_action"), pl.lit("NE-SHSM-ADD").alias("_reason"), _met_sent(ctx)
     )
     return {
-        "NE_SHSM_PROGRAM": _program_rows(rows),
-        "NE_SHSM_CERTIFICATION": _cert_rows(certs, "NE-SHSM-CERT-ADD"),
-        "NE_SPCE": _spce_rows(programs, ctx, "NE-SPCE-ADD"),
+        "NE_SHSM_PROGRAM": _program_rows("NE_SHSM_PROGRAM", rows),
+        "NE_SHSM_CERTIFICATION": _cert_rows("NE_SHSM_CERTIFICATION", certs, "NE-SHSM-CERT-ADD"),
+        "NE_SPCE": _spce_rows("NE_SPCE", programs, ctx, "NE-SPCE-ADD"),
     }

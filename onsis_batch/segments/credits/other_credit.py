@@ -10,23 +10,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from onsis_batch.plan.model import BOOKKEEPING_TYPES
+from onsis_batch.segments.engine import ADD, Decision, Outcome, decide, empty, finish
 
-COLUMNS = {
-    **BOOKKEEPING_TYPES,
-    "MINISTRY_DFND_CRS": pl.String,
-    "INSTITUTION_TYPE": pl.String,
-    "LOCAL_DEV_CRS": pl.String,
-    "COURSE_COMPLETE_DATE": pl.Date,
-    "NEW_COURSE_COMPLETE_DATE": pl.Date,
-    "TYPE": pl.String,
-    "EARNED_CREDIT": pl.Float64,
-    "FINAL_MARK": pl.Int64,
-}
-INFO_COLUMNS = {
-    **BOOKKEEPING_TYPES,
-    "OTHER_COURSE_INFO_TYPE": pl.String,
-}
+DECISION = Decision(key=("student_id", "grade_id"), new=Outcome(ADD, "OC-ADD"))
+INFO_DECISION = Decision(key=("_parent", "OTHER_COURSE_INFO_TYPE"), new=Outcome(ADD, "OCI-ADD"))
 INFO_FLAGS = (("credit_recovery", "1"), ("ministry_content", "2"))
 
 
@@ -40,14 +27,11 @@ def final_mark(column: str = "grade") -> pl.Expr:
 def build_other_credits(grades: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(OTHER_CREDIT, OTHER_CREDIT_COURSE_INFO) from the stored grades chosen for it."""
     if grades.is_empty():
-        return pl.DataFrame(schema=COLUMNS), pl.DataFrame(schema=INFO_COLUMNS)
+        return empty("OTHER_CREDIT"), empty("OTHER_CREDIT_COURSE_INFO")
     ministry = pl.col("course_type") == "M"
-    ordered = grades.sort("student_id", "credit_date", "code", "grade_id")
-    rows = ordered.with_row_index("_order").with_columns(
+    rows = decide(grades, None, DECISION).with_columns(
         pl.format("OC|{}|{}", "student_id", "grade_id").alias("_id"),
         pl.col("student_id").alias("_parent"),
-        pl.lit("ADD").alias("_action"),
-        pl.lit("OC-ADD").alias("_reason"),
         pl.when(ministry).then(pl.col("code")).alias("MINISTRY_DFND_CRS"),
         pl.when(ministry).then(pl.col("institution")).alias("INSTITUTION_TYPE"),
         pl.when(pl.col("course_type") == "L").then(pl.col("code")).alias("LOCAL_DEV_CRS"),
@@ -60,16 +44,15 @@ def build_other_credits(grades: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFram
     info = pl.concat(
         [
             rows.filter(pl.col(flag).fill_null(False)).select(
-                pl.format("{}|{}", "_id", pl.lit(code)).alias("_id"),
-                pl.col("_id").alias("_parent"),
-                pl.lit(int(code), dtype=pl.Int64).alias("_order"),
-                pl.lit("ADD").alias("_action"),
-                pl.lit("OCI-ADD").alias("_reason"),
-                pl.lit(code).alias("OTHER_COURSE_INFO_TYPE"),
+                pl.col("_id").alias("_parent"), pl.lit(code).alias("OTHER_COURSE_INFO_TYPE")
             )
             for flag, code in INFO_FLAGS
         ]
     )
-    cast = [pl.col(name).cast(dtype) for name, dtype in COLUMNS.items()]
-    info_cast = [pl.col(name).cast(dtype) for name, dtype in INFO_COLUMNS.items()]
-    return rows.select(cast), info.select(info_cast)
+    info = decide(info, None, INFO_DECISION).with_columns(
+        pl.format("{}|{}", "_parent", "OTHER_COURSE_INFO_TYPE").alias("_id")
+    )
+    order = ("student_id", "credit_date", "code", "grade_id")
+    return finish("OTHER_CREDIT", rows, order_by=order), finish(
+        "OTHER_CREDIT_COURSE_INFO", info, order_by=("OTHER_COURSE_INFO_TYPE",)
+    )

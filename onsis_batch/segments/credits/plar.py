@@ -11,27 +11,21 @@ from __future__ import annotations
 
 import polars as pl
 
-from onsis_batch.plan.model import BOOKKEEPING_TYPES
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.segments.credentials.requirements import credit_allocation
+from onsis_batch.segments.engine import ADD, Decision, Outcome, decide, empty, finish
 
 GROUP = ["student_id", "plar_type", "code", "institution"]
-COLUMNS = {
-    **BOOKKEEPING_TYPES,
-    "TYPE": pl.String,
-    "MINISTRY_DFND_CRS": pl.String,
-    "STATUS_TYPE": pl.String,
-    "CREDIT": pl.Float64,
-    "COMPULSORY_CREDIT": pl.Float64,
-    "DATE_APPROVED": pl.Date,
-    "NEW_DATE_APPROVED": pl.Date,
-}
+DECISION = Decision(
+    key=("student_id", "TYPE", "MINISTRY_DFND_CRS", "institution", "DATE_APPROVED"),
+    new=Outcome(ADD, "PLAR-ADD"),
+)
 
 
 def build_plar(ctx: SegmentContext, grades: pl.DataFrame) -> pl.DataFrame:
     """PLAR rows from the stored grades chosen for PLAR (students already reported)."""
     if grades.is_empty():
-        return pl.DataFrame(schema=COLUMNS)
+        return empty("PLAR")
     allocation = credit_allocation(ctx).select(
         pl.col("item_id"), pl.col("compulsory_credit").alias("_compulsory")
     )
@@ -49,22 +43,22 @@ def build_plar(ctx: SegmentContext, grades: pl.DataFrame) -> pl.DataFrame:
             pl.col("credit_date").max().alias("DATE_APPROVED"),
         )
     )
-    course = pl.when(pl.col("institution").is_null()).then(pl.col("code"))
-    course = course.otherwise(pl.format("{}-{}", "code", "institution"))
+    course = (
+        pl.when(pl.col("institution").is_null())
+        .then(pl.col("code"))
+        .otherwise(pl.format("{}-{}", "code", "institution"))
+    )
     rows = groups.with_columns(
+        pl.col("plar_type").alias("TYPE"), pl.col("code").alias("MINISTRY_DFND_CRS")
+    )
+    rows = decide(rows, None, DECISION).with_columns(
         pl.format("PLAR|{}|{}|{}|{}", "student_id", "plar_type", course, "DATE_APPROVED").alias(
             "_id"
         ),
         pl.col("student_id").alias("_parent"),
-        pl.lit("ADD").alias("_action"),
-        pl.lit("PLAR-ADD").alias("_reason"),
-        pl.col("plar_type").alias("TYPE"),
-        pl.col("code").alias("MINISTRY_DFND_CRS"),
         pl.min_horizontal(pl.col("_compulsory"), pl.col("CREDIT").fill_null(0.0)).alias(
             "COMPULSORY_CREDIT"
         ),
         pl.lit(None, dtype=pl.Date).alias("NEW_DATE_APPROVED"),
     )
-    rows = rows.sort("student_id", "TYPE", "MINISTRY_DFND_CRS", "institution", "DATE_APPROVED")
-    rows = rows.with_row_index("_order").with_columns(pl.col("_order").cast(pl.Int64))
-    return rows.select([pl.col(name).cast(dtype) for name, dtype in COLUMNS.items()])
+    return finish("PLAR", rows, order_by=DECISION.key)

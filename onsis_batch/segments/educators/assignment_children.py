@@ -31,14 +31,24 @@ from datetime import date
 
 import polars as pl
 
-from onsis_batch.plan.model import BOOKKEEPING_TYPES
 from onsis_batch.segments.classes.class_rows import REPORTED_COURSE_TYPES, class_code
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.segments.educators.pending import held_classes
+from onsis_batch.segments.engine import ADD, DELETE, UPDATE, Decision, Outcome, decide, finish
 
 NOT_TEACHING = ("N", "N/A")
 NO_TIME = ("T", "N/A")
 LINK = ["educator_id", "class_code"]
+# The rule id of a class added through the educator's role in it.
+ADD_BY_ROLE = {"LEAD": "CA-ADD-LEAD", "COTEACHER": "CA-ADD-COTEACHER"}
+CLASS_DECISION = Decision(
+    key=("_parent", "class_code"),
+    new=Outcome(ADD, pl.col("add_reason")),  # CA-ADD-NAMED or ADD_BY_ROLE
+    gone=Outcome(DELETE, "CA-DEL-NOT-TAUGHT"),
+)
+TIME_DECISION = Decision(
+    key=("_parent", "type"), new=Outcome(ADD, "IT-ADD"), gone=Outcome(DELETE, "IT-DEL")
+)
 
 
 def _classes(ctx: SegmentContext) -> pl.DataFrame:
@@ -191,7 +201,7 @@ def _wanted_classes(ctx: SegmentContext, sea: pl.DataFrame, links: pl.DataFrame)
         parents.filter(~pl.col("_parent").is_in(has_named))
         .drop("members")
         .join(links.filter(pl.col("role").is_not_null()), on="educator_id")
-        .with_columns(pl.format("CA-ADD-{}", "role").alias("_reason"))
+        .with_columns(pl.col("role").replace_strict(ADD_BY_ROLE).alias("_reason"))
     )
     columns = [
         "_parent",
@@ -226,7 +236,7 @@ def class_assignment_rows(
     march = ctx.period.kind == "mar"
     wanted = wanted.filter(~pl.col("_not_teaching") | (pl.lit(march) & _inside_period(ctx)))
     teaching = allowed.filter(~not_teaching)
-    updates = teaching.filter(pl.col("_action") == "UPDATE").select(
+    updates = teaching.filter(pl.col("_action") == UPDATE).select(
         pl.col("_id").alias("_parent"), "MEN", "POSITION_TYPE"
     )
     external = links.filter(pl.col("external")).get_column("class_code").unique().implode()
@@ -237,19 +247,10 @@ def class_assignment_rows(
         .filter(~pl.col("class_code").is_in(external))
         .select("_parent", "class_code")
     )
-    adds = wanted.join(held, on=["_parent", "class_code"], how="anti").select(
-        "_parent", "class_code", pl.lit("ADD").alias("_action"), "_reason"
-    )
-    deletes = held.join(wanted, on=["_parent", "class_code"], how="anti").select(
-        "_parent",
-        "class_code",
-        pl.lit("DELETE").alias("_action"),
-        pl.lit("CA-DEL-NOT-TAUGHT").alias("_reason"),
-    )
-    rows = pl.concat([deletes, adds]).unique(
-        ["_parent", "class_code"], keep="first", maintain_order=True
-    )
-    return _child_rows(rows, "class_code", "CLASS_CODE")
+    key = CLASS_DECISION.key
+    wanted = wanted.rename({"_reason": "add_reason"}).unique(key, keep="first", maintain_order=True)
+    rows = decide(wanted, held.unique(key, keep="first", maintain_order=True), CLASS_DECISION)
+    return _child_rows("CLASS_ASSIGNMENT", rows, "class_code", "CLASS_CODE")
 
 
 def instructional_rows(ctx: SegmentContext, sea: pl.DataFrame) -> pl.DataFrame:
@@ -270,27 +271,18 @@ def instructional_rows(ctx: SegmentContext, sea: pl.DataFrame) -> pl.DataFrame:
         .unique(maintain_order=True)
     )
     held = (
-        allowed.filter(pl.col("_action") == "UPDATE")
+        allowed.filter(pl.col("_action") == UPDATE)
         .select(pl.col("_id").alias("_parent"), pl.col("pae_times").alias("type"))
         .explode("type")
         .drop_nulls()
     )
-    adds = wanted.join(held, on=["_parent", "type"], how="anti").with_columns(
-        pl.lit("ADD").alias("_action"), pl.lit("IT-ADD").alias("_reason")
-    )
-    deletes = held.join(wanted, on=["_parent", "type"], how="anti").with_columns(
-        pl.lit("DELETE").alias("_action"), pl.lit("IT-DEL").alias("_reason")
-    )
-    return _child_rows(pl.concat([deletes, adds]), "type", "INSTRUCTIONAL_TM_TYPE")
+    rows = decide(wanted, held, TIME_DECISION)
+    return _child_rows("INSTRUCTIONAL_TM", rows, "type", "INSTRUCTIONAL_TM_TYPE")
 
 
-def _child_rows(rows: pl.DataFrame, value: str, element: str) -> pl.DataFrame:
-    ordered = rows.sort("_parent", value).with_row_index("_order")
-    return ordered.select(
-        pl.format("{}|{}", "_parent", value).alias("_id"),
-        "_parent",
-        pl.col("_order").cast(pl.Int64),
-        "_action",
-        "_reason",
-        pl.col(value).alias(element),
-    ).cast({k: v for k, v in BOOKKEEPING_TYPES.items()} | {element: pl.String})
+def _child_rows(segment: str, rows: pl.DataFrame, value: str, element: str) -> pl.DataFrame:
+    """Plan rows of a child of SCHOOL_EDUCATOR_ASSIGNMENT keyed by one `value` column."""
+    rows = rows.with_columns(
+        pl.format("{}|{}", "_parent", value).alias("_id"), pl.col(value).alias(element)
+    )
+    return finish(segment, rows, order_by=("_parent", value))

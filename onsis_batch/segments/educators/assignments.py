@@ -28,7 +28,7 @@ from __future__ import annotations
 import polars as pl
 
 from onsis_batch.findings import Finding
-from onsis_batch.plan.model import BOOKKEEPING_TYPES
+from onsis_batch.plan.model import OMIT_SUFFIX
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.segments.educators.assignment_children import (
     class_assignment_rows,
@@ -40,27 +40,10 @@ from onsis_batch.segments.educators.groups import drop_duplicates, group_assignm
 from onsis_batch.segments.educators.inputs import assignments
 from onsis_batch.segments.educators.minimal import minimal_rows
 from onsis_batch.segments.educators.pending import held_assignments, held_men, match_held
+from onsis_batch.segments.engine import ADD, UPDATE, finish, plan_schema
 
 SEA = "SCHOOL_EDUCATOR_ASSIGNMENT"
 PRIVATE_LAST_YEAR = "2022-2023"  # private schools send no educator segments after this year
-ELEMENTS = {
-    "MEN": pl.String,
-    "POSITION_TYPE": pl.String,
-    "EDUCATOR_LEAVE_TYPE": pl.String,
-    "NEW_EDUCATOR_LEAVE_TYPE": pl.String,
-    "ASSIGNMENT_WTHD_TYPE": pl.String,
-    "NEW_ASSIGNMENT_WTHD_TYPE": pl.String,
-    "ASSIGNMENT_START_DATE": pl.Date,
-    "ASSIGNMENT_END_DATE": pl.Date,
-    "FTE": pl.Float64,
-    "DEPARTMENT_TYPE": pl.String,
-    "BOARD_EMPLOYEE_NUMBER": pl.String,
-    "TEACHING_TYPE": pl.String,
-    "CORE_FLAG": pl.String,
-    "NTIP_STATUS_TYPE": pl.String,
-    "GENDER_TYPE": pl.String,
-    "GENDER_DESC": pl.String,
-}
 OMITTABLE = [
     "GENDER_TYPE",
     "GENDER_DESC",
@@ -78,25 +61,25 @@ OMITTABLE = [
     "NTIP_STATUS_TYPE",
 ]
 # working columns the child builders read, beside the plan's own
-WORK = {
-    "educator_id": pl.String,
-    "members": pl.List(pl.String),
-    "start": pl.Date,
-    "end": pl.Date,
-    "class_flag": pl.Boolean,
-    "leave": pl.String,
-    "minimal": pl.Boolean,
-    "pae_times": pl.List(pl.String),
+WORK: dict[str, pl.DataType] = {
+    "educator_id": pl.String(),
+    "members": pl.List(pl.String()),
+    "start": pl.Date(),
+    "end": pl.Date(),
+    "class_flag": pl.Boolean(),
+    "leave": pl.String(),
+    "minimal": pl.Boolean(),
+    "pae_times": pl.List(pl.String()),
 }
-COLUMNS = {
-    **BOOKKEEPING_TYPES,
-    **ELEMENTS,
-    **{f"{name}__omit": pl.Boolean for name in OMITTABLE},
+# Columns some rows lack (the minimal rows, an omitted element): null when missing.
+OPTIONAL: dict[str, pl.DataType] = {
+    **{f"{name}{OMIT_SUFFIX}": pl.Boolean() for name in OMITTABLE},
     **WORK,
 }
 
 
 def sends_educators(ctx: SegmentContext) -> bool:
+    """Whether the run sends educator segments (private schools stop after 2022-2023)."""
     period = ctx.period
     return not (period.private and period.school_year > PRIVATE_LAST_YEAR)
 
@@ -150,10 +133,10 @@ def _elements(ctx: SegmentContext, rows: pl.DataFrame) -> pl.DataFrame:
     """Element values and the elements a row leaves out."""
     period = ctx.period
     add = pl.col("_reason").str.starts_with("SEA-ADD")
-    core = pl.lit("F") if period.private and period.report_core_flag else pl.lit(None)
+    core = pl.lit("F" if period.private and period.report_core_flag else None, pl.String)
     omit_core = period.private and not period.report_core_flag
     return rows.with_columns(
-        pl.when(add).then(pl.lit("ADD")).otherwise(pl.lit("UPDATE")).alias("_action"),
+        pl.when(add).then(pl.lit(ADD)).otherwise(pl.lit(UPDATE)).alias("_action"),
         pl.format(
             "SEA|{}|{}|{}|{}",
             "men",
@@ -179,7 +162,7 @@ def _elements(ctx: SegmentContext, rows: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("N/A"))
         .otherwise(pl.col("teaching"))
         .alias("TEACHING_TYPE"),
-        core.cast(pl.String).alias("CORE_FLAG"),
+        core.alias("CORE_FLAG"),
         pl.col("ntip").alias("NTIP_STATUS_TYPE"),
         pl.col("gender").alias("GENDER_TYPE"),
         pl.when(pl.col("gender") == "S").then(pl.col("gender_description")).alias("GENDER_DESC"),
@@ -208,13 +191,16 @@ def _full_rows(ctx: SegmentContext, links: pl.DataFrame) -> tuple[pl.DataFrame, 
 
 
 def _finish(frame: pl.DataFrame) -> pl.DataFrame:
-    for name, dtype in COLUMNS.items():
-        if name not in frame.columns and name not in ("_order", "_parent"):
-            frame = frame.with_columns(pl.lit(None, dtype=dtype).alias(name))
-    ordered = frame.sort("men", "position", "_id").with_row_index("_order")
-    return ordered.with_columns(
-        pl.lit(None, dtype=pl.String).alias("_parent"), pl.col("_order").cast(pl.Int64)
-    ).select([pl.col(name).cast(dtype) for name, dtype in COLUMNS.items()])
+    """The SEA plan frame (with the WORK columns the child builders read), ordered by MEN."""
+    wanted = {**plan_schema(SEA), **OPTIONAL}
+    missing = [n for n in wanted if n not in frame.columns and n not in ("_order", "_parent")]
+    frame = frame.with_columns(
+        *[pl.lit(None, dtype=wanted[n]).alias(n) for n in missing],
+        pl.lit(None, dtype=pl.String).alias("_parent"),
+    )
+    rows = finish(SEA, frame, order_by=("men", "position", "_id"), extra=list(WORK))
+    omitted = [f"{name}{OMIT_SUFFIX}" for name in OMITTABLE]
+    return rows.select(*plan_schema(SEA), *omitted, *WORK)
 
 
 def build_educators(

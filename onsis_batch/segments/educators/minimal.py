@@ -27,6 +27,7 @@ from onsis_batch.segments.educators.inputs import (
     men_findings,
 )
 from onsis_batch.segments.educators.pending import held_men
+from onsis_batch.segments.engine import ADD, UPDATE
 
 ADD_ONLY = ["ASSIGNMENT_START_DATE", "FTE", "BOARD_EMPLOYEE_NUMBER", "TEACHING_TYPE", "CORE_FLAG"]
 NEVER = [
@@ -60,7 +61,7 @@ def minimal_rows(ctx: SegmentContext, links: pl.DataFrame) -> tuple[pl.DataFrame
     update = pl.col("pae_position").is_not_null()
     start = pl.max_horizontal(pl.col("_first"), pl.lit(period.start))
     rows = people.with_columns(
-        pl.when(update).then(pl.lit("UPDATE")).otherwise(pl.lit("ADD")).alias("_action"),
+        pl.when(update).then(pl.lit(UPDATE)).otherwise(pl.lit(ADD)).alias("_action"),
         pl.when(update)
         .then(pl.lit("SEA-UPD-MINIMAL"))
         .otherwise(pl.lit("SEA-ADD-MINIMAL"))

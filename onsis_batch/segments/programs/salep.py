@@ -24,24 +24,25 @@ import polars as pl
 
 from onsis_batch.codes import code_table
 from onsis_batch.findings import Finding, FromColumn, findings_for_rows
-from onsis_batch.plan.model import BOOKKEEPING_TYPES
 from onsis_batch.segments.context import SegmentContext, normalised_oen
+from onsis_batch.segments.engine import (
+    ADD,
+    DELETE,
+    HELD,
+    UPDATE,
+    WANTED,
+    Decision,
+    Outcome,
+    decide,
+    finish,
+    wanted_or_held,
+)
 from onsis_batch.segments.programs.facts import program_enrolments
 from onsis_batch.segments.programs.sal_rules import sal_exit_cutoff, sal_in_window, sal_reported
 from onsis_batch.segments.programs.special_education import reported_students
 from onsis_batch.segments.students.scope import classify_enrolments
 
 SEGMENT, COMPONENT = "SALEP", "SALEP_COMPONENT"
-COLUMNS = {
-    **BOOKKEEPING_TYPES,
-    "TYPE": pl.String,
-    "STATUS_TYPE": pl.String,
-    "EXIT_TYPE": pl.String,
-    "START_DATE": pl.Date,
-    "END_DATE": pl.Date,
-}
-COMPONENT_COLUMNS = {**BOOKKEEPING_TYPES, "TYPE": pl.String}
-VALUES = ["_action", "_reason", "STATUS_TYPE", "EXIT_TYPE", "END_DATE"]
 NON_RETURNING = ["SSE-UPD-NONRETURNING", "SSE-UPD-EXCLUDED"]
 
 
@@ -96,81 +97,97 @@ def sal_activity(ctx: SegmentContext, _enrolments: pl.DataFrame) -> pl.Series:
     return selected_sal(ctx).filter(pl.col("in_school")).get_column("student_id").unique()
 
 
+KEY = ("student_id", "TYPE", "START_DATE")
+COMPONENT_KEY = ("salep_id", "TYPE")
+SALEP_ID = pl.format("SALEP|{}|{}|{}", "student_id", "TYPE", "START_DATE")
+CLOSING = pl.col("sse_reason").is_in(NON_RETURNING)
+DECISION = Decision(
+    key=KEY,
+    new=Outcome(ADD, pl.when(pl.col("in_school")).then(pl.lit("SALEP-ADD"))),
+    held=Outcome(
+        UPDATE,
+        pl.when(CLOSING).then(pl.lit("SALEP-UPD-NONRETURNING")).otherwise(pl.lit("SALEP-UPD")),
+    ),
+    # Deleted only when no SAL enrolment of that type and start date is left at all.
+    gone=Outcome(DELETE, pl.when(~pl.col("known")).then(pl.lit("SALEP-DEL"))),
+)
+COMPONENT_DECISION = Decision(
+    key=COMPONENT_KEY,
+    new=Outcome(ADD, "SALC-ADD"),
+    gone=Outcome(DELETE, "SALC-DEL"),
+)
+
+
 def _pending(ctx: SegmentContext, students: pl.DataFrame) -> pl.DataFrame:
+    """What 0027 holds for the reported students, `known` when the school data still has
+    a SAL enrolment of that type and start date."""
     pae = ctx.extract("0027").with_columns(
         normalised_oen().alias("oen_key"),
         pl.col("salep_type").str.strip_chars().alias("TYPE"),
         pl.col("start_date").alias("START_DATE"),
     )
     pae = pae.unique(["oen_key", "TYPE", "START_DATE"], keep="first", maintain_order=True)
-    return pae.join(students, on="oen_key", how="inner").with_columns(pl.lit(True).alias("in_pae"))
-
-
-def _sent(ctx: SegmentContext, selected: pl.DataFrame, sse: pl.DataFrame) -> pl.DataFrame:
-    cutoff = sal_exit_cutoff(ctx.period)
-    exited = pl.col("exit_date") <= cutoff
-    closing = pl.col("sse_reason").is_in(NON_RETURNING) & pl.col("in_pae")
-    selected = selected.join(sse, on="student_id", how="left").filter(
-        pl.col("in_pae") | pl.col("in_school")
+    known = _sal_enrolments(ctx).select(
+        "student_id",
+        pl.col("sal_type").alias("TYPE"),
+        pl.col("entry_date").alias("START_DATE"),
+        pl.lit(True).alias("known"),
     )
-    return selected.with_columns(
-        pl.when(pl.col("in_pae")).then(pl.lit("UPDATE")).otherwise(pl.lit("ADD")).alias("_action"),
-        pl.when(closing)
-        .then(pl.lit("SALEP-UPD-NONRETURNING"))
-        .when(pl.col("in_pae"))
-        .then(pl.lit("SALEP-UPD"))
-        .otherwise(pl.lit("SALEP-ADD"))
-        .alias("_reason"),
-        pl.col("sal_status").alias("STATUS_TYPE"),
-        pl.when(exited).then(pl.col("sal_exit_reason")).alias("EXIT_TYPE"),
-        pl.when(closing)
-        .then(pl.col("sse_end"))
-        .when(exited)
-        .then(pl.col("exit_date"))
-        .alias("END_DATE"),
+    return (
+        pae.join(students, on="oen_key", how="inner")
+        .join(known.unique(KEY), on=KEY, how="left")
+        .select(*KEY, "status_type", "exit_type", "end_date", "component_types", "known")
+        .with_columns(pl.col("known").fill_null(False))
     )
 
 
-def _components(sent: pl.DataFrame, pending: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """COMPONENT rows, and the SIS rows naming an unknown component code."""
+def _values(ctx: SegmentContext) -> list[pl.Expr]:
+    """Element values: from the SAL enrolment when wanted, as OnSIS holds them on a DELETE.
+    END_DATE and EXIT_TYPE once the exit is reportable; a closed enrolment's end date."""
+    exited = pl.col("exit_date") <= sal_exit_cutoff(ctx.period)
+    closing = CLOSING & pl.col(HELD)
+    end = pl.when(closing).then(pl.col("sse_end")).when(exited).then(pl.col("exit_date"))
+    return [
+        wanted_or_held("STATUS_TYPE", pl.col("sal_status"), pl.col("status_type")),
+        wanted_or_held(
+            "EXIT_TYPE", pl.when(exited).then(pl.col("sal_exit_reason")), pl.col("exit_type")
+        ),
+        wanted_or_held("END_DATE", end, pl.col("end_date")),
+    ]
+
+
+def _codes(column: str) -> pl.Expr:
+    return pl.col(column).str.split(",").alias("TYPE")
+
+
+def _listed(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per comma-separated code in `TYPE`, blanks left out."""
+    return (
+        frame.explode("TYPE")
+        .with_columns(pl.col("TYPE").str.strip_chars())
+        .filter(pl.col("TYPE").is_not_null() & (pl.col("TYPE") != ""))
+    )
+
+
+def _components(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """COMPONENT rows, and the SIS rows naming an unknown component code. Under an ADD all
+    codes are ADD; under an UPDATE the codes 0027 lacks are ADD, those the SIS lacks DELETE."""
     known = list(code_table("sal_component_type").codes)
-    sis = (
-        sent.filter(pl.col("_action") != "DELETE")
-        .select("_id", "_action", "_row", pl.col("sal_components").str.split(",").alias("TYPE"))
-        .explode("TYPE")
-        .with_columns(pl.col("TYPE").str.strip_chars())
-        .filter(pl.col("TYPE").is_not_null() & (pl.col("TYPE") != ""))
-        .unique(["_id", "TYPE"], keep="first", maintain_order=True)
-    )
+    sent = rows.filter(pl.col(WANTED))
+    listed = _listed(sent.select(pl.col("_id").alias("salep_id"), "_row", _codes("sal_components")))
+    sis = listed.unique(COMPONENT_KEY, keep="first", maintain_order=True)
     unknown = sis.filter(~pl.col("TYPE").is_in(known))
-    sis = sis.filter(pl.col("TYPE").is_in(known))
-    held = (
-        pending.select("_id", pl.col("component_types").str.split(",").alias("TYPE"))
-        .explode("TYPE")
-        .with_columns(pl.col("TYPE").str.strip_chars())
-        .filter(pl.col("TYPE").is_not_null() & (pl.col("TYPE") != ""))
-        .unique()
+    updated = rows.filter(pl.col("_action") == UPDATE)
+    held = _listed(
+        updated.select(pl.col("_id").alias("salep_id"), _codes("component_types"))
+    ).unique()
+    components = decide(
+        sis.filter(pl.col("TYPE").is_in(known)).drop("_row"), held, COMPONENT_DECISION
     )
-    updated = sent.filter(pl.col("_action") == "UPDATE").select("_id")
-    added = sis.join(held, on=["_id", "TYPE"], how="anti").select(
-        "_id", "TYPE", pl.lit("ADD").alias("_action"), pl.lit("SALC-ADD").alias("_reason")
+    components = components.with_columns(
+        pl.col("salep_id").alias("_parent"), pl.format("{}|{}", "salep_id", "TYPE").alias("_id")
     )
-    dropped = (
-        held.join(updated, on="_id")
-        .join(sis, on=["_id", "TYPE"], how="anti")
-        .select(
-            "_id", "TYPE", pl.lit("DELETE").alias("_action"), pl.lit("SALC-DEL").alias("_reason")
-        )
-    )
-    rows = (
-        pl.concat([dropped, added])
-        .sort("_id", "TYPE")
-        .with_columns(
-            pl.col("_id").alias("_parent"), pl.format("{}|{}", "_id", "TYPE").alias("_id")
-        )
-    )
-    rows = rows.with_row_index("_order").with_columns(pl.col("_order").cast(pl.Int64))
-    return rows.select([pl.col(n).cast(t) for n, t in COMPONENT_COLUMNS.items()]), unknown
+    return finish(COMPONENT, components, order_by=COMPONENT_KEY), unknown
 
 
 def _findings(
@@ -185,7 +202,7 @@ def _findings(
         & pl.col("sal_type").is_null()
     )
     empty = sent.filter(
-        (pl.col("_action") == "ADD")
+        (pl.col("_action") == ADD)
         & (pl.col("sal_components").str.replace_all(r"[\s,]", "").fill_null("") == "")
     )
     where = {"file": "program_enrolments", "row": FromColumn("_row")}
@@ -217,41 +234,18 @@ def build_salep(
         pl.col("_reason").alias("sse_reason"),
         pl.col("ENROLMENT_END_DATE").alias("sse_end"),
     )
-    pending = _pending(ctx, students)
-    key = ["student_id", "TYPE", "START_DATE"]
-    selected = (
+    desired = (
         selected_sal(ctx)
         .filter(pl.col("student_id").is_in(ids))
         .with_columns(pl.col("sal_type").alias("TYPE"), pl.col("entry_date").alias("START_DATE"))
-        .join(pending.select(*key, "in_pae"), on=key, how="left")
-        .with_columns(pl.col("in_pae").fill_null(False))
+        .join(sse, on="student_id", how="left")
     )
-    sent = _sent(ctx, selected, sse)
-    known = _sal_enrolments(ctx).select(
-        "student_id", pl.col("sal_type").alias("TYPE"), pl.col("entry_date").alias("START_DATE")
+    rows = decide(desired, _pending(ctx, students), DECISION).with_columns(
+        *_values(ctx),
+        SALEP_ID.alias("_id"),
+        pl.col("student_id").alias("_parent"),
     )
-    deleted = pending.join(known, on=key, how="anti").with_columns(
-        pl.lit("DELETE").alias("_action"),
-        pl.lit("SALEP-DEL").alias("_reason"),
-        pl.col("status_type").alias("STATUS_TYPE"),
-        pl.col("exit_type").alias("EXIT_TYPE"),
-        pl.col("end_date").alias("END_DATE"),
-    )
-    salep_id = pl.format("SALEP|{}|{}|{}", "student_id", "TYPE", "START_DATE").alias("_id")
-    sent, pending = sent.with_columns(salep_id), pending.with_columns(salep_id)
-    components, unknown = _components(sent, pending)
-    rows = pl.concat(
-        [frame.select(*key, *VALUES) for frame in (deleted, sent)],
-        how="vertical_relaxed",
-    )
-    rows = (
-        rows.sort(key)
-        .with_columns(salep_id, pl.col("student_id").alias("_parent"))
-        .with_row_index("_order")
-        .with_columns(pl.col("_order").cast(pl.Int64))
-    )
-    frames = {
-        SEGMENT: rows.select([pl.col(n).cast(t) for n, t in COLUMNS.items()]),
-        COMPONENT: components,
-    }
+    components, unknown = _components(rows)
+    frames = {SEGMENT: finish(SEGMENT, rows, order_by=KEY), COMPONENT: components}
+    sent = rows.filter(pl.col(WANTED))
     return frames, _findings(ctx, students, sent, unknown)

@@ -10,10 +10,10 @@ the last day enrolled for a leaver; segments/program_facts.py):
                       schools send 030 whatever the program
 
 Only ADD and DELETE exist, keyed on TYPE. A type the SIS gives and 0007 lacks is an ADD
-(SLP-ADD-<step>: ESL, ELD, NATIVE or the French step); a type 0007 holds that the SIS no
-longer gives is a DELETE (SLP-DEL). French is one program whatever its type: it is not
-added again while 0007 holds a French type, and 0007's French types are deleted only when
-the student has no French program at all. The renderer writes every DELETE before any ADD.
+(the rule id names the step that found it: ADD_REASONS); a type 0007 holds that the SIS
+no longer gives is a DELETE (SLP-DEL). French is one program whatever its type: it is
+not added again while 0007 holds a French type, and 0007's French types are deleted only
+when the student has no French program at all. DELETEs are written before ADDs.
 MINUTES_PER_DAY_OF_INSTRUCTION is 0 for public schools and 001 for private ones.
 """
 
@@ -22,9 +22,9 @@ from __future__ import annotations
 import polars as pl
 
 from onsis_batch.findings import Finding
-from onsis_batch.plan.model import BOOKKEEPING_TYPES
 from onsis_batch.segments.classes.enrolment_inputs import sections
 from onsis_batch.segments.context import SegmentContext, normalised_oen
+from onsis_batch.segments.engine import ADD, DELETE, Decision, Outcome, decide, finish
 from onsis_batch.segments.programs.facts import last_days
 from onsis_batch.segments.programs.french_program import (
     FRENCH_TYPES,
@@ -34,7 +34,19 @@ from onsis_batch.segments.programs.french_program import (
 from onsis_batch.segments.programs.special_education import reported_students
 
 SEGMENT = "SECOND_LANGUAGE_PROGRAM"
-COLUMNS = {**BOOKKEEPING_TYPES, "TYPE": pl.String, "MINUTES_PER_DAY_OF_INSTRUCTION": pl.String}
+KEY = ("student_id", "TYPE")
+# The rule id of an ADD by the step that found the program (french_program.py's cascade).
+ADD_REASONS = {
+    "ESL": "SLP-ADD-ESL",
+    "ELD": "SLP-ADD-ELD",
+    "NATIVE": "SLP-ADD-NATIVE",
+    "FR-CURRENT": "SLP-ADD-FR-CURRENT",
+    "FR-RECENT": "SLP-ADD-FR-RECENT",
+    "FR-UPCOMING": "SLP-ADD-FR-UPCOMING",
+    "FR-PREVIOUS": "SLP-ADD-FR-PREVIOUS",
+    "FR-TAUGHT": "SLP-ADD-FR-TAUGHT",
+    "FR-DEFAULT": "SLP-ADD-FR-DEFAULT",
+}
 ESL, ELD, NATIVE, PRIVATE_NATIVE = "004", "005", "027", "031"
 FRENCH_GROUP = [*FRENCH_TYPES, PRIVATE_FRENCH]
 
@@ -96,31 +108,19 @@ def _pending(ctx: SegmentContext, students: pl.DataFrame, managed: list[str]) ->
     )
 
 
-def _decide(desired: pl.DataFrame, pending: pl.DataFrame) -> pl.DataFrame:
+def _decision(desired: pl.DataFrame, pending: pl.DataFrame) -> Decision:
+    """ADD a type the SIS gives and 0007 lacks, DELETE one 0007 holds and the SIS does not
+    give; French is one program, so a French type is neither added while 0007 holds one
+    nor deleted while the SIS gives one."""
     french = pl.col("TYPE").is_in(FRENCH_GROUP)
-    french_held = pending.filter(french).get_column("student_id").unique().implode()
-    french_wanted = desired.filter(french).get_column("student_id").unique().implode()
-    added = desired.join(pending, on=["student_id", "TYPE"], how="anti").filter(
-        ~(french & pl.col("student_id").is_in(french_held))
-    )
-    deleted = pending.join(desired, on=["student_id", "TYPE"], how="anti").filter(
-        ~(french & pl.col("student_id").is_in(french_wanted))
-    )
-    return pl.concat(
-        [
-            deleted.select(
-                "student_id",
-                "TYPE",
-                pl.lit("DELETE").alias("_action"),
-                pl.lit("SLP-DEL").alias("_reason"),
-            ),
-            added.select(
-                "student_id",
-                "TYPE",
-                pl.lit("ADD").alias("_action"),
-                pl.format("SLP-ADD-{}", "step").alias("_reason"),
-            ),
-        ]
+    held_french = pending.filter(french).get_column("student_id").unique().implode()
+    wanted_french = desired.filter(french).get_column("student_id").unique().implode()
+    added = ~(french & pl.col("student_id").is_in(held_french))
+    deleted = ~(french & pl.col("student_id").is_in(wanted_french))
+    return Decision(
+        key=KEY,
+        new=Outcome(ADD, pl.when(added).then(pl.col("step").replace_strict(ADD_REASONS))),
+        gone=Outcome(DELETE, pl.when(deleted).then(pl.lit("SLP-DEL"))),
     )
 
 
@@ -133,11 +133,10 @@ def build_second_languages(
     rows = class_rows(ctx, students)
     desired = pl.concat([_class_programs(rows, private), french_programs(ctx, rows, private)])
     managed = [NATIVE, PRIVATE_NATIVE, *FRENCH_GROUP] + ([] if private else [ESL, ELD])
-    decided = _decide(desired, _pending(ctx, students, managed))
-    frame = decided.sort("student_id", "_action", "TYPE").with_columns(
+    pending = _pending(ctx, students, managed)
+    rows = decide(desired, pending, _decision(desired, pending)).with_columns(
         pl.format("SLP|{}|{}", "student_id", "TYPE").alias("_id"),
         pl.col("student_id").alias("_parent"),
         pl.lit("001" if private else "0").alias("MINUTES_PER_DAY_OF_INSTRUCTION"),
     )
-    frame = frame.with_row_index("_order").with_columns(pl.col("_order").cast(pl.Int64))
-    return frame.select([pl.col(n).cast(t) for n, t in COLUMNS.items()]), []
+    return finish(SEGMENT, rows, order_by=KEY), []

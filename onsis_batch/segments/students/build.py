@@ -6,6 +6,7 @@ import polars as pl
 
 from onsis_batch.findings import Finding
 from onsis_batch.segments.context import SegmentContext
+from onsis_batch.segments.engine import finish
 from onsis_batch.segments.students.enrolment import build_school_enrolments
 from onsis_batch.segments.students.student_rows import build_students
 
@@ -33,5 +34,8 @@ def build_student_segments(
         pl.col("student_id").alias("_parent"),
         pl.col("_order").cast(pl.Int64),
     ).drop("student_id", "oen_key", "student_row", "_key")
-    frames = {"STUDENT": student_rows, "STUDENT_SCHOOL_ENROLMENT": enrolment_rows}
+    frames = {
+        "STUDENT": finish("STUDENT", student_rows),
+        "STUDENT_SCHOOL_ENROLMENT": finish("STUDENT_SCHOOL_ENROLMENT", enrolment_rows),
+    }
     return frames, found + student_findings

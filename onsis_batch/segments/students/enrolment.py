@@ -19,6 +19,7 @@ import polars as pl
 
 from onsis_batch.findings import Finding, FromColumn, findings_for_rows
 from onsis_batch.segments.context import MISSING_OEN, SegmentContext, normalised_oen
+from onsis_batch.segments.engine import ADD, UPDATE
 from onsis_batch.segments.programs.facts import special_education_flags
 from onsis_batch.segments.students.activity import students_with_activity
 from onsis_batch.segments.students.enrolment_values import enrolled_values, non_returning_values
@@ -139,7 +140,7 @@ def _enrolled(
     active = students_with_activity(ctx, classified)
     keep = pl.col("in_pae") | ~short_stay | pl.col("student_id").is_in(active.implode())
     frame = frame.filter(keep).with_columns(
-        pl.when(pl.col("in_pae")).then(pl.lit("UPDATE")).otherwise(pl.lit("ADD")).alias("_action"),
+        pl.when(pl.col("in_pae")).then(pl.lit(UPDATE)).otherwise(pl.lit(ADD)).alias("_action"),
         pl.when(pl.col("in_pae"))
         .then(pl.lit("SSE-UPD-ENROLLED"))
         .when(short_stay)
@@ -172,7 +173,7 @@ def _non_returning(
         .then(pl.lit("SSE-UPD-EXCLUDED"))
         .otherwise(pl.lit("SSE-UPD-NONRETURNING"))
     )
-    frame = frame.with_columns(pl.lit("UPDATE").alias("_action"), reason.alias("_reason"))
+    frame = frame.with_columns(pl.lit(UPDATE).alias("_action"), reason.alias("_reason"))
     return non_returning_values(frame, ctx)
 
 
@@ -195,7 +196,7 @@ def _pae_only(
     frame = _with_null_columns(_with_null_columns(frame, students), previous_like)
     frame = frame.with_columns(
         pl.format("PAE:{}", pl.col("oen_key")).alias("student_id"),
-        pl.lit("UPDATE").alias("_action"),
+        pl.lit(UPDATE).alias("_action"),
         pl.lit("SSE-UPD-PAE-ONLY").alias("_reason"),
     )
     return non_returning_values(frame, ctx)
@@ -204,7 +205,7 @@ def _pae_only(
 def _findings(frame: pl.DataFrame) -> list[Finding]:
     """Warnings about rows the segment had to send with a gap."""
     key = FromColumn("_key")
-    no_fte = frame.filter((pl.col("_action") == "ADD") & pl.col("FTE").is_null())
+    no_fte = frame.filter((pl.col("_action") == ADD) & pl.col("FTE").is_null())
     closing = frame.filter(
         pl.col("_reason").is_in(CLOSING_REASONS) & pl.col("STUDENT_MOBILITY_TYPE_EXIT").is_null()
     )

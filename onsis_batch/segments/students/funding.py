@@ -439,7 +439,7 @@ def _rule() -> pl.Expr:
 
 
 def funding_values(ctx: SegmentContext, reference: pl.DataFrame | None = None) -> pl.DataFrame:
-    """`scheduled_minutes` plus the calculated values, before any override:
+    """`scheduled_minutes` plus the calculated values, before any override.
 
     funding_rule   sal_001 | sal_002 | expulsion | independent_study_only | minutes | null
     fte            FTE (null when no rule applies)

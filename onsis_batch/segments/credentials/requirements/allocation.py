@@ -431,7 +431,7 @@ def _computed(ctx: SegmentContext) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def credit_allocation(ctx: SegmentContext) -> pl.DataFrame:
-    """One row per credit item of the run's students:
+    """One row per credit item of the run's students.
 
     item_id            "G:<grade_id>" (stored grade) or "S:<student_id>|<section_id>"
                        (current class enrolment, counted as if the credit were earned)

@@ -25,6 +25,8 @@ PLAR_CODES = ("PLE99", "QEV1W", "QEE99", "QMA99", "QAP99", "QSE99")
 
 @dataclass(frozen=True)
 class Requirement:
+    """A diploma requirement: credits needed and the course families that count."""
+
     name: str
     credits: float
     families: tuple[str, ...]
@@ -33,6 +35,8 @@ class Requirement:
 
 @dataclass(frozen=True)
 class Limit:
+    """A cap on the credits some families may count toward some requirements."""
+
     name: str
     credits: float
     families: tuple[str, ...]
@@ -41,6 +45,8 @@ class Limit:
 
 @dataclass(frozen=True)
 class Cohort:
+    """The requirements of the students who entered secondary school from a date."""
+
     name: str
     description: str
     entered_from: date | None
@@ -48,6 +54,7 @@ class Cohort:
     limits: tuple[Limit, ...] = ()
 
     def requirement(self, name: str) -> Requirement:
+        """The requirement called `name`; KeyError when the cohort has none."""
         for requirement in self.requirements:
             if requirement.name == name:
                 return requirement
@@ -65,12 +72,15 @@ class Cohort:
 
 @dataclass(frozen=True)
 class Rules:
+    """The diploma requirement tables: the optional name, the families, the cohorts."""
+
     optional: str
     optional_aliases: tuple[str, ...]
     families: dict[str, tuple[dict[str, Any], ...]]
     cohorts: tuple[Cohort, ...]  # in order of entered_from, the first without one
 
     def cohort(self, name: str) -> Cohort:
+        """The cohort called `name`; KeyError when there is none."""
         for cohort in self.cohorts:
             if cohort.name == name:
                 return cohort
@@ -152,7 +162,8 @@ def requirement_rules() -> Rules:
     if not cohorts or cohorts[0].entered_from is not None:
         raise SpecError("requirements.yaml: the first cohort must have no entered_from")
     starts = [c.entered_from for c in cohorts[1:]]
-    if any(s is None for s in starts) or starts != sorted(starts):
+    dated = [s for s in starts if s is not None]
+    if len(dated) != len(starts) or dated != sorted(dated):
         raise SpecError("requirements.yaml: later cohorts need increasing entered_from dates")
     optional = raw["optional"]
     return Rules(
