@@ -17,7 +17,6 @@ from onsis_batch.period.periods import PERIOD_KINDS, default_period_code
 from onsis_batch.run.pipeline import generate
 from onsis_batch.sources import load_folder
 from onsis_batch.synth import synthesize
-from onsis_batch.synth.extract import FILE_NAME
 
 EXTRACTS = (
     "0001", "0002", "0003", "0004", "0005", "0007", "0009", "0010", "0026", "0027", "0028"
@@ -254,7 +253,7 @@ def test_each_extract_per_period_with_one_block_per_bsid(run):
     for kind in PERIOD_KINDS:
         code, _ = default_period_code(kind, YEAR)
         assert summary.pae_dirs[kind] == out / "pae" / code
-        assert (out / "pae" / code / FILE_NAME).is_file()
+        assert (out / "pae" / code / extract_file_name("0003")).is_file()
         for number in EXTRACTS:
             path = out / "pae" / code / extract_file_name(number)
             lines = path.read_text(encoding="cp1252").splitlines()

@@ -8,6 +8,7 @@ its BSID and its person, so that extract 0003 can be derived from the rows thems
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -57,9 +58,23 @@ class Enrolments:
     def __init__(self, rng: random.Random, cal: Calendar, board: Board) -> None:
         self.rng, self.cal, self.board = rng, cal, board
         self.year = cal.year
+        self.by_scenario: dict[str, Callable[[Person], list[Row]]] = {
+            "returning": self._returning,
+            "new": self._new,
+            "new_later": self._new_later,
+            "non_returning": self._non_returning,
+            "transferred_out": self._transferred_out,
+            "internal_transfer": self._internal_transfer,
+            "enter_and_leave": self._enter_and_leave,
+            "cross_enrolled": self._cross_enrolled,
+            "no_show": self._no_show,
+            "same_day": self._same_day,
+            "excluded": self._excluded,
+        }
 
     def for_person(self, p: Person) -> list[Row]:
-        return getattr(self, f"_{p.scenario}")(p)
+        """The person's rows, as their scenario has them."""
+        return self.by_scenario[p.scenario](p)
 
     # -- scenarios ------------------------------------------------------------------------
 
@@ -83,14 +98,14 @@ class Enrolments:
         first = self.cal.first_day
         late = p.grade > 9 and self.rng.random() < 0.6
         entry = school_day(self.rng, first + DAY, self.cal.oct_count) if late else first
-        return [self._row(p, p.school, entry, None, p.grade, self._arrival(p, entry, p.grade))]
+        return [self._arriving(p, entry)]
 
     def _new_later(self, p: Person) -> list[Row]:
         if self.rng.random() < 0.4:
             entry = self.cal.semester_two
         else:
             entry = school_day(self.rng, date(self.year, 11, 1), self.cal.mar_count)
-        return [self._row(p, p.school, entry, None, p.grade, self._arrival(p, entry, p.grade))]
+        return [self._arriving(p, entry)]
 
     def _non_returning(self, p: Person) -> list[Row]:
         if self.rng.random() < 0.6:
@@ -105,12 +120,7 @@ class Enrolments:
         code = TRANSFER_OUT.draw(self.rng)
         if p.variant == "returning":
             return self._history(p, p.school, self.year, p.grade, left, code)
-        first = self.cal.first_day
-        return [
-            self._row(
-                p, p.school, first, left, p.grade, self._arrival(p, first, p.grade), exit_code=code
-            )
-        ]
+        return [self._arriving(p, self.cal.first_day, left, code)]
 
     def _internal_transfer(self, p: Person) -> list[Row]:
         """Moves to the other SIS school of the same BSID: OnSIS sees one enrolment go on."""
@@ -243,6 +253,13 @@ class Enrolments:
         return self._new(p)
 
     # -- building blocks ------------------------------------------------------------------
+
+    def _arriving(
+        self, p: Person, entry: date, left: date | None = None, exit_code: str | None = None
+    ) -> Row:
+        """The row of a student who arrives at their school on `entry`."""
+        stay = self._arrival(p, entry, p.grade)
+        return self._row(p, p.school, entry, left, p.grade, stay, exit_code=exit_code)
 
     def _history(
         self,

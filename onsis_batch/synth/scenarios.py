@@ -26,6 +26,8 @@ ENROLLED = ("returning", "new", "new_later", "transferred_out", "internal_transf
 
 @dataclass(frozen=True)
 class Overlay:
+    """A trait some students carry on top of their scenario."""
+
     share: float
     among: tuple[str, ...]  # scenarios whose students may carry it
     unless: str | None = None  # an overlay it cannot be combined with
