@@ -214,5 +214,3 @@ def _moved(classes: pl.DataFrame, which: pl.Expr) -> pl.DataFrame:
     return classes.with_columns(
         pl.when(first).then(old).otherwise(pl.col("classroom_type")).alias("classroom_type")
     )
-
-

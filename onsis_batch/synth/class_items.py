@@ -1,5 +1,6 @@
-"""This year's class items: each course a student takes in a term at a school, clipped to
-the school enrolment it belongs to, with what happened to it, its mark and its absences.
+"""Class items of the current year: each course a student takes in a term at a school,
+clipped to the school enrolment it belongs to, with what happened to it, its mark and its
+absences.
 
 On the way the class-level scenarios are played:
 
@@ -275,7 +276,9 @@ class ClassItems:
             return
         rng, add = self.rng, self.absences.add
         for _ in range(min(count, span)):
-            add(index, days[low + int(rng.random() * span)], STATUS[int(rng.random() * len(STATUS))])
+            add(
+                index, days[low + int(rng.random() * span)], STATUS[int(rng.random() * len(STATUS))]
+            )
 
     def frame(self, students: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
         """Class items: student, school, course, term, section kind, dates, what happened,

@@ -12,6 +12,7 @@ or two taken there.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -87,8 +88,8 @@ class CoursePlanner:
     def placements(
         self, p: Person, failed: list[int], earlier: list[Row], current: list[Row]
     ) -> list[Placement]:
-        """This year's courses of a student of grade 9-12 under each current row, the main
-        rows first: a course or two at the school of a cross-enrolment, the rest at home."""
+        """The courses a student of grade 9-12 takes this year under each current row, the
+        main rows first: a course or two at the school of a cross-enrolment, the rest at home."""
         planned = self._this_year(p, failed)
         continued = self._continued(p, earlier, current)
         if continued is not None:
@@ -132,7 +133,8 @@ class CoursePlanner:
         )
 
     def _this_year(self, p: Person, failed: list[int]) -> list[Planned]:
-        """This year's plan with section kinds, the first failed course retaken in a slot."""
+        """The plan of the current year with section kinds, the first failed course retaken
+        in one of its slots."""
         rng = self.rng
         planned = []
         for course, term in self.plan(p, p.grade, self.cal.year)[1]:
@@ -193,18 +195,17 @@ def esl_level(p: Person, year: int, grade: int) -> int | None:
     return ESL_LEVELS[years]
 
 
-def _first_elective(plan: Plan | list[Planned], term: str) -> int | None:
-    """The position of the first non-compulsory course of `term` in a plan."""
+def _first_elective(items: Iterable[tuple[int, str]], term: str) -> int | None:
+    """The position of the first non-compulsory course of `term` among (course, term)."""
     return next(
-        (i for i, item in enumerate(plan) if item[1] == term and not COURSES[item[0]].compulsory),
-        None,
+        (i for i, (c, t) in enumerate(items) if t == term and not COURSES[c].compulsory), None
     )
 
 
 def _with_continued(planned: list[Planned]) -> list[Planned]:
     """The continued course takes a first-semester slot (and leaves the plan elsewhere)."""
     kept = [item for item in planned if item[0] != CONTINUED_COURSE]
-    at = _first_elective(kept, SEM1)
+    at = _first_elective((item[:2] for item in kept), SEM1)
     if at is None:
         return planned
     kept[at] = (CONTINUED_COURSE, CONTINUED, REGULAR, False)

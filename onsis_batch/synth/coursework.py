@@ -96,7 +96,7 @@ class Coursework:
         )
 
     def items_frame(self) -> pl.DataFrame:
-        """This year's class items, with their students and report-card boxes."""
+        """The class items of the year, with their students and report-card boxes."""
         flagged = [(pidx, iep, esl) for pidx, (iep, esl) in self.flags.items() if iep or esl]
         flags = pl.DataFrame(
             flagged,
@@ -110,7 +110,7 @@ class Coursework:
         return self.transcripts.frame()
 
     def absences_frame(self) -> pl.DataFrame:
-        """This year's attendance exceptions by item."""
+        """The attendance exceptions of the year, by item."""
         return self.classes.absences_frame()
 
     def release(self) -> None:

@@ -147,17 +147,9 @@ class Enrolments:
         )
         entry = school_day(self.rng, start, last - timedelta(days=21))
         left = school_day(self.rng, entry + timedelta(days=7), last)
-        return [
-            self._row(
-                p,
-                p.school,
-                entry,
-                left,
-                p.grade,
-                self._arrival(p, entry, p.grade),
-                exit_code=TRANSFER_OUT.draw(self.rng),
-            )
-        ]
+        stay = self._arrival(p, entry, p.grade)
+        code = TRANSFER_OUT.draw(self.rng)
+        return [self._row(p, p.school, entry, left, p.grade, stay, exit_code=code)]
 
     def _cross_enrolled(self, p: Person) -> list[Row]:
         """Classes here while the main enrolment is elsewhere (an elementary school for a
@@ -212,36 +204,17 @@ class Enrolments:
             if self.rng.random() < 0.5
             else school_day(self.rng, first + DAY, first + timedelta(days=7))
         )
-        return [
-            *rows,
-            self._row(
-                p,
-                p.school,
-                first,
-                left,
-                p.grade,
-                rows[-1]["_stay"],
-                code="RS",
-                exit_code="NS",
-                pae=False,
-            ),
-        ]
+        stay = rows[-1]["_stay"]
+        no_show = self._row(
+            p, p.school, first, left, p.grade, stay, code="RS", exit_code="NS", pae=False
+        )
+        return [*rows, no_show]
 
     def _same_day(self, p: Person) -> list[Row]:
         day = school_day(self.rng, self.cal.first_day, self.cal.mar_count)
         stay = self._arrival(p, day, p.grade)
-        rows = [
-            self._row(
-                p,
-                p.school,
-                day,
-                day,
-                p.grade,
-                stay,
-                exit_code=pick(self.rng, {None: 0.5, "64": 0.5}),
-                pae=False,
-            )
-        ]
+        code = pick(self.rng, {None: 0.5, "64": 0.5})
+        rows = [self._row(p, p.school, day, day, p.grade, stay, exit_code=code, pae=False)]
         if p.variant == "then_new":  # entered by mistake, then properly the next school day
             entry = weekday_on_or_after(day + DAY)
             rows.append(self._row(p, p.school, entry, None, p.grade, replace(stay, start=entry)))

@@ -49,9 +49,7 @@ def pick(rng: random.Random, weighted: dict[Any, float]) -> Any:
     return value
 
 
-def share_of(
-    rng: random.Random, size: int, share: float | Fraction, least: int = 1
-) -> list[int]:
+def share_of(rng: random.Random, size: int, share: float | Fraction, least: int = 1) -> list[int]:
     """Positions of about `share` of `size` items (at least `least` of them while there are
     that many), in order. A Fraction share rounds exactly (as `size / n` does)."""
     count = min(size, max(least, round(share * size)))

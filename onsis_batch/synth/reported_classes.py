@@ -191,8 +191,6 @@ def reported(base: pl.DataFrame, sub: Submission, held: pl.DataFrame | None) -> 
         frame = frame.with_columns(pl.lit(None, pl.Date).alias("course_start_date"))
         chosen = fresh
     frame = frame.filter(chosen)
-    withdrawn = pl.col("_event") == WITHDRAWN
-    mark = pl.col("_mark")
     end = (
         pl.when(gone)
         .then(pl.col("_gone"))
@@ -213,6 +211,15 @@ def reported(base: pl.DataFrame, sub: Submission, held: pl.DataFrame | None) -> 
         gone.alias("_closed"),
         graded.alias("_graded"),
     )
+    return _outcome(frame, sub)
+
+
+def _outcome(frame: pl.DataFrame, sub: Submission) -> pl.DataFrame:
+    """The reported class enrolments with the withdrawal, final mark, earned credit and
+    completion `sub` sent, from their dates and whether they were closed out or graded."""
+    left, last = pl.col("date_left"), pl.col("_last")
+    withdrawn = pl.col("_event") == WITHDRAWN
+    mark = pl.col("_mark")
     ended = pl.col("course_end_date").is_not_null()
     gone, graded = pl.col("_closed"), pl.col("_graded")
     kind = (
@@ -260,5 +267,3 @@ def reported(base: pl.DataFrame, sub: Submission, held: pl.DataFrame | None) -> 
         complete.alias("course_complete_flag"),
         (ended & ~complete).alias("course_incomplete_flag"),
     )
-
-

@@ -193,9 +193,9 @@ def _held(
         .unique("student_id", keep="first", maintain_order=True)
     )
     met = pl.col("shsm_requirements_met_date")
-    held = programs.filter(
-        active_on(day) & (met.is_null() | (met >= previous_start))
-    ).join(active, on="student_id")
+    held = programs.filter(active_on(day) & (met.is_null() | (met >= previous_start))).join(
+        active, on="student_id"
+    )
     sector = pl.col("program_id").replace_strict({k: v[0] for k, v in SHSM_PROGRAMS.items()})
     base = held.select(
         "student_id",
