@@ -18,9 +18,11 @@ from onsis_batch.pae.extracts import extract_file_name, read_pae_folder
 from onsis_batch.period.periods import PERIOD_KINDS, default_period_code
 from onsis_batch.run.pipeline import generate
 from onsis_batch.sources import load_folder
-from onsis_batch.synth import synthesize
+from onsis_batch.synth import extract_files, synthesize
 from onsis_batch.synth.calendar import Calendar
+from onsis_batch.synth.extract_files import write_board_extract
 from onsis_batch.synth.rand import share_of, some_of, take_share
+from onsis_batch.synth.schools import make_board
 from onsis_batch.synth.tables import ColumnStore
 
 EXTRACTS = (
@@ -831,3 +833,27 @@ def test_calendar_terms_and_previous_submissions():
     assert cal.submission_before("mar") == (date(2025, 7, 1), cal.oct_count)
     assert cal.submission_before("jun") == (date(2025, 11, 1), cal.mar_count)
     assert all(day.weekday() < 5 for day, _ in cal.weekdays(cal.first_day, cal.last_day))
+
+
+def test_board_extract_is_the_same_made_at_once_or_block_by_block(tmp_path, monkeypatch):
+    board = make_board(3, seed=2)
+    first, _, third = board.reporting_bsids
+    frame = pl.DataFrame(  # rows of a BSID together, one reporting BSID without rows
+        {
+            "_bsid": [third, third, first],
+            "oen": ["990000001", "990000002", "990000003"],
+            "diploma_type": ["1", "4", "1"],
+            "certificate_issued": [date(2026, 6, 20), date(2026, 3, 2), date(2025, 10, 1)],
+        }
+    )
+    created = datetime(2026, 3, 1, 8, 0)
+    (tmp_path / "whole").mkdir()
+    (tmp_path / "blocks").mkdir()
+    write_board_extract(tmp_path / "whole", "0026", "mar", Calendar(2025), board, frame, created)
+    monkeypatch.setattr(extract_files, "WHOLE_FRAME_ROWS", 0)
+    write_board_extract(tmp_path / "blocks", "0026", "mar", Calendar(2025), board, frame, created)
+    name = extract_file_name("0026")
+    whole = (tmp_path / "whole" / name).read_bytes()
+    assert whole == (tmp_path / "blocks" / name).read_bytes()
+    kinds = [line.split(",")[0] for line in whole.decode("cp1252").splitlines()]
+    assert kinds == ['"H1"', '"H2"', '"DT"', '"H2"', '"H2"', '"DT"', '"DT"']

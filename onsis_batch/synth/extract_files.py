@@ -3,6 +3,7 @@ reporting BSID, as `pae.extracts.write_extract` writes them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -10,12 +11,13 @@ import polars as pl
 
 from onsis_batch.pae.extracts import H2_STATUS, extract_file_name, write_extract
 from onsis_batch.pae.grid import quoted, to_lines
-from onsis_batch.pae.layout import load_layouts
+from onsis_batch.pae.layout import Layout, load_layouts
 from onsis_batch.period.periods import default_period_code
 from onsis_batch.synth.calendar import Calendar
 from onsis_batch.synth.schools import Board
 
 CREATED_MONTH = {"oct": 10, "mar": 3, "jun": 6}  # extracts are downloaded early in the month
+WHOLE_FRAME_ROWS = 50_000  # up to this many rows an extract's lines are made at once
 
 
 def created_at(kind: str, cal: Calendar, created: datetime | None) -> datetime:
@@ -33,9 +35,8 @@ def write_board_extract(
     created: datetime | None,
 ) -> None:
     """`frame` (rows with a `_bsid`, each BSID's rows together, in block order) as
-    `folder/<file name of the extract>`, one H2 block per reporting BSID, empty ones too.
-    The blocks are appended one at a time, so a board's extract 0004 never exists in memory
-    as text all at once."""
+    `folder/<file name of the extract>`, one H2 block per reporting BSID, empty ones too,
+    each appended as soon as its lines are made."""
     _, description = default_period_code(kind, cal.school_year)
     path = folder / extract_file_name(extract)
     write_extract(
@@ -46,16 +47,34 @@ def write_board_extract(
         blocks=[],
         created=created_at(kind, cal, created),
     )
-    layout = load_layouts()[extract]
-    spans, offset = {}, 0
+    with path.open("ab") as out:
+        for bsid, lines in _block_lines(frame, load_layouts()[extract], board.reporting_bsids):
+            head = quoted(["H2", bsid, board.name_of(bsid), H2_STATUS])
+            out.write(("\r\n".join([head, *lines]) + "\r\n").encode("cp1252"))
+
+
+def _block_lines(
+    frame: pl.DataFrame, layout: Layout, bsids: tuple[str, ...]
+) -> Iterator[tuple[str, list[str]]]:
+    """Each BSID's data lines, in `bsids` order. A small frame's lines are made at once (a
+    board has a hundred blocks, and making lines has a cost per call); a big one's block by
+    block, so that a board's extract 0004 never exists in memory as text all at once."""
+    if frame.height <= WHOLE_FRAME_ROWS:
+        lines = pl.Series("line", to_lines(frame, layout), dtype=pl.String)
+        blocks = dict(
+            frame.select("_bsid")
+            .with_columns(lines)
+            .group_by("_bsid", maintain_order=True)
+            .agg("line")
+            .iter_rows()
+        )
+        for bsid in bsids:
+            yield bsid, blocks.get(bsid, [])
+        return
+    spans, offset = {}, 0  # each BSID's rows are one slice of the frame
     for bsid, rows in frame.group_by("_bsid", maintain_order=True).len().iter_rows():
         spans[bsid] = (offset, rows)
         offset += rows
-    with path.open("ab") as out:
-        for bsid in board.reporting_bsids:
-            start, rows = spans.get(bsid, (0, 0))
-            lines = [
-                quoted(["H2", bsid, board.name_of(bsid), H2_STATUS]),
-                *to_lines(frame.slice(start, rows), layout),
-            ]
-            out.write(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    for bsid in bsids:
+        start, rows = spans.get(bsid, (0, 0))
+        yield bsid, to_lines(frame.slice(start, rows), layout)

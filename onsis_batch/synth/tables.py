@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from array import array
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -57,15 +58,17 @@ class ColumnStore:
             name: array(_TYPECODES[dtype]) if dtype in _TYPECODES else []
             for name, dtype in dtypes.items()
         }
+        self._first = next(iter(self.columns.values()))
         self._appends = tuple(column.append for column in self.columns.values())
 
     def __len__(self) -> int:
-        return len(next(iter(self.columns.values())))
+        return len(self._first)
 
     def add(self, *values: Any) -> None:
         """One row, its values in column order."""
-        for append, value in zip(self._appends, values, strict=True):
-            append(value)
+        if len(values) != len(self._appends):
+            raise ValueError(f"{len(values)} values for {len(self._appends)} columns")
+        any(map(operator.call, self._appends, values))  # the appends, without a Python loop
 
     def frame(self) -> pl.DataFrame:
         """The rows as a frame of the declared types."""
