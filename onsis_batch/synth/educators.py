@@ -14,7 +14,7 @@ Teachers are continuing staff (held since last year) with these exceptions, by n
   5  also teaches at the first BSID's second campus since September (combined FTE)
   6  teacher-librarian: teaching type B, library time, one class named on the assignment
 
-The extracts replay the previous submission in a simplified form (like class_extracts):
+The extracts replay the previous submission in a simplified form (like reported_classes):
 0009 holds the assignments active in the previous period (October's: last year's staff),
 0010 the lead teachers' classes running in it. After each submission the SIS changed a
 little, so every period has work beyond new records: one instructional time type was
