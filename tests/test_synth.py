@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import date, datetime
+from fractions import Fraction
 from pathlib import Path
 
 import polars as pl
@@ -17,8 +19,12 @@ from onsis_batch.period.periods import PERIOD_KINDS, default_period_code
 from onsis_batch.run.pipeline import generate
 from onsis_batch.run.request import PlanRequest
 from onsis_batch.sources import load_folder
-from onsis_batch.synth import synthesize
-from onsis_batch.synth.extract import FILE_NAME
+from onsis_batch.synth import extract_files, synthesize
+from onsis_batch.synth.calendar import Calendar
+from onsis_batch.synth.extract_files import write_board_extract
+from onsis_batch.synth.rand import share_of, some_of, take_share
+from onsis_batch.synth.schools import make_board
+from onsis_batch.synth.tables import ColumnStore
 
 EXTRACTS = (
     "0001", "0002", "0003", "0004", "0005", "0007", "0009", "0010", "0026", "0027", "0028"
@@ -255,7 +261,7 @@ def test_each_extract_per_period_with_one_block_per_bsid(run):
     for kind in PERIOD_KINDS:
         code, _ = default_period_code(kind, YEAR)
         assert summary.pae_dirs[kind] == out / "pae" / code
-        assert (out / "pae" / code / FILE_NAME).is_file()
+        assert (out / "pae" / code / extract_file_name("0003")).is_file()
         for number in EXTRACTS:
             path = out / "pae" / code / extract_file_name(number)
             lines = path.read_text(encoding="cp1252").splitlines()
@@ -780,3 +786,68 @@ def test_special_education_programs_have_one_main_exceptionality(run):
     assert identified.height and (identified.get_column("main_exceptionality") == "T").all()
     non_identified = special.filter(pl.col("program_id") == "SE-NID")
     assert non_identified.height and (non_identified.get_column("main_exceptionality") == "F").all()
+
+
+def test_share_helpers_keep_pool_order_floor_and_exact_rounding():
+    rng = random.Random(5)
+    picked = share_of(rng, 40, 0.25)
+    assert len(picked) == 10 and picked == sorted(picked) and set(picked) <= set(range(40))
+    assert len(share_of(rng, 40, 0.0, least=3)) == 3  # at least `least`
+    assert share_of(rng, 2, 0.0, least=3) == [0, 1]  # but never more than there are
+    assert share_of(rng, 0, 0.5) == []
+    # a Fraction rounds as `size / n` does (half to even), where a float share may not
+    assert round((1 / 150) * 2175) == 15 and round(2175 / 150) == 14
+    assert len(share_of(rng, 2175, Fraction(1, 150))) == 14
+    pool = list("abcdefgh")
+    some = some_of(random.Random(9), pool, 0.5)
+    assert some == [c for c in pool if c in some] and len(some) == 4
+    taken = take_share(random.Random(9), pool, 0.5)
+    assert taken == some and sorted(pool + taken) == list("abcdefgh")
+
+
+def test_column_store_makes_a_typed_frame():
+    store = ColumnStore({"n": pl.Int16, "name": pl.String, "day": pl.Date})
+    store.add(3, "x", date(2025, 9, 2).toordinal())
+    store.add(-1, None, date(2026, 6, 26).toordinal())
+    assert len(store) == 2
+    frame = store.frame()
+    assert frame.schema == pl.Schema({"n": pl.Int16, "name": pl.String, "day": pl.Date})
+    assert frame.rows() == [(3, "x", date(2025, 9, 2)), (-1, None, date(2026, 6, 26))]
+    with pytest.raises(ValueError):
+        store.add(1, "too few")
+
+
+def test_calendar_terms_and_previous_submissions():
+    cal = Calendar(2025)
+    first, last = cal.term_bounds["S1"]
+    assert date.fromordinal(first) == cal.first_day == date(2025, 9, 2)
+    assert date.fromordinal(last) == cal.semester_one_last < cal.semester_two
+    assert date.fromordinal(cal.term_bounds["Q4"][0]).weekday() == 0
+    assert cal.submission_before("oct") == (date(2025, 4, 1), date(2025, 6, 30))
+    assert cal.submission_before("mar") == (date(2025, 7, 1), cal.oct_count)
+    assert cal.submission_before("jun") == (date(2025, 11, 1), cal.mar_count)
+    assert all(day.weekday() < 5 for day, _ in cal.weekdays(cal.first_day, cal.last_day))
+
+
+def test_board_extract_is_the_same_made_at_once_or_block_by_block(tmp_path, monkeypatch):
+    board = make_board(3, seed=2)
+    first, _, third = board.reporting_bsids
+    frame = pl.DataFrame(  # rows of a BSID together, one reporting BSID without rows
+        {
+            "_bsid": [third, third, first],
+            "oen": ["990000001", "990000002", "990000003"],
+            "diploma_type": ["1", "4", "1"],
+            "certificate_issued": [date(2026, 6, 20), date(2026, 3, 2), date(2025, 10, 1)],
+        }
+    )
+    created = datetime(2026, 3, 1, 8, 0)
+    (tmp_path / "whole").mkdir()
+    (tmp_path / "blocks").mkdir()
+    write_board_extract(tmp_path / "whole", "0026", "mar", Calendar(2025), board, frame, created)
+    monkeypatch.setattr(extract_files, "WHOLE_FRAME_ROWS", 0)
+    write_board_extract(tmp_path / "blocks", "0026", "mar", Calendar(2025), board, frame, created)
+    name = extract_file_name("0026")
+    whole = (tmp_path / "whole" / name).read_bytes()
+    assert whole == (tmp_path / "blocks" / name).read_bytes()
+    kinds = [line.split(",")[0] for line in whole.decode("cp1252").splitlines()]
+    assert kinds == ['"H1"', '"H2"', '"DT"', '"H2"', '"H2"', '"DT"', '"DT"']

@@ -17,13 +17,15 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-# Terms of a school year; C is the class continued from last year's second semester, Q4 the
-# short April-to-June term of credit-recovery classes.
-YEAR, SEM1, SEM2, CONTINUED, Q4 = "Y", "S1", "S2", "C", "Q4"
+import polars as pl
+
+from onsis_batch.synth.calendar import SEM1, SEM2, YEAR
 
 
 @dataclass(frozen=True, slots=True)
 class Course:
+    """One course of the catalogue."""
+
     number: str  # SIS course number
     code: str  # ministry or local code: the class-code stem and what OnSIS is told
     name: str
@@ -213,6 +215,7 @@ TEMPLATES_PER_GRADE = 64
 def _slots(rng: random.Random, grade: int) -> tuple[list[tuple[int, ...]], list[Item]]:
     """One-slot course groups to spread over the semesters, and full-year items."""
     full_year: list[Item] = []
+    groups: list[tuple[int, ...]]
     if grade == 9:
         core = _codes("ENL1W", "MTH1W", "SNC1W", "CGC1D", "PPL1O")
         if rng.random() < 0.3:  # French and music all year, on alternating days
@@ -271,3 +274,21 @@ def elective_swap(rng: random.Random, grade: int, taken: set[int]) -> int | None
         if course not in taken and course not in SECOND_SEMESTER:
             return course
     return None
+
+
+def courses_frame() -> pl.DataFrame:
+    """The `courses` table, with `_course` (the catalogue index)."""
+    return pl.DataFrame(
+        {
+            "course_number": [c.number for c in COURSES],
+            "ministry_code": [c.code if c.written_code else None for c in COURSES],
+            "course_type": [c.course_type for c in COURSES],
+            "credit": [c.credit for c in COURSES],
+            "institution": [c.institution for c in COURSES],
+            "language": [None if i % 9 == 4 else "E" for i in range(len(COURSES))],
+            "name": [c.name for c in COURSES],
+            "language_program_type": [None] * len(COURSES),
+            "_course": list(range(len(COURSES))),
+        },
+        schema_overrides={"_course": pl.Int32, "language_program_type": pl.String},
+    )

@@ -18,25 +18,20 @@ CHANGES = {
 }
 
 
-def _window(kind: str, cal: Calendar) -> tuple[date, date]:
-    """The previous submission's period (October's is last June)."""
-    y = cal.year
-    return {
-        "oct": (date(y, 4, 1), date(y, 6, 30)),
-        "mar": (date(y, 7, 1), cal.oct_count),
-        "jun": (date(y, 11, 1), cal.mar_count),
-    }[kind]
+def _in_effect(start: str, end: str, first: date | pl.Expr, last: date | pl.Expr) -> pl.Expr:
+    """Whether a span from the `start` column to the `end` column (both inclusive, null for
+    open) meets the days from `first` to `last`."""
+    return (pl.col(start).is_null() | (pl.col(start) <= last)) & (
+        pl.col(end).is_null() | (pl.col(end) >= first)
+    )
 
 
 def held_assignments(
     kind: str, rows: pl.DataFrame, times: pl.DataFrame, cal: Calendar
 ) -> pl.DataFrame:
     """0009 rows: assignments active in the previous period, one row per time type."""
-    start, end = _window(kind, cal)
-    active = rows.filter(
-        (pl.col("start_date") <= end)
-        & (pl.col("end_date").is_null() | (pl.col("end_date") >= start))
-    )
+    start, end = cal.submission_before(kind)
+    active = rows.filter(_in_effect("start_date", "end_date", start, end))
     if kind == "oct":  # last year nobody was on leave or leaving yet
         active = active.with_columns(pl.lit(None, dtype=pl.String).alias("withdrawal_type"))
     key = ["_bsid", "educator_id", "position_type", "leave_type", "withdrawal_type"]
@@ -92,10 +87,9 @@ def held_classes(
     """0010 rows: classes running in the previous period under the lead teacher then (the
     librarian's named class only), with one class held under teacher 7 instead of its
     teacher."""
-    start, end = _window(kind, cal)
+    start, end = cal.submission_before(kind)
     staff = rows.filter(
-        (pl.col("start_date") <= end)
-        & (pl.col("end_date").is_null() | (pl.col("end_date") >= start))
+        _in_effect("start_date", "end_date", start, end)
         & pl.col("leave_type").is_null()
         & pl.col("class_assignment")
     ).select(
@@ -110,10 +104,8 @@ def held_classes(
     )
     running = classes.filter((pl.col("first") <= end) & (pl.col("last") >= start))
     as_of = pl.min_horizontal(pl.lit(end), pl.col("last"))
-    role_on = (pl.col("start_date").is_null() | (pl.col("start_date") <= as_of)) & (
-        pl.col("end_date").is_null() | (pl.col("end_date") >= as_of)
-    )
-    working = (pl.col("_from") <= as_of) & (pl.col("_to").is_null() | (pl.col("_to") >= as_of))
+    role_on = _in_effect("start_date", "end_date", as_of, as_of)
+    working = _in_effect("_from", "_to", as_of, as_of)
     librarian_named = (pl.col("_staff_role") != "librarian") | pl.col("section_id").is_in(
         named.get_column("section_id").implode()
     )

@@ -14,7 +14,7 @@ Teachers are continuing staff (held since last year) with these exceptions, by n
   5  also teaches at the first BSID's second campus since September (combined FTE)
   6  teacher-librarian: teaching type B, library time, one class named on the assignment
 
-The extracts replay the previous submission in a simplified form (like class_extracts):
+The extracts replay the previous submission in a simplified form (like reported_classes):
 0009 holds the assignments active in the previous period (October's: last year's staff),
 0010 the lead teachers' classes running in it. After each submission the SIS changed a
 little, so every period has work beyond new records: one instructional time type was
@@ -31,8 +31,8 @@ import polars as pl
 
 from onsis_batch.synth.calendar import Calendar
 from onsis_batch.synth.educator_extracts import held_assignments, held_classes
-from onsis_batch.synth.extract import write_board_extract
-from onsis_batch.synth.schools import Board
+from onsis_batch.synth.extract_files import write_board_extract
+from onsis_batch.synth.schools import Board, bsid_of
 from onsis_batch.synth.tables import table_frame
 
 CLASSES_PER_TEACHER = 4  # about 150 educators per 1,500-student school (the board workload)
@@ -156,8 +156,13 @@ def _assignments(roster: pl.DataFrame, board: Board, cal: Calendar) -> pl.DataFr
         .when(role == "occasional")
         .then(pl.lit(cal.last_day))
     )
-    teaching = pl.when(role.is_in(["teacher", "occasional"])).then(pl.lit("T"))
-    teaching = teaching.when(role.is_in(["librarian", "resource"])).then(pl.lit("B"))
+    teaching = (
+        pl.when(role.is_in(["teacher", "occasional"]))
+        .then(pl.lit("T"))
+        .when(role.is_in(["librarian", "resource"]))
+        .then(pl.lit("B"))
+        .otherwise(pl.lit("N"))
+    )
     base = roster.with_columns(
         pl.when(role == "vice_principal")
         .then(pl.lit("V"))
@@ -172,7 +177,7 @@ def _assignments(roster: pl.DataFrame, board: Board, cal: Calendar) -> pl.DataFr
         pl.when(n == 5).then(0.5).otherwise(1.0).alias("fte"),
         pl.lit(None, dtype=pl.String).alias("leave_type"),
         pl.when(n == 4).then(pl.lit("RES")).alias("withdrawal_type"),
-        teaching.otherwise(pl.lit("N")).alias("teaching_type"),
+        teaching.alias("teaching_type"),
         ((n >= 0) | (role == "occasional")).alias("class_assignment"),
         pl.lit(None, dtype=pl.String).alias("department_type"),  # discontinued from 2023-2024
         pl.lit(None, dtype=pl.String).alias("ntip_status"),
@@ -234,12 +239,6 @@ def educator_tables(
     leads = _leads(sections, roster, cal)
     rows = _assignments(roster, board, cal)
     times = _instructional_times(rows)
-    bsids = pl.DataFrame(
-        {
-            "school_id": [s.school_id for s in board.schools],
-            "_bsid": [s.bsid for s in board.schools],
-        }
-    )
     reported = courses.filter(pl.col("course_type").is_in(["M", "L"])).select("course_number")
     classes = sections.join(reported, on="course_number").join(
         terms.select("term_id", "first_day", "last_day"), on="term_id"
@@ -249,10 +248,10 @@ def educator_tables(
             pl.col("first_day").min().over("school_id", "class_code").alias("first"),
             pl.col("last_day").max().over("school_id", "class_code").alias("last"),
         )
-        .join(bsids, on="school_id")
+        .with_columns(bsid_of(board).alias("_bsid"))
         .select("section_id", "class_code", "_bsid", "first", "last")
     )
-    with_bsid = rows.join(bsids, on="school_id")
+    with_bsid = rows.with_columns(bsid_of(board).alias("_bsid"))
     named = _named_classes(rows, leads)
     for kind, folder in pae_dirs.items():
         write_board_extract(

@@ -8,6 +8,7 @@ its BSID and its person, so that extract 0003 can be derived from the rows thems
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -57,9 +58,23 @@ class Enrolments:
     def __init__(self, rng: random.Random, cal: Calendar, board: Board) -> None:
         self.rng, self.cal, self.board = rng, cal, board
         self.year = cal.year
+        self.by_scenario: dict[str, Callable[[Person], list[Row]]] = {
+            "returning": self._returning,
+            "new": self._new,
+            "new_later": self._new_later,
+            "non_returning": self._non_returning,
+            "transferred_out": self._transferred_out,
+            "internal_transfer": self._internal_transfer,
+            "enter_and_leave": self._enter_and_leave,
+            "cross_enrolled": self._cross_enrolled,
+            "no_show": self._no_show,
+            "same_day": self._same_day,
+            "excluded": self._excluded,
+        }
 
     def for_person(self, p: Person) -> list[Row]:
-        return getattr(self, f"_{p.scenario}")(p)
+        """The person's rows, as their scenario has them."""
+        return self.by_scenario[p.scenario](p)
 
     # -- scenarios ------------------------------------------------------------------------
 
@@ -83,14 +98,14 @@ class Enrolments:
         first = self.cal.first_day
         late = p.grade > 9 and self.rng.random() < 0.6
         entry = school_day(self.rng, first + DAY, self.cal.oct_count) if late else first
-        return [self._row(p, p.school, entry, None, p.grade, self._arrival(p, entry, p.grade))]
+        return [self._arriving(p, entry)]
 
     def _new_later(self, p: Person) -> list[Row]:
         if self.rng.random() < 0.4:
             entry = self.cal.semester_two
         else:
             entry = school_day(self.rng, date(self.year, 11, 1), self.cal.mar_count)
-        return [self._row(p, p.school, entry, None, p.grade, self._arrival(p, entry, p.grade))]
+        return [self._arriving(p, entry)]
 
     def _non_returning(self, p: Person) -> list[Row]:
         if self.rng.random() < 0.6:
@@ -105,12 +120,7 @@ class Enrolments:
         code = TRANSFER_OUT.draw(self.rng)
         if p.variant == "returning":
             return self._history(p, p.school, self.year, p.grade, left, code)
-        first = self.cal.first_day
-        return [
-            self._row(
-                p, p.school, first, left, p.grade, self._arrival(p, first, p.grade), exit_code=code
-            )
-        ]
+        return [self._arriving(p, self.cal.first_day, left, code)]
 
     def _internal_transfer(self, p: Person) -> list[Row]:
         """Moves to the other SIS school of the same BSID: OnSIS sees one enrolment go on."""
@@ -137,17 +147,9 @@ class Enrolments:
         )
         entry = school_day(self.rng, start, last - timedelta(days=21))
         left = school_day(self.rng, entry + timedelta(days=7), last)
-        return [
-            self._row(
-                p,
-                p.school,
-                entry,
-                left,
-                p.grade,
-                self._arrival(p, entry, p.grade),
-                exit_code=TRANSFER_OUT.draw(self.rng),
-            )
-        ]
+        stay = self._arrival(p, entry, p.grade)
+        code = TRANSFER_OUT.draw(self.rng)
+        return [self._row(p, p.school, entry, left, p.grade, stay, exit_code=code)]
 
     def _cross_enrolled(self, p: Person) -> list[Row]:
         """Classes here while the main enrolment is elsewhere (an elementary school for a
@@ -202,36 +204,17 @@ class Enrolments:
             if self.rng.random() < 0.5
             else school_day(self.rng, first + DAY, first + timedelta(days=7))
         )
-        return [
-            *rows,
-            self._row(
-                p,
-                p.school,
-                first,
-                left,
-                p.grade,
-                rows[-1]["_stay"],
-                code="RS",
-                exit_code="NS",
-                pae=False,
-            ),
-        ]
+        stay = rows[-1]["_stay"]
+        no_show = self._row(
+            p, p.school, first, left, p.grade, stay, code="RS", exit_code="NS", pae=False
+        )
+        return [*rows, no_show]
 
     def _same_day(self, p: Person) -> list[Row]:
         day = school_day(self.rng, self.cal.first_day, self.cal.mar_count)
         stay = self._arrival(p, day, p.grade)
-        rows = [
-            self._row(
-                p,
-                p.school,
-                day,
-                day,
-                p.grade,
-                stay,
-                exit_code=pick(self.rng, {None: 0.5, "64": 0.5}),
-                pae=False,
-            )
-        ]
+        code = pick(self.rng, {None: 0.5, "64": 0.5})
+        rows = [self._row(p, p.school, day, day, p.grade, stay, exit_code=code, pae=False)]
         if p.variant == "then_new":  # entered by mistake, then properly the next school day
             entry = weekday_on_or_after(day + DAY)
             rows.append(self._row(p, p.school, entry, None, p.grade, replace(stay, start=entry)))
@@ -243,6 +226,13 @@ class Enrolments:
         return self._new(p)
 
     # -- building blocks ------------------------------------------------------------------
+
+    def _arriving(
+        self, p: Person, entry: date, left: date | None = None, exit_code: str | None = None
+    ) -> Row:
+        """The row of a student who arrives at their school on `entry`."""
+        stay = self._arrival(p, entry, p.grade)
+        return self._row(p, p.school, entry, left, p.grade, stay, exit_code=exit_code)
 
     def _history(
         self,

@@ -53,6 +53,7 @@ def add_tests(rng: random.Random, p: Person) -> None:
 
 
 def hours_rows(people: Iterable[Person]) -> list[dict[str, Any]]:
+    """The `community_hours` table."""
     return [
         {"student_id": p.sid, "hours": f"{hours:.1f}", "activity_date": day}
         for p in people
@@ -61,6 +62,7 @@ def hours_rows(people: Iterable[Person]) -> list[dict[str, Any]]:
 
 
 def test_rows(people: Iterable[Person]) -> list[dict[str, Any]]:
+    """The `test_results` table."""
     return [
         {"student_id": p.sid, "test": test, "result": result, "test_date": day}
         for p in people
@@ -68,7 +70,9 @@ def test_rows(people: Iterable[Person]) -> list[dict[str, Any]]:
     ]
 
 
-def snapshot_rows(rng: random.Random, cal: Calendar, rows: Iterable[dict[str, Any]]) -> list[dict]:
+def snapshot_rows(
+    rng: random.Random, cal: Calendar, rows: Iterable[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """October count-date snapshot of most enrolled students, equal to their enrolment values
     (so the run's output must not change because of it)."""
     count = cal.oct_count

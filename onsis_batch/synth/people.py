@@ -72,9 +72,11 @@ class Person:
 
     @property
     def excluded(self) -> bool:
+        """Whether the student plays the excluded-from-reporting scenario."""
         return self.scenario == "excluded"
 
     def has(self, trait: str) -> bool:
+        """Whether the student carries `trait` (an overlay)."""
         return trait in self.traits
 
 
@@ -108,6 +110,7 @@ def birth_date(rng: random.Random, grade: int, grade_year: int, mature: bool) ->
 
 
 def postal_code(rng: random.Random, first_letters: str) -> str:
+    """A postal code starting with one of `first_letters`."""
     letters = names.POSTAL_LETTERS
     return (
         f"{one_of(rng, first_letters)}{between(rng, 0, 9)}{one_of(rng, letters)} "
@@ -123,6 +126,7 @@ def make_person(
     school: School,
     traits: frozenset[str],
 ) -> Person:
+    """Student number `index` playing `scenario` at `school`, with all their particulars."""
     mature = "mature" in traits
     grade, variant = grade_and_variant(rng, scenario, mature)
     grade_year = cal.year - 1 if scenario == "non_returning" else cal.year
@@ -245,11 +249,13 @@ def secondary_entry(p: Person, rows: list[dict[str, Any]]) -> date | None:
     if main:
         first = min(main, key=lambda r: r["entry_date"])
         if first["grade_level"] == "9":
-            return first["entry_date"]
+            entry: date = first["entry_date"]
+            return entry
     return Calendar(p.grade_year - (p.grade - 9)).first_day
 
 
 def student_row(p: Person) -> dict[str, Any]:
+    """The person's `students` row, with the working columns _oen and _excluded."""
     legal_first, legal_middle, legal_last = p.legal
     return {
         "student_id": p.sid,

@@ -7,12 +7,14 @@ import bisect
 import itertools
 import random
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 
 def one_of(rng: random.Random, items: Sequence[T]) -> T:
+    """One of `items`, each as likely."""
     return items[int(rng.random() * len(items))]
 
 
@@ -31,6 +33,7 @@ class Weighted:
         self.cumulative = tuple(itertools.accumulate(weighted.values()))
 
     def draw(self, rng: random.Random) -> Any:
+        """One value, drawn with its weight."""
         index = bisect.bisect_right(self.cumulative, rng.random() * self.cumulative[-1])
         return self.values[min(index, len(self.values) - 1)]
 
@@ -44,3 +47,29 @@ def pick(rng: random.Random, weighted: dict[Any, float]) -> Any:
         roll -= weight
         value, weight = next(items, (value, float("inf")))  # float rounding: keep the last
     return value
+
+
+def share_of(rng: random.Random, size: int, share: float | Fraction, least: int = 1) -> list[int]:
+    """Positions of about `share` of `size` items (at least `least` of them while there are
+    that many), in order. A Fraction share rounds exactly (as `size / n` does)."""
+    count = min(size, max(least, round(share * size)))
+    return sorted(rng.sample(range(size), count))
+
+
+def some_of(
+    rng: random.Random, pool: Sequence[T], share: float | Fraction, least: int = 1
+) -> list[T]:
+    """About `share` of `pool` (at least `least` while it lasts), in pool order."""
+    return [pool[i] for i in share_of(rng, len(pool), share, least)]
+
+
+def take_share(
+    rng: random.Random, pool: list[T], share: float | Fraction, least: int = 1
+) -> list[T]:
+    """Remove and return about `share` of `pool` (at least `least` while it lasts), in pool
+    order."""
+    chosen = share_of(rng, len(pool), share, least)
+    picked = [pool[i] for i in chosen]
+    for i in reversed(chosen):
+        pool.pop(i)
+    return picked

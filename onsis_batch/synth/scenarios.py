@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from onsis_batch.synth.rand import some_of
+
 # Share of students per scenario; `returning` takes whatever is left.
 SCENARIO_SHARES = {
     "new": 0.18,
@@ -26,6 +28,8 @@ ENROLLED = ("returning", "new", "new_later", "transferred_out", "internal_transf
 
 @dataclass(frozen=True)
 class Overlay:
+    """A trait some students carry on top of their scenario."""
+
     share: float
     among: tuple[str, ...]  # scenarios whose students may carry it
     unless: str | None = None  # an overlay it cannot be combined with
@@ -76,6 +80,5 @@ def choose_overlays(rng: random.Random, scenarios: list[str]) -> dict[str, set[i
     for name, overlay in OVERLAYS.items():
         barred = chosen.get(overlay.unless or "", set())
         eligible = [i for i, s in enumerate(scenarios) if s in overlay.among and i not in barred]
-        wanted = min(len(eligible), max(floor, round(overlay.share * len(eligible))))
-        chosen[name] = set(rng.sample(eligible, wanted))
+        chosen[name] = set(some_of(rng, eligible, overlay.share, least=floor))
     return chosen

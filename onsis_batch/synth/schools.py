@@ -6,12 +6,16 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
+
 from onsis_batch.synth.calendar import Calendar
 from onsis_batch.synth.names import SCHOOL_NAMES
 
 
 @dataclass(frozen=True)
 class School:
+    """One SIS school and the BSID it reports under."""
+
     school_id: str
     bsid: str
     name: str
@@ -30,7 +34,13 @@ class Board:
 
     @property
     def schools(self) -> tuple[School, ...]:
+        """Every SIS school of the board, the closed one last."""
         return (*self.main, self.campus, self.closed)
+
+    @property
+    def timetabled(self) -> tuple[School, ...]:
+        """The open schools, the ones with a timetable."""
+        return (*self.main, self.campus)
 
     @property
     def reporting_bsids(self) -> tuple[str, ...]:
@@ -38,6 +48,7 @@ class Board:
         return tuple(dict.fromkeys(s.bsid for s in self.schools if not s.is_closed))
 
     def name_of(self, bsid: str) -> str:
+        """The name of the first school under `bsid`."""
         return next(s.name for s in self.schools if s.bsid == bsid)
 
 
@@ -61,7 +72,15 @@ def make_board(schools: int, seed: int) -> Board:
     return Board(main=main, campus=campus, closed=closed)
 
 
+def bsid_of(board: Board) -> pl.Expr:
+    """The BSID of `school_id`."""
+    return pl.col("school_id").replace_strict(
+        {s.school_id: s.bsid for s in board.schools}, return_dtype=pl.String
+    )
+
+
 def school_rows(board: Board) -> list[dict[str, Any]]:
+    """The `schools` table."""
     return [
         {
             "school_id": s.school_id,
@@ -80,9 +99,10 @@ def school_rows(board: Board) -> list[dict[str, Any]]:
 
 
 def board_settings_rows(cal: Calendar) -> list[dict[str, Any]]:
+    """The `board_settings` table: the school year's count dates and last day."""
     return [
         {
-            "school_year": f"{cal.year}-{cal.year + 1}",
+            "school_year": cal.school_year,
             "french_board": False,
             "catholic_board": False,
             "oct_count_date": cal.oct_count,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+from array import array
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -9,8 +11,10 @@ from typing import Any
 import polars as pl
 
 from onsis_batch.contract import contract
+from onsis_batch.synth.calendar import polars_dates
 
 _DTYPES = {"date": pl.Date(), "flag": pl.Boolean()}  # every other type is kept as text
+_TYPECODES = {pl.Int8: "b", pl.Int16: "h", pl.Int32: "i", pl.Date: "i"}  # array type codes
 
 
 def table_frame(
@@ -41,3 +45,38 @@ def write_table(folder: Path, name: str, frame: pl.DataFrame | pl.LazyFrame) -> 
     else:
         frame.write_csv(path, null_value="", date_format="%Y-%m-%d")
     return path
+
+
+class ColumnStore:
+    """Rows kept as one typed array (text: a list) per column and added one at a time: a
+    board-sized run adds millions of class rows, which as dicts would cost far more memory
+    and time. Date columns hold day ordinals."""
+
+    def __init__(self, dtypes: dict[str, type[pl.DataType]]) -> None:
+        self.dtypes = dtypes
+        self.columns: dict[str, array[int] | list[Any]] = {
+            name: array(_TYPECODES[dtype]) if dtype in _TYPECODES else []
+            for name, dtype in dtypes.items()
+        }
+        self._first = next(iter(self.columns.values()))
+        self._appends = tuple(column.append for column in self.columns.values())
+
+    def __len__(self) -> int:
+        return len(self._first)
+
+    def add(self, *values: Any) -> None:
+        """One row, its values in column order."""
+        if len(values) != len(self._appends):
+            raise ValueError(f"{len(values)} values for {len(self._appends)} columns")
+        any(map(operator.call, self._appends, values))  # the appends, without a Python loop
+
+    def frame(self) -> pl.DataFrame:
+        """The rows as a frame of the declared types."""
+        return pl.DataFrame(
+            {
+                name: polars_dates(column)
+                if self.dtypes[name] == pl.Date
+                else pl.Series(column, dtype=self.dtypes[name])
+                for name, column in self.columns.items()
+            }
+        )

@@ -16,15 +16,11 @@ from pathlib import Path
 
 import polars as pl
 
-from onsis_batch.pae.extracts import H2_STATUS, extract_file_name, write_extract
-from onsis_batch.pae.grid import quoted, to_lines
 from onsis_batch.pae.layout import load_layouts
 from onsis_batch.period.periods import default_period_code
-from onsis_batch.synth.calendar import Calendar
+from onsis_batch.synth.calendar import Calendar, active_on
+from onsis_batch.synth.extract_files import write_board_extract
 from onsis_batch.synth.schools import Board
-
-FILE_NAME = "EXSMS-0003.00 - Student School Enrolment.csv"
-CREATED_MONTH = {"oct": 10, "mar": 3, "jun": 6}  # extracts are downloaded early in the month
 
 # Working columns the enrolment and student frames carry besides the contract's.
 ENROLMENT_EXTRA = {
@@ -39,14 +35,15 @@ ENROLMENT_EXTRA = {
 STUDENT_EXTRA = {"_oen": pl.String(), "_excluded": pl.Boolean()}
 
 
-def _held(kind: str, day: date, enrolments: pl.DataFrame, students: pl.DataFrame) -> pl.DataFrame:
-    """One row per (BSID, OEN): the enrolment OnSIS's record stems from. A main enrolment wins
-    over a cross-enrolment under the same BSID, then the latest entry."""
-    exit_date = pl.col("exit_date")
-    active = (pl.col("entry_date") <= day) & (exit_date.is_null() | (exit_date > day))
+def held_enrolments(
+    kind: str, day: date, enrolments: pl.DataFrame, students: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per (BSID, OEN) of the students OnSIS knows: the enrolment active on `day`
+    its record stems from. A main enrolment wins over a cross-enrolment under the same BSID,
+    then the latest entry."""
     known = pl.col("_oen").is_not_null() & (pl.lit(kind == "oct") | ~pl.col("_excluded"))
     return (
-        enrolments.filter(pl.col("_pae") & active)
+        enrolments.filter(pl.col("_pae") & active_on(day))
         .join(students, on="student_id", how="inner")
         .filter(known)
         .sort(
@@ -75,7 +72,7 @@ def _as_of(day: date, hours: pl.DataFrame, tests: pl.DataFrame) -> pl.DataFrame:
     return total.join(passed, on="student_id", how="full", coalesce=True)
 
 
-def _records(day: date) -> list[pl.Expr]:
+def _columns(day: date) -> list[pl.Expr]:
     """The 0003 columns, from the held enrolment and its student."""
     cross = pl.col("is_cross_enrolment")
     shared = cross | pl.col("not_main_school")  # reported with main school flag F
@@ -146,28 +143,21 @@ def _records(day: date) -> list[pl.Expr]:
     ]
 
 
-def blocks_for(
-    kind: str, cal: Calendar, board: Board, tables: dict[str, pl.DataFrame]
-) -> list[tuple[str, str, pl.DataFrame]]:
-    """One block per reporting BSID (empty blocks too), rows sorted by OEN."""
+def _records(kind: str, cal: Calendar, tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """The 0003 rows of every BSID (with `_bsid`), sorted by BSID and OEN."""
     day = cal.pae_reference(kind)
     layout = load_layouts()["0003"]
-    held = _held(kind, day, tables["school_enrolments"], tables["students"])
+    held = held_enrolments(kind, day, tables["school_enrolments"], tables["students"])
     held = held.join(
         _as_of(day, tables["community_hours"], tables["test_results"]), on="student_id", how="left"
     )
-    known = {expr.meta.output_name(): expr for expr in _records(day)}
-    records = held.select(
+    known = {expr.meta.output_name(): expr for expr in _columns(day)}
+    return held.select(
         pl.col("_bsid"),
         *(  # every layout column, in order; unknown ones empty
             known.get(c.name, pl.lit(None)).cast(c.dtype).alias(c.name) for c in layout.columns
         ),
     )
-    parts = records.partition_by("_bsid", as_dict=True, include_key=False)
-    empty = records.drop("_bsid").clear()
-    return [
-        (bsid, board.name_of(bsid), parts.get((bsid,), empty)) for bsid in board.reporting_bsids
-    ]
 
 
 def write_extracts(
@@ -179,64 +169,11 @@ def write_extracts(
     created: datetime | None,
 ) -> dict[str, Path]:
     """The board-level 0003 of every period, in `folder/<PERIOD CODE>/`; kind -> folder."""
-    school_year = f"{cal.year}-{cal.year + 1}"
     folders = {}
     for kind in periods:
-        code, description = default_period_code(kind, school_year)
+        code, _ = default_period_code(kind, cal.school_year)
         target = folder / code
         target.mkdir(parents=True, exist_ok=True)
-        when = created_at(kind, cal, created)
-        write_extract(
-            target / FILE_NAME,
-            "0003",
-            school_year=school_year,
-            period_description=description,
-            blocks=blocks_for(kind, cal, board, tables),
-            created=when,
-        )
+        write_board_extract(target, "0003", kind, cal, board, _records(kind, cal, tables), created)
         folders[kind] = target
     return folders
-
-
-def created_at(kind: str, cal: Calendar, created: datetime | None) -> datetime:
-    """When a period's extracts were downloaded: `created`, else early in the period's month."""
-    return created or datetime(cal.year + (kind != "oct"), CREATED_MONTH[kind], 1, 8, 0)
-
-
-def write_board_extract(
-    folder: Path,
-    extract: str,
-    kind: str,
-    cal: Calendar,
-    board: Board,
-    frame: pl.DataFrame,
-    created: datetime | None,
-) -> None:
-    """`frame` (rows with a `_bsid`, in block order) as `write_extract` writes it, one H2
-    block per reporting BSID, empty ones too; the lines are made for the whole frame at
-    once (a board has a hundred blocks)."""
-    school_year = f"{cal.year}-{cal.year + 1}"
-    _, description = default_period_code(kind, school_year)
-    path = folder / extract_file_name(extract)
-    write_extract(
-        path,
-        extract,
-        school_year=school_year,
-        period_description=description,
-        blocks=[],
-        created=created_at(kind, cal, created),
-    )
-    lines = pl.Series("line", to_lines(frame.drop("_bsid"), load_layouts()[extract]))
-    blocks = dict(
-        frame.select("_bsid")
-        .with_columns(lines)
-        .group_by("_bsid", maintain_order=True)
-        .agg(pl.col("line").str.join("\r\n"))
-        .iter_rows()
-    )
-    with path.open("ab") as out:
-        for bsid in board.reporting_bsids:
-            text = quoted(["H2", bsid, board.name_of(bsid), H2_STATUS]) + "\r\n"
-            if bsid in blocks:
-                text += blocks[bsid] + "\r\n"
-            out.write(text.encode("cp1252"))
