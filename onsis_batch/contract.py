@@ -9,14 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 
 from onsis_batch.codes import code_tables
 from onsis_batch.resources import package_file
-from onsis_batch.specs import SpecError
+from onsis_batch.strict_yaml import (
+    SpecError,
+    YamlError,
+    file_label,
+    problems_in,
+    read_yaml,
+    record_keys,
+)
 
 COLUMN_TYPES = {"text", "integer", "decimal", "date", "year_month", "flag", "code"}
 
@@ -62,10 +69,17 @@ class Table:
         return tuple(c.name for c in self.columns)
 
 
+_COLUMN_KEYS = record_keys(Column)
+_TABLE_KEYS = record_keys(
+    Table,
+    leave_out=("name",),
+    table=None,
+    columns=[_COLUMN_KEYS],
+    references=[record_keys(Reference)],
+)
+
+
 def _column(raw: dict[str, Any], where: str) -> Column:
-    unknown = set(raw) - set(Column.__dataclass_fields__)
-    if unknown:
-        raise SpecError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     if raw.get("type") not in COLUMN_TYPES:
         raise SpecError(f"{where}.type: {raw.get('type')!r} is not one of {sorted(COLUMN_TYPES)}")
     if raw["type"] == "code" and raw.get("codes") not in code_tables():
@@ -75,16 +89,12 @@ def _column(raw: dict[str, Any], where: str) -> Column:
     return Column(**raw)
 
 
-def _table(raw: dict[str, Any], where: str) -> Table:
-    allowed = {"table", "description", "required", "key", "columns", "references"}
-    unknown = set(raw) - allowed
-    if unknown:
-        raise SpecError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    columns = tuple(_column(c, f"{where}.columns[{i}]") for i, c in enumerate(raw["columns"]))
+def _table(raw: dict[str, Any]) -> Table:
+    columns = tuple(_column(c, f"columns[{i}]") for i, c in enumerate(raw["columns"]))
     names = {c.name for c in columns}
     key = tuple(raw.get("key", ()))
     if not set(key) <= names:
-        raise SpecError(f"{where}.key: every key must be a column")
+        raise SpecError("key: every key must be a column")
     references = tuple(Reference(**r) for r in raw.get("references", ()))
     return Table(
         name=raw["table"],
@@ -96,19 +106,24 @@ def _table(raw: dict[str, Any], where: str) -> Table:
     )
 
 
+def _table_file(path: Path) -> Table:
+    raw = read_yaml(path, _TABLE_KEYS)
+    with problems_in(path):
+        table = _table(raw)
+        if table.name != path.stem:
+            raise SpecError(f"table: {table.name} must be the file name")
+        return table
+
+
 @cache
 def contract() -> dict[str, Table]:
     """Every table of the data contract, by name, in a stable order."""
-    tables = {}
-    for path in sorted(package_file("contract").glob("*.yaml")):
-        table = _table(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
-        if table.name != path.stem:
-            raise SpecError(f"{path.name}: table {table.name} must live in {table.name}.yaml")
-        tables[table.name] = table
-    for table in tables.values():
-        for ref in table.references:
-            if ref.table not in tables:
-                raise SpecError(f"{table.name}.yaml references unknown table {ref.table}")
+    paths = sorted(package_file("contract").glob("*.yaml"))
+    tables = {path.stem: _table_file(path) for path in paths}
+    for path, table in zip(paths, tables.values(), strict=True):
+        unknown = [ref.table for ref in table.references if ref.table not in tables]
+        if unknown:
+            raise YamlError(file_label(path), f"references: no table {', '.join(unknown)}")
     return tables
 
 

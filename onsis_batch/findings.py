@@ -14,9 +14,8 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-import yaml
-
 from onsis_batch.resources import package_file
+from onsis_batch.strict_yaml import ANY_KEY, read_yaml, record_keys
 
 
 class Severity(StrEnum):
@@ -89,26 +88,22 @@ class Finding:
         return f"{self.severity.upper()} {self.code}{where}: {self.message_en}"
 
 
+_YAML_NAMES = {"message_en": "en", "message_fr": "fr"}  # catalog field -> key in findings.yaml
+_ENTRY_KEYS = {
+    _YAML_NAMES.get(name, name): None for name in record_keys(CatalogEntry, leave_out=("code",))
+}
+
+
 @cache
 def catalog() -> dict[str, CatalogEntry]:
     """Every finding code the tool can report, read once from `findings.yaml`."""
-    raw = yaml.safe_load(package_file("findings.yaml").read_text(encoding="utf-8"))
+    raw = read_yaml(package_file("findings.yaml"), {ANY_KEY: _ENTRY_KEYS})
     entries = {}
     for code, spec in raw.items():
-        entries[code] = CatalogEntry(
-            code=code,
-            severity=Severity(spec["severity"]),
-            stage=spec["stage"],
-            title=spec["title"],
-            message_en=spec["en"],
-            message_fr=spec["fr"],
-            hint=spec.get("hint", ""),
-            title_fr=spec.get("title_fr", ""),
-            hint_fr=spec.get("hint_fr", ""),
-            segment=spec.get("segment"),
-            reads=tuple(spec.get("reads", ())),
-            ministry_code=spec.get("ministry_code"),
-        )
+        values = {name: spec.get(key) for name, key in _YAML_NAMES.items()}
+        values |= {k: v for k, v in spec.items() if k not in _YAML_NAMES.values()}
+        values |= {"severity": Severity(spec["severity"]), "reads": tuple(spec.get("reads", ()))}
+        entries[code] = CatalogEntry(code=code, **values)
     return entries
 
 
