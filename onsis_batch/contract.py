@@ -8,6 +8,7 @@ from here. Later releases add tables by adding files, without reshaping existing
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -146,8 +147,9 @@ def dtype_of(column: Column) -> pl.DataType:
 def frame_from_rows(table: str, rows: list[dict[str, Any]] | None = None) -> pl.DataFrame:
     """A typed frame of a contract table from plain rows (tests, synthetic data).
 
-    Missing columns take their declared default (or null); `_row` numbers the rows as a
-    CSV would (header = row 1).
+    Missing columns take their declared default (or null); dates may be given as ISO text
+    (`2025-10-31`, `2020-08` for a year and month), as YAML cases write them; `_row` numbers
+    the rows as a CSV would (header = row 1).
     """
     spec = contract()[table]
     rows = rows or []
@@ -157,6 +159,13 @@ def frame_from_rows(table: str, rows: list[dict[str, Any]] | None = None) -> pl.
     data: dict[str, Any] = {"_row": list(range(2, len(rows) + 2))}
     schema: dict[str, pl.DataType] = {"_row": pl.Int64()}
     for column in spec.columns:
-        data[column.name] = [row.get(column.name, column.default) for row in rows]
+        data[column.name] = [_value(row.get(column.name, column.default), column) for row in rows]
         schema[column.name] = dtype_of(column)
     return pl.DataFrame(data, schema=schema)
+
+
+def _value(value: Any, column: Column) -> Any:
+    """A plain value as its column holds it: ISO text becomes a date in date columns."""
+    if isinstance(value, str) and column.type in ("date", "year_month"):
+        return date.fromisoformat(value if column.type == "date" else value[:7] + "-01")
+    return value

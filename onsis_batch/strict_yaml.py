@@ -63,6 +63,11 @@ class YamlError(SpecError):
         super().__init__(f"{where}: {problem}")
         self.file, self.problem, self.line = file, problem, line
 
+    @property
+    def detail(self) -> str:
+        """The problem with its line, for a finding that names the file already."""
+        return f"line {self.line}: {self.problem}" if self.line is not None else self.problem
+
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -138,7 +143,8 @@ def parse_yaml(text: str, file: str) -> Any:
         raise YamlError(file, problem.problem, problem.line) from None
     except yaml.MarkedYAMLError as problem:
         mark = problem.problem_mark or problem.context_mark
-        reason = " ".join(str(p) for p in (problem.context, problem.problem) if p)
+        reason = str(problem.problem or "not valid YAML")
+        reason += f" ({problem.context})" if problem.context else ""
         raise YamlError(file, reason, mark.line + 1 if mark else None) from None
     except yaml.YAMLError as problem:
         raise YamlError(file, str(problem)) from None

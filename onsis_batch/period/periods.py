@@ -8,10 +8,10 @@ from functools import cache
 from typing import Any
 
 import polars as pl
-import yaml
 
 from onsis_batch.findings import Finding, InputError, finding
 from onsis_batch.resources import package_file
+from onsis_batch.strict_yaml import ANY_KEY, read_yaml
 
 PERIOD_KINDS = ("oct", "mar", "jun")
 PERIOD_NAMES = {"oct": "October", "mar": "March", "jun": "June"}
@@ -52,9 +52,14 @@ class SubmissionPeriod:
         return self.start <= day <= self.count_date
 
 
+_YEAR_CODES = dict.fromkeys(PERIOD_KINDS, {"code": None, "description": None})
+_PERIODS_KEYS = {"default": _YEAR_CODES, "by_year": {ANY_KEY: _YEAR_CODES}}
+
+
 @cache
 def _period_codes() -> dict[str, Any]:
-    return yaml.safe_load(package_file("period", "periods.yaml").read_text(encoding="utf-8"))
+    codes: dict[str, Any] = read_yaml(package_file("period", "periods.yaml"), _PERIODS_KEYS)
+    return codes
 
 
 def default_period_code(kind: str, school_year: str) -> tuple[str, str]:
