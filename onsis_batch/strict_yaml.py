@@ -143,8 +143,7 @@ def parse_yaml(text: str, file: str) -> Any:
         raise YamlError(file, problem.problem, problem.line) from None
     except yaml.MarkedYAMLError as problem:
         mark = problem.problem_mark or problem.context_mark
-        reason = str(problem.problem or "not valid YAML")
-        reason += f" ({problem.context})" if problem.context else ""
+        reason = ", ".join(str(p) for p in (problem.context, problem.problem) if p)
         raise YamlError(file, reason, mark.line + 1 if mark else None) from None
     except yaml.YAMLError as problem:
         raise YamlError(file, str(problem)) from None
