@@ -31,6 +31,8 @@ COLUMN_TYPES = {"text", "integer", "decimal", "date", "year_month", "flag", "cod
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a contract table: its type, rules and the rule-book field it stands for."""
+
     name: str
     type: str
     meaning: str
@@ -46,12 +48,16 @@ class Column:
 
 @dataclass(frozen=True)
 class Reference:
+    """A column whose values must be keys of another contract table."""
+
     column: str
     table: str
 
 
 @dataclass(frozen=True)
 class Table:
+    """One table of the data contract: its key, columns and references."""
+
     name: str
     description: str
     required: bool
@@ -60,6 +66,7 @@ class Table:
     references: tuple[Reference, ...] = ()
 
     def column(self, name: str) -> Column:
+        """The column `name`; KeyError when the table has none."""
         for column in self.columns:
             if column.name == name:
                 return column
@@ -67,6 +74,7 @@ class Table:
 
     @property
     def column_names(self) -> tuple[str, ...]:
+        """The names of the columns, in contract order."""
         return tuple(c.name for c in self.columns)
 
 
@@ -128,20 +136,20 @@ def contract() -> dict[str, Table]:
     return tables
 
 
-_DTYPES = {
-    "text": pl.Utf8,
-    "code": pl.Utf8,
-    "integer": pl.Int64,
-    "decimal": pl.Float64,
-    "date": pl.Date,
-    "year_month": pl.Date,
-    "flag": pl.Boolean,
+DTYPES: dict[str, pl.DataType] = {  # column type -> the polars type it has once loaded
+    "text": pl.String(),
+    "code": pl.String(),
+    "integer": pl.Int64(),
+    "decimal": pl.Float64(),
+    "date": pl.Date(),
+    "year_month": pl.Date(),
+    "flag": pl.Boolean(),
 }
 
 
 def dtype_of(column: Column) -> pl.DataType:
     """The polars type a contract column has once loaded."""
-    return _DTYPES[column.type]
+    return DTYPES[column.type]
 
 
 def frame_from_rows(table: str, rows: list[dict[str, Any]] | None = None) -> pl.DataFrame:

@@ -19,6 +19,8 @@ from onsis_batch.strict_yaml import ANY_KEY, read_yaml, record_keys
 
 
 class Severity(StrEnum):
+    """How serious a finding is: errors stop a run or a file, warnings and notes do not."""
+
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -26,6 +28,8 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True)
 class CatalogEntry:
+    """One code of the findings catalog: severity, stage, and its texts in both languages."""
+
     code: str
     severity: Severity
     stage: str
@@ -48,6 +52,8 @@ class CatalogEntry:
 
 @dataclass(frozen=True)
 class Finding:
+    """One problem or note, with its messages in both languages and its location as data."""
+
     code: str
     severity: Severity
     message_en: str
@@ -78,6 +84,7 @@ class Finding:
         return ", ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
+        """The finding as JSON-ready data, without empty fields."""
         data = asdict(self)
         data["severity"] = str(self.severity)
         data["params"] = {k: str(v) for k, v in self.params.items()}
@@ -163,10 +170,12 @@ def findings_for_rows(code: str, rows: Any, **fields: Any) -> list[Finding]:
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:
+    """Whether any of the findings is an error."""
     return any(f.severity is Severity.ERROR for f in findings)
 
 
 def count_by_severity(findings: Iterable[Finding]) -> dict[str, int]:
+    """The number of findings of each severity, every severity listed."""
     counts = Counter(str(f.severity) for f in findings)
     return {str(s): counts.get(str(s), 0) for s in Severity}
 

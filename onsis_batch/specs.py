@@ -46,6 +46,8 @@ ACTIONS = ("ADD", "UPDATE", "DELETE")
 
 @dataclass(frozen=True)
 class ElementSpec:
+    """One element of a segment: its type, its rules and where its value comes from."""
+
     name: str
     type: str
     description: str = ""
@@ -73,6 +75,8 @@ class ElementSpec:
 
 @dataclass(frozen=True)
 class SegmentSpec:
+    """The declared shape of one XML segment: parent, periods, key and elements in order."""
+
     segment: str
     rule_book: str
     parent: str
@@ -93,17 +97,21 @@ class SegmentSpec:
         return self.tag or self.segment
 
     def element(self, name: str) -> ElementSpec:
+        """The element `name`; KeyError when the segment has none."""
         for element in self.elements:
             if element.name == name:
                 return element
         raise KeyError(f"{self.segment} has no element {name}")
 
     def applicable_elements(self, school_year: str, private: bool) -> tuple[ElementSpec, ...]:
+        """The elements written for a run of that school year and kind, in order."""
         return tuple(e for e in self.elements if e.applies(school_year, private))
 
 
 @dataclass(frozen=True)
 class Envelope:
+    """The fixed frame of a batch file: root, header, school submission and school elements."""
+
     rule_book: str
     root: str
     header: tuple[ElementSpec, ...]

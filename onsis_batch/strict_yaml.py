@@ -21,8 +21,8 @@ files the tool ships fail loudly as internal errors.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from collections.abc import Callable, Hashable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, TypeAlias

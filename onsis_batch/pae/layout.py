@@ -43,16 +43,21 @@ _EXTRACT = re.compile(r"^\d{4}$")
 
 @dataclass(frozen=True)
 class LayoutColumn:
+    """One data column of an extract layout: its name and type."""
+
     name: str
     type: str  # one of COLUMN_TYPES
 
     @property
     def dtype(self) -> pl.DataType:
+        """The polars type of the column once read."""
         return COLUMN_TYPES[self.type]
 
 
 @dataclass(frozen=True)
 class Layout:
+    """The layout of one PAE extract: how its file is recognised and its columns."""
+
     extract: str  # "0003"
     file_type: str  # H1 column 2, trimmed and upper-cased
     record_types: tuple[str, ...]  # data record types, usually ("DT",)

@@ -45,28 +45,36 @@ class Reader(Protocol):
 
 @dataclass(frozen=True)
 class FolderSource:
+    """School data as a folder of CSV or Parquet files."""
+
     folder: Path
 
     @property
     def label(self) -> str:
+        """How findings and logs name the source."""
         return str(self.folder)
 
     @contextmanager
     def open(self) -> Iterator[Reader]:
+        """A reader of the source, open while the block runs."""
         yield _FolderReader(self.folder)
 
 
 @dataclass(frozen=True)
 class DatabaseSource:
+    """School data in a database: one table or view per contract table."""
+
     database: Database
     table_map: Mapping[str, str] = field(default_factory=dict)  # contract table -> SQL name
 
     @property
     def label(self) -> str:
+        """How findings and logs name the source."""
         return self.database.label
 
     @contextmanager
     def open(self) -> Iterator[Reader]:
+        """A reader of the source, open while the block runs."""
         connection = Connection(self.database)
         problem = connection.open()
         try:
@@ -112,7 +120,8 @@ def check_table_map(mapping: object, where: str = "table map") -> dict[str, str]
     if not isinstance(mapping, Mapping):
         reason = "it must map contract tables to SQL table or view names"
         raise TableMapError([finding("SRC008", file=where, reason=reason)])
-    found = [finding("SRC014", file=where, key=k) for k in unknown_keys(mapping, contract())]
+    tables = dict.fromkeys(contract())
+    found = [finding("SRC014", file=where, key=k) for k in unknown_keys(mapping, tables)]
     found += [
         finding("SRC015", file=where, key=str(k))
         for k, v in mapping.items()
@@ -183,7 +192,7 @@ class _DatabaseReader:
         return located, findings
 
     def read(self, table: Table) -> tuple[Rows | None, list[Finding]]:
-        name = self.where(table.name)
+        name = self.table_map.get(table.name, table.name)
         return _read_sql_table(self.connection, table, name, self.described[table.name])
 
     def where(self, name: str) -> Path | str:
