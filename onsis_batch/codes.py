@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from onsis_batch.resources import package_file
-from onsis_batch.strict_yaml import ANY_KEY, SpecError, read_yaml
+from onsis_batch.strict_yaml import ANY_KEY, SpecError, read_checked
 
 _FILE_KEYS = {ANY_KEY: {"codes": {ANY_KEY: None}, "pattern": None}}
 
@@ -30,13 +31,16 @@ class CodeTable:
 @cache
 def code_tables() -> dict[str, CodeTable]:
     """Every code table, by name."""
-    path = package_file("codes.yaml")
+    return read_checked(package_file("codes.yaml"), _FILE_KEYS, _tables)
+
+
+def _tables(raw: dict[str, dict[str, Any]]) -> dict[str, CodeTable]:
     tables = {}
-    for name, spec in read_yaml(path, _FILE_KEYS).items():
+    for name, spec in raw.items():
         codes = spec.get("codes") or {}
         blank = [str(code) for code, meaning in codes.items() if not isinstance(meaning, str)]
         if blank:  # e.g. a comma inside an unquoted meaning of a {code: meaning} list
-            raise SpecError(f"codes.yaml: {name}.codes.{blank[0]}: the meaning must be text")
+            raise SpecError(f"{name}.codes.{blank[0]}: the meaning must be text")
         codes = {str(code): meaning for code, meaning in codes.items()}
         tables[name] = CodeTable(name=name, codes=codes, pattern=spec.get("pattern"))
     return tables

@@ -17,14 +17,7 @@ import polars as pl
 
 from onsis_batch.codes import code_tables
 from onsis_batch.resources import package_file
-from onsis_batch.strict_yaml import (
-    SpecError,
-    YamlError,
-    file_label,
-    problems_in,
-    read_yaml,
-    record_keys,
-)
+from onsis_batch.strict_yaml import SpecError, YamlError, read_checked, record_keys
 
 COLUMN_TYPES = {"text", "integer", "decimal", "date", "year_month", "flag", "code"}
 
@@ -116,12 +109,10 @@ def _table(raw: dict[str, Any]) -> Table:
 
 
 def _table_file(path: Path) -> Table:
-    raw = read_yaml(path, _TABLE_KEYS)
-    with problems_in(path):
-        table = _table(raw)
-        if table.name != path.stem:
-            raise SpecError(f"table: {table.name} must be the file name")
-        return table
+    table = read_checked(path, _TABLE_KEYS, _table)
+    if table.name != path.stem:
+        raise YamlError(path, f"table: {table.name} must be the file name")
+    return table
 
 
 @cache
@@ -132,7 +123,7 @@ def contract() -> dict[str, Table]:
     for path, table in zip(paths, tables.values(), strict=True):
         unknown = [ref.table for ref in table.references if ref.table not in tables]
         if unknown:
-            raise YamlError(file_label(path), f"references: no table {', '.join(unknown)}")
+            raise YamlError(path, f"references: no table {', '.join(unknown)}")
     return tables
 
 

@@ -15,13 +15,7 @@ from typing import Any
 from onsis_batch.codes import code_tables
 from onsis_batch.resources import data_dir
 from onsis_batch.strict_yaml import SpecError as SpecError  # raised here, caught by name
-from onsis_batch.strict_yaml import (
-    YamlError,
-    file_label,
-    problems_in,
-    read_yaml,
-    record_keys,
-)
+from onsis_batch.strict_yaml import YamlError, read_checked, record_keys
 
 ELEMENT_TYPES = {
     "action",
@@ -159,9 +153,7 @@ def _elements(raw: Any, where: str) -> tuple[ElementSpec, ...]:
 
 def load_segment_spec(path: Path) -> SegmentSpec:
     """One segment spec file, checked; SpecError naming the file and key path when wrong."""
-    raw = read_yaml(path, _SEGMENT_KEYS)
-    with problems_in(path):
-        return _segment_spec(raw, path)
+    return read_checked(path, _SEGMENT_KEYS, lambda raw: _segment_spec(raw, path))
 
 
 def _segment_spec(raw: Any, path: Path) -> SegmentSpec:
@@ -192,13 +184,13 @@ def load_specs(folder: Path | None = None) -> dict[str, SegmentSpec]:
             continue
         spec = load_segment_spec(path)
         if spec.segment != path.stem:
-            raise YamlError(file_label(path), f"segment: {spec.segment} must be the file name")
+            raise YamlError(path, f"segment: {spec.segment} must be the file name")
         specs[spec.segment] = spec
     for spec in specs.values():
         missing = [c for c in spec.children if c not in specs]
         if missing:
             problem = f"children: no spec for {', '.join(missing)}"
-            raise YamlError(file_label(spec.path or folder), problem)
+            raise YamlError(spec.path or folder, problem)
     return specs
 
 
@@ -206,13 +198,15 @@ def load_specs(folder: Path | None = None) -> dict[str, SegmentSpec]:
 def load_envelope(folder: Path | None = None) -> Envelope:
     """The batch file's envelope (header, school submission, school), from `envelope.yaml`."""
     path = (folder or data_dir("segment_specs")) / "envelope.yaml"
-    raw = read_yaml(path, _ENVELOPE_KEYS)
-    with problems_in(path):
-        return Envelope(
-            rule_book=raw["rule_book"],
-            root=raw["root"],
-            header=_elements(raw["header"], "header"),
-            school_submission=_elements(raw["school_submission"], "school_submission"),
-            school=_elements(raw["school"], "school"),
-            school_children=tuple(raw["school_children"]),
-        )
+    return read_checked(path, _ENVELOPE_KEYS, _envelope)
+
+
+def _envelope(raw: Any) -> Envelope:
+    return Envelope(
+        rule_book=raw["rule_book"],
+        root=raw["root"],
+        header=_elements(raw["header"], "header"),
+        school_submission=_elements(raw["school_submission"], "school_submission"),
+        school=_elements(raw["school"], "school"),
+        school_children=tuple(raw["school_children"]),
+    )

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -35,6 +34,7 @@ Shape: TypeAlias = "Mapping[str, Shape] | list[Shape] | None"
 """The keys a YAML value may hold: a mapping of key to the shape of its value (the key
 `ANY_KEY` stands for every other key), `[item shape]` for a list, None for anything."""
 
+T = TypeVar("T")
 ANY_KEY = "*"
 _ROOT = Path(__file__).resolve().parent.parent  # the checkout, or site-packages
 
@@ -56,9 +56,13 @@ class SpecError(ValueError):
 
 
 class YamlError(SpecError):
-    """A YAML file breaks the strict rules: its `file`, `line` (when known) and `problem`."""
+    """A YAML file breaks the strict rules: its `file`, `line` (when known) and `problem`.
 
-    def __init__(self, file: str, problem: str, line: int | None = None) -> None:
+    A file given as a Path is named as `file_label` names it.
+    """
+
+    def __init__(self, file: str | Path, problem: str, line: int | None = None) -> None:
+        file = file if isinstance(file, str) else file_label(file)
         where = f"{file}, line {line}" if line is not None else file
         super().__init__(f"{where}: {problem}")
         self.file, self.problem, self.line = file, problem, line
@@ -166,16 +170,19 @@ def read_yaml(path: Path, shape: Shape = None, *, name: str | None = None) -> An
     return value
 
 
-@contextmanager
-def problems_in(path: Path) -> Iterator[str]:
-    """Give the file's label; a SpecError raised inside (key path: problem) gets the file."""
-    file = file_label(path)
+def read_checked(path: Path, shape: Shape, build: Callable[[Any], T]) -> T:
+    """`build` applied to a data file's value, after `read_yaml` checked it against `shape`.
+
+    A SpecError that `build` raises says the key path and the problem; it is raised again
+    as a YamlError naming the file.
+    """
+    value = read_yaml(path, shape)
     try:
-        yield file
+        return build(value)
     except YamlError:
         raise
     except SpecError as problem:
-        raise YamlError(file, str(problem)) from None
+        raise YamlError(path, str(problem)) from None
 
 
 def file_label(path: Path) -> str:

@@ -17,14 +17,7 @@ from typing import Any
 import polars as pl
 
 from onsis_batch.resources import package_file
-from onsis_batch.strict_yaml import (
-    SpecError,
-    YamlError,
-    file_label,
-    problems_in,
-    read_yaml,
-    record_keys,
-)
+from onsis_batch.strict_yaml import SpecError, YamlError, read_checked, record_keys
 
 COLUMN_TYPES: dict[str, pl.DataType] = {
     "text": pl.Utf8(),
@@ -100,9 +93,7 @@ def _string_list(raw: Any, where: str) -> tuple[str, ...]:
 
 def load_layout_file(path: Path) -> Layout:
     """Read and validate one layout file; SpecError naming the file and key path."""
-    raw = read_yaml(path, _LAYOUT_KEYS)
-    with problems_in(path):
-        return _layout(raw, path.stem)
+    return read_checked(path, _LAYOUT_KEYS, lambda raw: _layout(raw, path.stem))
 
 
 def _layout(raw: Any, stem: str) -> Layout:
@@ -140,7 +131,7 @@ def load_layouts(folder: Path | None = None) -> dict[str, Layout]:
         layout = load_layout_file(path)
         if layout.file_type in file_types:
             already = f"file_type: {layout.file_type!r} is already extract "
-            raise YamlError(file_label(path), already + file_types[layout.file_type])
+            raise YamlError(path, already + file_types[layout.file_type])
         file_types[layout.file_type] = layout.extract
         layouts[layout.extract] = layout
     return layouts
