@@ -115,19 +115,27 @@ def _case_keys() -> dict[str, Any]:
 def _problems(raw: dict[str, Any]) -> list[str]:
     """What makes a case unusable, in words; empty when it is well formed."""
     problems = [f"{path}: unknown key" for path in unknown_keys(raw, _case_keys())]
-    if not isinstance(raw.get("name"), str) or not isinstance(raw.get("tables"), dict):
+    if not isinstance(raw.get("name"), str) or "tables" not in raw:
         problems.append("a case needs a name and tables")
+    for key in ("tables", "pae", "expect", "absent"):
+        value = raw.get(key, {})
+        if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
+            problems.append(f"{key}: a mapping of names to lists")
     if raw.get("period", "oct") not in PERIODS:
         problems.append(f"period: one of {', '.join(PERIODS)}")
+    return problems or _assertion_problems(raw)
+
+
+def _assertion_problems(raw: dict[str, Any]) -> list[str]:
+    """What is wrong with what a well-formed case asserts."""
+    problems = []
     codes = raw.get("findings") or []
     if not isinstance(codes, list) or not set(codes) <= set(catalog()):
         problems.append("findings: a list of codes from findings.yaml")
-    expect = raw.get("expect") or {}
-    if any(
-        not isinstance(row, dict) or "_id" not in row for rows in expect.values() for row in rows
-    ):
+    rows = [row for rows in (raw.get("expect") or {}).values() for row in rows]
+    if not all(isinstance(row, dict) and "_id" in row for row in rows):
         problems.append("expect: every row needs its _id")
-    if not codes and not any(expect.values()):
+    if not codes and not rows:
         problems.append("it asserts nothing present: add an expect row or a finding")
     return problems
 
@@ -223,6 +231,7 @@ CASE = "tests/cases/X.yaml: case 'a student is reported': "
         (GOOD.replace("{}", "{studnets: []}"), CASE + "tables.studnets: unknown key"),
         (GOOD.replace("STUDENT:", "STUDNET:"), CASE + "expect.STUDNET: unknown key"),
         (GOOD + "  period: october\n", CASE + "period: one of oct, mar, jun"),
+        (GOOD + "  absent: [STUDENT]\n", CASE + "absent: a mapping of names to lists"),
         (GOOD + "  findings: [CLS999]\n", CASE + "findings: a list of codes"),
         (GOOD.replace("{_id: '1'}", "{_action: ADD}"), CASE + "expect: every row needs its _id"),
         (
