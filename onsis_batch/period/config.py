@@ -56,7 +56,9 @@ class BoardConfig:
         return tuple(rows)
 
 
-_NODE_KEYS: dict[str, Shape] = dict.fromkeys("type key_kind choices pattern column doc".split())
+_NODE_KEYS: dict[str, Shape] = dict.fromkeys(
+    ("type", "key_kind", "choices", "pattern", "column", "doc")
+)
 _NODE_KEYS |= {"keys": {ANY_KEY: _NODE_KEYS}, "values": _NODE_KEYS, "items": _NODE_KEYS}
 
 

@@ -11,7 +11,7 @@ import polars as pl
 
 from onsis_batch.findings import Finding, InputError, finding
 from onsis_batch.resources import package_file
-from onsis_batch.strict_yaml import ANY_KEY, read_yaml
+from onsis_batch.strict_yaml import ANY_KEY, Shape, read_yaml
 
 PERIOD_KINDS = ("oct", "mar", "jun")
 PERIOD_NAMES = {"oct": "October", "mar": "March", "jun": "June"}
@@ -52,8 +52,8 @@ class SubmissionPeriod:
         return self.start <= day <= self.count_date
 
 
-_YEAR_CODES = dict.fromkeys(PERIOD_KINDS, {"code": None, "description": None})
-_PERIODS_KEYS = {"default": _YEAR_CODES, "by_year": {ANY_KEY: _YEAR_CODES}}
+_YEAR_CODES = {kind: {"code": None, "description": None} for kind in PERIOD_KINDS}
+_PERIODS_KEYS: Shape = {"default": _YEAR_CODES, "by_year": {ANY_KEY: _YEAR_CODES}}
 
 
 @cache

@@ -17,7 +17,7 @@ import polars as pl
 
 from onsis_batch.resources import package_file
 from onsis_batch.specs import SpecError
-from onsis_batch.strict_yaml import ANY_KEY, read_yaml
+from onsis_batch.strict_yaml import ANY_KEY, Shape, read_yaml
 
 # Ministry codes that stand for PLAR and equivalent credit rather than a course.
 PLAR_CODES = ("PLE99", "QEV1W", "QEE99", "QMA99", "QAP99", "QSE99")
@@ -142,7 +142,7 @@ def _cohort(raw: dict[str, Any], families: dict[str, Any]) -> Cohort:
     )
 
 
-_FILE_KEYS = {
+_FILE_KEYS: Shape = {
     "optional": {"name": None, "aliases": None},
     "families": {ANY_KEY: [dict.fromkeys(_RULE_KEYS)]},
     "cohorts": [
