@@ -8,21 +8,24 @@ from here. Later releases add tables by adding files, without reshaping existing
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 
 from onsis_batch.codes import code_tables
 from onsis_batch.resources import package_file
-from onsis_batch.specs import SpecError
+from onsis_batch.strict_yaml import SpecError, YamlError, read_checked, record_keys
 
 COLUMN_TYPES = {"text", "integer", "decimal", "date", "year_month", "flag", "code"}
 
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a contract table: its type, rules and the rule-book field it stands for."""
+
     name: str
     type: str
     meaning: str
@@ -38,12 +41,16 @@ class Column:
 
 @dataclass(frozen=True)
 class Reference:
+    """A column whose values must be keys of another contract table."""
+
     column: str
     table: str
 
 
 @dataclass(frozen=True)
 class Table:
+    """One table of the data contract: its key, columns and references."""
+
     name: str
     description: str
     required: bool
@@ -52,6 +59,7 @@ class Table:
     references: tuple[Reference, ...] = ()
 
     def column(self, name: str) -> Column:
+        """The column `name`; KeyError when the table has none."""
         for column in self.columns:
             if column.name == name:
                 return column
@@ -59,13 +67,21 @@ class Table:
 
     @property
     def column_names(self) -> tuple[str, ...]:
+        """The names of the columns, in contract order."""
         return tuple(c.name for c in self.columns)
 
 
+_COLUMN_KEYS = record_keys(Column)
+_TABLE_KEYS = record_keys(
+    Table,
+    leave_out=("name",),
+    table=None,
+    columns=[_COLUMN_KEYS],
+    references=[record_keys(Reference)],
+)
+
+
 def _column(raw: dict[str, Any], where: str) -> Column:
-    unknown = set(raw) - set(Column.__dataclass_fields__)
-    if unknown:
-        raise SpecError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     if raw.get("type") not in COLUMN_TYPES:
         raise SpecError(f"{where}.type: {raw.get('type')!r} is not one of {sorted(COLUMN_TYPES)}")
     if raw["type"] == "code" and raw.get("codes") not in code_tables():
@@ -75,16 +91,12 @@ def _column(raw: dict[str, Any], where: str) -> Column:
     return Column(**raw)
 
 
-def _table(raw: dict[str, Any], where: str) -> Table:
-    allowed = {"table", "description", "required", "key", "columns", "references"}
-    unknown = set(raw) - allowed
-    if unknown:
-        raise SpecError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    columns = tuple(_column(c, f"{where}.columns[{i}]") for i, c in enumerate(raw["columns"]))
+def _table(raw: dict[str, Any]) -> Table:
+    columns = tuple(_column(c, f"columns[{i}]") for i, c in enumerate(raw["columns"]))
     names = {c.name for c in columns}
     key = tuple(raw.get("key", ()))
     if not set(key) <= names:
-        raise SpecError(f"{where}.key: every key must be a column")
+        raise SpecError("key: every key must be a column")
     references = tuple(Reference(**r) for r in raw.get("references", ()))
     return Table(
         name=raw["table"],
@@ -96,43 +108,47 @@ def _table(raw: dict[str, Any], where: str) -> Table:
     )
 
 
+def _table_file(path: Path) -> Table:
+    table = read_checked(path, _TABLE_KEYS, _table)
+    if table.name != path.stem:
+        raise YamlError(path, f"table: {table.name} must be the file name")
+    return table
+
+
 @cache
 def contract() -> dict[str, Table]:
     """Every table of the data contract, by name, in a stable order."""
-    tables = {}
-    for path in sorted(package_file("contract").glob("*.yaml")):
-        table = _table(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
-        if table.name != path.stem:
-            raise SpecError(f"{path.name}: table {table.name} must live in {table.name}.yaml")
-        tables[table.name] = table
-    for table in tables.values():
-        for ref in table.references:
-            if ref.table not in tables:
-                raise SpecError(f"{table.name}.yaml references unknown table {ref.table}")
+    paths = sorted(package_file("contract").glob("*.yaml"))
+    tables = {path.stem: _table_file(path) for path in paths}
+    for path, table in zip(paths, tables.values(), strict=True):
+        unknown = [ref.table for ref in table.references if ref.table not in tables]
+        if unknown:
+            raise YamlError(path, f"references: no table {', '.join(unknown)}")
     return tables
 
 
-_DTYPES = {
-    "text": pl.Utf8,
-    "code": pl.Utf8,
-    "integer": pl.Int64,
-    "decimal": pl.Float64,
-    "date": pl.Date,
-    "year_month": pl.Date,
-    "flag": pl.Boolean,
+DTYPES: dict[str, pl.DataType] = {  # column type -> the polars type it has once loaded
+    "text": pl.String(),
+    "code": pl.String(),
+    "integer": pl.Int64(),
+    "decimal": pl.Float64(),
+    "date": pl.Date(),
+    "year_month": pl.Date(),
+    "flag": pl.Boolean(),
 }
 
 
 def dtype_of(column: Column) -> pl.DataType:
     """The polars type a contract column has once loaded."""
-    return _DTYPES[column.type]
+    return DTYPES[column.type]
 
 
 def frame_from_rows(table: str, rows: list[dict[str, Any]] | None = None) -> pl.DataFrame:
     """A typed frame of a contract table from plain rows (tests, synthetic data).
 
-    Missing columns take their declared default (or null); `_row` numbers the rows as a
-    CSV would (header = row 1).
+    Missing columns take their declared default (or null); dates may be given as ISO text
+    (`2025-10-31`, `2020-08` for a year and month), as YAML cases write them; `_row` numbers
+    the rows as a CSV would (header = row 1).
     """
     spec = contract()[table]
     rows = rows or []
@@ -142,6 +158,13 @@ def frame_from_rows(table: str, rows: list[dict[str, Any]] | None = None) -> pl.
     data: dict[str, Any] = {"_row": list(range(2, len(rows) + 2))}
     schema: dict[str, pl.DataType] = {"_row": pl.Int64()}
     for column in spec.columns:
-        data[column.name] = [row.get(column.name, column.default) for row in rows]
+        data[column.name] = [_value(row.get(column.name, column.default), column) for row in rows]
         schema[column.name] = dtype_of(column)
     return pl.DataFrame(data, schema=schema)
+
+
+def _value(value: Any, column: Column) -> Any:
+    """A plain value as its column holds it: ISO text becomes a date in date columns."""
+    if isinstance(value, str) and column.type in ("date", "year_month"):
+        return date.fromisoformat(value if column.type == "date" else value[:7] + "-01")
+    return value

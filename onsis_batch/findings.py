@@ -14,13 +14,14 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-import yaml
-
 from onsis_batch.errors import InputError as InputError  # its home is the exception family
 from onsis_batch.resources import package_file
+from onsis_batch.strict_yaml import ANY_KEY, read_yaml, record_keys
 
 
 class Severity(StrEnum):
+    """How serious a finding is: errors stop a run or a file, warnings and notes do not."""
+
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -28,6 +29,8 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True)
 class CatalogEntry:
+    """One code of the findings catalog: severity, stage, and its texts in both languages."""
+
     code: str
     severity: Severity
     stage: str
@@ -50,6 +53,8 @@ class CatalogEntry:
 
 @dataclass(frozen=True)
 class Finding:
+    """One problem or note, with its messages in both languages and its location as data."""
+
     code: str
     severity: Severity
     message_en: str
@@ -80,6 +85,7 @@ class Finding:
         return ", ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
+        """The finding as JSON-ready data, without empty fields."""
         data = asdict(self)
         data["severity"] = str(self.severity)
         data["params"] = {k: str(v) for k, v in self.params.items()}
@@ -90,26 +96,22 @@ class Finding:
         return f"{self.severity.upper()} {self.code}{where}: {self.message_en}"
 
 
+_YAML_NAMES = {"message_en": "en", "message_fr": "fr"}  # catalog field -> key in findings.yaml
+_ENTRY_KEYS = {
+    _YAML_NAMES.get(name, name): None for name in record_keys(CatalogEntry, leave_out=("code",))
+}
+
+
 @cache
 def catalog() -> dict[str, CatalogEntry]:
     """Every finding code the tool can report, read once from `findings.yaml`."""
-    raw = yaml.safe_load(package_file("findings.yaml").read_text(encoding="utf-8"))
+    raw = read_yaml(package_file("findings.yaml"), {ANY_KEY: _ENTRY_KEYS})
     entries = {}
     for code, spec in raw.items():
-        entries[code] = CatalogEntry(
-            code=code,
-            severity=Severity(spec["severity"]),
-            stage=spec["stage"],
-            title=spec["title"],
-            message_en=spec["en"],
-            message_fr=spec["fr"],
-            hint=spec.get("hint", ""),
-            title_fr=spec.get("title_fr", ""),
-            hint_fr=spec.get("hint_fr", ""),
-            segment=spec.get("segment"),
-            reads=tuple(spec.get("reads", ())),
-            ministry_code=spec.get("ministry_code"),
-        )
+        values = {name: spec.get(key) for name, key in _YAML_NAMES.items()}
+        values |= {k: v for k, v in spec.items() if k not in _YAML_NAMES.values()}
+        values |= {"severity": Severity(spec["severity"]), "reads": tuple(spec.get("reads", ()))}
+        entries[code] = CatalogEntry(code=code, **values)
     return entries
 
 
@@ -169,9 +171,11 @@ def findings_for_rows(code: str, rows: Any, **fields: Any) -> list[Finding]:
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:
+    """Whether any of the findings is an error."""
     return any(f.severity is Severity.ERROR for f in findings)
 
 
 def count_by_severity(findings: Iterable[Finding]) -> dict[str, int]:
+    """The number of findings of each severity, every severity listed."""
     counts = Counter(str(f.severity) for f in findings)
     return {str(s): counts.get(str(s), 0) for s in Severity}

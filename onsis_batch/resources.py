@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from onsis_batch.strict_yaml import read_yaml
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -32,5 +32,6 @@ def package_file(*parts: str) -> Path:
 @cache
 def language_labels(path: str, lang: str) -> dict[str, Any]:
     """One language's labels (`en` or `fr`) from a package YAML file keyed by language."""
-    labels = yaml.safe_load(package_file(*path.split("/")).read_text(encoding="utf-8"))
-    return labels[lang]
+    labels = read_yaml(package_file(*path.split("/")), {"en": None, "fr": None})
+    label: dict[str, Any] = labels[lang]
+    return label

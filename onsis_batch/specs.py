@@ -1,7 +1,8 @@
 """Segment specs: the declared shape of every XML segment, read from `segment_specs/`.
 
 Specs are validated when loaded: an unknown key or a bad value is reported with the file
-and the key path, so a typo in a YAML file never silently changes the output.
+and the key path (`segment_specs/DIPLOMA.yaml: elements[2].mandatoy_on: unknown key`), so a
+typo in a YAML file never silently changes the output. `SpecError` is that error.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from onsis_batch.codes import code_tables
 from onsis_batch.resources import data_dir
+from onsis_batch.strict_yaml import SpecError as SpecError  # raised here, caught by name
+from onsis_batch.strict_yaml import YamlError, read_checked, record_keys
 
 ELEMENT_TYPES = {
     "action",
@@ -39,12 +40,10 @@ PERIOD_KINDS = ("oct", "mar", "jun")
 ACTIONS = ("ADD", "UPDATE", "DELETE")
 
 
-class SpecError(ValueError):
-    """A segment spec file is malformed; the message names the file and the key path."""
-
-
 @dataclass(frozen=True)
 class ElementSpec:
+    """One element of a segment: its type, its rules and where its value comes from."""
+
     name: str
     type: str
     description: str = ""
@@ -73,6 +72,8 @@ class ElementSpec:
 
 @dataclass(frozen=True)
 class SegmentSpec:
+    """The declared shape of one XML segment: parent, periods, key and elements in order."""
+
     segment: str
     rule_book: str
     parent: str
@@ -93,17 +94,21 @@ class SegmentSpec:
         return self.tag or self.segment
 
     def element(self, name: str) -> ElementSpec:
+        """The element `name`; KeyError when the segment has none."""
         for element in self.elements:
             if element.name == name:
                 return element
         raise KeyError(f"{self.segment} has no element {name}")
 
     def applicable_elements(self, school_year: str, private: bool) -> tuple[ElementSpec, ...]:
+        """The elements written for a run of that school year and kind, in order."""
         return tuple(e for e in self.elements if e.applies(school_year, private))
 
 
 @dataclass(frozen=True)
 class Envelope:
+    """The fixed frame of a batch file: root, header, school submission and school elements."""
+
     rule_book: str
     root: str
     header: tuple[ElementSpec, ...]
@@ -112,17 +117,16 @@ class Envelope:
     school_children: tuple[str, ...]
 
 
-def _check_keys(raw: dict[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(raw) - allowed)
-    if unknown:
-        raise SpecError(f"{where}: unknown key(s) {', '.join(unknown)}")
+_ELEMENT_KEYS = record_keys(ElementSpec)
+_SEGMENT_KEYS = record_keys(SegmentSpec, leave_out=("path",), elements=[_ELEMENT_KEYS])
+_ENVELOPE_KEYS = record_keys(
+    Envelope, header=[_ELEMENT_KEYS], school_submission=[_ELEMENT_KEYS], school=[_ELEMENT_KEYS]
+)
 
 
 def _element(raw: dict[str, Any], where: str) -> ElementSpec:
     if not isinstance(raw, dict):
         raise SpecError(f"{where}: an element must be a mapping")
-    allowed = {f for f in ElementSpec.__dataclass_fields__}
-    _check_keys(raw, allowed, where)
     if "name" not in raw or "type" not in raw:
         raise SpecError(f"{where}: an element needs a name and a type")
     if raw["type"] not in ELEMENT_TYPES:
@@ -153,21 +157,22 @@ def _elements(raw: Any, where: str) -> tuple[ElementSpec, ...]:
 
 
 def load_segment_spec(path: Path) -> SegmentSpec:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    where = path.name
+    """One segment spec file, checked; SpecError naming the file and key path when wrong."""
+    return read_checked(path, _SEGMENT_KEYS, lambda raw: _segment_spec(raw, path))
+
+
+def _segment_spec(raw: Any, path: Path) -> SegmentSpec:
     if not isinstance(raw, dict):
-        raise SpecError(f"{where}: must be a mapping")
-    allowed = {f for f in SegmentSpec.__dataclass_fields__} - {"path"}
-    _check_keys(raw, allowed, where)
+        raise SpecError("(top): must be a mapping")
     for required in ("segment", "rule_book", "parent", "periods", "elements"):
         if required not in raw:
-            raise SpecError(f"{where}: missing key {required}")
+            raise SpecError(f"{required}: missing")
     if any(p not in PERIOD_KINDS for p in raw["periods"]):
-        raise SpecError(f"{where}.periods: periods are {PERIOD_KINDS}")
-    elements = _elements(raw["elements"], f"{where}.elements")
+        raise SpecError(f"periods: periods are {PERIOD_KINDS}")
+    elements = _elements(raw["elements"], "elements")
     names = {e.name for e in elements}
     if any(k not in names for k in raw.get("key", [])):
-        raise SpecError(f"{where}.key: every key must be an element")
+        raise SpecError("key: every key must be an element")
     values = dict(raw, elements=elements, path=path)
     for name in ("periods", "key", "actions", "children"):
         values[name] = tuple(raw.get(name, ()))
@@ -184,26 +189,29 @@ def load_specs(folder: Path | None = None) -> dict[str, SegmentSpec]:
             continue
         spec = load_segment_spec(path)
         if spec.segment != path.stem:
-            raise SpecError(f"{path.name}: segment {spec.segment} must live in {spec.segment}.yaml")
+            raise YamlError(path, f"segment: {spec.segment} must be the file name")
         specs[spec.segment] = spec
     for spec in specs.values():
         missing = [c for c in spec.children if c not in specs]
         if missing:
-            raise SpecError(f"{spec.segment}.yaml children: no spec for {', '.join(missing)}")
+            problem = f"children: no spec for {', '.join(missing)}"
+            raise YamlError(spec.path or folder, problem)
     return specs
 
 
 @cache
 def load_envelope(folder: Path | None = None) -> Envelope:
+    """The batch file's envelope (header, school submission, school), from `envelope.yaml`."""
     path = (folder or data_dir("segment_specs")) / "envelope.yaml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    allowed = {"rule_book", "root", "header", "school_submission", "school", "school_children"}
-    _check_keys(raw, allowed, path.name)
+    return read_checked(path, _ENVELOPE_KEYS, _envelope)
+
+
+def _envelope(raw: Any) -> Envelope:
     return Envelope(
         rule_book=raw["rule_book"],
         root=raw["root"],
-        header=_elements(raw["header"], f"{path.name}.header"),
-        school_submission=_elements(raw["school_submission"], f"{path.name}.school_submission"),
-        school=_elements(raw["school"], f"{path.name}.school"),
+        header=_elements(raw["header"], "header"),
+        school_submission=_elements(raw["school_submission"], "school_submission"),
+        school=_elements(raw["school"], "school"),
         school_children=tuple(raw["school_children"]),
     )

@@ -35,13 +35,26 @@ SETTINGS = {
 
 
 def pae_frame(rows: list[dict[str, Any]], extract: str = "0003") -> pl.DataFrame:
-    """A PAE frame of one extract with the layout's columns; absent columns are null."""
+    """A PAE frame of one extract with the layout's columns; absent columns are null.
+
+    Dates may be ISO text, as YAML cases write them; a column the layout lacks is an error.
+    """
     empty = empty_frame(extract)
     if not rows:
         return empty
-    data = {name: [row.get(name) for row in rows] for name in empty.columns}
+    unknown = sorted({name for row in rows for name in row} - set(empty.columns))
+    if unknown:
+        raise KeyError(f"PAE {extract} has no column(s) {', '.join(unknown)}")
+    data = {
+        name: [_pae_value(row.get(name), dtype) for row in rows]
+        for name, dtype in empty.schema.items()
+    }
     data["_row"] = list(range(3, len(rows) + 3))
     return pl.DataFrame(data, schema=empty.schema)
+
+
+def _pae_value(value: Any, dtype: pl.DataType) -> Any:
+    return date.fromisoformat(value) if isinstance(value, str) and dtype == pl.Date else value
 
 
 @dataclass

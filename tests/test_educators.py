@@ -7,12 +7,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
-import yaml
 from builders import Scenario
 from lxml import etree
 
 from onsis_batch.render.publish import publish
 from onsis_batch.segments.build import build_plan
+from onsis_batch.strict_yaml import read_yaml
 from onsis_batch.validate.batch_file import validate_file
 
 CASES = Path(__file__).resolve().parent / "cases"
@@ -21,7 +21,7 @@ CREATED = datetime(2025, 10, 31, 12, 0)
 
 def school() -> dict:
     """The timetable and educator of the first CLASS_ASSIGNMENT case."""
-    cases = yaml.safe_load((CASES / "CLASS_ASSIGNMENT.yaml").read_text(encoding="utf-8"))
+    cases = read_yaml(CASES / "CLASS_ASSIGNMENT.yaml")
     return dict(cases[0]["tables"])
 
 

@@ -109,13 +109,13 @@ def test_layout_with_an_unknown_key_is_a_spec_error(tmp_path):
         'extract: "0099"\nfile_type: X\nkey: [a]\ncolumns:\n  - {name: a, type: text, size: 3}\n',
         encoding="utf-8",
     )
-    with pytest.raises(SpecError, match=r"0099\.yaml\.columns\[0\]: unknown key\(s\) size"):
+    with pytest.raises(SpecError, match=r"0099\.yaml: columns\[0\]\.size: unknown key"):
         load_layout_file(tmp_path / "0099.yaml")
     (tmp_path / "0099.yaml").write_text(
         'extract: "0099"\nfile_type: X\nkeys: [a]\ncolumns:\n  - {name: a, type: text}\n',
         encoding="utf-8",
     )
-    with pytest.raises(SpecError, match=r"0099\.yaml: unknown key\(s\) keys"):
+    with pytest.raises(SpecError, match=r"0099\.yaml: keys: unknown key"):
         load_layout_file(tmp_path / "0099.yaml")
 
 

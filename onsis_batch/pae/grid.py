@@ -28,9 +28,11 @@ _PLAIN_LINE = rf"^{_CELL}(?:,{_CELL})*$"  # RFC 4180 cells only: safe to hand to
 _DECIMAL_PLACES = 4  # ADE has up to four places; more would only be float noise
 
 
-def _undefined_as_latin1(error: UnicodeDecodeError) -> tuple[str, int]:
+def _undefined_as_latin1(error: UnicodeError) -> tuple[str, int]:
     # The five bytes windows-1252 leaves undefined map to the same code point, as browsers do,
     # so an odd byte never makes a whole extract unreadable.
+    if not isinstance(error, UnicodeDecodeError):  # the handler only ever decodes
+        raise error
     return error.object[error.start : error.end].decode("latin-1"), error.end
 
 
@@ -123,6 +125,8 @@ def _grid_by_line(text: str, width: int) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class BadValue:
+    """A PAE cell that is not of its column's type: line, column, the text and the type."""
+
     row: int
     column: str
     value: str

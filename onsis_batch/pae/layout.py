@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 
 from onsis_batch.resources import package_file
-from onsis_batch.specs import SpecError
+from onsis_batch.strict_yaml import SpecError, YamlError, read_checked, record_keys
 
 COLUMN_TYPES: dict[str, pl.DataType] = {
     "text": pl.Utf8(),
@@ -31,24 +30,27 @@ HEADER_RECORDS = ("H1", "H2")
 ROW_COLUMN = "_row"  # 1-based line number of the row in its file, for findings downstream
 RECORD_COLUMN = "_record_type"  # only for layouts with several data record types (e.g. 0029)
 
-_LAYOUT_KEYS = {"extract", "file_type", "record_types", "key", "columns"}
-_COLUMN_KEYS = {"name", "type"}
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _EXTRACT = re.compile(r"^\d{4}$")
 
 
 @dataclass(frozen=True)
 class LayoutColumn:
+    """One data column of an extract layout: its name and type."""
+
     name: str
     type: str  # one of COLUMN_TYPES
 
     @property
     def dtype(self) -> pl.DataType:
+        """The polars type of the column once read."""
         return COLUMN_TYPES[self.type]
 
 
 @dataclass(frozen=True)
 class Layout:
+    """The layout of one PAE extract: how its file is recognised and its columns."""
+
     extract: str  # "0003"
     file_type: str  # H1 column 2, trimmed and upper-cased
     record_types: tuple[str, ...]  # data record types, usually ("DT",)
@@ -69,16 +71,12 @@ class Layout:
         return schema
 
 
-def _check_keys(raw: dict[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(raw) - allowed)
-    if unknown:
-        raise SpecError(f"{where}: unknown key(s) {', '.join(map(str, unknown))}")
+_LAYOUT_KEYS = record_keys(Layout, columns=[record_keys(LayoutColumn)])
 
 
 def _column(raw: Any, where: str) -> LayoutColumn:
     if not isinstance(raw, dict):
         raise SpecError(f"{where}: a column must be a mapping with a name and a type")
-    _check_keys(raw, _COLUMN_KEYS, where)
     name, type_ = raw.get("name"), raw.get("type")
     if not isinstance(name, str) or not _NAME.match(name):
         raise SpecError(f"{where}.name: {name!r} is not a snake_case name")
@@ -94,31 +92,32 @@ def _string_list(raw: Any, where: str) -> tuple[str, ...]:
 
 
 def load_layout_file(path: Path) -> Layout:
-    """Read and validate one layout file; raise SpecError naming the file and key path."""
-    where = path.name
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    """Read and validate one layout file; SpecError naming the file and key path."""
+    return read_checked(path, _LAYOUT_KEYS, lambda raw: _layout(raw, path.stem))
+
+
+def _layout(raw: Any, stem: str) -> Layout:
     if not isinstance(raw, dict):
-        raise SpecError(f"{where}: must be a mapping")
-    _check_keys(raw, _LAYOUT_KEYS, where)
+        raise SpecError("(top): must be a mapping")
     extract = str(raw.get("extract", ""))
-    if not _EXTRACT.match(extract) or extract != path.stem:
-        raise SpecError(f"{where}.extract: {extract!r} must be four digits matching the file name")
+    if not _EXTRACT.match(extract) or extract != stem:
+        raise SpecError(f"extract: {extract!r} must be four digits matching the file name")
     file_type = raw.get("file_type")
     if not isinstance(file_type, str) or not file_type.strip():
-        raise SpecError(f"{where}.file_type: must be the H1 file type text")
-    record_types = _string_list(raw.get("record_types", ["DT"]), f"{where}.record_types")
+        raise SpecError("file_type: must be the H1 file type text")
+    record_types = _string_list(raw.get("record_types", ["DT"]), "record_types")
     if any(r.upper() in HEADER_RECORDS or r != r.strip().upper() for r in record_types):
-        raise SpecError(f"{where}.record_types: must be upper-case data record types, not H1/H2")
+        raise SpecError("record_types: must be upper-case data record types, not H1/H2")
     columns_raw = raw.get("columns")
     if not isinstance(columns_raw, list) or not columns_raw:
-        raise SpecError(f"{where}.columns: must be a non-empty list of columns")
-    columns = tuple(_column(c, f"{where}.columns[{i}]") for i, c in enumerate(columns_raw))
+        raise SpecError("columns: must be a non-empty list of columns")
+    columns = tuple(_column(c, f"columns[{i}]") for i, c in enumerate(columns_raw))
     names = [c.name for c in columns]
     if len(set(names)) != len(names) or {ROW_COLUMN, RECORD_COLUMN} & set(names):
-        raise SpecError(f"{where}.columns: a column name is repeated or reserved")
-    key = _string_list(raw.get("key"), f"{where}.key")
+        raise SpecError("columns: a column name is repeated or reserved")
+    key = _string_list(raw.get("key"), "key")
     if any(k not in names for k in key):
-        raise SpecError(f"{where}.key: every key must be one of the columns")
+        raise SpecError("key: every key must be one of the columns")
     return Layout(extract, file_type.strip().upper(), record_types, key, columns)
 
 
@@ -131,10 +130,8 @@ def load_layouts(folder: Path | None = None) -> dict[str, Layout]:
     for path in sorted(folder.glob("*.yaml")):
         layout = load_layout_file(path)
         if layout.file_type in file_types:
-            raise SpecError(
-                f"{path.name}.file_type: {layout.file_type!r} is already extract "
-                f"{file_types[layout.file_type]}"
-            )
+            already = f"file_type: {layout.file_type!r} is already extract "
+            raise YamlError(path, already + file_types[layout.file_type])
         file_types[layout.file_type] = layout.extract
         layouts[layout.extract] = layout
     return layouts

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 
 from onsis_batch.contract import contract
 from onsis_batch.findings import Finding, finding
 from onsis_batch.period.options import RunOptions
 from onsis_batch.period.periods import parse_school_year
 from onsis_batch.resources import package_file
+from onsis_batch.strict_yaml import ANY_KEY, Shape, YamlError, read_yaml
 
 OUTPUT_FIELDS = ("period", "count_date", "bsid", "school_year")
 _SHORT_KEYS = {"period_start": "start", "period_code": "code"}
@@ -54,21 +54,16 @@ class BoardConfig:
         return tuple(rows)
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML that keeps dates as text, so a bad date is a finding with its key path."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+_NODE_KEYS: dict[str, Shape] = dict.fromkeys(
+    ("type", "key_kind", "choices", "pattern", "column", "doc")
+)
+_NODE_KEYS |= {"keys": {ANY_KEY: _NODE_KEYS}, "values": _NODE_KEYS, "items": _NODE_KEYS}
 
 
 @cache
 def config_schema() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(
-        package_file("period", "config_schema.yaml").read_text(encoding="utf-8")
-    )
+    """The shape of a configuration file (`config_schema.yaml`), one node per key."""
+    loaded: dict[str, Any] = read_yaml(package_file("period", "config_schema.yaml"), _NODE_KEYS)
     return loaded
 
 
@@ -76,10 +71,10 @@ def load_config(path: Path) -> tuple[BoardConfig, list[Finding]]:
     """Read and check a configuration file; the config holds only the values that passed."""
     file = str(path)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as problem:
-        first_line = str(problem).splitlines()[0] if str(problem) else type(problem).__name__
-        return BoardConfig(source=file), [finding("CFG001", file=file, problem=first_line)]
+        raw = read_yaml(path, name=file)  # dates stay text: a bad one is CFG004 with its key
+    except YamlError as problem:
+        unread = finding("CFG001", file=file, line=problem.line, problem=problem.detail)
+        return BoardConfig(source=file), [unread]
     if raw is None:
         raw = {}
     checker = _Checker(file)

@@ -8,11 +8,11 @@ from functools import cache
 from typing import Any
 
 import polars as pl
-import yaml
 
 from onsis_batch.errors import InputError
 from onsis_batch.findings import Finding, finding
 from onsis_batch.resources import package_file
+from onsis_batch.strict_yaml import ANY_KEY, Shape, read_yaml
 
 PERIOD_KINDS = ("oct", "mar", "jun")
 PERIOD_NAMES = {"oct": "October", "mar": "March", "jun": "June"}
@@ -55,11 +55,14 @@ class SubmissionPeriod:
         return self.start <= day <= self.count_date
 
 
+_YEAR_CODES = {kind: {"code": None, "description": None} for kind in PERIOD_KINDS}
+_PERIODS_KEYS: Shape = {"default": _YEAR_CODES, "by_year": {ANY_KEY: _YEAR_CODES}}
+
+
 @cache
 def _period_codes() -> dict[str, Any]:
     """The period codes and descriptions of `periods.yaml`."""
-    text = package_file("period", "periods.yaml").read_text(encoding="utf-8")
-    codes: dict[str, Any] = yaml.safe_load(text)
+    codes: dict[str, Any] = read_yaml(package_file("period", "periods.yaml"), _PERIODS_KEYS)
     return codes
 
 

@@ -29,12 +29,12 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 
 from onsis_batch.findings import Finding, finding
 from onsis_batch.plan.keys import as_text, natural_keys
 from onsis_batch.plan.model import Plan
 from onsis_batch.specs import ACTIONS, load_specs
+from onsis_batch.strict_yaml import YamlError, read_yaml
 
 ENTRY_KEYS = {"segment", "key", "set", "action", "reason", "author", "expires"}
 REQUIRED = ("segment", "key", "reason", "author", "expires")
@@ -90,9 +90,9 @@ def normal_key(key: str) -> str:
 def load_overrides(path: Path) -> tuple[list[Override], list[Finding]]:
     """The entries of an overrides file; OVR003 for each problem (nothing is guessed)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as problem:
-        return [], [_bad(path, None, f"it cannot be read ({problem})")]
+        raw = read_yaml(path, name=str(path))
+    except YamlError as problem:
+        return [], [finding("OVR007", file=str(path), line=problem.line, reason=problem.detail)]
     if (
         not isinstance(raw, dict)
         or set(raw) != {"overrides"}

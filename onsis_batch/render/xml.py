@@ -5,17 +5,17 @@ joined per parent with group_by + str.join and folded into the parent's fragment
 up. Top-level rows are cut into chunks (each with all its descendants) so that only one
 chunk's XML is held in memory at a time, whatever the size of the submission.
 
-Layout: one element per line, two spaces per level, `\\n` line ends. Characters that the
+Layout: one element per line, two spaces per level, LF line ends. Characters that the
 chosen encoding cannot carry are written as numeric character references.
 """
 
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO
+from typing import Protocol
 
 import polars as pl
 
@@ -34,10 +34,20 @@ _ENCODINGS = {"iso8859-1": "ISO-8859-1", "utf-8": "UTF-8"}
 _SORT = [_RANK, "_order", "_id"]
 _REQUIRED_COLUMNS = ("_id", "_parent", "_order", "_action")
 
+Formatter = Callable[[pl.Expr, ElementSpec], pl.Expr]  # a column's text in the XML
+
+
+class BinarySink(Protocol):
+    """Where the batch file's bytes go: an open binary file or a writer like one."""
+
+    def write(self, data: bytes, /) -> int:
+        """Take the bytes; return how many were taken."""
+        ...
+
 
 def render_plan(
     plan: Plan,
-    sink: BinaryIO,
+    sink: BinarySink,
     *,
     created: datetime,
     encoding: str = "iso-8859-1",
@@ -126,6 +136,7 @@ def _check_shape(plan: Plan, specs: dict[str, SegmentSpec], envelope: Envelope) 
 
 
 def escape_text(text: str) -> str:
+    """Text with the XML special characters escaped (`&`, `<`, `>`)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -324,13 +335,13 @@ def _is_time(dtype: pl.DataType) -> bool:
     return dtype in (pl.Time, pl.Datetime)
 
 
-def _flag(true: str, false: str):
+def _flag(true: str, false: str) -> Formatter:
     # when/when without otherwise keeps null as null (written as an empty element)
     return lambda c, _e: pl.when(c).then(pl.lit(true)).when(c.not_()).then(pl.lit(false))
 
 
 # element type -> (accepted column dtype, formatter); String columns are taken as they are
-_FORMATTERS = {
+_FORMATTERS: dict[str, tuple[Callable[[pl.DataType], bool], Formatter]] = {
     "date": (_is_temporal, lambda c, _e: c.dt.strftime("%Y/%m/%d")),
     "year_month": (_is_temporal, lambda c, _e: c.dt.strftime("%Y/%m")),
     "time": (_is_time, lambda c, _e: c.dt.strftime("%H%M%S")),

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from onsis_batch.period.periods import default_period_code
 from onsis_batch.resources import data_dir
+from onsis_batch.strict_yaml import read_yaml
 
 
 def sample_run(kind: str) -> tuple[Path, Path, str, str]:
     """(school data folder, PAE folder, BSID, school year) of the sample for a period."""
     data = data_dir("sample_data")
-    facts = yaml.safe_load((data / "sample.yaml").read_text(encoding="utf-8"))
+    facts = read_yaml(data / "sample.yaml", {"bsid": None, "school_year": None})
     school_year = str(facts["school_year"])
     code, _ = default_period_code(kind, school_year)
     return data, data_dir("pae_samples") / code, str(facts["bsid"]), school_year

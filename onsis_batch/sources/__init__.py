@@ -45,6 +45,8 @@ CONVERT_ROWS = 250_000  # rows converted at a time
 
 @dataclass(frozen=True)
 class LoadResult:
+    """The loaded school data: typed frames per table, the files read, and every finding."""
+
     tables: dict[str, pl.DataFrame]  # `_row` + contract columns, typed; empty when absent
     files: dict[str, Path | str]  # table -> file (or SQL table or view) actually read
     findings: list[Finding]

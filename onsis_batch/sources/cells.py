@@ -13,21 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
+from polars.expr.whenthen import ChainedThen, Then
 
 from onsis_batch.codes import code_table
-from onsis_batch.contract import Column, Table
+from onsis_batch.contract import Column, Table, dtype_of
 from onsis_batch.sources.issues import Issue
 from onsis_batch.sources.scan import CONTROL, scan
-
-DTYPES: dict[str, pl.DataType] = {
-    "text": pl.String(),
-    "code": pl.String(),
-    "date": pl.Date(),
-    "year_month": pl.Date(),
-    "flag": pl.Boolean(),
-    "decimal": pl.Float64(),
-    "integer": pl.Int64(),
-}
 
 # Rust regex: `$` is the end of the text (no multi-line flag); [0-9] avoids Unicode digits.
 _DATE = r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}/[0-9]{2}/[0-9]{2})$"
@@ -42,6 +33,8 @@ Mappings = Mapping[str, Mapping[str, str]]  # code table -> local code -> Minist
 
 @dataclass(frozen=True)
 class Check:
+    """One rule a cell must pass: the finding code and the mask of failing cells."""
+
     code: str
     mask: pl.Expr  # true on the cells that fail
     params: dict[str, Any] = field(default_factory=dict)  # message parameters every row shares
@@ -53,7 +46,7 @@ HIDDEN = "(personal data, not shown)"
 
 def empty_frame(table: Table) -> pl.DataFrame:
     """A frame with the table's typed columns and no rows."""
-    schema = {"_row": pl.Int64(), **{c.name: DTYPES[c.type] for c in table.columns}}
+    schema = {"_row": pl.Int64(), **{c.name: dtype_of(c) for c in table.columns}}
     return pl.DataFrame(schema=schema)
 
 
@@ -189,7 +182,7 @@ def _first_failure(checks: list[Check]) -> pl.Expr:
     """Index of the first check the cell fails; null when it passes them all."""
     if not checks:
         return pl.lit(None, dtype=pl.UInt8)
-    expr = pl.when(checks[0].mask).then(pl.lit(0, dtype=pl.UInt8))
+    expr: Then | ChainedThen = pl.when(checks[0].mask).then(pl.lit(0, dtype=pl.UInt8))
     for i, check in enumerate(checks[1:], start=1):
         expr = expr.when(check.mask).then(pl.lit(i, dtype=pl.UInt8))
     return expr
@@ -197,7 +190,7 @@ def _first_failure(checks: list[Check]) -> pl.Expr:
 
 def _result(column: Column, missing: bool, failing: bool) -> pl.Expr:
     """The final column: parsed value, the default when empty, null when a check failed."""
-    dtype = DTYPES[column.type]
+    dtype = dtype_of(column)
     if missing:
         return pl.lit(column.default).cast(dtype).alias(column.name)
     value = pl.col(_t(column.name))

@@ -134,6 +134,7 @@ class Connection:
         return None
 
     def close(self) -> None:
+        """Close the connection, if one was opened."""
         if self._raw is not None:
             self._raw.close()
             self._raw = None
@@ -242,6 +243,7 @@ class SqlTable:
             start += len(fetched)
 
     def empty(self) -> pl.DataFrame:
+        """A frame with the table's columns and no rows."""
         return number_rows(pl.DataFrame(schema=self.schema).select(self.columns), 1)
 
     def _copied(self, rows: int) -> Iterator[pl.DataFrame]:

@@ -15,9 +15,8 @@ from typing import Any
 
 import polars as pl
 
-from onsis_batch.contract import Table
+from onsis_batch.contract import DTYPES, Table
 from onsis_batch.findings import Finding, finding
-from onsis_batch.sources.cells import DTYPES
 
 SUFFIXES = (".csv", ".parquet")
 
@@ -64,6 +63,7 @@ class RawTable:
         return pl.concat([self.empty(), *self.batches(1_000_000)], how="vertical_relaxed")
 
     def empty(self) -> pl.DataFrame:
+        """A frame with the table's columns and no rows."""
         return number_rows(self.scan.clear().select(self.columns).collect(), 0)
 
 
@@ -196,6 +196,7 @@ def _as_text_unless_typed(
 
 
 def number_rows(frame: pl.DataFrame, first: int) -> pl.DataFrame:
+    """The frame with `_row`, the row numbers from `first` on."""
     return frame.with_row_index("_row", offset=first).with_columns(pl.col("_row").cast(pl.Int64))
 
 

@@ -45,6 +45,7 @@ class FindingLog:
         self._more: Counter[Slot] = Counter()
 
     def add(self, item: Finding) -> None:
+        """Keep a finding, or only count it once its file, column and code are listed enough."""
         slot = (item.file, item.column, item.code)
         if self._listed[slot] < self._limit:
             self._listed[slot] += 1
@@ -53,6 +54,7 @@ class FindingLog:
             self._more[slot] += 1
 
     def add_issue(self, issue: Issue) -> None:
+        """Keep the first rows of an issue as findings and count the rest."""
         slot = (issue.file, issue.column, issue.code)
         room = max(self._limit - self._listed[slot], 0)
         for values in issue.rows.head(room).iter_rows(named=True):

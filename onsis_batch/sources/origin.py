@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-import yaml
-
 from onsis_batch.contract import Table, contract
 from onsis_batch.findings import Finding, finding
 from onsis_batch.sources.database import Connection, Database, Kept, SqlTable, parse_database
 from onsis_batch.sources.database import read_sql_table as _read_sql_table
 from onsis_batch.sources.files import RawTable, Unreadable, locate, read_table
+from onsis_batch.strict_yaml import YamlError, read_yaml, unknown_keys
 
 Rows = RawTable | SqlTable
 
@@ -46,28 +45,36 @@ class Reader(Protocol):
 
 @dataclass(frozen=True)
 class FolderSource:
+    """School data as a folder of CSV or Parquet files."""
+
     folder: Path
 
     @property
     def label(self) -> str:
+        """How findings and logs name the source."""
         return str(self.folder)
 
     @contextmanager
     def open(self) -> Iterator[Reader]:
+        """A reader of the source, open while the block runs."""
         yield _FolderReader(self.folder)
 
 
 @dataclass(frozen=True)
 class DatabaseSource:
+    """School data in a database: one table or view per contract table."""
+
     database: Database
     table_map: Mapping[str, str] = field(default_factory=dict)  # contract table -> SQL name
 
     @property
     def label(self) -> str:
+        """How findings and logs name the source."""
         return self.database.label
 
     @contextmanager
     def open(self) -> Iterator[Reader]:
+        """A reader of the source, open while the block runs."""
         connection = Connection(self.database)
         problem = connection.open()
         try:
@@ -100,25 +107,38 @@ def data_source(
     return DatabaseSource(database, check_table_map(table_map or {}))
 
 
+class TableMapError(ValueError):
+    """A table map cannot be used; `findings` say why (SRC008, SRC014, SRC015)."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__(" ".join(f.message_en for f in findings))
+        self.findings = findings
+
+
 def check_table_map(mapping: object, where: str = "table map") -> dict[str, str]:
-    """The mapping contract table -> SQL table or view name, checked; ValueError if wrong."""
+    """The mapping contract table -> SQL table or view name, checked; TableMapError if wrong."""
     if not isinstance(mapping, Mapping):
-        raise ValueError(f"{where}: expected a mapping of contract table to SQL table name")
-    unknown = sorted(str(name) for name in mapping if name not in contract())
-    if unknown:
-        raise ValueError(f"{where}: not tables of the data contract: {', '.join(unknown)}")
-    bad = sorted(str(k) for k, v in mapping.items() if not isinstance(v, str) or not v.strip())
-    if bad:
-        raise ValueError(f"{where}: no SQL table name given for {', '.join(bad)}")
+        reason = "it must map contract tables to SQL table or view names"
+        raise TableMapError([finding("SRC008", file=where, reason=reason)])
+    tables = dict.fromkeys(contract())
+    found = [finding("SRC014", file=where, key=k) for k in unknown_keys(mapping, tables)]
+    found += [
+        finding("SRC015", file=where, key=str(k))
+        for k, v in mapping.items()
+        if not isinstance(v, str) or not v.strip()
+    ]
+    if found:
+        raise TableMapError(found)
     return {str(k): str(v).strip() for k, v in mapping.items()}
 
 
 def read_table_map(path: Path) -> dict[str, str]:
     """A table map from a YAML file (`students: sis_students_v`, one line per table)."""
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValueError(f"{path}: cannot read the table map ({exc})") from None
+        raw = read_yaml(path, name=str(path))
+    except YamlError as problem:
+        unread = finding("SRC008", file=str(path), line=problem.line, reason=problem.detail)
+        raise TableMapError([unread]) from None
     return check_table_map(raw or {}, str(path))
 
 
@@ -172,7 +192,7 @@ class _DatabaseReader:
         return located, findings
 
     def read(self, table: Table) -> tuple[Rows | None, list[Finding]]:
-        name = self.where(table.name)
+        name = self.table_map.get(table.name, table.name)
         return _read_sql_table(self.connection, table, name, self.described[table.name])
 
     def where(self, name: str) -> Path | str:

@@ -19,6 +19,8 @@ _SUSPECT = f"{_PADDED}|{CONTROL}"
 
 @dataclass(frozen=True)
 class Scan:
+    """The text columns that need cleaning, found in one pass over a frame."""
+
     padded: frozenset[str] = frozenset()  # columns with a cell to strip or to make null
     controlled: frozenset[str] = frozenset()  # columns with a control character somewhere
 

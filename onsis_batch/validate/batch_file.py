@@ -80,10 +80,10 @@ def _syntax_findings(
 
 def _doctype_findings(tree: etree._ElementTree, path: Path) -> list[Finding]:
     """A DOCTYPE has no place in a batch file; its entities were left unexpanded."""
-    doctype = tree.docinfo.doctype
+    doctype = tree.docinfo.doctype  # type: ignore[attr-defined]  # lxml-stubs lack it
     if not doctype and tree.docinfo.internalDTD is None:
         return []
-    entities = sorted({e.name for e in tree.iter(etree.Entity)})
+    entities = sorted({e.name for e in tree.iter(etree.Entity)})  # type: ignore[attr-defined]
     unexpanded = f"; entity references left unexpanded: {', '.join(entities)}" if entities else ""
     reason = f"the file declares a DOCTYPE ({doctype or 'internal subset'}), which OnSIS batch "
     reason += f"files never have; it was not processed{unexpanded}"
@@ -132,7 +132,7 @@ def _locate(tree: etree._ElementTree, xpath: str | None) -> tuple[str | None, st
         nodes = tree.xpath(xpath)
     except etree.XPathError:
         return None, None
-    if not nodes or not isinstance(nodes[0], etree._Element):
+    if not isinstance(nodes, list) or not nodes or not isinstance(nodes[0], etree._Element):
         return None, None
     specs = load_specs()
     segment = key = None

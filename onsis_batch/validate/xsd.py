@@ -205,6 +205,7 @@ def schema_path() -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Write the XSD, or with --check say whether the committed one is current (exit 1 if not)."""
     parser = argparse.ArgumentParser(
         prog="python -m onsis_batch.validate.xsd",
         description="Write or check schemas/onsis_batch.xsd.",

@@ -35,6 +35,7 @@ def _coded(plan: Plan, name: str) -> list[ElementSpec]:
 
 @rule("RUL001")
 def unknown_codes(plan: Plan) -> pl.DataFrame:
+    """Rows whose coded elements hold a value their code table lacks."""
     hits = []
     for name in sorted(plan.segments):
         elements = _coded(plan, name)

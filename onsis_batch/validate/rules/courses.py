@@ -15,6 +15,7 @@ ONE_COURSE_CODE = ("SEGMENT", "STUDENT_CLASS_ENROLMENT")
 
 @rule("RUL019")
 def complete_and_incomplete(plan: Plan) -> pl.DataFrame:
+    """Class enrolments flagged both complete and incomplete."""
     rows = sent(plan, "STUDENT_CLASS_ENROLMENT", "COURSE_COMPLETE_FLAG", "COURSE_INCOMPLETE_FLAG")
     both = pl.col("COURSE_COMPLETE_FLAG") & pl.col("COURSE_INCOMPLETE_FLAG")
     return rows.filter(both.fill_null(False)).select("_id")
@@ -22,6 +23,7 @@ def complete_and_incomplete(plan: Plan) -> pl.DataFrame:
 
 @rule("RUL020")
 def ministry_and_local_course(plan: Plan) -> pl.DataFrame:
+    """Rows that name both a Ministry and a locally developed course."""
     hits = [
         sent(plan, segment, "MINISTRY_DFND_CRS", "LOCAL_DEV_CRS")
         .filter(pl.col("MINISTRY_DFND_CRS").is_not_null() & pl.col("LOCAL_DEV_CRS").is_not_null())

@@ -27,16 +27,19 @@ def _credit_hits(bad: pl.Expr, plan: Plan) -> pl.DataFrame:
 
 @rule("RUL013")
 def credit_with_failing_mark(plan: Plan) -> pl.DataFrame:
+    """Class enrolments that earn a credit with a mark below the pass mark."""
     return _credit_hits(pl.col("FINAL_MARK") < PASS_MARK, plan)
 
 
 @rule("RUL014")
 def credit_on_dropped_course(plan: Plan) -> pl.DataFrame:
+    """Class enrolments that earn a credit though the course was dropped."""
     return _credit_hits(pl.col("WITHDRAWAL_TYPE") == DROPPED, plan)
 
 
 @rule("RUL015")
 def salep_student_too_old(plan: Plan) -> pl.DataFrame:
+    """SAL programs of students past the SAL age limit."""
     salep = sent(plan, "SALEP").join(
         enrolment_ages(plan), left_on="_parent", right_on="enrolment", how="inner"
     )

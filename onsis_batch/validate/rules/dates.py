@@ -55,6 +55,7 @@ def _outside(
 
 @rule("RUL002")
 def dates_outside_window(plan: Plan) -> pl.DataFrame:
+    """Dates outside the window their element allows."""
     period = plan.period
     return pl.concat(
         [
@@ -66,6 +67,7 @@ def dates_outside_window(plan: Plan) -> pl.DataFrame:
 
 @rule("RUL003")
 def course_ends_after_enrolment(plan: Plan) -> pl.DataFrame:
+    """Class enrolments ending after the student's school enrolment ends."""
     courses = sent(plan, SCE, "COURSE_END_DATE")
     enrolments = sent(plan, SSE, "ENROLMENT_END_DATE").select("_id", "ENROLMENT_END_DATE")
     joined = courses.join(enrolments, left_on="_parent", right_on="_id", how="inner")
@@ -78,6 +80,7 @@ def course_ends_after_enrolment(plan: Plan) -> pl.DataFrame:
 
 @rule("RUL004")
 def iprc_after_count_date(plan: Plan) -> pl.DataFrame:
+    """IPRC review dates after the count date."""
     count_date = plan.period.count_date
     rows = sent(plan, "SPECIAL_EDUCATION", "IPRC_REVIEW_DATE")
     return rows.filter(pl.col("IPRC_REVIEW_DATE") > count_date).select(

@@ -39,6 +39,7 @@ def _fte_hits(rows: pl.DataFrame, bad: pl.Expr) -> pl.DataFrame:
 
 @rule("RUL005")
 def fte_out_of_range(plan: Plan) -> pl.DataFrame:
+    """Enrolments whose FTE lies outside the range OnSIS accepts."""
     fte = pl.col("FTE")
     outside = (fte < FTE_MIN - EPSILON) | (fte > FTE_MAX + EPSILON)
     return _fte_hits(_fte_rows(plan), ~pl.col("zero_fte") & outside)
@@ -46,11 +47,13 @@ def fte_out_of_range(plan: Plan) -> pl.DataFrame:
 
 @rule("RUL006")
 def shared_student_with_fte(plan: Plan) -> pl.DataFrame:
+    """Shared or e-learning enrolments that report an FTE other than 0."""
     return _fte_hits(_fte_rows(plan), pl.col("zero_fte") & (pl.col("FTE").abs() > EPSILON))
 
 
 @rule("RUL007")
 def attendance_type_against_fte(plan: Plan) -> pl.DataFrame:
+    """Enrolments whose attendance type does not fit their FTE."""
     fte = pl.col("FTE")
     total = fte + pl.col("HIGH_CREDIT_FTE").fill_null(0.0)
     attendance = pl.col("ATTENDANCE_TYPE")
@@ -63,6 +66,7 @@ def attendance_type_against_fte(plan: Plan) -> pl.DataFrame:
 
 @rule("RUL008")
 def scholarship_outside_main_school(plan: Plan) -> pl.DataFrame:
+    """Ontario Scholars reported at a school that is not their main school."""
     rows = sent(
         plan, SSE, "ONTARIO_SCHOLARSHIP_FLAG", "ONTARIO_SCHOLARSHIP_DATE", "MAIN_SCHOOL_FLAG"
     )
@@ -82,12 +86,14 @@ def _high_credit(plan: Plan) -> pl.DataFrame:
 
 @rule("RUL016")
 def high_credit_outside_the_board(plan: Plan) -> pl.DataFrame:
+    """High-credit FTE reported for a student who is not a pupil of the board."""
     rows = _high_credit(plan).filter(pl.col("STU_BRD_RES_STAT_TYPE") != BOARD_PUPIL)
     return rows.select("_id", "high_credit_fte", residence="STU_BRD_RES_STAT_TYPE")
 
 
 @rule("RUL017")
 def high_credit_at_21(plan: Plan) -> pl.DataFrame:
+    """High-credit FTE reported for a student past the age limit."""
     rows = _high_credit(plan).join(
         enrolment_ages(plan), left_on="_id", right_on="enrolment", how="inner"
     )
@@ -98,6 +104,7 @@ def high_credit_at_21(plan: Plan) -> pl.DataFrame:
 
 @rule("RUL018")
 def literacy_status_in_grade_9(plan: Plan) -> pl.DataFrame:
+    """Grade 9 enrolments that report a literacy status."""
     rows = sent(plan, SSE, "GRADE_TYPE", "LITERACY_STATUS_TYPE")
     grade_9 = (pl.col("GRADE_TYPE") == "9") & pl.col("LITERACY_STATUS_TYPE").is_not_null()
     return rows.filter(grade_9.fill_null(False)).select("_id", status="LITERACY_STATUS_TYPE")
@@ -105,6 +112,7 @@ def literacy_status_in_grade_9(plan: Plan) -> pl.DataFrame:
 
 @rule("RUL021")
 def birth_country_and_province(plan: Plan) -> pl.DataFrame:
+    """Students reported with both a birth country and a birth province."""
     rows = sent(plan, SSE, "COUNTRY_TYPE_BIRTH", "PROVINCE_STATE_TYPE_BIRTH")
     both = (
         pl.col("COUNTRY_TYPE_BIRTH").is_not_null()
@@ -115,6 +123,7 @@ def birth_country_and_province(plan: Plan) -> pl.DataFrame:
 
 @rule("RUL022")
 def community_hours_above_999(plan: Plan) -> pl.DataFrame:
+    """Community involvement hours above what the element holds."""
     rows = sent(plan, SSE, "COMMUNITY_INVOLMENT_ACCU_HOURS")
     hours = pl.col("COMMUNITY_INVOLMENT_ACCU_HOURS")
     return rows.filter(hours > MAX_HOURS).select("_id", hours=hours.cast(pl.String))

@@ -9,23 +9,24 @@ import polars as pl
 from onsis_batch.plan.model import OMIT_SUFFIX, Plan
 from onsis_batch.specs import ElementSpec, SegmentSpec, load_specs
 
-DTYPES = {
-    "date": pl.Date,
-    "year_month": pl.Date,
-    "flag": pl.Boolean,
-    "decimal": pl.Float64,
-    "integer": pl.Int64,
+DTYPES: dict[str, pl.DataType] = {  # element type -> its plan column type; others are text
+    "date": pl.Date(),
+    "year_month": pl.Date(),
+    "flag": pl.Boolean(),
+    "decimal": pl.Float64(),
+    "integer": pl.Int64(),
 }
 ROW = ("_id", "_parent", "_action")
 
 
 def spec(name: str) -> SegmentSpec:
+    """The segment spec `name`."""
     return load_specs()[name]
 
 
 def _value(plan: Plan, frame: pl.DataFrame, segment: str, element: str) -> pl.Expr:
     el = spec(segment).element(element)
-    dtype = DTYPES.get(el.type, pl.String)
+    dtype = DTYPES.get(el.type, pl.String())
     if element not in frame.columns or not el.applies(plan.period.school_year, plan.period.private):
         return pl.lit(None, dtype=dtype).alias(element)
     omit = element + OMIT_SUFFIX
@@ -39,8 +40,8 @@ def sent(plan: Plan, segment: str, *elements: str) -> pl.DataFrame:
     (every row but DELETE, whose values come from OnSIS itself)."""
     frame = plan.segments.get(segment)
     if frame is None:
-        schema = {c: pl.String for c in ROW}
-        schema |= {e: DTYPES.get(spec(segment).element(e).type, pl.String) for e in elements}
+        schema: dict[str, pl.DataType] = {c: pl.String() for c in ROW}
+        schema |= {e: DTYPES.get(spec(segment).element(e).type, pl.String()) for e in elements}
         return pl.DataFrame(schema=schema)
     columns = [pl.col(c) if c in frame.columns else pl.lit(None, pl.String).alias(c) for c in ROW]
     values = [_value(plan, frame, segment, e) for e in elements]

@@ -27,11 +27,13 @@ def _not_matching(plan: Plan, *types: str) -> pl.DataFrame:
 
 @rule("RUL009")
 def identifier_format(plan: Plan) -> pl.DataFrame:
+    """OENs and MENs that are not nine digits."""
     return _not_matching(plan, "oen", "men")
 
 
 @rule("RUL010")
 def repeated_oen(plan: Plan) -> pl.DataFrame:
+    """OENs sent for more than one student."""
     oens = sent(plan, "STUDENT", "OEN").filter(pl.col("OEN") != NO_OEN)
     repeated = oens.group_by("OEN").agg(count=pl.len()).filter(pl.col("count") > 1)
     return repeated.select(_id=pl.col("OEN"), count=pl.col("count").cast(pl.String))
@@ -39,11 +41,13 @@ def repeated_oen(plan: Plan) -> pl.DataFrame:
 
 @rule("RUL011")
 def postal_code_pattern(plan: Plan) -> pl.DataFrame:
+    """Postal codes that do not match the Canadian pattern."""
     return _not_matching(plan, "postal_code")
 
 
 @rule("RUL012")
 def class_code_repeated(plan: Plan) -> pl.DataFrame:
+    """Class codes sent for more than one class once spaces and case are ignored."""
     # class codes compare without spaces and regardless of case, as OnSIS stores them
     codes = sent(plan, "CLASS", "CLASS_CODE").with_columns(
         code=pl.col("CLASS_CODE").str.replace_all(" ", "").str.to_uppercase()

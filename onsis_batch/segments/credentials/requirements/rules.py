@@ -14,10 +14,10 @@ from functools import cache
 from typing import Any
 
 import polars as pl
-import yaml
 
 from onsis_batch.resources import package_file
 from onsis_batch.specs import SpecError
+from onsis_batch.strict_yaml import ANY_KEY, Shape, read_yaml
 
 # Ministry codes that stand for PLAR and equivalent credit rather than a course.
 PLAR_CODES = ("PLE99", "QEV1W", "QEE99", "QMA99", "QAP99", "QSE99")
@@ -146,17 +146,28 @@ def _cohort(raw: dict[str, Any], families: dict[str, Any]) -> Cohort:
     return Cohort(
         name=raw["name"],
         description=raw.get("description", ""),
-        entered_from=raw.get("entered_from"),
+        entered_from=date.fromisoformat(raw["entered_from"]) if raw.get("entered_from") else None,
         requirements=tuple(requirements),
         limits=tuple(limits),
     )
+
+
+_FILE_KEYS: Shape = {
+    "optional": {"name": None, "aliases": None},
+    "families": {ANY_KEY: [dict.fromkeys(_RULE_KEYS)]},
+    "cohorts": [
+        dict.fromkeys(("name", "description", "entered_from"))
+        | {"requirements": [dict.fromkeys(("name", "credits", "courses", "aliases"))]}
+        | {"limits": [dict.fromkeys(("name", "credits", "courses", "requirements"))]}
+    ],
+}
 
 
 @cache
 def requirement_rules() -> Rules:
     """The requirement tables, read once from `requirements.yaml` beside this module."""
     path = package_file("segments", "credentials", "requirements", "requirements.yaml")
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path, _FILE_KEYS)
     families = {name: _family(name, rules) for name, rules in raw["families"].items()}
     cohorts = tuple(_cohort(c, families) for c in raw["cohorts"])
     if not cohorts or cohorts[0].entered_from is not None:
