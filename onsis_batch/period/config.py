@@ -130,22 +130,31 @@ class _Checker:
         return checked
 
     def _wrong(self, value: Any, path: str, expected: str) -> None:
+        """CFG003 for a value of the wrong kind."""
         self.problem("CFG003", path, expected=expected, got=type(value).__name__)
 
     def _bool(self, value: Any, _node: dict[str, Any], path: str) -> bool | None:
-        return value if isinstance(value, bool) else self._wrong(value, path, "true or false")
+        if isinstance(value, bool):
+            return value
+        self._wrong(value, path, "true or false")
+        return None
 
     def _int(self, value: Any, _node: dict[str, Any], path: str) -> int | None:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        return self._wrong(value, path, "a whole number")
+        self._wrong(value, path, "a whole number")
+        return None
 
     def _str(self, value: Any, _node: dict[str, Any], path: str) -> str | None:
-        return value if isinstance(value, str) else self._wrong(value, path, "text")
+        if isinstance(value, str):
+            return value
+        self._wrong(value, path, "text")
+        return None
 
     def _date(self, value: Any, _node: dict[str, Any], path: str) -> date | None:
         if not isinstance(value, str):
-            return self._wrong(value, path, "a date YYYY-MM-DD")
+            self._wrong(value, path, "a date YYYY-MM-DD")
+            return None
         try:
             return date.fromisoformat(value.replace("/", "-"))
         except ValueError:
@@ -154,13 +163,15 @@ class _Checker:
 
     def _list(self, value: Any, node: dict[str, Any], path: str) -> list[Any] | None:
         if not isinstance(value, list):
-            return self._wrong(value, path, "a list")
+            self._wrong(value, path, "a list")
+            return None
         items = [self.check(v, node["items"], f"{path}[{i}]") for i, v in enumerate(value)]
         return [v for v in items if v is not None]
 
     def _mapping(self, value: Any, node: dict[str, Any], path: str) -> dict[str, Any] | None:
         if not isinstance(value, dict):
-            return self._wrong(value, path, "a mapping of keys to values")
+            self._wrong(value, path, "a mapping of keys to values")
+            return None
         if "key_kind" in node:
             return self._open_mapping(value, node, path)
         out = {}
