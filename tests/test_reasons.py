@@ -23,12 +23,12 @@ from click.testing import CliRunner
 
 from onsis_batch.cli import cli
 from onsis_batch.plan.model import Plan
+from onsis_batch.plan.outcome import RunResult
 from onsis_batch.plan.overrides import Override, OverrideSet
 from onsis_batch.reasons import ANY_SEGMENT, load_reasons, reason_title, reasons
 from onsis_batch.report.explain import Subject, explain
 from onsis_batch.report.explain_view import explain_text
 from onsis_batch.report.html_report import ReportOptions, render_report
-from onsis_batch.plan.outcome import RunResult
 from onsis_batch.run.planning import load_inputs
 from onsis_batch.run.request import PlanRequest
 from onsis_batch.run.sample import sample_run
