@@ -76,7 +76,7 @@ pae_options = options(
     click.option(
         "--pae",
         "pae_dir",
-        type=click.Path(path_type=Path),
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
         help="Folder of Pending Area Extract CSV files.",
     ),
     click.option(

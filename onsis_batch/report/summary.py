@@ -69,8 +69,8 @@ def envelope(
     (text) becomes the code and short name."""
     if verdict is not None and verdict not in VERDICTS:
         raise ValueError(f"unknown verdict {verdict!r}")
-    data = {"schema": SCHEMA, "command": command, "verdict": verdict, "exit_code": exit_code}
-    data |= body
+    data: dict[str, Any] = {"schema": SCHEMA, "command": command, "verdict": verdict}
+    data |= {"exit_code": exit_code, **body}
     if isinstance(data.get("period"), str):
         data["period"] = period_names(data["period"], school_year=data.get("school_year"))
     return data

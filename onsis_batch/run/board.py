@@ -74,8 +74,8 @@ class Job:
 
 
 def _rss_mb() -> float:
-    """This process's resident memory in MB: its peak where the system keeps one (the peak
-    working set on Windows), else the present figure, which callers sample between schools."""
+    """The resident memory of the process in MB: its peak where the system keeps one (the
+    peak working set on Windows), else the present figure, sampled between schools."""
     memory = psutil.Process().memory_info()
     return float(getattr(memory, "peak_wset", memory.rss)) / 2**20
 

@@ -76,6 +76,6 @@ def owner_only_acl(folder: Path, user: str | None = None) -> list[str]:
 
 
 def _windows_account() -> str:
-    """`DOMAIN\\user` of the current Windows session (the user name elsewhere)."""
+    """The account of the current Windows session, domain first (the user name elsewhere)."""
     domain = os.environ.get("USERDOMAIN")
     return f"{domain}\\{getpass.getuser()}" if domain else getpass.getuser()
