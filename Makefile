@@ -1,15 +1,16 @@
 PY ?= .venv/bin/python
 
-.PHONY: setup test lint docs bench bench-board sample clean refresh-sample
+.PHONY: setup test lint docs bench bench-board sample wheel clean refresh-sample
 
 setup:
-	python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]'
+	python3 -m venv .venv && .venv/bin/pip install -q -c constraints.txt -e '.[dev]'
 
 test:
-	$(PY) -m pytest -q
+	$(PY) -m pytest -n 2
 
 lint:
 	$(PY) -m ruff check onsis_batch tests benchmarks
+	$(PY) -m mypy
 
 docs:
 	$(PY) -m onsis_batch docs
@@ -17,6 +18,9 @@ docs:
 sample:
 	$(PY) -m onsis_batch generate --sample --out out
 
+# Build the wheel, install it in a fresh virtual environment and run it from elsewhere.
+wheel:
+	bash .ci/wheel.sh
 bench:
 	$(PY) benchmarks/bench.py
 
@@ -32,4 +36,4 @@ refresh-sample:
 	rm -rf sample_data pae_samples && mkdir -p sample_data pae_samples
 	cp build/sample/data/*.csv sample_data/ && cp -r build/sample/pae/* pae_samples/
 	printf 'bsid: "%s"\nschool_year: "2025-2026"\n' $$(head -2 sample_data/schools.csv | tail -1 | cut -d, -f2) > sample_data/sample.yaml
-	$(PY) tests/golden/refresh.py
+	$(PY) tests/golden/refresh.py   # also records the library versions

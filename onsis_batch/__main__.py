@@ -1,5 +1,6 @@
-"""`python -m onsis_batch`: the command line."""
+"""`python -m onsis_batch`: the same command line as `onsis-batch`."""
 
 from onsis_batch.cli import main
 
-main()
+if __name__ == "__main__":  # not when a spawned worker process imports this module
+    main()

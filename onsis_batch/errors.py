@@ -18,6 +18,7 @@ EXIT_CLEAN = 0  # nothing to fix
 EXIT_ERRORS = 1  # findings of severity error (the file may still be written)
 EXIT_INPUT = 2  # unusable input, a usage error or an output folder in use: no output
 EXIT_INTERNAL = 3  # a failure of the tool itself
+EXIT_INTERRUPTED = 130  # stopped by Ctrl-C (SIGINT), as shells report 128 + 2
 
 
 class OnsisBatchError(Exception):

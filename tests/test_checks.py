@@ -415,7 +415,7 @@ def test_codes_lists_segment_ministry_code_and_french_titles():
 
 def test_codes_json_has_every_field_in_both_languages():
     result = CliRunner().invoke(cli, ["codes", "--json", "--lang", "fr"])
-    rows = {row["code"]: row for row in json.loads(result.output)}
+    rows = {row["code"]: row for row in json.loads(result.output)["codes"]}
     assert set(rows) == set(catalog())
     rul = rows["RUL014"]
     assert (rul["segment"], rul["ministry_code"], rul["severity"]) == (

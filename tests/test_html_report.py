@@ -124,7 +124,7 @@ def _chromium() -> str:
     if found is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is missing: .ci/run installs it")
-        pytest.skip("chromium is not installed (apt-get install chromium chromium-driver)")
+        pytest.skip("no Chromium: chromium is not installed (apt-get install chromium)")
     return found
 
 

@@ -250,7 +250,7 @@ def test_reasons_of_one_segment_in_french_and_as_json():
     assert "Classe suivie pendant la période, nouvelle pour OnSIS" in result.output
     assert "Tous les segments" in result.output and "OVERRIDE" in result.output
     assert "SSE-ADD-NEW" not in result.output
-    data = json.loads(_run("SALEP", "--json", "--lang", "fr").output)
+    data = json.loads(_run("SALEP", "--json", "--lang", "fr").output)["reasons"]
     assert [d["id"] for d in data] == [
         "SALEP-ADD",
         "SALEP-UPD",

@@ -31,7 +31,9 @@ from onsis_batch.sources.database import Database, mask_password, parse_database
 from onsis_batch.sources.origin import read_table_map
 
 PG_URI = os.environ.get("ONSIS_TEST_PG_URI")
-needs_pg = pytest.mark.skipif(PG_URI is None, reason="ONSIS_TEST_PG_URI not set (.ci/run sets it)")
+needs_pg = pytest.mark.skipif(
+    PG_URI is None, reason="no PostgreSQL: ONSIS_TEST_PG_URI is not set (.ci/run starts a server)"
+)
 KINDS = ["sqlite", "duckdb", pytest.param("postgresql", marks=needs_pg)]
 STAMP = datetime.fromisoformat("2025-10-31T09:00:00")
 

@@ -1,8 +1,9 @@
 """Command line: parse options, call the library, map outcomes to exit codes. No logic.
 
 Exit codes (`onsis_batch.errors`): 0 clean, 1 errors in findings, 2 input or usage errors
-or an output folder in use, 3 internal error. The commands live in one module per group;
-`cli.command` is where library errors become messages and exit codes.
+or an output folder in use, 3 internal error, 130 interrupted (Ctrl-C). The commands live
+in one module per group; `cli.command` is where library errors become messages and exit
+codes. `onsis-batch` and `python -m onsis_batch` both run `main`.
 """
 
 from __future__ import annotations
@@ -16,14 +17,34 @@ from onsis_batch.cli.board import board, purge
 from onsis_batch.cli.command import Commands
 from onsis_batch.cli.files import diff, results, validate, verify
 from onsis_batch.cli.generate import explain, generate
+from onsis_batch.cli.options import examples
 from onsis_batch.cli.reference import codes, contract, docs, reasons, segments, synth
-from onsis_batch.errors import EXIT_CLEAN, EXIT_INTERNAL
+from onsis_batch.errors import EXIT_CLEAN, EXIT_INTERNAL, EXIT_INTERRUPTED
+
+EPILOG = (
+    examples(
+        "onsis-batch generate --sample --out out",
+        "onsis-batch generate --help",
+        "python -m onsis_batch validate out/ONSIS_OCTSEC1_20251031_998467.xml",
+    )
+    + "\n\nShell completion (bash, zsh, fish): see the README, e.g. for bash\n\n\b\n"
+    + '  eval "$(_ONSIS_BATCH_COMPLETE=bash_source onsis-batch)"'
+)
 
 
-@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=Commands,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EPILOG,
+)
 @click.version_option(__version__, prog_name="onsis-batch")
 def cli() -> None:
-    """Build and check OnSIS secondary-school batch submissions."""
+    """Build and check OnSIS secondary-school batch submissions.
+
+    Every command takes --help (with examples) and -q/--quiet; those that report take
+    --json. Exit codes: 0 clean, 1 errors in the findings, 2 unusable input or options,
+    3 internal error, 130 interrupted.
+    """
 
 
 for _command in (
@@ -46,15 +67,16 @@ for _command in (
 
 
 def main() -> None:
-    """Entry point: run the CLI, turning unexpected exceptions into exit code 3."""
+    """Entry point: run the CLI, turning unexpected exceptions into exit code 3 and Ctrl-C
+    into 130 (the run has released its lock and left no partial file by then)."""
     try:
-        code = cli.main(standalone_mode=False)
+        code = cli.main(prog_name="onsis-batch", standalone_mode=False)
     except click.ClickException as problem:
         problem.show()
         sys.exit(problem.exit_code)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(EXIT_INTERNAL)
+    except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except SystemExit:
         raise
     except Exception as problem:

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import click
 
-from onsis_batch.cli.command import Command, emit_json
-from onsis_batch.cli.options import json_option, out_option, timestamp_option
+from onsis_batch.cli.command import Command, emit_json, plain_terminal, quiet, say
+from onsis_batch.cli.options import examples, json_option, out_option, timestamp_option
 from onsis_batch.cli.planning import PlanOptions, plan_options
+from onsis_batch.errors import EXIT_CLEAN
 
 
 class _BoardProgress:
@@ -36,9 +37,16 @@ class _BoardProgress:
             click.echo("\r\033[K", nl=False, err=True)
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "onsis-batch board --data sis/ --pae pae/ --period oct --year 2025-2026 --out out",
+        "onsis-batch board ... --workers 2 --log-json --keep 3      # nightly, unattended",
+        "onsis-batch board ... --bsid 999001 --bsid 999002 --json   # two BSIDs, for machines",
+    ),
+)
 @plan_options(board=True)
-@out_option()
+@out_option(text="Folder for the batch files, their manifests and the board summary.")
 @click.option(
     "--workers",
     type=click.IntRange(1),
@@ -66,15 +74,20 @@ def board(
     Each school is isolated: one school's bad data or failure gives findings for that
     school and does not stop the others. Exit code: the worst of the schools' codes.
     """
-    from onsis_batch.report.board import board_summary_dict, board_summary_text, school_line
+    from onsis_batch.report.board import (
+        board_summary_dict,
+        board_summary_text,
+        board_verdict,
+        school_line,
+    )
     from onsis_batch.run.board_run import choose_bsids, run_board
     from onsis_batch.run.log import RunLog
 
     if plan.pae_dir is None and not plan.no_pae:
         raise click.UsageError("missing --pae (or --no-pae)")
     request = choose_bsids(plan.request())
-    interactive = sys.stderr.isatty() and not log_json and not as_json
-    progress = _BoardProgress(len(request.bsids), interactive, quiet=as_json or log_json)
+    silent = as_json or log_json or quiet()
+    progress = _BoardProgress(len(request.bsids), not (plain_terminal() or silent), silent)
     run = run_board(
         request,
         out_dir,
@@ -86,26 +99,40 @@ def board(
     )
     progress.done()
     if as_json:
-        emit_json(board_summary_dict(run, request.kind, request.school_year))
+        body = board_summary_dict(run, request.kind, request.school_year)
+        emit_json("board", body, verdict=board_verdict(run), exit_code=run.exit_code)
     else:
-        click.echo(board_summary_text(run, request.kind, request.school_year))
+        say(board_summary_text(run, request.kind, request.school_year))
     sys.exit(run.exit_code)
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "onsis-batch purge --out out --older-than 30 --dry-run",
+        "onsis-batch purge --out out --keep 3",
+    ),
+)
 @out_option(required=True, text="Folder of batch files, manifests and summaries.")
 @click.option(
     "--older-than", "days", type=click.FloatRange(0), help="Delete outputs older than DAYS."
 )
 @click.option("--keep", type=click.IntRange(1), help="Keep only the newest N batch files per BSID.")
 @click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
-def purge(out_dir: Path, days: float | None, keep: int | None, dry_run: bool) -> None:
+@json_option("the files deleted (or to delete)")
+def purge(
+    out_dir: Path, days: float | None, keep: int | None, dry_run: bool, as_json: bool
+) -> None:
     """Delete old batch files, manifests and summaries: personal data kept no longer."""
     from onsis_batch.run.retention import purge as remove
 
     if days is None and keep is None:
         raise click.UsageError("give --older-than DAYS, --keep N, or both")
     removed = remove(out_dir, older_than_days=days, keep=keep, dry_run=dry_run)
+    if as_json:
+        body = {"out_dir": str(out_dir), "dry_run": dry_run, "files": [str(p) for p in removed]}
+        emit_json("purge", body, verdict=None, exit_code=EXIT_CLEAN)
+        return
     for path in removed:
-        click.echo(f"{'would delete' if dry_run else 'deleted'}: {path}")
-    click.echo(f"{len(removed)} file(s) {'to delete' if dry_run else 'deleted'}")
+        say(f"{'would delete' if dry_run else 'deleted'}: {path}")
+    say(f"{len(removed)} file(s) {'to delete' if dry_run else 'deleted'}")

@@ -2,21 +2,49 @@
 
 Every command is a `Command`: a `UsageError` from the library is shown as click shows a
 usage error, any other `OnsisBatchError` prints its findings (or message) on stderr and
-exits with its code. Whatever else escapes is turned into exit code 3 by `cli.main`.
+exits with its code. Whatever else escapes is turned into exit code 3 by `cli.main`, and
+Ctrl-C into 130. Every command also takes `-q/--quiet`; `say` is how commands print text
+that `--quiet` silences, and `emit_json` prints the JSON envelope every command shares.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sys
+from collections.abc import Mapping
 from typing import Any
 
 import click
 
 from onsis_batch.errors import OnsisBatchError, UsageError
 
+QUIET = "quiet"  # the key of `--quiet` in the click context's meta
+
+
+def _remember_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    ctx.meta[QUIET] = value
+    return value
+
+
+def quiet_option() -> click.Option:
+    """`-q/--quiet`: no text on stdout; errors still go to stderr, --json still prints."""
+    return click.Option(
+        ["-q", "--quiet"],
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_remember_quiet,
+        help="Print nothing on stdout but JSON asked for; errors still go to stderr.",
+    )
+
 
 class Command(click.Command):
     """A click command whose library errors end it with their message and exit code."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.append(quiet_option())
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command, turning the library's errors into output and an exit code."""
@@ -36,6 +64,31 @@ class Commands(click.Group):
     command_class = Command
 
 
-def emit_json(data: Any) -> None:
-    """Print `data` as indented JSON (dates and paths as text)."""
+def quiet() -> bool:
+    """Whether the running command was given `--quiet`."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get(QUIET))
+
+
+def say(text: str) -> None:
+    """Print `text` on stdout unless the command was given `--quiet`."""
+    if not quiet():
+        click.echo(text)
+
+
+def plain_terminal() -> bool:
+    """True when stderr is not a terminal, or asks for no colour or escape codes
+    (`NO_COLOR`, `TERM=dumb`): then nothing redraws a status line."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return True
+    return not sys.stderr.isatty()
+
+
+def emit_json(
+    command: str, body: Mapping[str, Any], *, verdict: str | None, exit_code: int
+) -> None:
+    """Print a command's JSON: the shared envelope (`cli/output.schema.json`), then `body`."""
+    from onsis_batch.report.summary import envelope
+
+    data = envelope(command, body, verdict=verdict, exit_code=exit_code)
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))

@@ -7,62 +7,104 @@ from pathlib import Path
 
 import click
 
-from onsis_batch.cli.command import Command, emit_json
-from onsis_batch.cli.options import EXISTING_FILE, json_option, lang_option, show_pii_option
+from onsis_batch.cli.command import Command, emit_json, say
+from onsis_batch.cli.options import (
+    EXISTING_FILE,
+    examples,
+    json_option,
+    lang_option,
+    show_pii_option,
+)
 from onsis_batch.errors import EXIT_CLEAN, EXIT_ERRORS, EXIT_INPUT, InputError
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "onsis-batch validate out/ONSIS_OCTSEC1_20251031_999001.xml",
+        "onsis-batch validate edited.xml --explain        # each error: line, path, expected",
+        "onsis-batch validate edited.xml --explain --json",
+    ),
+)
 @click.argument("xml_file", type=EXISTING_FILE)
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="When the file does not match the schema, also show each error with its line, "
+    "element path and the elements the schema expected there.",
+)
 @json_option("the findings")
-def validate(xml_file: Path, as_json: bool) -> None:
+def validate(xml_file: Path, explain: bool, as_json: bool) -> None:
     """Check a batch file against the schema."""
     from onsis_batch.findings import has_errors
+    from onsis_batch.report.summary import verdict
+    from onsis_batch.tools.schema_errors import explain_schema_errors
     from onsis_batch.validate.batch_file import validate_file
 
     findings = validate_file(xml_file)
+    rejected = any(f.code == "XSD001" for f in findings)
+    explained = explain_schema_errors(xml_file) if explain and rejected else []
+    code = EXIT_ERRORS if has_errors(findings) else EXIT_CLEAN
     if as_json:
-        emit_json(
-            {
-                "file": str(xml_file),
-                "valid": not has_errors(findings),
-                "findings": [f.to_dict() for f in findings],
-            }
-        )
+        body = {
+            "file": str(xml_file),
+            "valid": not has_errors(findings),
+            "findings": [f.to_dict() for f in findings],
+        }
+        body |= {"explained": [e.to_dict() for e in explained]} if explain else {}
+        emit_json("validate", body, verdict=verdict(findings, written=True), exit_code=code)
     else:
         for problem in findings:
-            click.echo(str(problem))
-        click.echo(f"{xml_file}: {'invalid' if has_errors(findings) else 'valid'}")
-    sys.exit(EXIT_ERRORS if has_errors(findings) else EXIT_CLEAN)
+            say(str(problem))
+        if explained:
+            say("explained (xmlschema):")
+        for error in explained:
+            say(f"  {error}")
+        say(f"{xml_file}: {'invalid' if has_errors(findings) else 'valid'}")
+    sys.exit(code)
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "onsis-batch verify out/ONSIS_OCTSEC1_20251031_999001.xml.manifest.json",
+        "onsis-batch verify out/ONSIS_OCTSEC1_20251031_999001.xml.manifest.json --json",
+    ),
+)
 @click.argument("manifest", type=EXISTING_FILE)
 @json_option("the findings")
 def verify(manifest: Path, as_json: bool) -> None:
     """Re-check the SHA-256 of every file a run manifest lists (inputs and output)."""
+    from onsis_batch.report.summary import verdict
     from onsis_batch.run.manifest import verify_manifest
 
     findings, checked = verify_manifest(manifest)
     unreadable = any(f.code == "MAN003" for f in findings)
+    code = EXIT_INPUT if unreadable else EXIT_ERRORS if findings else EXIT_CLEAN
     if as_json:
-        emit_json(
-            {
-                "manifest": str(manifest),
-                "checked": checked,
-                "valid": not findings,
-                "findings": [f.to_dict() for f in findings],
-            }
-        )
+        body = {
+            "manifest": str(manifest),
+            "checked": checked,
+            "valid": not findings,
+            "findings": [f.to_dict() for f in findings],
+        }
+        emit_json("verify", body, verdict=verdict(findings, not unreadable), exit_code=code)
     else:
         for problem in findings:
-            click.echo(str(problem))
+            say(str(problem))
         state = "unreadable" if unreadable else "changed" if findings else "all files match"
-        click.echo(f"{manifest}: {checked} file(s) checked, {state}")
-    sys.exit(EXIT_INPUT if unreadable else EXIT_ERRORS if findings else EXIT_CLEAN)
+        say(f"{manifest}: {checked} file(s) checked, {state}")
+    sys.exit(code)
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "onsis-batch diff last-upload.xml out/ONSIS_OCTSEC1_20251031_999001.xml",
+        "onsis-batch diff last-upload.xml new.xml --html diff.html --exit-code",
+        "onsis-batch diff out/ONSIS_OCTSEC1_20251031_999001.xml --pae pae/ --json",
+    ),
+)
 @click.argument("old", type=EXISTING_FILE)
 @click.argument("new", required=False, type=EXISTING_FILE)
 @click.option(
@@ -106,11 +148,22 @@ def diff(
         raise InputError(batch_findings(problem)) from None
     if html_out is not None:
         write_private(html_out, diff_html(result, lang))
-    emit_json(diff_dict(result)) if as_json else click.echo(diff_text(result, lang))
-    sys.exit(EXIT_ERRORS if exit_code and result.differs else EXIT_CLEAN)
+    code = EXIT_ERRORS if exit_code and result.differs else EXIT_CLEAN
+    if as_json:
+        emit_json("diff", diff_dict(result), verdict=None, exit_code=code)
+    else:
+        say(diff_text(result, lang))
+    sys.exit(code)
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "onsis-batch results ONSIS_OCTSEC1_999001.OUT",
+        "onsis-batch results NEW.OUT --previous LAST.OUT --data sis/ --out lists/ --lang fr",
+        "onsis-batch results NEW.OUT --json",
+    ),
+)
 @click.argument("results_file", type=EXISTING_FILE)
 @click.option(
     "--previous",
@@ -148,10 +201,12 @@ def results(
     except NotAResultsFile as problem:  # the tools' own exception, in the family's terms
         raise InputError(problem.findings()) from None
     written = write_worklists(imported, out_dir, lang) if out_dir is not None else []
+    code = EXIT_ERRORS if imported.open_errors() else EXIT_CLEAN
     if as_json:
-        emit_json(results_dict(imported))
+        body = results_dict(imported) | {"written": [str(path) for path in written]}
+        emit_json("results", body, verdict=None, exit_code=code)
     else:
-        click.echo(results_text(imported, lang))
+        say(results_text(imported, lang))
         for path in written:
-            click.echo(f"written: {path}")
-    sys.exit(EXIT_ERRORS if imported.open_errors() else EXIT_CLEAN)
+            say(f"written: {path}")
+    sys.exit(code)

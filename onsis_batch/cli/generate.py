@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from onsis_batch.cli.command import Command, emit_json
+from onsis_batch.cli.command import Command, emit_json, plain_terminal, quiet, say
 from onsis_batch.cli.options import (
+    examples,
     json_option,
     lang_option,
     out_option,
@@ -21,7 +22,7 @@ from onsis_batch.errors import EXIT_CLEAN, EXIT_ERRORS
 
 
 class _Stages:
-    """One status line on an interactive terminal; silent otherwise."""
+    """One status line on an interactive terminal (redrawn in place); silent otherwise."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
@@ -36,7 +37,16 @@ class _Stages:
             click.echo("\r\033[K", nl=False, err=True)
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "onsis-batch generate --sample --out out",
+        "onsis-batch generate --data sis/ --pae pae/ --bsid 999001 --period oct \\",
+        "    --year 2025-2026 --out out --timestamp 2025-10-31T09:00:00",
+        "onsis-batch generate --data postgresql://sis@db/board --config board.yaml \\",
+        "    --pae pae/ --bsid 999001 --period mar --year 2025-2026 --html --json",
+    ),
+)
 @plan_options()
 @out_option(text="Folder for the batch file.")
 @timestamp_option
@@ -45,6 +55,7 @@ class _Stages:
     type=click.Choice(["iso-8859-1", "utf-8"]),
     default="iso-8859-1",
     show_default=True,
+    help="Encoding of the batch file (the rule book's is ISO-8859-1).",
 )
 @click.option(
     "--html",
@@ -67,29 +78,39 @@ def generate(
 ) -> None:
     """Generate the batch file of one BSID for one submission period."""
     from onsis_batch.report.html_report import ReportOptions
-    from onsis_batch.report.summary import summary_dict, summary_text
+    from onsis_batch.report.summary import run_verdict, summary_dict, summary_text
     from onsis_batch.run.pipeline import generate as run
 
     plan = plan.resolved()
     if plan.missing():
         raise click.UsageError(f"missing {', '.join(plan.missing())} (or use --sample)")
     request = plan.request()
-    stages = _Stages(sys.stderr.isatty() and not as_json)
+    stages = _Stages(not (plain_terminal() or as_json or quiet()))
     report = ReportOptions(lang=lang, show_pii=show_pii) if html_report else None
     result = run(
         request, out_dir, created=timestamp, encoding=encoding, on_stage=stages, report=report
     )
     stages.done()
     if as_json:
-        emit_json(summary_dict(result) | ({"report": str(result.report)} if result.report else {}))
+        body = summary_dict(result, request.kind, request.school_year)
+        body |= {"report": str(result.report)} if result.report else {}
+        emit_json("generate", body, verdict=run_verdict(result), exit_code=result.exit_code)
     else:
-        click.echo(summary_text(result, lang=lang))
+        say(summary_text(result, lang=lang))
         if result.report:
-            click.echo(f"report: {result.report}")
+            say(f"report: {result.report}")
     sys.exit(result.exit_code)
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "onsis-batch explain --sample --oen 994076896",
+        "onsis-batch explain --sample --class MCV4U-01 --json",
+        "onsis-batch explain --data sis/ --pae pae/ --bsid 999001 --year 2025-2026 \\",
+        "    --men 880104729 --lang fr",
+    ),
+)
 @click.option("--oen", help="Explain the student with this OEN.")
 @click.option("--class", "class_code", help="Explain the class with this class code.")
 @click.option("--men", help="Explain the educator with this MEN.")
@@ -121,5 +142,9 @@ def explain(
     if plan.missing():
         raise click.UsageError("give --data, --pae (or --no-pae), --bsid and --year (or --sample)")
     data = explain_record(plan.request(), Subject(*asked[0]), show_pii=show_pii)
-    emit_json(data) if as_json else click.echo(explain_text(data, lang))
-    sys.exit(EXIT_CLEAN if data["found"] else EXIT_ERRORS)
+    code = EXIT_CLEAN if data["found"] else EXIT_ERRORS
+    if as_json:
+        emit_json("explain", data, verdict=None, exit_code=code)
+    else:
+        say(explain_text(data, lang))
+    sys.exit(code)

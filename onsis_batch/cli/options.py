@@ -76,7 +76,7 @@ pae_options = options(
     click.option(
         "--pae",
         "pae_dir",
-        type=click.Path(path_type=Path),
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
         help="Folder of Pending Area Extract CSV files.",
     ),
     click.option(
@@ -185,3 +185,9 @@ lang_option = click.option(
 def show_pii_option(what: str) -> Decorator:
     """`--show-pii`: show what is masked by default (`what`)."""
     return click.option("--show-pii", is_flag=True, help=f"Show {what}.")
+
+
+def examples(*lines: str) -> str:
+    """The `Examples:` that end a command's help, each line shown as written."""
+    shown = "\n".join(f"  {line}" for line in lines)
+    return f"Examples:\n\n\b\n{shown}"

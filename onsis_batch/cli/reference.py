@@ -7,12 +7,35 @@ from pathlib import Path
 
 import click
 
-from onsis_batch.cli.command import Command, emit_json
-from onsis_batch.cli.options import LANGUAGES, checked_school_year, json_option, out_option
+from onsis_batch.cli.command import Command, emit_json, say
+from onsis_batch.cli.options import (
+    LANGUAGES,
+    checked_school_year,
+    examples,
+    json_option,
+    out_option,
+)
 from onsis_batch.errors import EXIT_CLEAN, EXIT_ERRORS
 
 
-@click.command(cls=Command)
+def _listing(command: str, key: str, data: object, text: str, as_json: bool) -> None:
+    """Print a reference listing: its text, or its data in the JSON envelope (a list of
+    entries under `key`, a mapping's own keys as they are)."""
+    if not as_json:
+        say(text)
+        return
+    body = data if isinstance(data, dict) and command != "contract" else {key: data}
+    emit_json(command, body, verdict=None, exit_code=EXIT_CLEAN)
+
+
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "onsis-batch segments",
+        "onsis-batch segments STUDENT_SCHOOL_ENROLMENT",
+        "onsis-batch segments --json",
+    ),
+)
 @click.argument("segment", required=False)
 @json_option("the listing")
 def segments(segment: str | None, as_json: bool) -> None:
@@ -22,34 +45,51 @@ def segments(segment: str | None, as_json: bool) -> None:
     data, text = segment_listing(segment)
     if data is None:
         raise click.BadParameter(f"no segment {segment!r}", param_hint="SEGMENT")
-    emit_json(data) if as_json else click.echo(text)
+    _listing("segments", "segments", data, text, as_json)
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples("onsis-batch contract", "onsis-batch contract --json"),
+)
 @json_option("the contract")
 def contract(as_json: bool) -> None:
     """Describe every input table and column the tool reads."""
     from onsis_batch.tools.reference_docs import contract_listing
 
     data, text = contract_listing()
-    emit_json(data) if as_json else click.echo(text)
+    _listing("contract", "tables", data, text, as_json)
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples("onsis-batch codes", "onsis-batch codes --lang fr", "onsis-batch codes --json"),
+)
 @json_option("the catalog (every field, both languages)")
-@click.option("--lang", type=LANGUAGES, default="en", show_default=True)
+@click.option(
+    "--lang", type=LANGUAGES, default="en", show_default=True, help="Language of the titles."
+)
 def codes(as_json: bool, lang: str) -> None:
     """List every finding code: severity, segment, Ministry code and title."""
     from onsis_batch.tools.reference_docs import findings_listing
 
     data, text = findings_listing(lang)
-    emit_json(data) if as_json else click.echo(text)
+    _listing("codes", "codes", data, text, as_json)
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "onsis-batch reasons",
+        "onsis-batch reasons STUDENT_SCHOOL_ENROLMENT --lang fr",
+        "onsis-batch reasons SALEP --json",
+    ),
+)
 @click.argument("segment", required=False)
 @json_option("the listing (every field, both languages)")
-@click.option("--lang", type=LANGUAGES, default="en", show_default=True)
+@click.option(
+    "--lang", type=LANGUAGES, default="en", show_default=True, help="Language of the text."
+)
 def reasons(segment: str | None, as_json: bool, lang: str) -> None:
     """List the rule ids of plan rows: segment, action, title, decisions, rule book."""
     from onsis_batch.tools.reason_reference import reason_listing
@@ -57,10 +97,13 @@ def reasons(segment: str | None, as_json: bool, lang: str) -> None:
     data, text = reason_listing(segment, lang)
     if data is None:
         raise click.BadParameter(f"no segment {segment!r}", param_hint="SEGMENT")
-    emit_json(data) if as_json else click.echo(text)
+    _listing("reasons", "reasons", data, text, as_json)
 
 
-@click.command(cls=Command)
+@click.command(
+    cls=Command,
+    epilog=examples("onsis-batch docs", "onsis-batch docs --check   # in CI: fail when stale"),
+)
 @click.option("--check", is_flag=True, help="Fail if the committed files are out of date.")
 def docs(check: bool) -> None:
     """Regenerate the reference docs and the XSD from the specs (or check them)."""
@@ -71,26 +114,59 @@ def docs(check: bool) -> None:
     except FileNotFoundError as problem:
         raise click.UsageError(str(problem)) from None
     for path in stale:
-        click.echo(f"{'stale' if check else 'written'}: {path}")
+        say(f"{'stale' if check else 'written'}: {path}")
     sys.exit(EXIT_ERRORS if check and stale else EXIT_CLEAN)
 
 
-@click.command(cls=Command)
-@click.option("--students", type=click.IntRange(1), default=2000, show_default=True)
-@click.option("--schools", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.command(
+    cls=Command,
+    epilog=examples(
+        "onsis-batch synth --out demo",
+        "onsis-batch synth --students 20000 --schools 12 --seed 7 --out board-demo --json",
+    ),
+)
 @click.option(
-    "--year", "school_year", callback=checked_school_year, default="2025-2026", show_default=True
+    "--students",
+    type=click.IntRange(1),
+    default=2000,
+    show_default=True,
+    help="Students in all, shared among the schools.",
+)
+@click.option(
+    "--schools", type=click.IntRange(1), default=1, show_default=True, help="Schools (BSIDs)."
+)
+@click.option(
+    "--seed", type=int, default=1, show_default=True, help="The same seed gives the same data."
+)
+@click.option(
+    "--year",
+    "school_year",
+    callback=checked_school_year,
+    default="2025-2026",
+    show_default=True,
+    help="School year of the data and extracts.",
 )
 @out_option(required=True, text="Folder for the school data and the PAE extracts.")
-def synth(students: int, schools: int, seed: int, school_year: str, out_dir: Path) -> None:
+@json_option("what was written")
+def synth(
+    students: int, schools: int, seed: int, school_year: str, out_dir: Path, as_json: bool
+) -> None:
     """Write synthetic school data and matching PAE extracts (fake OENs)."""
     from onsis_batch.synth import synthesize
 
     summary = synthesize(
         out_dir, students=students, schools=schools, seed=seed, school_year=school_year
     )
-    click.echo(f"school data: {summary.data_dir}")
+    if as_json:
+        body = {
+            "data": str(summary.data_dir),
+            "pae": {code: str(folder) for code, folder in summary.pae_dirs.items()},
+            "bsids": list(summary.bsids),
+            "students": summary.students,
+        }
+        emit_json("synth", body, verdict=None, exit_code=EXIT_CLEAN)
+        return
+    say(f"school data: {summary.data_dir}")
     for code, folder in summary.pae_dirs.items():
-        click.echo(f"PAE {code}: {folder}")
-    click.echo(f"BSIDs: {', '.join(summary.bsids)}; students: {summary.students}")
+        say(f"PAE {code}: {folder}")
+    say(f"BSIDs: {', '.join(summary.bsids)}; students: {summary.students}")

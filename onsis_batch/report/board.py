@@ -1,7 +1,8 @@
 """The board summary: one line per BSID (counts, findings, file, time) and the totals.
 
 Like the school summary it names BSIDs, files and finding codes, never a person, so it is
-safe in cron mail; `board-summary-<period>-<year>.json` keeps it beside the batch files.
+safe in cron mail; `board-summary-<period>-<year>.json` keeps it beside the batch files, in
+the same JSON envelope as `board --json`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from onsis_batch.errors import EXIT_CLEAN, EXIT_ERRORS, EXIT_INPUT, EXIT_INTERNA
 from onsis_batch.findings import Severity, count_by_severity
 from onsis_batch.plan.outcome import BoardRun, RunResult
 from onsis_batch.render.publish import write_private
+from onsis_batch.report.summary import envelope, period_names, run_verdict, worst_verdict
 
 STATUS = {
     EXIT_CLEAN: "ok",
@@ -33,6 +35,7 @@ def _school(result: RunResult) -> dict[str, Any]:
     return {
         "bsid": result.bsid,
         "status": STATUS[result.exit_code],
+        "verdict": run_verdict(result),
         "exit_code": result.exit_code,
         "students": result.students,
         "segments": result.counts(),
@@ -44,10 +47,19 @@ def _school(result: RunResult) -> dict[str, Any]:
     }
 
 
+def board_verdict(run: BoardRun) -> str:
+    """The board's verdict: nothing-written when no file was, else the worst school's, a
+    school left without a file counting as errors (the board's submission is not whole)."""
+    if not any(r.output for r in run.results):
+        return "nothing-written"
+    return worst_verdict("errors" if r.output is None else run_verdict(r) for r in run.results)
+
+
 def board_summary_dict(run: BoardRun, kind: str, school_year: str) -> dict[str, Any]:
     """The board summary as plain data: totals and one entry per BSID."""
+    code = next((r.period.code for r in run.results if r.period is not None), None)
     return {
-        "period": kind,
+        "period": period_names(code, kind, school_year),
         "school_year": school_year,
         "exit_code": run.exit_code,
         "seconds": round(run.seconds, 1),
@@ -92,6 +104,7 @@ def board_summary_text(run: BoardRun, kind: str, school_year: str) -> str:
 def write_board_summary(run: BoardRun, out_dir: Path, kind: str, school_year: str) -> Path:
     """Write the board summary as JSON beside the batch files (owner-only); its path."""
     path = out_dir / summary_name(kind, school_year)
-    data = board_summary_dict(run, kind, school_year)
+    body = board_summary_dict(run, kind, school_year)
+    data = envelope("board", body, verdict=board_verdict(run), exit_code=run.exit_code)
     write_private(path, json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8"))
     return path

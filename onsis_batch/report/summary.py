@@ -1,28 +1,96 @@
-"""The end-of-run summary: counts per segment and action, findings by severity.
+"""The end-of-run summary: counts per segment and action, findings by severity, verdict.
 
 Findings name files, rows, columns, OENs and SIS ids, never names or birth dates, so the
-summary is safe to keep in cron logs.
+summary is safe to keep in cron logs. Every command's JSON shares one envelope (`envelope`,
+described by `cli/output.schema.json`): the schema id, the command, the verdict on the
+batch file and the exit code, then what the command reports.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from onsis_batch.findings import Finding, count_by_severity
+from onsis_batch.findings import Finding, Severity, count_by_severity
+from onsis_batch.period.periods import default_period_code
 from onsis_batch.plan.outcome import RunResult, errors_first
 from onsis_batch.report.explain_view import labels
 
 ACTIONS = ("ADD", "UPDATE", "DELETE")
 SHOWN_FINDINGS = 50
+SCHEMA = "onsis-batch/1"  # the JSON envelope's version: bumped when a key changes meaning
+
+# What a command's outcome means for the upload, best first: word ids (translated where
+# they are shown) and their English wording. A command that judges no batch file has none.
+VERDICTS = {
+    "ready": "ready to upload",
+    "warnings": "upload with warnings",
+    "errors": "do not upload (errors)",
+    "nothing-written": "nothing written",
+}
+PERIOD_NAMES = ("oct", "mar", "jun")
 
 
-def summary_dict(result: RunResult) -> dict[str, Any]:
-    """The run summary as plain data (`generate --json`)."""
+def verdict(findings: Iterable[Finding], written: bool) -> str:
+    """The verdict on a batch file (`written`: there is one) given its findings."""
+    severities = {f.severity for f in findings}
+    if not written:
+        return "nothing-written"
+    if Severity.ERROR in severities:
+        return "errors"
+    return "warnings" if Severity.WARNING in severities else "ready"
+
+
+def worst_verdict(verdicts: Iterable[str]) -> str:
+    """The worst of several files' verdicts; nothing-written when there are none."""
+    order = list(VERDICTS)
+    return max(verdicts, key=order.index, default="nothing-written")
+
+
+def period_names(
+    code: str | None, kind: str | None = None, school_year: str | None = None
+) -> dict[str, str | None] | None:
+    """A period as JSON shows it everywhere: the Ministry code and the short name.
+
+    The code is worked out from the short name and year when only those are known.
+    """
+    if code is None and kind and school_year:
+        code = default_period_code(kind, school_year)[0]
+    if code is None:
+        return None
+    short = kind or next((name for name in PERIOD_NAMES if code.lower().startswith(name)), None)
+    return {"code": code, "short": short}
+
+
+def envelope(
+    command: str, body: Mapping[str, Any], *, verdict: str | None, exit_code: int
+) -> dict[str, Any]:
+    """`body` in the envelope every command's JSON shares; a period given as its code
+    (text) becomes the code and short name."""
+    if verdict is not None and verdict not in VERDICTS:
+        raise ValueError(f"unknown verdict {verdict!r}")
+    data: dict[str, Any] = {"schema": SCHEMA, "command": command, "verdict": verdict}
+    data |= {"exit_code": exit_code, **body}
+    if isinstance(data.get("period"), str):
+        data["period"] = period_names(data["period"], school_year=data.get("school_year"))
+    return data
+
+
+def run_verdict(result: RunResult) -> str:
+    """The verdict on one BSID's run."""
+    return verdict(result.findings, result.output is not None)
+
+
+def summary_dict(
+    result: RunResult, kind: str | None = None, school_year: str | None = None
+) -> dict[str, Any]:
+    """The run summary as plain data (`generate --json`); `kind` and `school_year` (the
+    request's) name the period when the run stopped before working it out."""
     period = result.period
     return {
         "bsid": result.bsid,
-        "period": period.code if period else None,
-        "school_year": period.school_year if period else None,
+        "period": period_names(period.code if period else None, kind, school_year),
+        "school_year": period.school_year if period else school_year,
         "count_date": period.count_date.isoformat() if period else None,
         "output": str(result.output) if result.output else None,
         "manifest": str(result.manifest) if result.manifest else None,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
-import resource
+import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +25,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from onsis_batch.errors import InputError
 from onsis_batch.findings import Finding, finding, has_errors
@@ -43,7 +45,8 @@ from onsis_batch.sources.origin import DataSource
 # read, holding a board's worth of students costs ~0.5 GB per 75,000 students.
 SHARE_BSIDS = 10
 
-# spawn, not fork: a forked child inherits polars' thread pool in a locked state.
+# spawn, not fork: a forked child inherits polars' thread pool in a locked state (and
+# Windows has no fork), so every platform starts its workers the same way.
 _SPAWN = multiprocessing.get_context("spawn")
 
 Done = Callable[[RunResult], None]
@@ -70,9 +73,11 @@ class Job:
         )
 
 
-def _peak_rss_mb() -> float:
-    """The peak resident memory of this process, in MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+def _rss_mb() -> float:
+    """The resident memory of the process in MB: its peak where the system keeps one (the
+    peak working set on Windows), else the present figure, sampled between schools."""
+    memory = psutil.Process().memory_info()
+    return float(getattr(memory, "peak_wset", memory.rss)) / 2**20
 
 
 def _internal(bsid: str, findings: list[Finding], step: str, problem: Exception) -> RunResult:
@@ -123,7 +128,8 @@ def _load_share(job: Job, bsids: list[str], done: Done) -> Share:
 
 
 def _run_share(job: Job, bsids: list[str], done: Done) -> float:
-    """Generate `bsids` one by one, calling `done` with each result; the peak RSS in MB.
+    """Generate `bsids` one by one, calling `done` with each result; the peak RSS in MB
+    (the highest figure seen after each school and each read of the stage).
 
     `job.staged` carries only the board-wide findings; `job.owners` places the others.
     """
@@ -133,7 +139,8 @@ def _run_share(job: Job, bsids: list[str], done: Done) -> float:
     except InputError as problem:
         for bsid in bsids:
             done(RunResult(bsid=bsid, findings=problem.findings))
-        return _peak_rss_mb()
+        return _rss_mb()
+    seen = [_rss_mb()]
     for start in range(0, len(usable), SHARE_BSIDS):
         chunk = usable[start : start + SHARE_BSIDS]
         try:
@@ -142,10 +149,12 @@ def _run_share(job: Job, bsids: list[str], done: Done) -> float:
             for bsid in chunk:
                 done(_internal(bsid, board.findings, "reading its students' data", problem))
             continue
+        seen.append(_rss_mb())
         for bsid in chunk:
             done(_run_one(inputs, owners, bsid, periods[bsid], job))
+            seen.append(_rss_mb())
         del inputs  # before the next chunk's rows are read
-    return _peak_rss_mb()
+    return max(seen)
 
 
 # --- worker processes ------------------------------------------------------------------------
@@ -153,8 +162,14 @@ def _run_share(job: Job, bsids: list[str], done: Done) -> float:
 _results: Any = None  # in a worker: the queue its results go to
 
 
+def _ignore_interrupts() -> None:
+    """In a child process: leave Ctrl-C to the board process, which ends its children."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _start_worker(results: Any) -> None:
     global _results
+    _ignore_interrupts()
     _results = results
 
 
@@ -194,8 +209,27 @@ def _worker_environment(workers: int) -> Iterator[None]:
 
 def _stage_in_child(data_dir: Path | str | DataSource, folder: Path) -> StagedData:
     """Stage the board in a process of its own, so the memory it took goes back at its end."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=_SPAWN) as pool:
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=_SPAWN, initializer=_ignore_interrupts)
+    with pool, _ended_on_interrupt(pool):
         return pool.submit(stage_folder, data_dir, folder).result()
+
+
+@contextmanager
+def _ended_on_interrupt(pool: ProcessPoolExecutor) -> Iterator[None]:
+    """The block; when it is interrupted (Ctrl-C) the pool's processes are ended at once
+    rather than waited for, so the run stops before its lock and stage are let go."""
+    try:
+        yield
+    except BaseException:
+        # Python 3.14 has `terminate_workers()`; before it, the processes are only held in
+        # the executor's `_processes`.
+        processes = list((pool._processes or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join()
+        raise
 
 
 def _in_workers(
@@ -215,7 +249,7 @@ def _in_workers(
     expected = sum(map(len, shares))
     # The results are drained while the pool runs: a worker cannot finish until what it
     # put on the queue has been read (the pipe between them holds only so much).
-    with pool:
+    with pool, _ended_on_interrupt(pool):
         with _worker_environment(len(shares)):
             run = work or _worker
             futures: list[Future[float]] = [pool.submit(run, job, s) for s in shares]

@@ -1,44 +1,81 @@
-"""One run at a time per output folder, and no leftovers from a run that was killed.
+"""One run at a time per output folder, and no leftovers from a run that was stopped.
 
-Cron can start a run while the previous one is still going; two runs writing the same
-folder would interleave files of different moments. The lock is an advisory `flock` on a
-file in the output folder: the kernel releases it when the process ends, however it ends,
-so a killed run never leaves the folder locked.
+Cron (or the Windows Task Scheduler) can start a run while the previous one is still
+going; two runs writing the same folder would interleave files of different moments. The
+lock is `filelock`'s lock on a file in the output folder: `flock` on Linux and macOS,
+`msvcrt.locking` on Windows. The operating system releases it when the process ends,
+however it ends, so a killed run never leaves the folder locked.
 """
 
 from __future__ import annotations
 
-import fcntl
+import getpass
 import os
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from onsis_batch.errors import OutputInUse
 from onsis_batch.findings import finding
 
 LOCK_NAME = ".onsis-batch.lock"
-TEMPORARY = ".*.tmp"  # how `output.publish` (and every atomic writer) names its work files
+TEMPORARY = ".*.tmp"  # how `render.publish` (and every atomic writer) names its work files
+OWNER_ONLY = 0o600
 
 
 @contextmanager
 def output_lock(out_dir: Path) -> Iterator[None]:
     """Hold the folder's lock for the block; OutputInUse (RUN002) when another run has it.
 
-    Once the lock is held, work files a killed run left behind are removed: they were
-    never published, and nobody else can be writing them.
+    Work files are removed once the lock is held (a killed run's: never published, and
+    nobody else can be writing them) and again before it is let go, so a run stopped
+    half-way (Ctrl-C) leaves no partial file either.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out_dir / LOCK_NAME, os.O_CREAT | os.O_RDWR, 0o600)
+    output_folder(out_dir)
+    lock = FileLock(out_dir / LOCK_NAME, timeout=0, mode=OWNER_ONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
+        lock.acquire()
+    except Timeout:
         raise OutputInUse([finding("RUN002", file=str(out_dir))]) from None
     try:
-        for stale in out_dir.glob(TEMPORARY):
-            stale.unlink(missing_ok=True)
+        _remove_work_files(out_dir)
         yield
     finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+        _remove_work_files(out_dir)
+        lock.release()
+
+
+def _remove_work_files(out_dir: Path) -> None:
+    for stale in out_dir.glob(TEMPORARY):
+        stale.unlink(missing_ok=True)
+
+
+def output_folder(folder: Path) -> Path:
+    """`folder`, created when missing; on Windows a new folder is its owner's only.
+
+    On Linux and macOS each file is written with mode 0600. Windows ignores those bits:
+    files take the access rules of their folder, so a folder the tool creates gets rules
+    that let only the current user in (an existing folder keeps the rules it has).
+    """
+    if folder.is_dir():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.name == "nt":
+        subprocess.run(owner_only_acl(folder), check=True, capture_output=True)
+    return folder
+
+
+def owner_only_acl(folder: Path, user: str | None = None) -> list[str]:
+    """The `icacls` command that makes `folder` (and what is created in it) `user`'s only:
+    inherited rules removed, full control granted to that user alone."""
+    who = user or _windows_account()
+    return ["icacls", str(folder), "/inheritance:r", "/grant:r", f"{who}:(OI)(CI)F"]
+
+
+def _windows_account() -> str:
+    """The account of the current Windows session, domain first (the user name elsewhere)."""
+    domain = os.environ.get("USERDOMAIN")
+    return f"{domain}\\{getpass.getuser()}" if domain else getpass.getuser()

@@ -1,6 +1,10 @@
-"""Rewrite the golden files from the bundled sample (run after an intended output change)."""
+"""Rewrite the golden files from the bundled sample (run after an intended output change),
+and record which versions of the libraries that shape the bytes made them."""
 
+import hashlib
+import json
 import shutil
+from importlib.metadata import version
 from pathlib import Path
 
 from onsis_batch.run.pipeline import generate
@@ -9,6 +13,8 @@ from onsis_batch.run.sample import sample_run
 
 GOLDEN = Path(__file__).resolve().parent
 STAMP = "2025-10-31T09:00:00"
+RECORD = GOLDEN / "versions.json"
+SHAPING = ("polars", "lxml")  # the libraries whose behaviour shapes the output bytes
 
 
 def golden_run(kind: str, out: Path) -> Path:
@@ -31,3 +37,9 @@ if __name__ == "__main__":
         produced.with_name(produced.name + ".manifest.json").unlink(missing_ok=True)
         print(f"golden: {target}")
     shutil.rmtree(GOLDEN / "tmp")  # the run's lock file (and any companions)
+    files = {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(GOLDEN.glob("*.xml"))
+    }
+    record = {"made_with": {name: version(name) for name in SHAPING}, "files": files}
+    RECORD.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"recorded: {RECORD}")
