@@ -165,6 +165,10 @@ DECISION = Decision(
 )
 
 
+# OnSIS reports no extract of a non-enrolled student's diplomas: every row is new.
+NE_DECISION = Decision(key=KEY, new=Outcome(ADD, "NE-DIP-ADD"))
+
+
 def diploma_decisions(ctx: SegmentContext) -> pl.DataFrame:
     """Every diploma row this BSID would send, for any student: student_id, _action,
     _reason, TYPE, CERTIFICATE_ISSUED. Computed once per run."""
@@ -217,7 +221,7 @@ def non_enrolled_diplomas(ctx: SegmentContext) -> pl.DataFrame:
         (pl.col("_action") != DELETE)
         & pl.col("CERTIFICATE_ISSUED").is_between(period.start, period.count_date)
     )
-    return rows.with_columns(pl.lit(ADD).alias("_action"), pl.lit("NE-DIP-ADD").alias("_reason"))
+    return decide(rows.select("student_id", "TYPE", "CERTIFICATE_ISSUED"), None, NE_DECISION)
 
 
 def diploma_rows(segment: str, decisions: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
