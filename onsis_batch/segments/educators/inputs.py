@@ -12,15 +12,9 @@ from __future__ import annotations
 import polars as pl
 
 from onsis_batch.findings import Finding, FromColumn, findings_for_rows
-from onsis_batch.segments.context import SegmentContext
+from onsis_batch.segments.context import SegmentContext, text
 
 MEN_PATTERN = r"^\d{9}$"
-
-
-def text(column: str) -> pl.Expr:
-    """Trimmed text; null when nothing is left."""
-    value = pl.col(column).cast(pl.String).str.strip_chars()
-    return pl.when(value.str.len_chars() > 0).then(value)
 
 
 def educators(ctx: SegmentContext) -> pl.DataFrame:

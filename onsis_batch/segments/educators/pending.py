@@ -5,16 +5,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from onsis_batch.pae.layout import empty_frame
-from onsis_batch.segments.classes.class_rows import class_code
-from onsis_batch.segments.context import SegmentContext
-from onsis_batch.segments.educators.inputs import text
+from onsis_batch.segments.context import SegmentContext, class_code, text
 
 HELD_KEY = ["men", "position", "leave", "wthd"]
-
-
-def _extract(ctx: SegmentContext, number: str) -> pl.DataFrame:
-    return ctx.pae[number] if number in ctx.pae else empty_frame(number)
 
 
 def held_assignments(ctx: SegmentContext) -> pl.DataFrame:
@@ -25,7 +18,7 @@ def held_assignments(ctx: SegmentContext) -> pl.DataFrame:
 
 
 def _held(ctx: SegmentContext) -> pl.DataFrame:
-    rows = _extract(ctx, "0009").select(
+    rows = ctx.extract("0009").select(
         text("men").alias("men"),
         text("position_type").str.to_uppercase().alias("position"),
         text("educator_leave_type").str.to_uppercase().alias("leave"),
@@ -86,7 +79,7 @@ def held_classes(ctx: SegmentContext) -> pl.DataFrame:
     """Class assignments OnSIS holds: MEN, position type and class code (compared
     case-insensitively, spaces removed)."""
     return (
-        _extract(ctx, "0010")
+        ctx.extract("0010")
         .select(
             text("men").alias("men"),
             text("position_type").str.to_uppercase().alias("POSITION_TYPE"),
