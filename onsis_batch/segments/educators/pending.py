@@ -38,32 +38,6 @@ def _held(ctx: SegmentContext) -> pl.DataFrame:
     )
 
 
-def match_held(frame: pl.DataFrame, held: pl.DataFrame, on: str = "position") -> pl.DataFrame:
-    """For each row of `frame` (one per `_id`), the held assignment of the same MEN and
-    position it matches: the one with the same leave type first, then the same withdrawal
-    type, then the first in the file. Adds `pae_match`, `pae_same_leave`, `pae_fte`,
-    `pae_times`, `pae_leave` and `pae_wthd`."""
-    candidates = held.rename(
-        {"position": on, "leave": "pae_leave", "wthd": "pae_wthd"}
-    ).with_columns(pl.lit(True).alias("pae_match"))
-    joined = frame.join(candidates, on=["men", on], how="left", maintain_order="left")
-    same_leave = pl.col("leave").eq_missing(pl.col("pae_leave")) & pl.col("pae_match")
-    same_wthd = pl.col("wthd").eq_missing(pl.col("pae_wthd"))
-    joined = joined.with_columns(same_leave.fill_null(False).alias("pae_same_leave"))
-    best = (
-        joined.with_columns(same_wthd.alias("_same_wthd"), pl.int_range(pl.len()).alias("_seq"))
-        .sort(
-            ["pae_same_leave", "_same_wthd", "pae_row", "_seq"],
-            descending=[True, True, False, False],
-            nulls_last=True,
-        )
-        .unique("_id", keep="first")
-        .sort("_seq")
-        .drop("_same_wthd", "_seq", "pae_row")
-    )
-    return best.with_columns(pl.col("pae_match").fill_null(False))
-
-
 def held_men(ctx: SegmentContext) -> pl.DataFrame:
     """MEN OnSIS holds any assignment for, with the position type of one of them (TEA
     first, else the first in the file)."""
