@@ -158,9 +158,7 @@ def pending(ctx: SegmentContext) -> pl.DataFrame:
     pae = pae.filter(pl.col("oen_key").is_not_null() & pl.col("class_key").is_not_null())
     pae = pae.unique(["oen_key", "class_key"], keep="first", maintain_order=True)
     keep = ("oen_key", "class_key")
-    return pae.rename({c: f"pae_{c}" for c in pae.columns if c not in keep}).with_columns(
-        pl.lit(True).alias("in_pae")
-    )
+    return pae.rename({c: f"pae_{c}" for c in pae.columns if c not in keep})
 
 
 # --- repeats ---------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ A merged row is one student's enrolment in one class (class code) for the school
 `first_enrolled` / `last_left` span every class_enrolments row of that class, the other
 class_enrolments, section, course and term columns come from the latest row, `start_raw`
 and `left` are that span cut to the student's school enrolment, `sg_*` columns describe
-the stored grade that belongs to the latest row (if any), and `pae_*` / `in_pae` what
+the stored grade that belongs to the latest row (if any), and `pae_*` / `_held` what
 PAE 0004 holds. `facts()` adds the yes/no facts the selection and the elements share;
 `element_values()` the elements themselves.
 
@@ -21,7 +21,7 @@ import polars as pl
 from onsis_batch.period.periods import SubmissionPeriod
 from onsis_batch.segments.classes.meetings import count_meetings, section_meeting_days
 from onsis_batch.segments.context import SegmentContext
-from onsis_batch.segments.engine import ADD
+from onsis_batch.segments.engine import HELD
 
 PASS_MARK = 50
 MAX_TOTAL_CLASSES = 999
@@ -219,7 +219,7 @@ def _course_codes() -> list[pl.Expr]:
     """Ministry code (with the dual-credit institution) or local code; an UPDATE sends the
     codes OnSIS holds."""
     ministry = pl.col("course_type") == "M"
-    held = pl.col("in_pae") & (
+    held = pl.col(HELD) & (
         pl.col("pae_ministry_dfnd_crs").is_not_null() | pl.col("pae_local_dev_crs").is_not_null()
     )
 
@@ -242,9 +242,9 @@ def _course_codes() -> list[pl.Expr]:
 
 
 def element_values(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
-    """Every element column of the selected (non close-out) rows; `_action` is set."""
+    """Every element column of the wanted rows (matched with 0004: `_held` is set)."""
     period = ctx.period
-    start = pl.when(pl.col("_action") == ADD).then(
+    start = pl.when(~pl.col(HELD)).then(
         pl.max_horizontal(pl.col("start_raw"), pl.lit(period.start))
     )
     completed = pl.col("COURSE_END_DATE").is_not_null() & pl.col("WITHDRAWAL_TYPE").is_null()
