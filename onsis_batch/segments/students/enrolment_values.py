@@ -4,7 +4,7 @@ Two kinds of row reach this module:
 
 * enrolled students (ADD or UPDATE): one row per student with the speaking enrolment's
   columns (`entry_code`, `fte`, ...), the student's columns, `snap_*` snapshot columns,
-  `pae_*` columns when OnSIS holds the student, and the flags `in_pae` and `main_school`;
+  `pae_*` columns when OnSIS holds the student, and the flags `_held` and `main_school`;
 * non-returning students (UPDATE): the student's columns (when known), `prev_*` columns
   of their latest usable enrolment, and the `pae_*` columns, which supply most values.
 
@@ -18,6 +18,7 @@ from datetime import timedelta
 import polars as pl
 
 from onsis_batch.segments.context import SegmentContext
+from onsis_batch.segments.engine import HELD
 from onsis_batch.segments.students.funding import funding_values, last_enrolled_day
 from onsis_batch.segments.students.side_facts import postal_code
 
@@ -147,7 +148,7 @@ def _entry_mobility(ctx: SegmentContext) -> pl.Expr:
         .otherwise(pl.lit(home_secondary))
     )
     return (
-        pl.when(pl.col("in_pae"))
+        pl.when(pl.col(HELD))
         .then(pl.lit("IA"))
         .when(~pl.col("main_school"))
         .then(cross_code)
@@ -307,7 +308,7 @@ def _reach_ahead() -> pl.Expr:
         & (pl.col("grade_level") == "8")
     ) | _primary_reach_ahead()
     return (
-        pl.when(pl.col("in_pae") & pl.col("pae_reach_ahead_flag").is_not_null())
+        pl.when(pl.col(HELD) & pl.col("pae_reach_ahead_flag").is_not_null())
         .then(pl.col("pae_reach_ahead_flag"))
         .otherwise(reaching)
         .alias("REACH_AHEAD_FLAG")
@@ -349,7 +350,7 @@ def enrolled_values(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
             _col_or("snap_online_graduation_requirement", "online_graduation_requirement").alias(
                 "ONLINE_GRADUATION_REQUIREMENT_TYPE"
             ),
-            pl.when(pl.col("in_pae"))
+            pl.when(pl.col(HELD))
             .then(pl.col("pae_enrolment_start_date"))
             .otherwise(pl.col("start_date"))
             .alias("ENROLMENT_START_DATE"),
