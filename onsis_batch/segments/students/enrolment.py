@@ -30,7 +30,8 @@ from onsis_batch.segments.engine import (
 )
 from onsis_batch.segments.programs.facts import special_education_flags
 from onsis_batch.segments.students.activity import students_with_activity
-from onsis_batch.segments.students.enrolment_values import enrolled_values, non_returning_values
+from onsis_batch.segments.students.closing_values import non_returning_values
+from onsis_batch.segments.students.enrolment_values import enrolled_values
 from onsis_batch.segments.students.multi_school import concurrent_primary_enrolments
 from onsis_batch.segments.students.scope import (
     classify_enrolments,
