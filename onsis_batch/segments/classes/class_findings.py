@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from onsis_batch.findings import Finding, FromColumn, findings_for_rows
+from onsis_batch.findings import Finding, FromColumn
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.segments.engine import HELD
+from onsis_batch.segments.located import at_data_rows, at_plan_rows
 from onsis_batch.specs import load_specs
 
 CLASS, SEGMENT = "CLASS", "SEGMENT"
@@ -19,12 +20,11 @@ def input_findings(
     """Sections naming an unknown course; this year's stored grades naming an unknown
     section, when the grade is from the BSID's schools or its student is in this file."""
     unknown_course = sections.filter(~pl.col("course_known"))
-    found = findings_for_rows(
+    found = at_data_rows(
         "CLS003",
         unknown_course,
-        file="sections",
-        row=FromColumn("_row"),
-        column="course_number",
+        "sections",
+        "course_number",
         section_id=FromColumn("section_id"),
         value=FromColumn("course_number"),
     )
@@ -45,12 +45,11 @@ def input_findings(
         & pl.col("section_id").is_not_null()
         & ~pl.col("section_id").is_in(known)
     )
-    found += findings_for_rows(
+    found += at_data_rows(
         "CLS004",
         grades,
-        file="stored_grades",
-        row=FromColumn("_row"),
-        column="section_id",
+        "stored_grades",
+        "section_id",
         grade_id=FromColumn("grade_id"),
         student_id=FromColumn("student_id"),
         value=FromColumn("section_id"),
@@ -68,12 +67,11 @@ def class_findings(reported: pl.DataFrame, selected: pl.DataFrame) -> list[Findi
         .filter(pl.col("length") > max_length)
         .sort("_row")
     )
-    found = findings_for_rows(
+    found = at_data_rows(
         "CLS001",
         long,
-        file="sections",
-        row=FromColumn("_row"),
-        column="class_code",
+        "sections",
+        "class_code",
         key=FromColumn("class_code"),
         section_id=FromColumn("section_id"),
         length=FromColumn("length"),
@@ -88,12 +86,12 @@ def class_findings(reported: pl.DataFrame, selected: pl.DataFrame) -> list[Findi
         )
         .sort("class_code")
     )
-    found += findings_for_rows(
+    found += at_data_rows(
         "CLS002",
         shared,
-        file="sections",
-        row=FromColumn("first_row"),
-        column="class_code",
+        "sections",
+        "class_code",
+        row="first_row",
         key=FromColumn("class_code"),
         schools=FromColumn("school_list"),
         section_rows=FromColumn("row_list"),
@@ -105,22 +103,11 @@ def action_findings(selected: pl.DataFrame, segments: pl.DataFrame) -> list[Find
     """Classes added from outside the period; segments whose credit OnSIS keeps (`segments`
     as matched with 0002, sent or not)."""
     late = selected.filter(~pl.col("class_held") & ~pl.col("in_period")).sort("class_code")
-    found = findings_for_rows(
-        "CLS006",
-        late,
-        segment=CLASS,
-        key=FromColumn("class_code"),
-        start=FromColumn("start"),
-    )
+    found = at_plan_rows("CLS006", late, CLASS, key="class_code", start=FromColumn("start"))
     credit = segments.filter(
         pl.col(HELD) & pl.col("pae_credit").is_not_null() & ~pl.col("credit_same")
     ).sort("_id")
-    found += findings_for_rows(
-        "CLS005",
-        credit,
-        segment=SEGMENT,
-        key=FromColumn("_id"),
-        credit=FromColumn("credit"),
-        pae_credit=FromColumn("pae_credit"),
+    found += at_plan_rows(
+        "CLS005", credit, SEGMENT, credit=FromColumn("credit"), pae_credit=FromColumn("pae_credit")
     )
     return found

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from onsis_batch.findings import Finding, FromColumn, findings_for_rows
+from onsis_batch.findings import Finding, FromColumn
 from onsis_batch.segments.classes import enrolment_inputs as inputs
 from onsis_batch.segments.classes import enrolment_values as values
 from onsis_batch.segments.context import MISSING_OEN, SegmentContext
@@ -50,6 +50,7 @@ from onsis_batch.segments.engine import (
     plan_schema,
     settle,
 )
+from onsis_batch.segments.located import at_data_rows, at_plan_rows
 
 SCE, OCI = "STUDENT_CLASS_ENROLMENT", "OTHER_COURSE_INFO"
 EXCLUDED_PREFIXES = ("PLE", "QEE", "QSE", "QMA", "QAP")
@@ -238,20 +239,21 @@ def _findings(ctx: SegmentContext, rows: pl.DataFrame, reported: pl.DataFrame) -
             how="left",
         )
     )
-    common = {
-        "column": "section_id",
-        "row": FromColumn("_row"),
-        "value": FromColumn("section_id"),
-        "student_id": FromColumn("student_id"),
-    }
     return [
-        *findings_for_rows("SCE001", unknown_class, file="class_enrolments", **common),
-        *findings_for_rows(
+        *at_data_rows(
+            "SCE001",
+            unknown_class,
+            "class_enrolments",
+            "section_id",
+            value=FromColumn("section_id"),
+            student_id=FromColumn("student_id"),
+        ),
+        *at_data_rows(
             "SCE003",
             untyped,
-            file="courses",
-            row=FromColumn("course_row"),
-            column="course_type",
+            "courses",
+            "course_type",
+            row="course_row",
             key=FromColumn("course_number"),
         ),
     ]
@@ -293,13 +295,7 @@ def build_class_enrolments(
     wanted = values.element_values(matched.filter(pl.col(WANTED)), ctx)
     selected = settle(inputs.with_credit_allocation(wanted, ctx), DECISION)
     closeouts = settle(_closeouts(ctx, matched.filter(~pl.col(WANTED))), DECISION)
-    found += findings_for_rows(
-        "SCE004",
-        closeouts,
-        segment=SCE,
-        key=FromColumn("_id"),
-        date=ctx.period.start.isoformat(),
-    )
+    found += at_plan_rows("SCE004", closeouts, SCE, date=ctx.period.start.isoformat())
     shape = [pl.col(c).cast(t) for c, t in plan_schema(SCE).items() if c != "_order"]
     shape += [pl.col(c).cast(pl.String) for c in INTERNAL]
     rows = pl.concat([f.select(shape) for f in (selected, closeouts)])

@@ -26,9 +26,10 @@ from datetime import date
 
 import polars as pl
 
-from onsis_batch.findings import Finding, FromColumn, findings_for_rows
+from onsis_batch.findings import Finding, FromColumn
 from onsis_batch.segments.context import SegmentContext, normalised_oen
 from onsis_batch.segments.engine import ADD, DELETE, UPDATE, Decision, Outcome, decide, finish
+from onsis_batch.segments.located import at_data_rows
 
 SHSM_GRADES = ["10", "11", "12"]
 SPCE_FLAGS = {"spce_innovation": "1", "spce_coding": "2", "spce_math_literacy": "3"}
@@ -261,12 +262,12 @@ def build_shsm(
         "SHSM_CERTIFICATION": _cert_rows("SHSM_CERTIFICATION", certs),
         "SPCE": _spce_rows("SPCE", desired, ctx, SPCE_DECISION),
     }
-    findings = findings_for_rows(
+    findings = at_data_rows(
         "SHS001",
         grade_nine,
-        file="program_enrolments",
-        row=FromColumn("pe_row"),
-        column="program_id",
+        "program_enrolments",
+        "program_id",
+        row="pe_row",
         student_id=FromColumn("student_id"),
         grade=FromColumn("GRADE_TYPE"),
     )

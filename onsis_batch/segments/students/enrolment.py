@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from onsis_batch.findings import Finding, FromColumn, findings_for_rows
+from onsis_batch.findings import Finding
 from onsis_batch.segments.context import MISSING_OEN, SegmentContext, normalised_oen
 from onsis_batch.segments.engine import (
     ADD,
@@ -28,6 +28,7 @@ from onsis_batch.segments.engine import (
     Outcome,
     decide,
 )
+from onsis_batch.segments.located import at_plan_rows
 from onsis_batch.segments.programs.facts import special_education_flags
 from onsis_batch.segments.students.activity import students_with_activity
 from onsis_batch.segments.students.closing_values import non_returning_values
@@ -204,16 +205,15 @@ def _closing(
 
 def _findings(frame: pl.DataFrame) -> list[Finding]:
     """Warnings about rows the segment had to send with a gap."""
-    key = FromColumn("_key")
     no_fte = frame.filter((pl.col("_action") == ADD) & pl.col("FTE").is_null())
     closing = frame.filter(
         pl.col("_reason").is_in(CLOSING_REASONS) & pl.col("STUDENT_MOBILITY_TYPE_EXIT").is_null()
     )
     pae_only = frame.filter(pl.col("_reason") == "SSE-UPD-PAE-ONLY")
     return [
-        *findings_for_rows("SSE002", no_fte, segment=SEGMENT, key=key),
-        *findings_for_rows("SSE003", closing, segment=SEGMENT, key=key),
-        *findings_for_rows("STU002", pae_only, segment="STUDENT", key=key),
+        *at_plan_rows("SSE002", no_fte, SEGMENT, key="_key"),
+        *at_plan_rows("SSE003", closing, SEGMENT, key="_key"),
+        *at_plan_rows("STU002", pae_only, "STUDENT", key="_key"),
     ]
 
 
