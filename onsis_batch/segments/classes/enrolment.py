@@ -80,7 +80,7 @@ HELD_FLAGS = (
 # A row's situation, first that applies, and its rule id as an ADD and as an UPDATE.
 WITHDRAWAL = pl.col("WITHDRAWAL_TYPE")
 SITUATIONS = (
-    (pl.col("lastday"), "SCE-ADD-INCOMPLETE", "SCE-UPD-INCOMPLETE"),
+    (pl.col("unmarked_at_term_end"), "SCE-ADD-INCOMPLETE", "SCE-UPD-INCOMPLETE"),
     (pl.col("mark_pending"), "SCE-ADD-MARK-LATER", "SCE-UPD-MARK-LATER"),
     (WITHDRAWAL == "D", "SCE-ADD-DROPPED", "SCE-UPD-DROPPED"),
     (WITHDRAWAL == "W", "SCE-ADD-WITHDRAWN", "SCE-UPD-WITHDRAWN"),
@@ -99,9 +99,11 @@ def _situation(otherwise: str, column: int) -> pl.Expr:
 # An ADD is left out when the student left before the course end with no final mark and
 # no full disclosure, or entered and left in the period with no final mark (ESL/ELD and
 # credit recovery with full disclosure excepted).
-EARLY, FD = pl.col("early"), pl.col("fd")
+EARLY, FULL_DISCLOSURE = pl.col("early"), pl.col("full_disclosure")
 ADD_ALLOWED = (
-    ~EARLY | pl.col("final_mark") | (FD & (~pl.col("entered_in_period") | pl.col("esl_cr")))
+    ~EARLY
+    | pl.col("final_mark")
+    | (FULL_DISCLOSURE & (~pl.col("entered_in_period") | pl.col("esl_or_recovery")))
 )
 DECISION = Decision(
     key=("student_id", "class_key"),
@@ -200,7 +202,9 @@ def _other_course_info(selected: pl.DataFrame) -> pl.DataFrame:
     in type order, then the class enrolments' order."""
     wanted, held = [], []
     for code, (flag, pae_column) in OCI_TYPES.items():
-        want = pl.col(f"sec_{flag}").fill_null(False) | pl.col(f"sg_{flag}").fill_null(False)
+        want = pl.col(f"section_{flag}").fill_null(False) | pl.col(f"stored_{flag}").fill_null(
+            False
+        )
         hold = pl.col(f"pae_{pae_column}").str.strip_chars().str.len_chars().fill_null(0) > 0
         of_type = [
             pl.col("_id").alias("_parent"),
@@ -270,9 +274,9 @@ def build_class_enrolments(
     rows = inputs.this_year(ctx, reported.get_column("student_id")).join(
         inputs.sections(ctx).rename(
             {
-                "is_previous_year": "sec_previous_year",
-                "language": "sec_language",
-                "is_independent_study": "sec_independent_study",
+                "is_previous_year": "section_previous_year",
+                "language": "section_language",
+                "is_independent_study": "section_independent_study",
             }
         ),
         on="section_id",

@@ -51,9 +51,10 @@ RESULT_SCHEMA = {
 # --- allocation --------------------------------------------------------------------------
 #
 # Inside one cohort everything is an integer: `seq` (the item, the allocation order),
-# `_s` (the student), `_u` (the credit in thousandths, so that sums are exact), `_elig`
-# and `_lim` (bit i set: the item may fill requirement i / counts toward limit i) and `_r`
-# (the requirement index an item got; -1 for OPTIONAL). Frames stay sorted by student
+# `_student` (the student's number), `_units` (the credit in thousandths, so that sums
+# are exact), `_eligible` and `_limited` (bit i set: the item may fill requirement i /
+# counts toward limit i) and `_requirement` (the requirement index an item got; -1 for
+# OPTIONAL); `_limit<i>` is what limit i has used. Frames stay sorted by student
 # and item, so running sums per student are a global running sum minus its value at the
 # student's first row: no window, no hashing.
 
@@ -93,7 +94,7 @@ def _has_bit(column: str, bit: int) -> pl.Expr:
 
 def _before_in_student(value: pl.Expr) -> pl.Expr:
     """Sum of `value` over the same student's earlier rows (frame sorted by _s, seq)."""
-    first = pl.col("_s") != pl.col("_s").shift(1).fill_null(-1)
+    first = pl.col("_student") != pl.col("_student").shift(1).fill_null(-1)
     before = value.cum_sum() - value
     return before - pl.when(first).then(before).forward_fill()
 
@@ -107,28 +108,28 @@ def _allocate_cohort(items: pl.DataFrame, cohort: Cohort) -> pl.DataFrame:
     kinds = items.select("code", "coop", "dual").unique()
     elig = [(family_expr(r.families) & countable).fill_null(False) for r in requirements]
     limited = [family_expr(lim.families).fill_null(False) for lim in cohort.limits]
-    kinds = kinds.with_columns(_bits(elig).alias("_elig"), _bits(limited).alias("_lim"))
+    kinds = kinds.with_columns(_bits(elig).alias("_eligible"), _bits(limited).alias("_limited"))
     frame = (
         items.join(kinds, on=["code", "coop", "dual"], how="left", nulls_equal=True)
         .select(
             "seq",
-            pl.col("student_id").rank("dense").cast(pl.Int64).alias("_s"),
-            (pl.col("credit").fill_null(0.0) * UNITS).round(0).cast(pl.Int64).alias("_u"),
+            pl.col("student_id").rank("dense").cast(pl.Int64).alias("_student"),
+            (pl.col("credit").fill_null(0.0) * UNITS).round(0).cast(pl.Int64).alias("_units"),
             "equivalent",
-            "_elig",
-            "_lim",
+            "_eligible",
+            "_limited",
             pl.col("forced").replace_strict(index, default=None, return_dtype=pl.Int64).alias("_f"),
         )
-        .sort("_s", "seq")
+        .sort("_student", "seq")
     )
-    has_credit = pl.col("_u") > 0
+    has_credit = pl.col("_units") > 0
     done = [
         _settled(frame.filter(~has_credit | (pl.col("_f") == OPTIONAL_INDEX)), OPTIONAL_INDEX),
         _forced(frame.filter(has_credit & (pl.col("_f") >= 0)), cohort),
     ]
     pool = frame.filter(has_credit & pl.col("_f").is_null())
     for i in range(len(requirements)):
-        candidates = pool.filter(_has_bit("_elig", i))
+        candidates = pool.filter(_has_bit("_eligible", i))
         if candidates.is_empty():
             continue
         taken = _fill(candidates, i, cohort, done)
@@ -142,8 +143,8 @@ def _allocate_cohort(items: pl.DataFrame, cohort: Cohort) -> pl.DataFrame:
     return result.select(
         "item_id",
         "student_id",
-        pl.col("_r").replace_strict(names, return_dtype=pl.String).alias("requirement"),
-        (pl.col("_r") != OPTIONAL_INDEX).alias("compulsory"),
+        pl.col("_requirement").replace_strict(names, return_dtype=pl.String).alias("requirement"),
+        (pl.col("_requirement") != OPTIONAL_INDEX).alias("compulsory"),
         pl.col("_sub").alias("substitution"),
         (pl.col("_share") / UNITS).alias("compulsory_credit"),
         "seq",
@@ -159,13 +160,13 @@ def _settled(
     """Rows of `done`: seq, _s, _r, _share (thousandths), _sub, _lim."""
     return frame.select(
         "seq",
-        "_s",
+        "_student",
         (requirement if isinstance(requirement, pl.Expr) else pl.lit(requirement))
         .cast(pl.Int64)
-        .alias("_r"),
+        .alias("_requirement"),
         (pl.lit(0) if share is None else share).cast(pl.Int64).alias("_share"),
         (pl.lit(False) if substitution is None else substitution).alias("_sub"),
-        "_lim",
+        "_limited",
     )
 
 
@@ -175,11 +176,13 @@ def _forced(items: pl.DataFrame, cohort: Cohort) -> pl.DataFrame:
     substitution, unless it is equivalent credit (which cannot be a substitution)."""
     capacity = {i: _units(r.credits) for i, r in enumerate(cohort.requirements)}
     masks = {i: 1 << i for i in capacity}
-    ordered = items.sort("_s", "_f", "seq")
-    before = pl.col("_u").cum_sum().over("_s", "_f") - pl.col("_u")
+    ordered = items.sort("_student", "_f", "seq")
+    before = pl.col("_units").cum_sum().over("_student", "_f") - pl.col("_units")
     room = pl.col("_f").replace_strict(capacity, default=0, return_dtype=pl.Int64) - before
-    own = (pl.col("_elig") & pl.col("_f").replace_strict(masks, return_dtype=pl.Int64)) != 0
-    ordered = ordered.with_columns(pl.min_horizontal("_u", room).clip(lower_bound=0).alias("_c"))
+    own = (pl.col("_eligible") & pl.col("_f").replace_strict(masks, return_dtype=pl.Int64)) != 0
+    ordered = ordered.with_columns(
+        pl.min_horizontal("_units", room).clip(lower_bound=0).alias("_c")
+    )
     fits = pl.col("_c") > 0
     return _settled(
         ordered,
@@ -194,11 +197,11 @@ def _used(done: list[pl.DataFrame], requirements: list[int], limit: int | None) 
     limit when one is given)."""
     done = [d for d in done if d.height]
     if not done:
-        return pl.DataFrame(schema={"_s": pl.Int64, "_used": pl.Int64})
-    counted = pl.concat(done).lazy().filter(pl.col("_r").is_in(requirements))
+        return pl.DataFrame(schema={"_student": pl.Int64, "_used": pl.Int64})
+    counted = pl.concat(done).lazy().filter(pl.col("_requirement").is_in(requirements))
     if limit is not None:
-        counted = counted.filter(_has_bit("_lim", limit))
-    return counted.group_by("_s").agg(pl.col("_share").sum().alias("_used")).collect()
+        counted = counted.filter(_has_bit("_limited", limit))
+    return counted.group_by("_student").agg(pl.col("_share").sum().alias("_used")).collect()
 
 
 def _fill(
@@ -218,10 +221,12 @@ def _fill(
     limit_used = {
         bit: _used(done, [names.index(n) for n in lim.requirements], bit) for bit, lim in limits
     }
-    credit = pl.col("_u")
+    credit = pl.col("_units")
     taken: list[pl.DataFrame] = []
     while True:
-        query = candidates.lazy().join(used.lazy(), on="_s", how="left", maintain_order="left")
+        query = candidates.lazy().join(
+            used.lazy(), on="_student", how="left", maintain_order="left"
+        )
         query = query.with_columns(
             (_units(requirement.credits) - pl.col("_used").fill_null(0)).alias("_room")
         )
@@ -230,12 +235,12 @@ def _fill(
         for bit, lim in limits:
             room = f"_lr{bit}"
             query = query.join(
-                limit_used[bit].lazy().rename({"_used": f"_lu{bit}"}),
-                on="_s",
+                limit_used[bit].lazy().rename({"_used": f"_limit{bit}"}),
+                on="_student",
                 how="left",
                 maintain_order="left",
-            ).with_columns((_units(lim.credits) - pl.col(f"_lu{bit}").fill_null(0)).alias(room))
-            limited = _has_bit("_lim", bit)
+            ).with_columns((_units(lim.credits) - pl.col(f"_limit{bit}").fill_null(0)).alias(room))
+            limited = _has_bit("_limited", bit)
             keep = keep & (~limited | (pl.col(room) > 0))
             counted = pl.when(limited).then(credit).otherwise(0)
             share = (
@@ -266,9 +271,9 @@ def _fill(
 
 def _add(used: pl.DataFrame, step: pl.DataFrame, limit: int | None) -> pl.DataFrame:
     if limit is not None:
-        step = step.filter(_has_bit("_lim", limit))
-    added = step.select("_s", pl.col("_share").alias("_used"))
-    return pl.concat([used, added]).group_by("_s").agg(pl.col("_used").sum())
+        step = step.filter(_has_bit("_limited", limit))
+    added = step.select("_student", pl.col("_share").alias("_used"))
+    return pl.concat([used, added]).group_by("_student").agg(pl.col("_used").sum())
 
 
 # --- per run -----------------------------------------------------------------------------
