@@ -13,14 +13,14 @@ def at_data_rows(
     code: str,
     rows: pl.DataFrame,
     file: str,
-    column: str | None = None,
+    column: str | FromColumn | None = None,
     *,
     row: str = "_row",
     **params: Any,
 ) -> list[Finding]:
     """One finding per row of `rows`, located in the school data table `file` at the row
-    number its column `row` holds (and at `column`); `params` fill the message, each a
-    `FromColumn` read from the row or a value the same for every finding."""
+    number its column `row` holds (and at `column`, a name or read from the row); `params`
+    fill the message, each a `FromColumn` read from the row or one value for every row."""
     return findings_for_rows(code, rows, file=file, row=FromColumn(row), column=column, **params)
 
 

@@ -121,7 +121,7 @@ def _pending(ctx: SegmentContext) -> tuple[pl.DataFrame, pl.DataFrame]:
     pae = pae.filter(pl.col("oen_key").is_not_null() & pl.col("TYPE").is_not_null())
     met = pl.col("all_requirements_met_date").str.replace_all("-", "/").str.slice(0, 7)
     programs = pae.group_by("oen_key", "TYPE", maintain_order=True).agg(
-        met.drop_nulls().first().alias("pae_met"), pl.lit(True).alias("_held")
+        met.drop_nulls().first().alias("pae_met")
     )
     certs = pae.filter(pl.col("shsm_certification_type").str.strip_chars() != "").select(
         "oen_key", "TYPE", pl.col("shsm_certification_type").str.strip_chars().alias("CERT")
