@@ -15,9 +15,9 @@ when the rule book decides it per row (an educator assignment OnSIS holds can st
 added). The key can match nulls (`nulls_equal`), and when several pending rows share a
 desired row's key, `prefer` names the one it is held as. `decide` is `match` (the join)
 then `settle` (the outcomes); a builder whose refinements need values of the joined rows
-calls the two itself. `finish` then gives the plan frame its one
-shape: the spec's allowed ACTIONs enforced, the sibling order numbered, every element
-cast to the dtype its spec type says, in spec order. After every builder has run,
+calls the two itself. `finish` then gives the plan frame its one shape: the spec's
+allowed ACTIONs enforced, the sibling order numbered, every element cast to the dtype its
+spec type says, in spec order. After every builder has run,
 `children_of_adds_are_adds` sends every row under an ADD parent as an ADD (PARENT-ADD).
 
 DELETE before UPDATE before ADD among siblings is applied where the file is written, from

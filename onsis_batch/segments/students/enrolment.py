@@ -1,7 +1,8 @@
 """STUDENT_SCHOOL_ENROLMENT: who is reported, and whether as ADD or UPDATE.
 
 Desired rows are the students enrolled in the period at the BSID's schools; pending rows
-are the students PAE extract 0003 says OnSIS holds. Joined on the OEN:
+are 0003's rows, one per student of the school data carrying the OEN (one with no student
+when none does). Joined on the student and OEN:
 
   enrolled, not in 0003 .................... ADD     SSE-ADD-NEW
   enrolled, in 0003 ........................ UPDATE  SSE-UPD-ENROLLED
