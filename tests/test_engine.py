@@ -8,6 +8,7 @@ import pytest
 from onsis_batch.segments.engine import (
     ADD,
     DELETE,
+    NO_ACTION,
     UPDATE,
     Decision,
     Outcome,
@@ -123,6 +124,12 @@ def test_an_action_can_be_an_expression_and_match_then_settle_is_decide():
         ("1", "A", ADD, "T-NEW"),
         ("2", "A", UPDATE, "T-NEW"),
     ]
+
+
+def test_a_segment_without_action_is_a_desired_only_pass():
+    rows = decide(desired(), None, Decision(key=KEY, new=Outcome(NO_ACTION, "T-WITH")))
+    assert rows.get_column("_action").null_count() == 3
+    assert set(rows.get_column("_reason")) == {"T-WITH"}
 
 
 def sped_rows(actions):
