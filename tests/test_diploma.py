@@ -26,7 +26,8 @@ from onsis_batch.segments.credentials.requirements import (
     requirement_rules,
     unknown_requirements,
 )
-from onsis_batch.segments.credentials.requirements.allocation import ITEM_SCHEMA, RESULT_SCHEMA
+from onsis_batch.segments.credentials.requirements.allocation import RESULT_SCHEMA
+from onsis_batch.segments.credentials.requirements.items import ITEM_SCHEMA
 from onsis_batch.segments.credentials.requirements.rules import PLAR_CODES, family_expr
 from onsis_batch.segments.credits.build import build_credits
 from onsis_batch.segments.students.build import build_student_segments

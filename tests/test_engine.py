@@ -8,6 +8,7 @@ import pytest
 from onsis_batch.segments.engine import (
     ADD,
     DELETE,
+    NO_ACTION,
     UPDATE,
     Decision,
     Outcome,
@@ -16,7 +17,9 @@ from onsis_batch.segments.engine import (
     decide,
     empty,
     finish,
+    match,
     plan_schema,
+    settle,
     wanted_or_held,
 )
 
@@ -76,6 +79,57 @@ def test_a_pending_only_row_can_be_closed_out_instead_of_deleted():
 def test_both_sides_carrying_a_value_column_is_refused():
     with pytest.raises(ValueError, match="both carry"):
         decide(desired(), pending().rename({"held_v": "v"}), SPED)
+
+
+def test_null_keys_match_only_when_the_decision_says_so():
+    left = pl.DataFrame(
+        {"student_id": ["1"], "code": [None]}, schema={"student_id": pl.String, "code": pl.String}
+    )
+    right = left.with_columns(pl.lit(5).alias("held_v"))
+    strict = Decision(
+        key=KEY, new=Outcome(ADD, "N"), held=Outcome(UPDATE, "H"), gone=Outcome(DELETE, "G")
+    )
+    assert sorted(decide(left, right, strict).get_column("_reason")) == ["G", "N"]
+    null_safe = Decision(key=KEY, held=Outcome(UPDATE, "H"), nulls_equal=True)
+    assert decide(left, right, null_safe).get_column("_reason").to_list() == ["H"]
+
+
+def test_the_preferred_pending_row_is_the_one_held():
+    candidates = pl.DataFrame(
+        {
+            "student_id": ["1", "1", "1", "2"],
+            "code": ["B", "B", "B", "A"],
+            "held_v": [7, 2, 2, 9],
+            "n": [0, 1, 2, 3],
+        }
+    )
+    smallest = Decision(key=KEY, held=Outcome(UPDATE, "H"), prefer=(pl.col("held_v"),))
+    rows = decide(desired(), candidates, smallest)
+    assert rows.select("student_id", "code", "held_v", "n").rows() == [
+        ("1", "B", 2, 1),
+        ("2", "A", 9, 3),
+    ]
+    by_value = Decision(
+        key=KEY, held=Outcome(UPDATE, "H"), prefer=((pl.col("held_v") - pl.col("v")).abs(),)
+    )
+    assert decide(desired(), candidates, by_value).get_column("held_v").to_list() == [2, 9]
+
+
+def test_an_action_can_be_an_expression_and_match_then_settle_is_decide():
+    action = pl.when(pl.col("v") > 2).then(pl.lit(UPDATE)).otherwise(pl.lit(ADD))
+    per_row = Decision(key=KEY, new=Outcome(action, "T-NEW"))
+    rows = match(desired(), pending(), per_row).with_columns((pl.col("v") * 10).alias("v"))
+    assert [r[2] for r in outcomes(settle(rows, per_row))] == [UPDATE, UPDATE]
+    assert outcomes(decide(desired(), pending(), per_row)) == [
+        ("1", "A", ADD, "T-NEW"),
+        ("2", "A", UPDATE, "T-NEW"),
+    ]
+
+
+def test_a_segment_without_action_is_a_desired_only_pass():
+    rows = decide(desired(), None, Decision(key=KEY, new=Outcome(NO_ACTION, "T-WITH")))
+    assert rows.get_column("_action").null_count() == 3
+    assert set(rows.get_column("_reason")) == {"T-WITH"}
 
 
 def sped_rows(actions):

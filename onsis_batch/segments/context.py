@@ -8,6 +8,7 @@ from typing import Any, TypeVar, cast
 
 import polars as pl
 
+from onsis_batch.pae.layout import empty_frame
 from onsis_batch.period.periods import SubmissionPeriod
 
 MISSING_OEN = "000000000"
@@ -36,8 +37,8 @@ class SegmentContext:
         return self.tables[name]
 
     def extract(self, number: str) -> pl.DataFrame:
-        """A PAE extract frame by its number, e.g. "0005"."""
-        return self.pae[number]
+        """A PAE extract frame by its number, e.g. "0005" (no rows when the run has none)."""
+        return self.pae[number] if number in self.pae else empty_frame(number)
 
     @property
     def default_language(self) -> str:
@@ -49,3 +50,14 @@ def normalised_oen(column: str = "oen") -> pl.Expr:
     """OEN with every non-digit removed; null when nothing is left."""
     digits = pl.col(column).str.replace_all(r"\D", "")
     return pl.when(digits.str.len_chars() > 0).then(digits).otherwise(None)
+
+
+def text(column: str) -> pl.Expr:
+    """Trimmed text; null when nothing is left."""
+    value = pl.col(column).cast(pl.String).str.strip_chars()
+    return pl.when(value.str.len_chars() > 0).then(value)
+
+
+def class_code(expr: pl.Expr) -> pl.Expr:
+    """A class code as OnSIS compares it: every space removed, upper-cased."""
+    return expr.str.replace_all(r"\s+", "").str.to_uppercase()

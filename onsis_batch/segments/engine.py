@@ -10,9 +10,14 @@ and a `Decision` naming the key and what each join outcome becomes:
 
 An outcome's reason is a rule id literal, or an expression that gives one per row; a row
 whose reason is null is not sent, which is how a segment's refinements leave rows out
-(e.g. an UPDATE only when a value changed). `finish` then gives the plan frame its one
-shape: the spec's allowed ACTIONs enforced, the sibling order numbered, every element
-cast to the dtype its spec type says, in spec order. After every builder has run,
+(e.g. an UPDATE only when a value changed). Its ACTION is a literal too, or an expression
+when the rule book decides it per row (an educator assignment OnSIS holds can still be
+added). The key can match nulls (`nulls_equal`), and when several pending rows share a
+desired row's key, `prefer` names the one it is held as. `decide` is `match` (the join)
+then `settle` (the outcomes); a builder whose refinements need values of the joined rows
+calls the two itself. `finish` then gives the plan frame its one shape: the spec's
+allowed ACTIONs enforced, the sibling order numbered, every element cast to the dtype its
+spec type says, in spec order. After every builder has run,
 `children_of_adds_are_adds` sends every row under an ADD parent as an ADD (PARENT-ADD).
 
 DELETE before UPDATE before ADD among siblings is applied where the file is written, from
@@ -33,6 +38,7 @@ Frames = dict[str, pl.DataFrame]
 ADD, UPDATE, DELETE = "ADD", "UPDATE", "DELETE"
 PARENT_ADD = "PARENT-ADD"  # a row sent as ADD because its parent is an ADD
 WANTED, HELD = "_wanted", "_held"  # which side(s) of the join a decided row came from
+_DESIRED_NR = "_desired_nr"  # a desired row's number while its pending matches are ranked
 
 # Plan column dtype per spec element type; every other type is text (pl.String).
 _DTYPES: dict[str, pl.DataType] = {
@@ -52,6 +58,8 @@ _DECLARED: dict[str, pl.DataType] = {
     "Int64": pl.Int64(),
 }
 Reason = str | pl.Expr
+Action = str | pl.Expr
+NO_ACTION: pl.Expr = pl.lit(None, pl.String)  # STUDENT's outcome: the segment has no ACTION
 
 
 class SegmentRuleError(RuntimeError):
@@ -63,10 +71,11 @@ class Outcome:
     """What the rows of one join outcome become: the ACTION sent and the rule id why.
 
     `reason` is a complete rule id, or an expression giving one per row (a `pl.when`
-    chain of literals); a row whose reason is null is not sent.
+    chain of literals); a row whose reason is null is not sent. `action` is an ACTION
+    literal, or an expression giving one per row.
     """
 
-    action: str
+    action: Action
     reason: Reason
 
 
@@ -75,13 +84,18 @@ class Decision:
     """How one segment's desired and pending rows are joined and what each outcome sends.
 
     `key`: the columns both frames carry. `new`, `held`, `gone`: the outcome of rows only
-    desired, in both, only pending; None sends no row for that outcome.
+    desired, in both, only pending; None sends no row for that outcome. `nulls_equal`: a
+    null key value matches a null one. `prefer`: when several pending rows match one
+    desired row, it is held as the first of them by these sort keys (ascending, nulls
+    last; then in pending order), which may read both sides' columns.
     """
 
     key: tuple[str, ...]
     new: Outcome | None = None
     held: Outcome | None = None
     gone: Outcome | None = None
+    nulls_equal: bool = False
+    prefer: tuple[pl.Expr, ...] = ()
 
 
 def dtype_of(spec: SegmentSpec, element: str) -> pl.DataType:
@@ -104,8 +118,8 @@ def empty(segment: str) -> pl.DataFrame:
     return pl.DataFrame(schema=plan_schema(segment))
 
 
-def _as_expr(reason: Reason) -> pl.Expr:
-    return pl.lit(reason, pl.String) if isinstance(reason, str) else reason.cast(pl.String)
+def _as_expr(value: str | pl.Expr) -> pl.Expr:
+    return pl.lit(value, pl.String) if isinstance(value, str) else value.cast(pl.String)
 
 
 def decide(desired: pl.DataFrame, pending: pl.DataFrame | None, decision: Decision) -> pl.DataFrame:
@@ -116,25 +130,46 @@ def decide(desired: pl.DataFrame, pending: pl.DataFrame | None, decision: Decisi
     of an outcome the decision does not send, or whose reason is null, are left out.
     A segment OnSIS reports no extract for passes `pending=None`: every row is new.
     """
+    return settle(match(desired, pending, decision), decision)
+
+
+def match(desired: pl.DataFrame, pending: pl.DataFrame | None, decision: Decision) -> pl.DataFrame:
+    """Desired rows (in their order) with the pending row they are held as, then the pending
+    rows no desired row holds; `_wanted` / `_held` say which side(s) each came from."""
     wanted = desired.with_columns(pl.lit(True).alias(WANTED))
     if pending is None:
-        rows = wanted.with_columns(pl.lit(False).alias(HELD))
-    else:
-        rows = _joined(wanted, pending, list(decision.key))
+        return wanted.with_columns(pl.lit(False).alias(HELD))
+    return _joined(wanted, pending, decision)
+
+
+def settle(rows: pl.DataFrame, decision: Decision) -> pl.DataFrame:
+    """Matched rows with `_action` and `_reason` from their outcome; unsent rows left out."""
     return _with_outcomes(rows, decision).filter(pl.col("_reason").is_not_null())
 
 
-def _joined(wanted: pl.DataFrame, pending: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+def _joined(wanted: pl.DataFrame, pending: pl.DataFrame, decision: Decision) -> pl.DataFrame:
     """Wanted rows with the pending row of the same key, then the pending-only rows."""
+    key = list(decision.key)
     shared = (set(wanted.columns) & set(pending.columns)) - set(key)
     if shared:
         raise ValueError(f"desired and pending both carry {sorted(shared)}: rename one side")
     held = pending.with_columns(pl.lit(True).alias(HELD))
-    joined = wanted.join(held, on=key, how="left", maintain_order="left")
-    gone = held.join(wanted.select(key), on=key, how="anti")
+    nulls = decision.nulls_equal
+    numbered = wanted.with_row_index(_DESIRED_NR)
+    joined = numbered.join(held, on=key, how="left", maintain_order="left", nulls_equal=nulls)
+    if decision.prefer:
+        joined = _preferred(joined, decision.prefer)
+    joined = joined.drop(_DESIRED_NR)
+    gone = held.join(wanted.select(key), on=key, how="anti", nulls_equal=nulls)
     return pl.concat([joined, gone], how="diagonal_relaxed").with_columns(
         pl.col(WANTED).fill_null(False), pl.col(HELD).fill_null(False)
     )
+
+
+def _preferred(joined: pl.DataFrame, prefer: tuple[pl.Expr, ...]) -> pl.DataFrame:
+    """One row per desired row (numbered `_desired_nr`): its preferred pending match."""
+    ranked = joined.sort(pl.col(_DESIRED_NR), *prefer, nulls_last=True, maintain_order=True)
+    return ranked.unique(_DESIRED_NR, keep="first", maintain_order=True)
 
 
 def _with_outcomes(rows: pl.DataFrame, decision: Decision) -> pl.DataFrame:
@@ -149,7 +184,7 @@ def _with_outcomes(rows: pl.DataFrame, decision: Decision) -> pl.DataFrame:
     reason: pl.Expr = pl.lit(None, pl.String)
     for mask, outcome in masks:
         if outcome is not None:
-            action = pl.when(mask).then(pl.lit(outcome.action)).otherwise(action)
+            action = pl.when(mask).then(_as_expr(outcome.action)).otherwise(action)
             reason = pl.when(mask).then(_as_expr(outcome.reason)).otherwise(reason)
     return rows.with_columns(action.alias("_action"), reason.alias("_reason"))
 

@@ -33,11 +33,24 @@ from __future__ import annotations
 
 import polars as pl
 
-from onsis_batch.findings import Finding, FromColumn, findings_for_rows
+from onsis_batch.findings import Finding, FromColumn
 from onsis_batch.segments.classes import enrolment_inputs as inputs
 from onsis_batch.segments.classes import enrolment_values as values
 from onsis_batch.segments.context import MISSING_OEN, SegmentContext
-from onsis_batch.segments.engine import ADD, DELETE, UPDATE, finish, plan_schema
+from onsis_batch.segments.engine import (
+    ADD,
+    DELETE,
+    UPDATE,
+    WANTED,
+    Decision,
+    Outcome,
+    decide,
+    finish,
+    match,
+    plan_schema,
+    settle,
+)
+from onsis_batch.segments.located import at_data_rows, at_plan_rows
 
 SCE, OCI = "STUDENT_CLASS_ENROLMENT", "OTHER_COURSE_INFO"
 EXCLUDED_PREFIXES = ("PLE", "QEE", "QSE", "QMA", "QAP")
@@ -64,6 +77,47 @@ HELD_FLAGS = (
     "COMPULSORY_COURSE_FLAG",
     "COURSE_CONTINUED_FLAG",
 )
+# A row's situation, first that applies, and its rule id as an ADD and as an UPDATE.
+WITHDRAWAL = pl.col("WITHDRAWAL_TYPE")
+SITUATIONS = (
+    (pl.col("unmarked_at_term_end"), "SCE-ADD-INCOMPLETE", "SCE-UPD-INCOMPLETE"),
+    (pl.col("mark_pending"), "SCE-ADD-MARK-LATER", "SCE-UPD-MARK-LATER"),
+    (WITHDRAWAL == "D", "SCE-ADD-DROPPED", "SCE-UPD-DROPPED"),
+    (WITHDRAWAL == "W", "SCE-ADD-WITHDRAWN", "SCE-UPD-WITHDRAWN"),
+    (pl.col("early"), "SCE-ADD-EARLY-MARK", "SCE-UPD-EARLY-MARK"),
+)
+
+
+def _situation(otherwise: str, column: int) -> pl.Expr:
+    """The rule id of a wanted row's situation (`column` 1: as an ADD, 2: as an UPDATE)."""
+    reason: pl.Expr = pl.lit(otherwise)
+    for situation in reversed(SITUATIONS):
+        reason = pl.when(situation[0]).then(pl.lit(situation[column])).otherwise(reason)
+    return reason
+
+
+# An ADD is left out when the student left before the course end with no final mark and
+# no full disclosure, or entered and left in the period with no final mark (ESL/ELD and
+# credit recovery with full disclosure excepted).
+EARLY, FULL_DISCLOSURE = pl.col("early"), pl.col("full_disclosure")
+ADD_ALLOWED = (
+    ~EARLY
+    | pl.col("final_mark")
+    | (FULL_DISCLOSURE & (~pl.col("entered_in_period") | pl.col("esl_or_recovery")))
+)
+DECISION = Decision(
+    key=("student_id", "class_key"),
+    new=Outcome(ADD, pl.when(ADD_ALLOWED).then(_situation("SCE-ADD-NEW", 1))),
+    held=Outcome(UPDATE, _situation("SCE-UPD-PAE", 2)),
+    gone=Outcome(UPDATE, pl.when(pl.col("closable")).then(pl.lit("SCE-UPD-CLOSEOUT"))),
+)
+# OTHER_COURSE_INFO of a sent class enrolment: a type wanted and not held is added, one
+# held and no longer wanted is deleted.
+OCI_DECISION = Decision(
+    key=("_parent", "OTHER_COURSE_INFO_TYPE"),
+    new=Outcome(ADD, "SCE-OCI-ADD"),
+    gone=Outcome(DELETE, "SCE-OCI-DELETE"),
+)
 
 
 # --- inputs ----------------------------------------------------------------------------------
@@ -81,55 +135,40 @@ def _reported(built: dict[str, pl.DataFrame]) -> pl.DataFrame:
     return sse.select(pl.col("_id").alias("student_id")).join(oen, on="student_id", how="left")
 
 
-# --- selection and action --------------------------------------------------------------------
+def _pending(ctx: SegmentContext, reported: pl.DataFrame, known: pl.DataFrame) -> pl.DataFrame:
+    """PAE 0004 rows of each reported student with an OEN, by student and class code, with
+    `closable`: the school data has no such class for the student, and OnSIS holds it open
+    on or after the period start."""
+    start = ctx.period.start
+    held = inputs.pending(ctx).join(reported.filter(pl.col("oen_key").is_not_null()), on="oen_key")
+    held = held.drop("oen_key").join(
+        known.with_columns(pl.lit(True).alias("known")),
+        on=["student_id", "class_key"],
+        how="left",
+    )
+    end = pl.col("pae_course_end_date")
+    closable = pl.col("known").is_null() & (end.is_null() | (end >= start))
+    return held.with_columns(closable.alias("closable")).drop("known")
 
 
-def _selected(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
+def _desired(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
+    """The merged rows the student attended in the period (started by the count date, left
+    on or after the period start), with the facts their selection and values share."""
     period = ctx.period
     frame = frame.filter(
         (pl.col("start_raw") <= period.count_date) & (pl.col("left") >= period.start)
     )
     for stage in values.facts(period):
         frame = frame.with_columns(stage)
-    early, mark, fd = pl.col("early"), pl.col("final_mark"), pl.col("fd")
-    add_allowed = ~early | mark | (fd & (~pl.col("entered_in_period") | pl.col("esl_cr")))
-    frame = frame.filter(pl.col("in_pae") | add_allowed)
-    return frame.with_columns(
-        pl.when(pl.col("in_pae")).then(pl.lit(UPDATE)).otherwise(pl.lit(ADD)).alias("_action")
-    )
+    return frame
 
 
-def _reason() -> pl.Expr:
-    """The rule id of a selected row: its situation, for an ADD or an UPDATE."""
-    add, withdrawal = pl.col("_action") == ADD, pl.col("WITHDRAWAL_TYPE")
-    situations = (
-        (pl.col("lastday"), "SCE-ADD-INCOMPLETE", "SCE-UPD-INCOMPLETE"),
-        (pl.col("mark_pending"), "SCE-ADD-MARK-LATER", "SCE-UPD-MARK-LATER"),
-        (withdrawal == "D", "SCE-ADD-DROPPED", "SCE-UPD-DROPPED"),
-        (withdrawal == "W", "SCE-ADD-WITHDRAWN", "SCE-UPD-WITHDRAWN"),
-        (pl.col("early"), "SCE-ADD-EARLY-MARK", "SCE-UPD-EARLY-MARK"),
-    )
-    reason = pl.when(add).then(pl.lit("SCE-ADD-NEW")).otherwise(pl.lit("SCE-UPD-PAE"))
-    for situation, if_added, if_updated in reversed(situations):
-        by_action = pl.when(add).then(pl.lit(if_added)).otherwise(pl.lit(if_updated))
-        reason = pl.when(situation).then(by_action).otherwise(reason)
-    return reason.alias("_reason")
-
-
-def _closeouts(
-    ctx: SegmentContext, reported: pl.DataFrame, pending: pl.DataFrame, known: pl.DataFrame
-) -> pl.DataFrame:
-    """Classes OnSIS holds open that the school data no longer has for the student."""
+def _closeouts(ctx: SegmentContext, frame: pl.DataFrame) -> pl.DataFrame:
+    """Values of the classes OnSIS holds open that the school data no longer has for the
+    student: a withdrawal on the period start, sent as OnSIS holds the class."""
     start = ctx.period.start
-    frame = (
-        pending.join(reported.filter(pl.col("oen_key").is_not_null()), on="oen_key")
-        .join(known, on=["student_id", "class_key"], how="anti")
-        .filter(pl.col("pae_course_end_date").is_null() | (pl.col("pae_course_end_date") >= start))
-    )
     no_mark = pl.lit(None, dtype=pl.Int64) if ctx.period.kind == "oct" else pl.lit(0)
     return frame.with_columns(
-        pl.lit(UPDATE).alias("_action"),
-        pl.lit("SCE-UPD-CLOSEOUT").alias("_reason"),
         pl.col("class_key").alias("CLASS_CODE"),
         *[pl.col(f"pae_{c.lower()}").alias(c) for c in HELD_VALUES],
         *[pl.col(f"pae_{c.lower()}").fill_null(False).alias(c) for c in HELD_FLAGS],
@@ -159,26 +198,27 @@ def _closeouts(
 
 
 def _other_course_info(selected: pl.DataFrame) -> pl.DataFrame:
-    """ADD for each type wanted and not held, DELETE for each held and no longer wanted."""
-    parts = []
+    """The types each sent class enrolment wants (desired) and OnSIS holds (pending), decided;
+    in type order, then the class enrolments' order."""
+    wanted, held = [], []
     for code, (flag, pae_column) in OCI_TYPES.items():
-        wanted = pl.col(f"sec_{flag}").fill_null(False) | pl.col(f"sg_{flag}").fill_null(False)
-        held = pl.col(f"pae_{pae_column}").str.strip_chars().str.len_chars().fill_null(0) > 0
-        action = pl.when(wanted & ~held).then(pl.lit(ADD)).when(held & ~wanted).then(pl.lit(DELETE))
-        parts.append(
-            selected.select(
-                pl.format("{}|{}", "_id", pl.lit(code)).alias("_id"),
-                pl.col("_id").alias("_parent"),
-                pl.lit(int(code)).alias("_order"),
-                action.alias("_action"),
-                pl.when(action == ADD)
-                .then(pl.lit("SCE-OCI-ADD"))
-                .otherwise(pl.lit("SCE-OCI-DELETE"))
-                .alias("_reason"),
-                pl.lit(code).alias("OTHER_COURSE_INFO_TYPE"),
-            ).filter(pl.col("_action").is_not_null())
+        want = pl.col(f"section_{flag}").fill_null(False) | pl.col(f"stored_{flag}").fill_null(
+            False
         )
-    return finish(OCI, pl.concat(parts))
+        hold = pl.col(f"pae_{pae_column}").str.strip_chars().str.len_chars().fill_null(0) > 0
+        of_type = [
+            pl.col("_id").alias("_parent"),
+            pl.lit(code).alias("OTHER_COURSE_INFO_TYPE"),
+            pl.int_range(pl.len()).alias("_sce_row"),
+        ]
+        wanted.append(selected.select(*of_type, want.alias("_want")).filter("_want"))
+        held.append(selected.select(*of_type[:2], hold.alias("_hold")).filter("_hold"))
+    rows = decide(pl.concat(wanted).drop("_want"), pl.concat(held).drop("_hold"), OCI_DECISION)
+    rows = rows.with_columns(
+        pl.format("{}|{}", "_parent", "OTHER_COURSE_INFO_TYPE").alias("_id"),
+        pl.col("OTHER_COURSE_INFO_TYPE").cast(pl.Int64).alias("_order"),
+    )
+    return finish(OCI, rows.sort("_order", "_sce_row", maintain_order=True))
 
 
 # --- findings --------------------------------------------------------------------------------
@@ -203,20 +243,21 @@ def _findings(ctx: SegmentContext, rows: pl.DataFrame, reported: pl.DataFrame) -
             how="left",
         )
     )
-    common = {
-        "column": "section_id",
-        "row": FromColumn("_row"),
-        "value": FromColumn("section_id"),
-        "student_id": FromColumn("student_id"),
-    }
     return [
-        *findings_for_rows("SCE001", unknown_class, file="class_enrolments", **common),
-        *findings_for_rows(
+        *at_data_rows(
+            "SCE001",
+            unknown_class,
+            "class_enrolments",
+            "section_id",
+            value=FromColumn("section_id"),
+            student_id=FromColumn("student_id"),
+        ),
+        *at_data_rows(
             "SCE003",
             untyped,
-            file="courses",
-            row=FromColumn("course_row"),
-            column="course_type",
+            "courses",
+            "course_type",
+            row="course_row",
             key=FromColumn("course_number"),
         ),
     ]
@@ -233,9 +274,9 @@ def build_class_enrolments(
     rows = inputs.this_year(ctx, reported.get_column("student_id")).join(
         inputs.sections(ctx).rename(
             {
-                "is_previous_year": "sec_previous_year",
-                "language": "sec_language",
-                "is_independent_study": "sec_independent_study",
+                "is_previous_year": "section_previous_year",
+                "language": "section_language",
+                "is_independent_study": "section_independent_study",
             }
         ),
         on="section_id",
@@ -246,34 +287,19 @@ def build_class_enrolments(
         pl.col("course_type").is_in(REPORTED_COURSE_TYPES)
         & ~pl.col("course_code").str.slice(0, 3).is_in(EXCLUDED_PREFIXES)
     )
-    pending = inputs.pending(ctx)
     grades = ctx.table("stored_grades").filter(pl.col("section_id").is_not_null())
     merged = inputs.with_grades(
         inputs.with_school_span(ctx, inputs.merged_rows(reportable)), grades
-    )
-    merged = (
-        merged.join(reported, on="student_id")
-        .join(pending, on=["oen_key", "class_key"], how="left")
-        .with_columns(pl.col("in_pae").fill_null(False))
-    )
-    selected = _selected(inputs.with_repeat(merged, ctx), ctx).with_columns(
+    ).join(reported, on="student_id")
+    desired = _desired(inputs.with_repeat(merged, ctx), ctx)
+    matched = match(desired, _pending(ctx, reported, known), DECISION).with_columns(
         pl.format("{}|{}", "student_id", "class_key").alias("_id"),
         pl.col("student_id").alias("_parent"),
     )
-    selected = values.element_values(selected, ctx).with_columns(_reason())
-    selected = inputs.with_credit_allocation(selected, ctx)
-    closeouts = _closeouts(ctx, reported, pending, known).with_columns(
-        pl.format("{}|{}", "student_id", "class_key").alias("_id"),
-        pl.col("student_id").alias("_parent"),
-        pl.lit(0).alias("_order"),
-    )
-    found += findings_for_rows(
-        "SCE004",
-        closeouts,
-        segment=SCE,
-        key=FromColumn("_id"),
-        date=ctx.period.start.isoformat(),
-    )
+    wanted = values.element_values(matched.filter(pl.col(WANTED)), ctx)
+    selected = settle(inputs.with_credit_allocation(wanted, ctx), DECISION)
+    closeouts = settle(_closeouts(ctx, matched.filter(~pl.col(WANTED))), DECISION)
+    found += at_plan_rows("SCE004", closeouts, SCE, date=ctx.period.start.isoformat())
     shape = [pl.col(c).cast(t) for c, t in plan_schema(SCE).items() if c != "_order"]
     shape += [pl.col(c).cast(pl.String) for c in INTERNAL]
     rows = pl.concat([f.select(shape) for f in (selected, closeouts)])

@@ -14,14 +14,9 @@ from __future__ import annotations
 import polars as pl
 
 from onsis_batch.segments.classes.enrolment_values import course_code, grade_text, is_final_mark
-from onsis_batch.segments.context import SegmentContext, normalised_oen
+from onsis_batch.segments.context import SegmentContext, class_code, normalised_oen
 from onsis_batch.segments.credentials.requirements import credit_allocation
 from onsis_batch.segments.students.scope import classify_enrolments
-
-
-def class_key(column: str) -> pl.Expr:
-    """A class code as OnSIS compares it: spaces removed, upper-cased."""
-    return pl.col(column).str.replace_all(r"\s", "").str.to_uppercase()
 
 
 def sections(ctx: SegmentContext) -> pl.DataFrame:
@@ -43,7 +38,7 @@ def sections(ctx: SegmentContext) -> pl.DataFrame:
         .join(courses, on="course_number", how="left")
         .join(terms, on="term_id", how="left")
         .with_columns(
-            class_key("class_code").alias("class_key"),
+            class_code(pl.col("class_code")).alias("class_key"),
             course_code().alias("course_code"),
         )
     )
@@ -62,7 +57,7 @@ def merged_rows(rows: pl.DataFrame) -> pl.DataFrame:
     """One row per student and class: first start, last date left, latest row's values."""
     return (
         rows.with_columns(
-            (pl.col("is_previous_year") | pl.col("sec_previous_year")).alias("continued")
+            (pl.col("is_previous_year") | pl.col("section_previous_year")).alias("continued")
         )
         .sort("student_id", "class_key", "date_enrolled", "date_left", "section_id")
         .group_by("student_id", "class_key", maintain_order=True)
@@ -72,8 +67,8 @@ def merged_rows(rows: pl.DataFrame) -> pl.DataFrame:
             pl.col("date_left").max().alias("last_left"),
             pl.len().alias("enrolments"),
             pl.col("continued").any(),
-            pl.col("credit_recovery").any().alias("sec_credit_recovery"),
-            pl.col("ministry_content").any().alias("sec_ministry_content"),
+            pl.col("credit_recovery").any().alias("section_credit_recovery"),
+            pl.col("ministry_content").any().alias("section_ministry_content"),
             pl.all()
             .exclude(
                 "date_enrolled", "date_left", "continued", "credit_recovery", "ministry_content"
@@ -138,14 +133,20 @@ def with_grades(merged: pl.DataFrame, grades: pl.DataFrame) -> pl.DataFrame:
         .join(grades, on=["student_id", "section_id"])
         .filter((pl.col("enrolments") == 1) | date.is_null() | (date >= pl.col("latest_enrolled")))
         .with_columns(
-            pl.col("transcript_w").fill_null(False).alias("_w"),
-            pl.col("grade").str.strip_chars().str.len_chars().fill_null(0).gt(0).alias("_g"),
-            date.alias("_d"),
+            pl.col("transcript_w").fill_null(False).alias("is_full_disclosure"),
+            pl.col("grade").str.strip_chars().str.len_chars().fill_null(0).gt(0).alias("is_graded"),
+            date.alias("grade_date"),
         )
-        .sort(["_w", "_g", "_d", "grade_id"], descending=True, nulls_last=True)
+        .sort(
+            ["is_full_disclosure", "is_graded", "grade_date", "grade_id"],
+            descending=True,
+            nulls_last=True,
+        )
         .group_by("student_id", "class_key", maintain_order=True)
         .first()
-        .select("student_id", "class_key", *[pl.col(c).alias(f"sg_{c}") for c in _GRADE_COLUMNS])
+        .select(
+            "student_id", "class_key", *[pl.col(c).alias(f"stored_{c}") for c in _GRADE_COLUMNS]
+        )
     )
     return merged.join(candidates, on=["student_id", "class_key"], how="left")
 
@@ -153,14 +154,12 @@ def with_grades(merged: pl.DataFrame, grades: pl.DataFrame) -> pl.DataFrame:
 def pending(ctx: SegmentContext) -> pl.DataFrame:
     """PAE 0004 by OEN and class code (the first row wins if OnSIS repeats one)."""
     pae = ctx.extract("0004").with_columns(
-        normalised_oen().alias("oen_key"), class_key("class_code").alias("class_key")
+        normalised_oen().alias("oen_key"), class_code(pl.col("class_code")).alias("class_key")
     )
     pae = pae.filter(pl.col("oen_key").is_not_null() & pl.col("class_key").is_not_null())
     pae = pae.unique(["oen_key", "class_key"], keep="first", maintain_order=True)
     keep = ("oen_key", "class_key")
-    return pae.rename({c: f"pae_{c}" for c in pae.columns if c not in keep}).with_columns(
-        pl.lit(True).alias("in_pae")
-    )
+    return pae.rename({c: f"pae_{c}" for c in pae.columns if c not in keep})
 
 
 # --- repeats ---------------------------------------------------------------------------------
@@ -237,23 +236,38 @@ def with_credit_allocation(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataF
         pl.col("substitution").any().alias("_substitution"),
     )
     by_grade = by_item.rename(
-        {"item_id": "_grade_item", "_compulsory": "_gc", "_substitution": "_gs"}
+        {
+            "item_id": "_grade_item",
+            "_compulsory": "grade_compulsory",
+            "_substitution": "grade_substitution",
+        }
     )
     by_class = by_item.rename(
-        {"item_id": "_class_item", "_compulsory": "_cc", "_substitution": "_cs"}
+        {
+            "item_id": "_class_item",
+            "_compulsory": "class_compulsory",
+            "_substitution": "class_substitution",
+        }
     )
     frame = (
         frame.with_columns(
-            pl.format("G:{}", "sg_grade_id").alias("_grade_item"),
+            pl.format("G:{}", "stored_grade_id").alias("_grade_item"),
             pl.format("S:{}|{}", "student_id", "section_id").alias("_class_item"),
         )
         .join(by_grade, on="_grade_item", how="left", maintain_order="left")
         .join(by_class, on="_class_item", how="left", maintain_order="left")
     )
     return frame.with_columns(
-        pl.coalesce("_gc", "_cc", pl.lit(False)).alias(names[0]),
-        pl.coalesce("_gs", "_cs", pl.lit(False)).alias(names[1]),
-    ).drop("_grade_item", "_class_item", "_gc", "_gs", "_cc", "_cs")
+        pl.coalesce("grade_compulsory", "class_compulsory", pl.lit(False)).alias(names[0]),
+        pl.coalesce("grade_substitution", "class_substitution", pl.lit(False)).alias(names[1]),
+    ).drop(
+        "_grade_item",
+        "_class_item",
+        "grade_compulsory",
+        "grade_substitution",
+        "class_compulsory",
+        "class_substitution",
+    )
 
 
 # --- activity source ---------------------------------------------------------------------------
@@ -269,7 +283,7 @@ def students_with_class_marks(ctx: SegmentContext, _enrolments: pl.DataFrame) ->
         & (pl.col("date_enrolled") != pl.col("date_left"))
     )
     grades = ctx.table("stored_grades").select(
-        "student_id", "section_id", pl.col("grade").alias("sg_grade"), "potential_credit"
+        "student_id", "section_id", pl.col("grade").alias("stored_grade"), "potential_credit"
     )
     marked = (
         attended.join(credits, on="section_id")

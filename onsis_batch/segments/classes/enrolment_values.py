@@ -3,8 +3,8 @@
 A merged row is one student's enrolment in one class (class code) for the school year:
 `first_enrolled` / `last_left` span every class_enrolments row of that class, the other
 class_enrolments, section, course and term columns come from the latest row, `start_raw`
-and `left` are that span cut to the student's school enrolment, `sg_*` columns describe
-the stored grade that belongs to the latest row (if any), and `pae_*` / `in_pae` what
+and `left` are that span cut to the student's school enrolment, `stored_*` columns describe
+the stored grade that belongs to the latest row (if any), and `pae_*` / `_held` what
 PAE 0004 holds. `facts()` adds the yes/no facts the selection and the elements share;
 `element_values()` the elements themselves.
 
@@ -21,7 +21,7 @@ import polars as pl
 from onsis_batch.period.periods import SubmissionPeriod
 from onsis_batch.segments.classes.meetings import count_meetings, section_meeting_days
 from onsis_batch.segments.context import SegmentContext
-from onsis_batch.segments.engine import ADD
+from onsis_batch.segments.engine import HELD
 
 PASS_MARK = 50
 MAX_TOTAL_CLASSES = 999
@@ -42,7 +42,7 @@ def course_code(number: str = "course_number", code: str = "ministry_code") -> p
 
 def grade_text() -> pl.Expr:
     """The stored grade trimmed and upper-cased; null when there is none."""
-    text = pl.col("sg_grade").str.strip_chars().str.to_uppercase()
+    text = pl.col("stored_grade").str.strip_chars().str.to_uppercase()
     return pl.when(text.str.len_chars() > 0).then(text)
 
 
@@ -65,14 +65,14 @@ def facts(period: SubmissionPeriod) -> list[list[pl.Expr]]:
     return [
         [
             pl.when(graded).then(grade_text()).alias("grade"),
-            (graded & _flag("sg_transcript_w")).alias("fd"),
-            pl.coalesce("sg_credit_date", "sg_date_stored").alias("mark_date"),
+            (graded & _flag("stored_transcript_w")).alias("full_disclosure"),
+            pl.coalesce("stored_credit_date", "stored_date_stored").alias("mark_date"),
             (
                 code.str.slice(0, 3).is_in(ESL_ELD_PREFIXES)
                 | (pl.col("class_type") == CREDIT_RECOVERY_CLASS_TYPE).fill_null(False)
-                | _flag("sec_credit_recovery")
-                | _flag("sg_credit_recovery")
-            ).alias("esl_cr"),
+                | _flag("section_credit_recovery")
+                | _flag("stored_credit_recovery")
+            ).alias("esl_or_recovery"),
             ((pl.col("left") < pl.col("term_last")) & (pl.col("left") <= count))
             .fill_null(False)
             .alias("early"),
@@ -82,7 +82,7 @@ def facts(period: SubmissionPeriod) -> list[list[pl.Expr]]:
         ],
         [
             grade.is_not_null().alias("has_grade"),
-            is_final_mark(grade, "sg_potential_credit", "credit").alias("final_mark"),
+            is_final_mark(grade, "stored_potential_credit", "credit").alias("final_mark"),
             (grade.is_null() | ((grade == "I") & senior)).alias("missing_grade"),
         ],
         [
@@ -92,7 +92,9 @@ def facts(period: SubmissionPeriod) -> list[list[pl.Expr]]:
                 & (pl.col("mark_date") > count).fill_null(False)
             ).alias("mark_pending"),
             # Stayed to the last or second-last day of a term over by the count date, no mark.
-            (pl.col("stayed") & pl.col("term_ended") & pl.col("missing_grade")).alias("lastday"),
+            (pl.col("stayed") & pl.col("term_ended") & pl.col("missing_grade")).alias(
+                "unmarked_at_term_end"
+            ),
         ],
     ]
 
@@ -100,12 +102,12 @@ def facts(period: SubmissionPeriod) -> list[list[pl.Expr]]:
 def _withdrawal(period: SubmissionPeriod) -> pl.Expr:
     """D dropped / W withdrawn for students out before the course end (or W in June on a
     full-disclosure grade); ESL/ELD and credit recovery are D even with full disclosure."""
-    out = pl.col("early") | (pl.col("fd") if period.kind == "jun" else pl.lit(False))
+    out = pl.col("early") | (pl.col("full_disclosure") if period.kind == "jun" else pl.lit(False))
     return (
-        pl.when(pl.col("lastday") | ~out)
+        pl.when(pl.col("unmarked_at_term_end") | ~out)
         .then(None)
-        .when(pl.col("fd"))
-        .then(pl.when(pl.col("esl_cr")).then(pl.lit("D")).otherwise(pl.lit("W")))
+        .when(pl.col("full_disclosure"))
+        .then(pl.when(pl.col("esl_or_recovery")).then(pl.lit("D")).otherwise(pl.lit("W")))
         .when(pl.col("final_mark"))
         .then(None)
         .otherwise(pl.lit("D"))
@@ -116,7 +118,7 @@ def _withdrawal(period: SubmissionPeriod) -> pl.Expr:
 def _end_date(period: SubmissionPeriod) -> pl.Expr:
     """Credit date, date left, or last day of the term, never after the count date."""
     count = period.count_date
-    credit_date, left, last = pl.col("sg_credit_date"), pl.col("left"), pl.col("term_last")
+    credit_date, left, last = pl.col("stored_credit_date"), pl.col("left"), pl.col("term_last")
     return (
         pl.when(credit_date.is_not_null() & (credit_date < left) & (credit_date <= count))
         .then(credit_date)
@@ -132,7 +134,7 @@ def _complete() -> pl.Expr:
     """Complete when the term is over and the student stayed, or left early with a final
     mark; never on full disclosure, a missing mark at the end, or a mark sent later."""
     return (
-        pl.when(pl.col("lastday") | pl.col("fd") | pl.col("mark_pending"))
+        pl.when(pl.col("unmarked_at_term_end") | pl.col("full_disclosure") | pl.col("mark_pending"))
         .then(False)
         .when(pl.col("left") < pl.col("term_last"))
         .then(pl.col("final_mark"))
@@ -145,11 +147,11 @@ def _complete() -> pl.Expr:
 def _incomplete(period: SubmissionPeriod) -> pl.Expr:
     ended_by_count = (pl.col("left") <= period.count_date) | pl.col("term_ended")
     return (
-        pl.when(pl.col("lastday"))
+        pl.when(pl.col("unmarked_at_term_end"))
         .then(True)
         .when(pl.col("COURSE_COMPLETE_FLAG") | pl.col("mark_pending"))
         .then(False)
-        .when(pl.col("fd"))
+        .when(pl.col("full_disclosure"))
         .then(True)
         .when(pl.col("left") > pl.col("term_last"))
         .then(False)
@@ -175,7 +177,7 @@ def _final_mark(period: SubmissionPeriod) -> pl.Expr:
     withdrawal = pl.col("WITHDRAWAL_TYPE")
     always = (withdrawal == "W").fill_null(False) | pl.lit(period.kind == "jun")
     return (
-        pl.when(pl.col("lastday") | (withdrawal == "D").fill_null(False))
+        pl.when(pl.col("unmarked_at_term_end") | (withdrawal == "D").fill_null(False))
         .then(0)
         .when(pl.col("mark_pending"))
         .then(None)
@@ -192,14 +194,16 @@ def _earned_credit() -> pl.Expr:
     """Credit earned from the stored grade, 0.00 in every case the rule book lists."""
     zero = (
         pl.col("WITHDRAWAL_TYPE").is_not_null()
-        | pl.col("fd")
-        | pl.coalesce("sg_course_number", "course_number").str.to_uppercase().str.starts_with("K")
-        | _flag("sg_transcript_a_m")
+        | pl.col("full_disclosure")
+        | pl.coalesce("stored_course_number", "course_number")
+        .str.to_uppercase()
+        .str.starts_with("K")
+        | _flag("stored_transcript_a_m")
         | (pl.col("grade") == "ALT").fill_null(False)
         | (_numeric_mark() < PASS_MARK).fill_null(False)
     )
     return (
-        pl.when(pl.col("lastday"))
+        pl.when(pl.col("unmarked_at_term_end"))
         .then(0.0)
         .when(pl.col("mark_pending"))
         .then(None)
@@ -209,7 +213,7 @@ def _earned_credit() -> pl.Expr:
         .then(None)
         .when(zero)
         .then(0.0)
-        .otherwise(pl.col("sg_earned_credit").fill_null(0.0))
+        .otherwise(pl.col("stored_earned_credit").fill_null(0.0))
         .cast(pl.Float64)
         .alias("EARNED_CREDIT_VALUE")
     )
@@ -219,7 +223,7 @@ def _course_codes() -> list[pl.Expr]:
     """Ministry code (with the dual-credit institution) or local code; an UPDATE sends the
     codes OnSIS holds."""
     ministry = pl.col("course_type") == "M"
-    held = pl.col("in_pae") & (
+    held = pl.col(HELD) & (
         pl.col("pae_ministry_dfnd_crs").is_not_null() | pl.col("pae_local_dev_crs").is_not_null()
     )
 
@@ -242,16 +246,16 @@ def _course_codes() -> list[pl.Expr]:
 
 
 def element_values(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
-    """Every element column of the selected (non close-out) rows; `_action` is set."""
+    """Every element column of the wanted rows (matched with 0004: `_held` is set)."""
     period = ctx.period
-    start = pl.when(pl.col("_action") == ADD).then(
+    start = pl.when(~pl.col(HELD)).then(
         pl.max_horizontal(pl.col("start_raw"), pl.lit(period.start))
     )
     completed = pl.col("COURSE_END_DATE").is_not_null() & pl.col("WITHDRAWAL_TYPE").is_null()
     frame = frame.with_columns(_withdrawal(period), _end_date(period), _complete()).with_columns(
         pl.col("class_key").alias("CLASS_CODE"),
         *_course_codes(),
-        pl.coalesce("sec_language", "course_language", pl.lit(ctx.default_language)).alias(
+        pl.coalesce("section_language", "course_language", pl.lit(ctx.default_language)).alias(
             "LANGUAGE_TYPE"
         ),
         pl.col("credit").alias("CREDIT_VALUE"),

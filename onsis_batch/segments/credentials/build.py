@@ -20,10 +20,12 @@ from onsis_batch.segments.credentials.diploma import (
 )
 from onsis_batch.segments.credentials.non_enrolment import non_enrolled_students, non_enrolment_rows
 from onsis_batch.segments.credentials.shsm import build_shsm, non_enrolled_shsm_rows
-from onsis_batch.segments.engine import finish
+from onsis_batch.segments.engine import NO_ACTION, Decision, Outcome, decide, finish
 from onsis_batch.segments.students.student_rows import build_students
 
 Frames = dict[str, pl.DataFrame]
+# A former student's STUDENT row (no ACTION, no extract) is sent with their non-enrolment.
+STUDENT_DECISION = Decision(key=("_id",), new=Outcome(NO_ACTION, "STU-WITH-NE"))
 
 
 def _with_student_rows(
@@ -31,13 +33,12 @@ def _with_student_rows(
 ) -> tuple[pl.DataFrame, list[Finding]]:
     """The STUDENT frame with a row for each non-enrolled student, reordered by OEN."""
     added, findings = build_students(ctx, ne.select("student_id", "oen_key", "student_row"))
-    added = added.drop("student_id", "oen_key").with_columns(
+    desired = added.drop("student_id", "oen_key").with_columns(
         ne.get_column("student_id").alias("_id"),
         pl.lit(0, dtype=pl.Int64).alias("_order"),
         pl.lit(None, dtype=pl.Utf8).alias("_parent"),
-        pl.lit(None, dtype=pl.Utf8).alias("_action"),
-        pl.lit("STU-WITH-NE").alias("_reason"),
     )
+    added = decide(desired, None, STUDENT_DECISION)
     combined = pl.concat([students, added.select(students.columns)], how="vertical_relaxed")
     return finish("STUDENT", combined, order_by=("OEN", "_id")), findings
 

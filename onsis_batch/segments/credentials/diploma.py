@@ -20,7 +20,7 @@ from datetime import date
 
 import polars as pl
 
-from onsis_batch.findings import Finding, FromColumn, findings_for_rows
+from onsis_batch.findings import Finding, FromColumn
 from onsis_batch.segments.context import SegmentContext, normalised_oen
 from onsis_batch.segments.engine import (
     ADD,
@@ -32,6 +32,7 @@ from onsis_batch.segments.engine import (
     finish,
     wanted_or_held,
 )
+from onsis_batch.segments.located import at_data_rows
 
 NOT_REPORTED_TYPE = "99"  # SSHGD: recorded in the SIS, never sent
 
@@ -165,6 +166,10 @@ DECISION = Decision(
 )
 
 
+# OnSIS reports no extract of a non-enrolled student's diplomas: every row is new.
+NE_DECISION = Decision(key=KEY, new=Outcome(ADD, "NE-DIP-ADD"))
+
+
 def diploma_decisions(ctx: SegmentContext) -> pl.DataFrame:
     """Every diploma row this BSID would send, for any student: student_id, _action,
     _reason, TYPE, CERTIFICATE_ISSUED. Computed once per run."""
@@ -217,7 +222,7 @@ def non_enrolled_diplomas(ctx: SegmentContext) -> pl.DataFrame:
         (pl.col("_action") != DELETE)
         & pl.col("CERTIFICATE_ISSUED").is_between(period.start, period.count_date)
     )
-    return rows.with_columns(pl.lit(ADD).alias("_action"), pl.lit("NE-DIP-ADD").alias("_reason"))
+    return decide(rows.select("student_id", "TYPE", "CERTIFICATE_ISSUED"), None, NE_DECISION)
 
 
 def diploma_rows(segment: str, decisions: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
@@ -259,21 +264,22 @@ def diploma_findings(ctx: SegmentContext, reported: pl.Series) -> list[Finding]:
     outside = (pl.col("school_date") > _school_year_end(ctx)) | (
         (pl.col("school_date") < start) & pl.col("oen_key").is_in(held_other_date)
     )
-    where = {"file": "students", "row": FromColumn("student_row")}
     return [
-        *findings_for_rows(
+        *at_data_rows(
             "DIP001",
             students.filter(counted & outside),
-            **where,
-            column="diploma_date",
+            "students",
+            "diploma_date",
+            row="student_row",
             student_id=FromColumn("student_id"),
             school_year=ctx.period.school_year,
         ),
-        *findings_for_rows(
+        *at_data_rows(
             "DIP002",
             students.filter(counted & pl.col("grad_school_unknown")),
-            **where,
-            column="graduation_school_id",
+            "students",
+            "graduation_school_id",
+            row="student_row",
             student_id=FromColumn("student_id"),
             value=FromColumn("graduation_school_id"),
         ),

@@ -21,7 +21,7 @@ import polars as pl
 from onsis_batch.segments.context import SegmentContext, normalised_oen
 from onsis_batch.segments.credentials.diploma import non_enrolled_diplomas
 from onsis_batch.segments.credentials.shsm import non_enrolled_shsm
-from onsis_batch.segments.engine import ADD, finish
+from onsis_batch.segments.engine import ADD, Decision, Outcome, decide, finish
 from onsis_batch.segments.students.scope import classify_enrolments
 from onsis_batch.segments.students.side_facts import community_hours, literacy_status
 
@@ -77,9 +77,9 @@ def _former_students(ctx: SegmentContext, reported: pl.Series) -> pl.DataFrame:
     )
 
 
-def non_enrolled_students(ctx: SegmentContext, reported: pl.Series) -> pl.DataFrame:
-    """student_id, grade_level and `_reason` of every student the segment is sent for."""
-    former = _former_students(ctx, reported)
+def _decision(ctx: SegmentContext) -> Decision:
+    """A former student's segment is added for the first thing they have to report; OnSIS
+    reports no extract of the segment, so every row is new."""
     diplomas = non_enrolled_diplomas(ctx).get_column("student_id").implode()
     shsm = non_enrolled_shsm(ctx)[1].get_column("student_id").implode()
     scholars = _scholarship_students(ctx).implode()
@@ -92,17 +92,20 @@ def non_enrolled_students(ctx: SegmentContext, reported: pl.Series) -> pl.DataFr
         .when(sid.is_in(scholars))
         .then(pl.lit("NE-ADD-SCHOLARSHIP"))
     )
+    return Decision(key=("student_id",), new=Outcome(ADD, reason))
+
+
+def non_enrolled_students(ctx: SegmentContext, reported: pl.Series) -> pl.DataFrame:
+    """student_id, grade_level, `_action` and `_reason` of every student the segment is
+    sent for."""
+    former = _former_students(ctx, reported)
     excluded = ctx.table("students").filter(pl.col("exclude_from_reporting"))
-    return (
-        former.with_columns(reason.alias("_reason"))
-        .filter(pl.col("_reason").is_not_null())
-        .filter(~sid.is_in(excluded.get_column("student_id").implode()))
-        .sort("student_id")
-    )
+    former = former.filter(~pl.col("student_id").is_in(excluded.get_column("student_id").implode()))
+    return decide(former, None, _decision(ctx)).sort("student_id")
 
 
 def non_enrolment_rows(ctx: SegmentContext, chosen: pl.DataFrame) -> pl.DataFrame:
-    """The segment's plan rows for the students `chosen` (student_id, grade_level, _reason),
+    """The segment's plan rows for the students `chosen` (decided; with grade_level),
     plus `oen_key` and `student_row` for their STUDENT rows."""
     period = ctx.period
     ids = chosen.get_column("student_id").implode()
@@ -136,7 +139,6 @@ def non_enrolment_rows(ctx: SegmentContext, chosen: pl.DataFrame) -> pl.DataFram
         pl.col("student_id").alias("_id"),
         pl.col("student_id").alias("_parent"),
         pl.lit(0, dtype=pl.Int64).alias("_order"),
-        pl.lit(ADD).alias("_action"),
         normalised_oen().alias("oen_key"),
         pl.col("_row").alias("student_row"),
         *values,

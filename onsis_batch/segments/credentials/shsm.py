@@ -26,9 +26,10 @@ from datetime import date
 
 import polars as pl
 
-from onsis_batch.findings import Finding, FromColumn, findings_for_rows
+from onsis_batch.findings import Finding, FromColumn
 from onsis_batch.segments.context import SegmentContext, normalised_oen
 from onsis_batch.segments.engine import ADD, DELETE, UPDATE, Decision, Outcome, decide, finish
+from onsis_batch.segments.located import at_data_rows
 
 SHSM_GRADES = ["10", "11", "12"]
 SPCE_FLAGS = {"spce_innovation": "1", "spce_coding": "2", "spce_math_literacy": "3"}
@@ -48,6 +49,14 @@ DECISION = Decision(
     ),
     gone=Outcome(DELETE, pl.when(pl.col("deletable")).then(pl.lit("SHSM-DEL"))),
 )
+NE_DECISION = Decision(key=KEY, new=Outcome(ADD, "NE-SHSM-ADD"))
+# A certification is only ever added: one OnSIS holds is not sent again, nor deleted.
+CERT_KEY = ("oen_key", "TYPE", "certification_type")
+CERT_DECISION = Decision(key=CERT_KEY, new=Outcome(ADD, "SHSM-CERT-ADD"))
+NE_CERT_DECISION = Decision(key=CERT_KEY, new=Outcome(ADD, "NE-SHSM-CERT-ADD"))
+SPCE_KEY = ("student_id", "SPCE_TYPE")
+SPCE_DECISION = Decision(key=SPCE_KEY, new=Outcome(ADD, "SPCE-ADD"))
+NE_SPCE_DECISION = Decision(key=SPCE_KEY, new=Outcome(ADD, "NE-SPCE-ADD"))
 
 
 def _month(column: str | pl.Expr) -> pl.Expr:
@@ -112,7 +121,7 @@ def _pending(ctx: SegmentContext) -> tuple[pl.DataFrame, pl.DataFrame]:
     pae = pae.filter(pl.col("oen_key").is_not_null() & pl.col("TYPE").is_not_null())
     met = pl.col("all_requirements_met_date").str.replace_all("-", "/").str.slice(0, 7)
     programs = pae.group_by("oen_key", "TYPE", maintain_order=True).agg(
-        met.drop_nulls().first().alias("pae_met"), pl.lit(True).alias("_held")
+        met.drop_nulls().first().alias("pae_met")
     )
     certs = pae.filter(pl.col("shsm_certification_type").str.strip_chars() != "").select(
         "oen_key", "TYPE", pl.col("shsm_certification_type").str.strip_chars().alias("CERT")
@@ -139,7 +148,8 @@ def _mapped_certifications(ctx: SegmentContext, programs: pl.DataFrame) -> pl.Da
 
 
 def _new_certifications(ctx: SegmentContext, programs: pl.DataFrame) -> pl.DataFrame:
-    """Certifications to add under the students' chosen programs (not held by OnSIS)."""
+    """Certifications to add under the students' chosen programs (those OnSIS does not hold),
+    decided."""
     period = ctx.period
     window_start = date(int(period.school_year[:4]) - 1, 9, 1)
     certs = _mapped_certifications(ctx, programs).filter(
@@ -148,24 +158,17 @@ def _new_certifications(ctx: SegmentContext, programs: pl.DataFrame) -> pl.DataF
         & (pl.col("entry_date") < period.count_date)
     )
     _, held = _pending(ctx)
-    held = held.with_columns(pl.lit(True).alias("_held"))
-    certs = certs.join(_oen_keys(ctx), on="student_id", how="left").join(
-        held,
-        left_on=["oen_key", "TYPE", "certification_type"],
-        right_on=["oen_key", "TYPE", "CERT"],
-        how="left",
-    )
-    return certs.filter(pl.col("_held").is_null())
+    certs = certs.join(_oen_keys(ctx), on="student_id", how="left")
+    return decide(certs, held.rename({"CERT": "certification_type"}), CERT_DECISION)
 
 
-def _cert_rows(segment: str, certs: pl.DataFrame, reason: str) -> pl.DataFrame:
+def _cert_rows(segment: str, certs: pl.DataFrame) -> pl.DataFrame:
+    """Plan rows of the decided certifications, under their program."""
     rows = certs.sort("student_id", "certification_type", "date_completed").with_columns(
         pl.format(
             "SHSMC|{}|{}|{}|{}", "student_id", "TYPE", "certification_type", "date_completed"
         ).alias("_id"),
         pl.format("SHSM|{}|{}", "student_id", "TYPE").alias("_parent"),
-        pl.lit(ADD).alias("_action"),
-        pl.lit(reason).alias("_reason"),
         pl.col("date_completed").alias("DATE_COMPLETED"),
         pl.col("hours").alias("CERTIFICATION_HOURS"),
     )
@@ -183,22 +186,23 @@ def _program_rows(segment: str, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _spce_rows(
-    segment: str, programs: pl.DataFrame, ctx: SegmentContext, reason: str
+    segment: str, programs: pl.DataFrame, ctx: SegmentContext, decision: Decision
 ) -> pl.DataFrame:
-    """One SPCE row per component of the programs whose requirements were met in the period."""
+    """One SPCE row per component of the programs whose requirements were met in the period
+    (OnSIS reports no extract of them: every row is new)."""
     period = ctx.period
     done = programs.filter(pl.col("met_date").is_between(period.start, period.count_date))
     long = done.select("student_id", *SPCE_FLAGS).unpivot(
         index="student_id", variable_name="flag", value_name="chosen"
     )
-    rows = long.filter(pl.col("chosen")).with_columns(
-        pl.col("flag").replace_strict(SPCE_FLAGS).alias("SPCE_TYPE"),
-        pl.col("student_id").alias("_parent"),
-        pl.lit(ADD).alias("_action"),
-        pl.lit(reason).alias("_reason"),
+    desired = long.filter(pl.col("chosen")).with_columns(
+        pl.col("flag").replace_strict(SPCE_FLAGS).alias("SPCE_TYPE")
     )
-    rows = rows.with_columns(pl.format("SPCE|{}|{}", "student_id", "SPCE_TYPE").alias("_id"))
-    return finish(segment, rows, order_by=("student_id", "SPCE_TYPE"))
+    rows = decide(desired, None, decision).with_columns(
+        pl.col("student_id").alias("_parent"),
+        pl.format("SPCE|{}|{}", "student_id", "SPCE_TYPE").alias("_id"),
+    )
+    return finish(segment, rows, order_by=SPCE_KEY)
 
 
 def _met_sent(ctx: SegmentContext) -> pl.Expr:
@@ -255,15 +259,15 @@ def build_shsm(
     programs = decide(desired.drop("oen_key", "_sse_action", "_sse_reason"), pending, DECISION)
     frames = {
         "SHSM_PROGRAM": _program_rows("SHSM_PROGRAM", programs),
-        "SHSM_CERTIFICATION": _cert_rows("SHSM_CERTIFICATION", certs, "SHSM-CERT-ADD"),
-        "SPCE": _spce_rows("SPCE", desired, ctx, "SPCE-ADD"),
+        "SHSM_CERTIFICATION": _cert_rows("SHSM_CERTIFICATION", certs),
+        "SPCE": _spce_rows("SPCE", desired, ctx, SPCE_DECISION),
     }
-    findings = findings_for_rows(
+    findings = at_data_rows(
         "SHS001",
         grade_nine,
-        file="program_enrolments",
-        row=FromColumn("pe_row"),
-        column="program_id",
+        "program_enrolments",
+        "program_id",
+        row="pe_row",
         student_id=FromColumn("student_id"),
         grade=FromColumn("GRADE_TYPE"),
     )
@@ -312,11 +316,11 @@ def non_enrolled_shsm_rows(ctx: SegmentContext, ids: pl.Series) -> dict[str, pl.
     programs, certs = non_enrolled_shsm(ctx)
     mine = pl.col("student_id").is_in(ids.implode())
     programs, certs = programs.filter(mine), certs.filter(mine)
-    rows = programs.with_columns(
-        pl.lit(ADD).alias("_action"), pl.lit("NE-SHSM-ADD").alias("_reason"), _met_sent(ctx)
-    )
+    rows = decide(programs.with_columns(_met_sent(ctx)), None, NE_DECISION)
     return {
         "NE_SHSM_PROGRAM": _program_rows("NE_SHSM_PROGRAM", rows),
-        "NE_SHSM_CERTIFICATION": _cert_rows("NE_SHSM_CERTIFICATION", certs, "NE-SHSM-CERT-ADD"),
-        "NE_SPCE": _spce_rows("NE_SPCE", programs, ctx, "NE-SPCE-ADD"),
+        "NE_SHSM_CERTIFICATION": _cert_rows(
+            "NE_SHSM_CERTIFICATION", decide(certs, None, NE_CERT_DECISION)
+        ),
+        "NE_SPCE": _spce_rows("NE_SPCE", programs, ctx, NE_SPCE_DECISION),
     }

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from onsis_batch.findings import Finding, FromColumn, findings_for_rows
+from onsis_batch.findings import Finding, FromColumn
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.segments.credentials.requirements import (
     PLAR_CODES,
@@ -27,6 +27,7 @@ from onsis_batch.segments.credentials.requirements import (
 )
 from onsis_batch.segments.credits.other_credit import build_other_credits
 from onsis_batch.segments.credits.plar import build_plar
+from onsis_batch.segments.located import at_data_rows
 
 
 def _blank(column: str) -> pl.Expr:
@@ -126,36 +127,35 @@ def credit_findings(
         .join(students, on="student_id", how="left")
         .filter(~pl.col("exclude_from_reporting").fill_null(False))
     )
-    where = {"file": "stored_grades", "row": FromColumn("_row")}
     return [
-        *findings_for_rows(
+        *at_data_rows(
             "CRD001",
             unknown_course,
-            **where,
-            column="course_number",
+            "stored_grades",
+            "course_number",
             value=FromColumn("course_number"),
             grade_id=FromColumn("grade_id"),
         ),
-        *findings_for_rows(
+        *at_data_rows(
             "CRD002",
             requirement,
-            **where,
-            column="requirement",
+            "stored_grades",
+            "requirement",
             value=FromColumn("requirement"),
             cohort=FromColumn("cohort"),
         ),
-        *findings_for_rows(
+        *at_data_rows(
             "CRD003",
             code_only,
-            **where,
-            column="plar_type",
+            "stored_grades",
+            "plar_type",
             grade_id=FromColumn("grade_id"),
             course_code=FromColumn("code"),
         ),
-        *findings_for_rows(
+        *at_data_rows(
             "CRD004",
             orphans,
-            **where,
+            "stored_grades",
             grade_id=FromColumn("grade_id"),
             student_id=FromColumn("student_id"),
         ),

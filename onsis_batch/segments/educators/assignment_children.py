@@ -31,8 +31,8 @@ from datetime import date
 
 import polars as pl
 
-from onsis_batch.segments.classes.class_rows import REPORTED_COURSE_TYPES, class_code
-from onsis_batch.segments.context import SegmentContext
+from onsis_batch.segments.classes.class_rows import REPORTED_COURSE_TYPES
+from onsis_batch.segments.context import SegmentContext, class_code
 from onsis_batch.segments.educators.pending import held_classes
 from onsis_batch.segments.engine import ADD, DELETE, UPDATE, Decision, Outcome, decide, finish
 

@@ -39,8 +39,19 @@ from onsis_batch.segments.educators.assignment_children import (
 from onsis_batch.segments.educators.groups import drop_duplicates, group_assignments
 from onsis_batch.segments.educators.inputs import assignments
 from onsis_batch.segments.educators.minimal import minimal_rows
-from onsis_batch.segments.educators.pending import held_assignments, held_men, match_held
-from onsis_batch.segments.engine import ADD, UPDATE, finish, plan_schema
+from onsis_batch.segments.educators.pending import held_assignments, held_men
+from onsis_batch.segments.engine import (
+    ADD,
+    HELD,
+    UPDATE,
+    WANTED,
+    Decision,
+    Outcome,
+    finish,
+    match,
+    plan_schema,
+    settle,
+)
 
 SEA = "SCHOOL_EDUCATOR_ASSIGNMENT"
 PRIVATE_LAST_YEAR = "2022-2023"  # private schools send no educator segments after this year
@@ -84,32 +95,38 @@ def sends_educators(ctx: SegmentContext) -> bool:
     return not (period.private and period.school_year > PRIVATE_LAST_YEAR)
 
 
-def _pae_fte_by_assignment(rows: pl.DataFrame, held: pl.DataFrame) -> pl.DataFrame:
+# An assignment is held as the 0009 assignment of its MEN and position type with the same
+# leave type, else the same withdrawal type, else the first in the file.
+SAME_LEAVE = pl.col("leave").eq_missing(pl.col("pae_leave"))
+MATCH = Decision(
+    key=("men", "position"),
+    prefer=(~SAME_LEAVE, ~pl.col("wthd").eq_missing(pl.col("pae_wthd")), pl.col("pae_row")),
+)
+
+
+def _pending(ctx: SegmentContext) -> pl.DataFrame:
+    """The assignments OnSIS holds, their leave and withdrawal types named as held."""
+    return held_assignments(ctx).rename({"leave": "pae_leave", "wthd": "pae_wthd"})
+
+
+def _pae_fte_by_assignment(rows: pl.DataFrame, pending: pl.DataFrame) -> pl.DataFrame:
     """The FTE of the held assignment each SIS assignment matches (for group rule 4)."""
-    matched = match_held(rows.with_columns(pl.col("assignment_id").alias("_id")), held)
+    matched = match(rows, pending, MATCH).filter(pl.col(WANTED))
     return matched.select("assignment_id", pl.col("pae_fte").alias("_pae_fte"))
 
 
-def _decisions(ctx: SegmentContext, groups: pl.DataFrame, short: pl.Series) -> pl.DataFrame:
-    """The action and rule of each group (null when it is not sent)."""
+def _decision(ctx: SegmentContext, short: pl.Series) -> Decision:
+    """The action and rule of each group, held or not (no rule: not sent); OnSIS's
+    assignments no group holds are not sent."""
     p, e = ctx.period.start, ctx.period.count_date
     start, end = pl.col("start"), pl.col("end")
     open_past_e = end.is_null() | (end > e)
     open_past_p = end.is_null() | (end > p)
     starts_in = start.is_between(p, e)
     ends_in = end.is_not_null() & (end <= e)
-    wthd, leave, held = (
-        pl.col("wthd").is_not_null(),
-        pl.col("leave").is_not_null(),
-        pl.col("pae_match"),
-    )
+    wthd, leave, held = pl.col("wthd").is_not_null(), pl.col("leave").is_not_null(), pl.col(HELD)
     add_leave = (
-        (start < p)
-        & open_past_e
-        & leave
-        & held
-        & ~pl.col("pae_same_leave")
-        & (pl.col("fte") < pl.col("pae_fte"))
+        (start < p) & open_past_e & leave & held & ~SAME_LEAVE & (pl.col("fte") < pl.col("pae_fte"))
     )
     in_short = pl.col("members").list.eval(pl.element().is_in(short.implode())).list.any()
     reason = (
@@ -126,17 +143,18 @@ def _decisions(ctx: SegmentContext, groups: pl.DataFrame, short: pl.Series) -> p
         .when((start < p) & open_past_p & pl.col("men_held"))
         .then(pl.lit("SEA-UPD-MEN"))
     )
-    return groups.with_columns(reason.alias("_reason")).filter(pl.col("_reason").is_not_null())
+    action = pl.when(reason.str.starts_with("SEA-ADD")).then(pl.lit(ADD)).otherwise(pl.lit(UPDATE))
+    outcome = Outcome(action, reason)
+    return Decision(key=MATCH.key, new=outcome, held=outcome, prefer=MATCH.prefer)
 
 
 def _elements(ctx: SegmentContext, rows: pl.DataFrame) -> pl.DataFrame:
     """Element values and the elements a row leaves out."""
     period = ctx.period
-    add = pl.col("_reason").str.starts_with("SEA-ADD")
+    add = pl.col("_action") == ADD
     core = pl.lit("F" if period.private and period.report_core_flag else None, pl.String)
     omit_core = period.private and not period.report_core_flag
     return rows.with_columns(
-        pl.when(add).then(pl.lit(ADD)).otherwise(pl.lit(UPDATE)).alias("_action"),
         pl.format(
             "SEA|{}|{}|{}|{}",
             "men",
@@ -178,16 +196,16 @@ def _elements(ctx: SegmentContext, rows: pl.DataFrame) -> pl.DataFrame:
 def _full_rows(ctx: SegmentContext, links: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
     """The assignment rows when teacher reporting is not excluded."""
     rows, found = assignments(ctx)
-    held = held_assignments(ctx)
-    groups = group_assignments(rows, ctx.period, _pae_fte_by_assignment(rows, held))
+    pending = _pending(ctx)
+    groups = group_assignments(rows, ctx.period, _pae_fte_by_assignment(rows, pending))
     groups, duplicates = drop_duplicates(groups)
-    groups = match_held(groups.with_columns(pl.col("assignment_id").alias("_id")), held)
+    decision = _decision(ctx, short_class_members(ctx, rows, links))
+    groups = match(groups, pending, decision).filter(pl.col(WANTED))
     men = held_men(ctx).select("men", pl.lit(True).alias("men_held"))
     groups = groups.join(men, on="men", how="left", maintain_order="left").with_columns(
         pl.col("men_held").fill_null(False)
     )
-    decided = _decisions(ctx, groups, short_class_members(ctx, rows, links))
-    return _elements(ctx, decided), found + duplicates
+    return _elements(ctx, settle(groups, decision)), found + duplicates
 
 
 def _finish(frame: pl.DataFrame) -> pl.DataFrame:

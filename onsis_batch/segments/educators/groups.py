@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from onsis_batch.findings import Finding, FromColumn, findings_for_rows
+from onsis_batch.findings import Finding, FromColumn
 from onsis_batch.period.periods import SubmissionPeriod
+from onsis_batch.segments.located import at_data_rows
 
 PERSON = ["men", "position"]
 KIND = "_group_kind"
@@ -138,12 +139,12 @@ def drop_duplicates(groups: pl.DataFrame) -> tuple[pl.DataFrame, list[Finding]]:
         pl.col("assignment_id").first().over(same).alias("_kept"),
     )
     dropped = ranked.filter(pl.col("_dup") > 0).sort("assignment_row")
-    found = findings_for_rows(
+    found = at_data_rows(
         "EDU004",
         dropped,
-        file="educator_assignments",
-        row=FromColumn("assignment_row"),
-        column="assignment_id",
+        "educator_assignments",
+        "assignment_id",
+        row="assignment_row",
         key=FromColumn("men"),
         position=FromColumn("position"),
         assignment_id=FromColumn("assignment_id"),

@@ -11,16 +11,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from onsis_batch.findings import Finding, FromColumn, findings_for_rows
-from onsis_batch.segments.context import SegmentContext
+from onsis_batch.findings import Finding, FromColumn
+from onsis_batch.segments.context import SegmentContext, text
+from onsis_batch.segments.located import at_data_rows
 
 MEN_PATTERN = r"^\d{9}$"
-
-
-def text(column: str) -> pl.Expr:
-    """Trimmed text; null when nothing is left."""
-    value = pl.col(column).cast(pl.String).str.strip_chars()
-    return pl.when(value.str.len_chars() > 0).then(value)
 
 
 def educators(ctx: SegmentContext) -> pl.DataFrame:
@@ -69,7 +64,7 @@ def assignments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Finding]]:
         .join(educators(ctx), on="educator_id", how="left", maintain_order="left")
     )
     undated = rows.filter(pl.col("position_type").is_null() | pl.col("start_date").is_null())
-    found = findings_for_rows(
+    found = at_data_rows(
         "EDU003",
         undated.with_columns(
             pl.when(pl.col("position_type").is_null())
@@ -77,9 +72,8 @@ def assignments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Finding]]:
             .otherwise(pl.lit("start_date"))
             .alias("_missing")
         ),
-        file="educator_assignments",
-        row=FromColumn("_row"),
-        column=FromColumn("_missing"),
+        "educator_assignments",
+        FromColumn("_missing"),
         assignment_id=FromColumn("assignment_id"),
     )
     rows = rows.filter(pl.col("position_type").is_not_null() & pl.col("start_date").is_not_null())
@@ -94,17 +88,21 @@ def men_findings(rows: pl.DataFrame) -> list[Finding]:
     people = rows.unique("educator_id", keep="first", maintain_order=True).sort("educator_row")
     missing = people.filter(pl.col("men").is_null())
     bad = people.filter(pl.col("men").is_not_null() & ~pl.col("men").str.contains(MEN_PATTERN))
-    common = {
-        "file": "educators",
-        "row": FromColumn("educator_row"),
-        "column": "men",
-        "educator_id": FromColumn("educator_id"),
-    }
-    return findings_for_rows("EDU001", missing, **common) + findings_for_rows(
+    return at_data_rows(
+        "EDU001",
+        missing,
+        "educators",
+        "men",
+        row="educator_row",
+        educator_id=FromColumn("educator_id"),
+    ) + at_data_rows(
         "EDU002",
         bad.with_columns(pl.col("men").str.len_chars().alias("_length")),
+        "educators",
+        "men",
+        row="educator_row",
         length=FromColumn("_length"),
-        **common,
+        educator_id=FromColumn("educator_id"),
     )
 
 

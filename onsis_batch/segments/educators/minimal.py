@@ -27,9 +27,15 @@ from onsis_batch.segments.educators.inputs import (
     men_findings,
 )
 from onsis_batch.segments.educators.pending import held_men
-from onsis_batch.segments.engine import ADD, UPDATE
+from onsis_batch.segments.engine import ADD, HELD, UPDATE, Decision, Outcome, decide
 
 ADD_ONLY = ["ASSIGNMENT_START_DATE", "FTE", "BOARD_EMPLOYEE_NUMBER", "TEACHING_TYPE", "CORE_FLAG"]
+# An educator OnSIS holds any assignment for is updated under the position type it holds.
+DECISION = Decision(
+    key=("men",),
+    new=Outcome(ADD, "SEA-ADD-MINIMAL"),
+    held=Outcome(UPDATE, "SEA-UPD-MINIMAL"),
+)
 NEVER = [
     "GENDER_TYPE",
     "GENDER_DESC",
@@ -55,17 +61,10 @@ def minimal_rows(ctx: SegmentContext, links: pl.DataFrame) -> tuple[pl.DataFrame
     staff = active_staff(ctx).select("educator_id").unique()
     people = educators(ctx).join(staff, on="educator_id").join(teaching, on="educator_id")
     found = men_findings(people)
-    people = people.filter(pl.col("men").str.contains(MEN_PATTERN).fill_null(False)).join(
-        held_men(ctx), on="men", how="left"
-    )
-    update = pl.col("pae_position").is_not_null()
+    people = people.filter(pl.col("men").str.contains(MEN_PATTERN).fill_null(False))
+    update = pl.col(HELD)
     start = pl.max_horizontal(pl.col("_first"), pl.lit(period.start))
-    rows = people.with_columns(
-        pl.when(update).then(pl.lit(UPDATE)).otherwise(pl.lit(ADD)).alias("_action"),
-        pl.when(update)
-        .then(pl.lit("SEA-UPD-MINIMAL"))
-        .otherwise(pl.lit("SEA-ADD-MINIMAL"))
-        .alias("_reason"),
+    rows = decide(people, held_men(ctx), DECISION).with_columns(
         pl.format("SEA|{}", "men").alias("_id"),
         pl.col("men").alias("MEN"),
         pl.coalesce("pae_position", pl.lit("TEA")).alias("POSITION_TYPE"),

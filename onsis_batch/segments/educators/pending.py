@@ -5,16 +5,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from onsis_batch.pae.layout import empty_frame
-from onsis_batch.segments.classes.class_rows import class_code
-from onsis_batch.segments.context import SegmentContext
-from onsis_batch.segments.educators.inputs import text
+from onsis_batch.segments.context import SegmentContext, class_code, text
 
 HELD_KEY = ["men", "position", "leave", "wthd"]
-
-
-def _extract(ctx: SegmentContext, number: str) -> pl.DataFrame:
-    return ctx.pae[number] if number in ctx.pae else empty_frame(number)
 
 
 def held_assignments(ctx: SegmentContext) -> pl.DataFrame:
@@ -25,7 +18,7 @@ def held_assignments(ctx: SegmentContext) -> pl.DataFrame:
 
 
 def _held(ctx: SegmentContext) -> pl.DataFrame:
-    rows = _extract(ctx, "0009").select(
+    rows = ctx.extract("0009").select(
         text("men").alias("men"),
         text("position_type").str.to_uppercase().alias("position"),
         text("educator_leave_type").str.to_uppercase().alias("leave"),
@@ -45,32 +38,6 @@ def _held(ctx: SegmentContext) -> pl.DataFrame:
     )
 
 
-def match_held(frame: pl.DataFrame, held: pl.DataFrame, on: str = "position") -> pl.DataFrame:
-    """For each row of `frame` (one per `_id`), the held assignment of the same MEN and
-    position it matches: the one with the same leave type first, then the same withdrawal
-    type, then the first in the file. Adds `pae_match`, `pae_same_leave`, `pae_fte`,
-    `pae_times`, `pae_leave` and `pae_wthd`."""
-    candidates = held.rename(
-        {"position": on, "leave": "pae_leave", "wthd": "pae_wthd"}
-    ).with_columns(pl.lit(True).alias("pae_match"))
-    joined = frame.join(candidates, on=["men", on], how="left", maintain_order="left")
-    same_leave = pl.col("leave").eq_missing(pl.col("pae_leave")) & pl.col("pae_match")
-    same_wthd = pl.col("wthd").eq_missing(pl.col("pae_wthd"))
-    joined = joined.with_columns(same_leave.fill_null(False).alias("pae_same_leave"))
-    best = (
-        joined.with_columns(same_wthd.alias("_same_wthd"), pl.int_range(pl.len()).alias("_seq"))
-        .sort(
-            ["pae_same_leave", "_same_wthd", "pae_row", "_seq"],
-            descending=[True, True, False, False],
-            nulls_last=True,
-        )
-        .unique("_id", keep="first")
-        .sort("_seq")
-        .drop("_same_wthd", "_seq", "pae_row")
-    )
-    return best.with_columns(pl.col("pae_match").fill_null(False))
-
-
 def held_men(ctx: SegmentContext) -> pl.DataFrame:
     """MEN OnSIS holds any assignment for, with the position type of one of them (TEA
     first, else the first in the file)."""
@@ -86,7 +53,7 @@ def held_classes(ctx: SegmentContext) -> pl.DataFrame:
     """Class assignments OnSIS holds: MEN, position type and class code (compared
     case-insensitively, spaces removed)."""
     return (
-        _extract(ctx, "0010")
+        ctx.extract("0010")
         .select(
             text("men").alias("men"),
             text("position_type").str.to_uppercase().alias("POSITION_TYPE"),

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from onsis_batch.segments.context import SegmentContext
-from onsis_batch.segments.students.funding import last_enrolled_day
+from onsis_batch.segments.students.dates import last_enrolled_day
 from onsis_batch.segments.students.scope import (
     classify_enrolments,
     current_enrolments,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import polars as pl
 
 from onsis_batch.codes import code_table
-from onsis_batch.findings import Finding, FromColumn, findings_for_rows
+from onsis_batch.findings import Finding, FromColumn
 from onsis_batch.segments.context import SegmentContext, normalised_oen
 from onsis_batch.segments.engine import (
     ADD,
@@ -37,6 +37,7 @@ from onsis_batch.segments.engine import (
     finish,
     wanted_or_held,
 )
+from onsis_batch.segments.located import at_data_rows
 from onsis_batch.segments.programs.facts import program_enrolments
 from onsis_batch.segments.programs.sal_rules import sal_exit_cutoff, sal_in_window, sal_reported
 from onsis_batch.segments.programs.special_education import reported_students
@@ -205,20 +206,23 @@ def _findings(
         (pl.col("_action") == ADD)
         & (pl.col("sal_components").str.replace_all(r"[\s,]", "").fill_null("") == "")
     )
-    where = {"file": "program_enrolments", "row": FromColumn("_row")}
     return [
-        *findings_for_rows(
-            "SAL001", untyped, **where, column="sal_type", student_id=FromColumn("student_id")
+        *at_data_rows(
+            "SAL001", untyped, "program_enrolments", "sal_type", student_id=FromColumn("student_id")
         ),
-        *findings_for_rows(
+        *at_data_rows(
             "SAL002",
             unknown.sort("_row"),
-            **where,
-            column="sal_components",
+            "program_enrolments",
+            "sal_components",
             value=FromColumn("TYPE"),
         ),
-        *findings_for_rows(
-            "SAL003", empty, **where, column="sal_components", student_id=FromColumn("student_id")
+        *at_data_rows(
+            "SAL003",
+            empty,
+            "program_enrolments",
+            "sal_components",
+            student_id=FromColumn("student_id"),
         ),
     ]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from onsis_batch.findings import Finding, FromColumn, findings_for_rows
+from onsis_batch.findings import Finding, FromColumn
 from onsis_batch.segments.context import SegmentContext, normalised_oen
 from onsis_batch.segments.engine import (
     ADD,
@@ -28,6 +28,7 @@ from onsis_batch.segments.engine import (
     finish,
     wanted_or_held,
 )
+from onsis_batch.segments.located import at_data_rows
 from onsis_batch.segments.programs.facts import special_education
 
 SEGMENT = "SPECIAL_EDUCATION"
@@ -113,20 +114,22 @@ def _main_findings(desired: pl.DataFrame) -> list[Finding]:
     stray = desired.filter(
         pl.col("exceptionality_code").is_null() & pl.col("main_exceptionality").fill_null(False)
     ).sort("student_id")
-    where = {
-        "file": "program_enrolments",
-        "row": FromColumn("_row"),
-        "column": "main_exceptionality",
-    }
     return [
-        *findings_for_rows(
+        *at_data_rows(
             "SPE001",
             per_student,
-            **where,
+            "program_enrolments",
+            "main_exceptionality",
             student_id=FromColumn("student_id"),
             mains=FromColumn("mains"),
         ),
-        *findings_for_rows("SPE002", stray, **where, student_id=FromColumn("student_id")),
+        *at_data_rows(
+            "SPE002",
+            stray,
+            "program_enrolments",
+            "main_exceptionality",
+            student_id=FromColumn("student_id"),
+        ),
     ]
 
 

@@ -6,9 +6,12 @@ import polars as pl
 
 from onsis_batch.findings import Finding
 from onsis_batch.segments.context import SegmentContext
-from onsis_batch.segments.engine import finish
+from onsis_batch.segments.engine import NO_ACTION, Decision, Outcome, decide, finish
 from onsis_batch.segments.students.enrolment import build_school_enrolments
 from onsis_batch.segments.students.student_rows import build_students
+
+# STUDENT has no ACTION and no extract: one row per student whose enrolment is sent.
+STUDENT_DECISION = Decision(key=("_id",), new=Outcome(NO_ACTION, "STU-WITH-SSE"))
 
 
 def build_student_segments(
@@ -20,14 +23,11 @@ def build_student_segments(
     enrolments = enrolments.sort("_key", "student_id").with_row_index("_order")
     students, student_findings = build_students(ctx, enrolments)
     identity = enrolments.select("student_id", pl.col("_order").cast(pl.Int64))
-    student_rows = (
-        identity.join(students.drop("oen_key"), on="student_id", how="left", maintain_order="left")
-        .rename({"student_id": "_id"})
-        .with_columns(
-            pl.lit(None, dtype=pl.Utf8).alias("_parent"),
-            pl.lit(None, dtype=pl.Utf8).alias("_action"),
-            pl.lit("STU-WITH-SSE").alias("_reason"),
-        )
+    desired = identity.join(
+        students.drop("oen_key"), on="student_id", how="left", maintain_order="left"
+    ).rename({"student_id": "_id"})
+    student_rows = decide(desired, None, STUDENT_DECISION).with_columns(
+        pl.lit(None, dtype=pl.Utf8).alias("_parent")
     )
     enrolment_rows = enrolments.with_columns(
         pl.col("student_id").alias("_id"),

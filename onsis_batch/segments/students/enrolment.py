@@ -1,7 +1,8 @@
 """STUDENT_SCHOOL_ENROLMENT: who is reported, and whether as ADD or UPDATE.
 
 Desired rows are the students enrolled in the period at the BSID's schools; pending rows
-are the students PAE extract 0003 says OnSIS holds. Joined on the OEN:
+are 0003's rows, one per student of the school data carrying the OEN (one with no student
+when none does). Joined on the student and OEN:
 
   enrolled, not in 0003 .................... ADD     SSE-ADD-NEW
   enrolled, in 0003 ........................ UPDATE  SSE-UPD-ENROLLED
@@ -17,12 +18,22 @@ from __future__ import annotations
 
 import polars as pl
 
-from onsis_batch.findings import Finding, FromColumn, findings_for_rows
+from onsis_batch.findings import Finding
 from onsis_batch.segments.context import MISSING_OEN, SegmentContext, normalised_oen
-from onsis_batch.segments.engine import ADD, UPDATE
+from onsis_batch.segments.engine import (
+    ADD,
+    HELD,
+    UPDATE,
+    WANTED,
+    Decision,
+    Outcome,
+    decide,
+)
+from onsis_batch.segments.located import at_plan_rows
 from onsis_batch.segments.programs.facts import special_education_flags
 from onsis_batch.segments.students.activity import students_with_activity
-from onsis_batch.segments.students.enrolment_values import enrolled_values, non_returning_values
+from onsis_batch.segments.students.closing_values import non_returning_values
+from onsis_batch.segments.students.enrolment_values import enrolled_values
 from onsis_batch.segments.students.multi_school import concurrent_primary_enrolments
 from onsis_batch.segments.students.scope import (
     classify_enrolments,
@@ -65,24 +76,58 @@ SNAPSHOT_COLUMNS = (
     "oyap",
     "online_graduation_requirement",
 )
+# Joined on student and OEN: a pending row is 0003's row of an OEN for each student who
+# carries it (for none when no student of the school data does).
+SHORT_STAY, HOLDER = pl.col("short_stay"), pl.col("student_id")
+DECISION = Decision(
+    key=("student_id", "oen_key"),
+    new=Outcome(
+        ADD,
+        pl.when(~SHORT_STAY)
+        .then(pl.lit("SSE-ADD-NEW"))
+        .when(pl.col("active"))
+        .then(pl.lit("SSE-ADD-SHORTSTAY")),
+    ),
+    held=Outcome(UPDATE, "SSE-UPD-ENROLLED"),
+    gone=Outcome(
+        UPDATE,
+        pl.when(HOLDER.is_null())
+        .then(pl.lit("SSE-UPD-PAE-ONLY"))
+        .when(pl.col("holder_reported") & pl.col("holder_excluded"))
+        .then(pl.lit("SSE-UPD-EXCLUDED"))
+        .when(pl.col("holder_reported"))
+        .then(pl.lit("SSE-UPD-NONRETURNING")),
+    ),
+)
 
 
 def _prefixed(frame: pl.DataFrame, prefix: str, keep: str) -> pl.DataFrame:
     return frame.rename({c: f"{prefix}{c}" for c in frame.columns if c != keep})
 
 
-def _pending(ctx: SegmentContext) -> pl.DataFrame:
+def _held(ctx: SegmentContext) -> pl.DataFrame:
     """PAE 0003 rows keyed by normalised OEN (first row wins if OnSIS repeats one)."""
     pae = ctx.extract("0003").with_columns(normalised_oen().alias("oen_key"))
     pae = pae.filter(pl.col("oen_key").is_not_null()).unique(
         "oen_key", keep="first", maintain_order=True
     )
-    return _prefixed(pae.drop("_row"), "pae_", keep="oen_key").with_columns(
-        pl.lit(True).alias("in_pae")
+    return _prefixed(pae.drop("_row"), "pae_", keep="oen_key")
+
+
+def _pending(held: pl.DataFrame, students: pl.DataFrame, classified: pl.DataFrame) -> pl.DataFrame:
+    """0003's rows per student carrying the OEN, with whether that student may be reported
+    (`holder_reported`) and was excluded by attendance EX in the period (`holder_excluded`)."""
+    excluded_ex = classified.filter(pl.col("in_period") & pl.col("is_ex")).get_column("student_id")
+    holders = students.filter(pl.col("oen_key").is_not_null()).select(
+        "student_id",
+        "oen_key",
+        (~pl.col("exclude_from_reporting")).alias("holder_reported"),
+        pl.col("student_id").is_in(excluded_ex.implode()).alias("holder_excluded"),
     )
+    return held.join(holders, on="oen_key", how="left", maintain_order="left")
 
 
-def _students(ctx: SegmentContext, classified: pl.DataFrame, pending: pl.DataFrame) -> pl.DataFrame:
+def _students(ctx: SegmentContext, classified: pl.DataFrame, held: pl.DataFrame) -> pl.DataFrame:
     """The run's candidate students with normalised OEN and per-student facts joined on.
 
     Candidates are the students with an enrolment at the BSID's schools and those whose
@@ -92,7 +137,7 @@ def _students(ctx: SegmentContext, classified: pl.DataFrame, pending: pl.DataFra
     students = ctx.table("students").with_columns(normalised_oen().alias("oen_key"))
     candidates = students.filter(
         pl.col("student_id").is_in(classified.get_column("student_id").implode())
-        | pl.col("oen_key").is_in(pending.get_column("oen_key").implode())
+        | pl.col("oen_key").is_in(held.get_column("oen_key").implode())
     )
     ids = candidates.get_column("student_id").implode()
     hours = ctx.table("community_hours").filter(pl.col("student_id").is_in(ids))
@@ -120,17 +165,16 @@ def _with_school_flags(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame
 
 
 def _enrolled(
-    ctx: SegmentContext, classified: pl.DataFrame, students: pl.DataFrame, pending: pl.DataFrame
+    ctx: SegmentContext, classified: pl.DataFrame, students: pl.DataFrame
 ) -> pl.DataFrame:
+    """Desired: the reportable students' enrolments in the period, with `short_stay` (entered
+    and left in the period) and `active` (something else to report this period)."""
     current = current_enrolments(classified, ctx.period)
     frame = (
         current.join(students, on="student_id", how="inner")
         .filter(~pl.col("exclude_from_reporting"))
-        .join(pending, on="oen_key", how="left")
         .join(_snapshot(ctx), on="student_id", how="left")
-        .with_columns(pl.col("in_pae").fill_null(False))
     )
-    frame = _with_school_flags(frame, ctx)
     period = ctx.period
     short_stay = (
         (pl.col("start_date") >= period.start)
@@ -138,82 +182,39 @@ def _enrolled(
         & (pl.col("exit_date") <= period.count_date)
     )
     active = students_with_activity(ctx, classified)
-    keep = pl.col("in_pae") | ~short_stay | pl.col("student_id").is_in(active.implode())
-    frame = frame.filter(keep).with_columns(
-        pl.when(pl.col("in_pae")).then(pl.lit(UPDATE)).otherwise(pl.lit(ADD)).alias("_action"),
-        pl.when(pl.col("in_pae"))
-        .then(pl.lit("SSE-UPD-ENROLLED"))
-        .when(short_stay)
-        .then(pl.lit("SSE-ADD-SHORTSTAY"))
-        .otherwise(pl.lit("SSE-ADD-NEW"))
-        .alias("_reason"),
+    return _with_school_flags(frame, ctx).with_columns(
+        short_stay.alias("short_stay"), pl.col("student_id").is_in(active.implode()).alias("active")
     )
-    return enrolled_values(frame, ctx)
 
 
-def _non_returning(
-    ctx: SegmentContext,
-    classified: pl.DataFrame,
-    students: pl.DataFrame,
-    pending: pl.DataFrame,
-    previous: pl.DataFrame,
-    enrolled_ids: pl.Series,
+def _closing(
+    ctx: SegmentContext, gone: pl.DataFrame, students: pl.DataFrame, previous: pl.DataFrame
 ) -> pl.DataFrame:
-    """Known students OnSIS holds who have no qualifying enrolment in the period."""
-    excluded_ex = classified.filter(pl.col("in_period") & pl.col("is_ex")).get_column("student_id")
+    """Values of the enrolments OnSIS holds that the period does not: from the student and
+    their previous enrolment when the school data knows them, else from PAE values alone
+    (`student_id` PAE:OEN). Known students first, each in 0003's order."""
     frame = (
-        students.filter(
-            ~pl.col("exclude_from_reporting") & ~pl.col("student_id").is_in(enrolled_ids.implode())
+        gone.join(students.drop("oen_key"), on="student_id", how="left", maintain_order="left")
+        .join(previous, on="student_id", how="left", maintain_order="left")
+        .sort(HOLDER.is_null(), maintain_order=True)
+        .with_columns(
+            pl.coalesce(HOLDER, pl.format("PAE:{}", pl.col("oen_key"))).alias("student_id")
         )
-        .join(pending, on="oen_key", how="inner")
-        .join(previous, on="student_id", how="left")
-    )
-    reason = (
-        pl.when(pl.col("student_id").is_in(excluded_ex.implode()))
-        .then(pl.lit("SSE-UPD-EXCLUDED"))
-        .otherwise(pl.lit("SSE-UPD-NONRETURNING"))
-    )
-    frame = frame.with_columns(pl.lit(UPDATE).alias("_action"), reason.alias("_reason"))
-    return non_returning_values(frame, ctx)
-
-
-def _with_null_columns(frame: pl.DataFrame, like: pl.DataFrame) -> pl.DataFrame:
-    """Add every column of `like` that `frame` lacks, as typed nulls."""
-    missing = [
-        pl.lit(None, dtype=dtype).alias(name)
-        for name, dtype in like.schema.items()
-        if name not in frame.columns
-    ]
-    return frame.with_columns(missing)
-
-
-def _pae_only(
-    ctx: SegmentContext, students: pl.DataFrame, pending: pl.DataFrame, previous_like: pl.DataFrame
-) -> pl.DataFrame:
-    """OEN in 0003 that no student of the school data carries: close it from PAE values."""
-    known = students.get_column("oen_key").drop_nulls()
-    frame = pending.filter(~pl.col("oen_key").is_in(known.implode()))
-    frame = _with_null_columns(_with_null_columns(frame, students), previous_like)
-    frame = frame.with_columns(
-        pl.format("PAE:{}", pl.col("oen_key")).alias("student_id"),
-        pl.lit(UPDATE).alias("_action"),
-        pl.lit("SSE-UPD-PAE-ONLY").alias("_reason"),
     )
     return non_returning_values(frame, ctx)
 
 
 def _findings(frame: pl.DataFrame) -> list[Finding]:
     """Warnings about rows the segment had to send with a gap."""
-    key = FromColumn("_key")
     no_fte = frame.filter((pl.col("_action") == ADD) & pl.col("FTE").is_null())
     closing = frame.filter(
         pl.col("_reason").is_in(CLOSING_REASONS) & pl.col("STUDENT_MOBILITY_TYPE_EXIT").is_null()
     )
     pae_only = frame.filter(pl.col("_reason") == "SSE-UPD-PAE-ONLY")
     return [
-        *findings_for_rows("SSE002", no_fte, segment=SEGMENT, key=key),
-        *findings_for_rows("SSE003", closing, segment=SEGMENT, key=key),
-        *findings_for_rows("STU002", pae_only, segment="STUDENT", key=key),
+        *at_plan_rows("SSE002", no_fte, SEGMENT, key="_key"),
+        *at_plan_rows("SSE003", closing, SEGMENT, key="_key"),
+        *at_plan_rows("STU002", pae_only, "STUDENT", key="_key"),
     ]
 
 
@@ -224,15 +225,16 @@ def build_school_enrolments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Fin
     segment can be built from the same selection.
     """
     classified, found = classify_enrolments(ctx.table("school_enrolments"), ctx.period)
-    pending = _pending(ctx)
-    students = _students(ctx, classified, pending)
+    held = _held(ctx)
+    students = _students(ctx, classified, held)
     previous = _prefixed(previous_enrolments(classified, ctx.period), "prev_", keep="student_id")
-    enrolled = _enrolled(ctx, classified, students, pending)
-    enrolled_ids = enrolled.get_column("student_id")
+    pending = _pending(held, students, classified)
+    decided = decide(_enrolled(ctx, classified, students), pending, DECISION)
+    outcome = (WANTED, HELD, "_action", "_reason")
+    gone = decided.filter(~pl.col(WANTED)).select(*pending.columns, *outcome)
     frames = [
-        enrolled,
-        _non_returning(ctx, classified, students, pending, previous, enrolled_ids),
-        _pae_only(ctx, students, pending, previous),
+        enrolled_values(decided.filter(pl.col(WANTED)), ctx),
+        _closing(ctx, gone, students, previous),
     ]
     closing = pl.col("_reason").is_in(CLOSING_REASONS)
     rows = [

@@ -1,24 +1,21 @@
-"""Element values of STUDENT_SCHOOL_ENROLMENT, as polars expressions.
+"""Element values of STUDENT_SCHOOL_ENROLMENT for enrolled students, as polars expressions,
+and the pieces the closing rows share (segments/students/closing_values.py).
 
-Two kinds of row reach this module:
-
-* enrolled students (ADD or UPDATE): one row per student with the speaking enrolment's
-  columns (`entry_code`, `fte`, ...), the student's columns, `snap_*` snapshot columns,
-  `pae_*` columns when OnSIS holds the student, and the flags `in_pae` and `main_school`;
-* non-returning students (UPDATE): the student's columns (when known), `prev_*` columns
-  of their latest usable enrolment, and the `pae_*` columns, which supply most values.
+An enrolled student's row (ADD or UPDATE) carries the speaking enrolment's columns
+(`entry_code`, `fte`, ...), the student's columns, `snap_*` snapshot columns, `pae_*`
+columns when OnSIS holds the student, and the flags `_held` and `main_school`.
 
 Each function returns the finished element columns named as the XML elements.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import polars as pl
 
 from onsis_batch.segments.context import SegmentContext
-from onsis_batch.segments.students.funding import funding_values, last_enrolled_day
+from onsis_batch.segments.engine import HELD
+from onsis_batch.segments.students.dates import last_enrolled_day
+from onsis_batch.segments.students.funding import funding_values
 from onsis_batch.segments.students.side_facts import postal_code
 
 FULL_TIME_FTE = 0.7  # FTE + high-credit FTE below this is part-time (Ministry rule MSE0026)
@@ -31,7 +28,8 @@ def _col_or(*names: str) -> pl.Expr:
     return pl.coalesce([pl.col(n) for n in names])
 
 
-def _flag(expr: pl.Expr) -> pl.Expr:
+def flag(expr: pl.Expr) -> pl.Expr:
+    """A yes/no value, no when unknown."""
     return expr.fill_null(False)
 
 
@@ -66,13 +64,13 @@ def _birth_place() -> list[pl.Expr]:
     return [country.alias("COUNTRY_TYPE_BIRTH"), province.alias("PROVINCE_STATE_TYPE_BIRTH")]
 
 
-def _language(ctx: SegmentContext) -> pl.Expr:
+def language(ctx: SegmentContext) -> pl.Expr:
     """Language of the submission: B for private schools, else the board's language."""
     value = "B" if ctx.period.private else ctx.default_language
     return pl.lit(value).alias("LANGUAGE_TYPE")
 
 
-def _literacy() -> pl.Expr:
+def literacy() -> pl.Expr:
     """Literacy status is never reported for grade 9."""
     return (
         pl.when(pl.col("GRADE_TYPE") != "9")
@@ -92,7 +90,7 @@ def _scholarship(ctx: SegmentContext, main: pl.Expr) -> list[pl.Expr]:
 
 def _common(ctx: SegmentContext) -> list[pl.Expr]:
     return [
-        _language(ctx),
+        language(ctx),
         pl.col("indigenous_self_identification").alias("INDIGENOUS_SELF_IDENTIFICATION"),
         pl.col("student_number").alias("SCHOOL_STUDENT_NUMBER"),
         pl.col("french_admission_approval_date").alias("FRENCH_ADMISSION_APPROVAL_DATE"),
@@ -101,7 +99,7 @@ def _common(ctx: SegmentContext) -> list[pl.Expr]:
         pl.when(pl.col("mature_student"))
         .then(pl.col("plar_attendance_type"))
         .alias("PLAR_ATTENDANCE_TYPE"),
-        _flag(pl.col("mature_student")).alias("MATURE_STUDENT_FLAG"),
+        flag(pl.col("mature_student")).alias("MATURE_STUDENT_FLAG"),
         *_birth_place(),
     ]
 
@@ -127,7 +125,7 @@ def _board_residence() -> pl.Expr:
         .otherwise(pl.lit(SHARED))
     )
     return (
-        pl.when(_flag(pl.col("not_main_school")) | _primary_reach_ahead())
+        pl.when(flag(pl.col("not_main_school")) | _primary_reach_ahead())
         .then(pl.lit(SHARED))
         .when(~pl.col("main_school"))
         .then(cross_value)
@@ -140,14 +138,14 @@ def _entry_mobility(ctx: SegmentContext) -> pl.Expr:
     """IA on UPDATE; for cross-enrolments the code says where the main school is."""
     home_secondary = "19" if ctx.period.catholic_board else "09"
     cross_code = (
-        pl.when(_flag(pl.col("home_school_private")))
+        pl.when(flag(pl.col("home_school_private")))
         .then(pl.lit("21"))
         .when(pl.col("home_school_level") == "E")
         .then(pl.lit("05"))
         .otherwise(pl.lit(home_secondary))
     )
     return (
-        pl.when(pl.col("in_pae"))
+        pl.when(pl.col(HELD))
         .then(pl.lit("IA"))
         .when(~pl.col("main_school"))
         .then(cross_code)
@@ -194,7 +192,7 @@ def _exit_values() -> list[pl.Expr]:
     return [code.alias("STUDENT_MOBILITY_TYPE_EXIT")]
 
 
-def _exit_place(country: str, province: str) -> list[pl.Expr]:
+def exit_place(country: str, province: str) -> list[pl.Expr]:
     """Where a student who moved outside Ontario (exit 68) went; not for CAN / ON."""
     moved = pl.col("STUDENT_MOBILITY_TYPE_EXIT") == MOVED_AWAY
     return [
@@ -217,7 +215,7 @@ def _grade() -> pl.Expr:
 CALCULATED = ("fte", "high_credit_fte", "full_time_rule", "funding_rule", "minutes")
 
 
-def _with_calculated(
+def with_calculated(
     frame: pl.DataFrame, ctx: SegmentContext, reference: pl.DataFrame
 ) -> pl.DataFrame:
     """Join the minute-based values (segments/funding.py) as `calc_*` columns."""
@@ -288,7 +286,7 @@ def _ade(ctx: SegmentContext) -> list[pl.Expr]:
     none_due = (pl.col("STU_BRD_RES_STAT_TYPE") == ELEARNING) | (
         (pl.col("STU_BRD_RES_STAT_TYPE") == BOARD_PUPIL) & (pl.col("ATTENDANCE_TYPE") == "FT")
     )
-    high_none = none_due | _flag(pl.col("school_is_online"))
+    high_none = none_due | flag(pl.col("school_is_online"))
     return [
         pl.when(none_due).then(0.0).otherwise(pl.col("ade").fill_null(0.0)).alias("ADE"),
         pl.when(high_none)
@@ -307,7 +305,7 @@ def _reach_ahead() -> pl.Expr:
         & (pl.col("grade_level") == "8")
     ) | _primary_reach_ahead()
     return (
-        pl.when(pl.col("in_pae") & pl.col("pae_reach_ahead_flag").is_not_null())
+        pl.when(pl.col(HELD) & pl.col("pae_reach_ahead_flag").is_not_null())
         .then(pl.col("pae_reach_ahead_flag"))
         .otherwise(reaching)
         .alias("REACH_AHEAD_FLAG")
@@ -317,7 +315,7 @@ def _reach_ahead() -> pl.Expr:
 def enrolled_values(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
     """Element columns for students enrolled in the period (ADD or UPDATE)."""
     main = pl.col("MAIN_SCHOOL_FLAG")
-    not_main = _flag(pl.col("not_main_school"))
+    not_main = flag(pl.col("not_main_school"))
     gender = _col_or("snap_gender", "gender")
     reference = frame.select(
         "student_id",
@@ -327,7 +325,7 @@ def enrolled_values(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
         "grade_level",
     )
     return (
-        _with_calculated(frame, ctx, reference)
+        with_calculated(frame, ctx, reference)
         .with_columns(_board_residence(), _grade(), _entry_mobility(ctx), _end_date(ctx))
         .with_columns(
             (
@@ -341,7 +339,7 @@ def enrolled_values(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
             *_entry_origin(ctx),
             *_exit_values(),
             *_common(ctx),
-            _flag(pl.col("local_program")).alias("LOCAL_SCHOOL_PROGRAM_FLAG"),
+            flag(pl.col("local_program")).alias("LOCAL_SCHOOL_PROGRAM_FLAG"),
             gender.alias("GENDER_TYPE"),
             pl.when(gender == "S")
             .then(_col_or("snap_gender_desc", "gender_desc"))
@@ -349,157 +347,29 @@ def enrolled_values(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
             _col_or("snap_online_graduation_requirement", "online_graduation_requirement").alias(
                 "ONLINE_GRADUATION_REQUIREMENT_TYPE"
             ),
-            pl.when(pl.col("in_pae"))
+            pl.when(pl.col(HELD))
             .then(pl.col("pae_enrolment_start_date"))
             .otherwise(pl.col("start_date"))
             .alias("ENROLMENT_START_DATE"),
             # Same facts as the SPECIAL_EDUCATION segments (segments/program_facts.py).
-            _flag(pl.col("special_education")).alias("SPECIAL_EDUCATION_FLAG"),
+            flag(pl.col("special_education")).alias("SPECIAL_EDUCATION_FLAG"),
             _reach_ahead(),
         )
         .with_columns(
             *_scholarship(ctx, main),
             pl.when(main)
-            .then(_flag(_col_or("snap_oyap", "oyap")))
+            .then(flag(_col_or("snap_oyap", "oyap")))
             .otherwise(pl.lit(False))
             .alias("OYAP_FLAG"),
             *_funding(ctx),
         )
         .with_columns(
             _attendance(),
-            _literacy(),
-            *_exit_place("exit_country", "exit_province"),
+            literacy(),
+            *exit_place("exit_country", "exit_province"),
             pl.when(pl.col("CURRENT_RESIDENCE_PROVINCE") == "ON")
             .then(postal_code("snap_postal_code").fill_null(postal_code("postal_code")))
             .alias("POSTAL_AREA_TYPE"),
         )
         .with_columns(*_ade(ctx))
     )
-
-
-# --- non-returning students ------------------------------------------------------------------
-
-
-def _non_returning_end(ctx: SegmentContext) -> pl.Expr:
-    """Close the enrolment OnSIS holds.
-
-    October: the last exit if it is on or after the period start, else the period start.
-    March/June: the period start for non-main students, when no exit is known, or when the
-    exit predates what OnSIS holds; otherwise the exit, never before the period start.
-    """
-    start = pl.lit(ctx.period.start)
-    exit_date = pl.col("prev_exit_date")
-    if ctx.period.kind == "oct":
-        return pl.when(exit_date >= start).then(exit_date).otherwise(start)
-    main = pl.col("pae_main_school_flag").fill_null(True)
-    return (
-        pl.when(~main | exit_date.is_null() | (exit_date < pl.col("pae_enrolment_start_date")))
-        .then(start)
-        .otherwise(pl.max_horizontal(exit_date, start))
-    )
-
-
-def _non_returning_funding(ctx: SegmentContext) -> list[pl.Expr]:
-    """October: last year's FTE (regular + high credit): the enrolment's override, else the
-    minutes of their last day enrolled (or a program rule), else 1.00 full-time.
-
-    March/June: what OnSIS holds.
-    """
-    if ctx.period.kind == "oct":
-        override = pl.col("prev_fte") + pl.col("prev_high_credit_fte").fill_null(0.0)
-        calculated = (pl.col("calc_fte") + pl.col("calc_high_credit_fte").fill_null(0.0)).round(
-            2, mode="half_away_from_zero"
-        )
-        # No minutes scheduled last year is "no schedule" unless a rule gave the value.
-        scheduled = (pl.col("calc_funding_rule") != "minutes") | (pl.col("calc_minutes") > 0)
-        fte = pl.coalesce(override, pl.when(scheduled).then(calculated), pl.lit(1.0))
-        high_credit = pl.lit(0.0)
-    else:
-        fte, high_credit = pl.col("pae_fte"), pl.col("pae_high_credit_fte")
-    total = fte + high_credit.fill_null(0.0)
-    derived = pl.when(total >= FULL_TIME_FTE).then(pl.lit("FT")).otherwise(pl.lit("PT"))
-    attendance = (
-        pl.when(pl.col("prev_attendance_type").is_in(["FT", "PT"]))
-        .then(pl.col("prev_attendance_type"))
-        .otherwise(derived)
-    )
-    return [
-        fte.alias("FTE"),
-        high_credit.alias("HIGH_CREDIT_FTE"),
-        attendance.alias("ATTENDANCE_TYPE"),
-        pl.col("pae_ade").fill_null(0.0).alias("ADE"),
-        pl.col("pae_high_credit_ade").fill_null(0.0).alias("HIGH_CREDIT_ADE"),
-    ]
-
-
-def _last_year_reference(frame: pl.DataFrame) -> pl.DataFrame:
-    """Reference rows for the minutes of a non-returning student's last day enrolled."""
-    return frame.select(
-        "student_id",
-        pl.col("prev_school_id").alias("school_id"),
-        (pl.col("prev_exit_date") - timedelta(days=1)).alias("as_of"),
-        pl.col("prev_board_residence_status").alias("board_residence_status"),
-        pl.col("prev_grade_level").alias("grade_level"),
-    ).filter(pl.col("school_id").is_not_null() & pl.col("as_of").is_not_null())
-
-
-def _year_month(column: str) -> pl.Expr:
-    """A PAE year-month (YYYY/MM) as the first day of that month, like the contract's."""
-    text = pl.col(column).str.replace_all("-", "/", literal=True) + pl.lit("/01")
-    return text.str.to_date("%Y/%m/%d", strict=False)
-
-
-def non_returning_values(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
-    """Element columns for students OnSIS holds who have no enrolment in the period."""
-    pae = pl.col
-    main = pae("pae_main_school_flag").fill_null(True)
-    if ctx.period.kind == "oct":
-        frame = _with_calculated(frame, ctx, _last_year_reference(frame))
-    return frame.with_columns(
-        pl.coalesce(pae("pae_grade_type"), pae("prev_grade_level")).alias("GRADE_TYPE"),
-        pae("pae_grade_designation_type").alias("GRADE_DESIGNATION_TYPE"),
-        pl.coalesce(pae("prev_board_residence_status"), pae("pae_stu_brd_res_stat_type")).alias(
-            "STU_BRD_RES_STAT_TYPE"
-        ),
-        pae("pae_residence_status_type").alias("RESIDENCE_STATUS_TYPE"),
-        pae("pae_indigenous_self_identification").alias("INDIGENOUS_SELF_IDENTIFICATION"),
-        pae("pae_student_mobility_type").alias("STUDENT_MOBILITY_TYPE"),
-        pae("pae_country_type").alias("COUNTRY_TYPE"),
-        pae("pae_province_state_type").alias("PROVINCE_STATE_TYPE"),
-        pae("pae_language_type_previous_sch").alias("LANGUAGE_TYPE_PREVIOUS_SCH"),
-        pl.when(~main)
-        .then(pl.lit(CROSS_ENROLMENT_EXIT))
-        .otherwise(pae("prev_exit_code"))
-        .alias("STUDENT_MOBILITY_TYPE_EXIT"),
-        pae("pae_country_type_birth").alias("COUNTRY_TYPE_BIRTH"),
-        pae("pae_province_state_type_birth").alias("PROVINCE_STATE_TYPE_BIRTH"),
-        _year_month("pae_year_of_entry_to_canada").alias("YEAR_OF_ENTRY_TO_CANADA"),
-        main.alias("MAIN_SCHOOL_FLAG"),
-        pae("pae_school_student_number").alias("SCHOOL_STUDENT_NUMBER"),
-        pae("pae_french_admission_approval_date").alias("FRENCH_ADMISSION_APPROVAL_DATE"),
-        pae("pae_ontario_scholarship_flag").alias("ONTARIO_SCHOLARSHIP_FLAG"),
-        pae("pae_ontario_scholarship_date").alias("ONTARIO_SCHOLARSHIP_DATE"),
-        pae("pae_local_school_program_flag").alias("LOCAL_SCHOOL_PROGRAM_FLAG"),
-        # Known students: their programs on their last day; OnSIS's value for the others.
-        pl.coalesce(pae("special_education"), pae("pae_special_education_flag")).alias(
-            "SPECIAL_EDUCATION_FLAG"
-        ),
-        pae("pae_online_graduation_requirement_type").alias("ONLINE_GRADUATION_REQUIREMENT_TYPE"),
-        pae("pae_enrolment_start_date").alias("ENROLMENT_START_DATE"),
-        _non_returning_end(ctx).alias("ENROLMENT_END_DATE"),
-        # Extract 0003 carries no mature-student flag, so the student record supplies it.
-        _flag(pae("mature_student")).alias("MATURE_STUDENT_FLAG"),
-        pae("pae_reach_ahead_flag").alias("REACH_AHEAD_FLAG"),
-        pl.when(main).then(_flag(pae("oyap"))).otherwise(pl.lit(False)).alias("OYAP_FLAG"),
-        pae("pae_postal_area_type").alias("POSTAL_AREA_TYPE"),
-        pae("pae_current_residence_country").alias("CURRENT_RESIDENCE_COUNTRY"),
-        pae("pae_current_residence_province").alias("CURRENT_RESIDENCE_PROVINCE"),
-        _language(ctx),
-        pl.col("community_hours").fill_null(0.0).alias("COMMUNITY_INVOLMENT_ACCU_HOURS"),
-        pl.when(pl.col("mature_student"))
-        .then(pl.col("plar_attendance_type"))
-        .alias("PLAR_ATTENDANCE_TYPE"),
-        pl.lit(None, dtype=pl.Utf8).alias("GENDER_TYPE"),
-        pl.lit(None, dtype=pl.Utf8).alias("GENDER_DESC"),
-        *_non_returning_funding(ctx),
-    ).with_columns(*_exit_place("prev_exit_country", "prev_exit_province"), _literacy())

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from onsis_batch.findings import Finding, FromColumn, findings_for_rows
+from onsis_batch.findings import Finding, FromColumn
+from onsis_batch.segments.located import at_data_rows
 
 FAR_FUTURE = pl.date(9999, 12, 31)
 
@@ -41,12 +42,11 @@ def concurrent_primary_enrolments(classified: pl.DataFrame) -> list[Finding]:
         )
         .sort("student_id", "_row", "_row_other")
     )
-    return findings_for_rows(
+    return at_data_rows(
         "SSE004",
         pairs,
-        file="school_enrolments",
-        row=FromColumn("_row"),
-        column="entry_date",
+        "school_enrolments",
+        "entry_date",
         student_id=FromColumn("student_id"),
         school=FromColumn("school_id"),
         other_school=FromColumn("school_id_other"),

@@ -11,8 +11,9 @@ from __future__ import annotations
 import polars as pl
 
 from onsis_batch.codes import code_table
-from onsis_batch.findings import Finding, FromColumn, findings_for_rows
+from onsis_batch.findings import Finding, FromColumn
 from onsis_batch.period.periods import SubmissionPeriod
+from onsis_batch.segments.located import at_data_rows
 
 NO_SHOW = "NS"
 
@@ -44,12 +45,11 @@ def classify_enrolments(
         (pl.col("ignored").is_null() & overlaps).alias("in_period"),
         (pl.col("attendance_type").fill_null("") == "EX").alias("is_ex"),
     )
-    findings = findings_for_rows(
+    findings = at_data_rows(
         "SSE001",
         enr.filter(pl.col("ignored") == "unmapped_exit"),
-        file="school_enrolments",
-        row=FromColumn("_row"),
-        column="exit_code",
+        "school_enrolments",
+        "exit_code",
         student_id=FromColumn("student_id"),
         entry_date=FromColumn("entry_date"),
         value=FromColumn("exit_code"),

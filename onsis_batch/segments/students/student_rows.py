@@ -8,23 +8,30 @@ from __future__ import annotations
 
 import polars as pl
 
-from onsis_batch.findings import Finding, FromColumn, findings_for_rows
+from onsis_batch.findings import Finding, FromColumn
 from onsis_batch.segments.context import MISSING_OEN, SegmentContext
+from onsis_batch.segments.located import at_data_rows
 
 SEGMENT = "STUDENT"
 
 
 def _oen_findings(rows: pl.DataFrame) -> list[Finding]:
     """Missing OENs are sent as 000000000; malformed or shared OENs stop the run."""
-    where = {"file": "students", "row": FromColumn("student_row"), "column": "oen"}
     present = pl.col("oen_key").is_not_null()
-    found = findings_for_rows(
-        "STU001", rows.filter(~present), **where, student_id=FromColumn("student_id")
+    found = at_data_rows(
+        "STU001",
+        rows.filter(~present),
+        "students",
+        "oen",
+        row="student_row",
+        student_id=FromColumn("student_id"),
     )
-    found += findings_for_rows(
+    found += at_data_rows(
         "STU003",
         rows.filter(present & (pl.col("oen_key").str.len_chars() != 9)),
-        **where,
+        "students",
+        "oen",
+        row="student_row",
         student_id=FromColumn("student_id"),
         value=FromColumn("oen"),
     )
@@ -39,8 +46,14 @@ def _oen_findings(rows: pl.DataFrame) -> list[Finding]:
         .filter(pl.col("holders") > 1)
         .sort("oen_key")
     )
-    found += findings_for_rows(
-        "STU004", shared, **where, key=FromColumn("oen_key"), students=FromColumn("students")
+    found += at_data_rows(
+        "STU004",
+        shared,
+        "students",
+        "oen",
+        row="student_row",
+        key=FromColumn("oen_key"),
+        students=FromColumn("students"),
     )
     return found
 

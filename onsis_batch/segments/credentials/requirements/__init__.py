@@ -7,11 +7,10 @@ enrolment's COMPULSORY_COURSE_FLAG and COURSE_SBST_FLAG); the requirement tables
 
 from onsis_batch.segments.credentials.requirements.allocation import (
     allocate,
-    course_codes,
     credit_allocation,
-    credit_items,
     unknown_requirements,
 )
+from onsis_batch.segments.credentials.requirements.items import course_codes, credit_items
 from onsis_batch.segments.credentials.requirements.rules import (
     PLAR_CODES,
     cohort_of,

@@ -1,8 +1,7 @@
 """Which diploma requirement each credit of a student fills.
 
-Items are a student's credits: earned ones (stored grades not excluded from the transcript)
-in credit-date order, then the classes they are taking now, counted as if the credit were
-earned. Each item goes to one requirement of the student's cohort or to OPTIONAL:
+Each credit item (segments/credentials/requirements/items.py) goes to one requirement of
+the student's cohort or to OPTIONAL:
 
 1. A requirement the SIS recorded on the stored grade (`stored_grades.requirement`) wins;
    such items fill their requirement first, in item order, up to its credits (beyond that
@@ -27,10 +26,10 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from onsis_batch.segments.credentials.requirements.items import ITEM_SCHEMA, credit_items
 from onsis_batch.segments.credentials.requirements.rules import (
     PLAR_CODES,
     Cohort,
-    cohort_of,
     family_expr,
     requirement_rules,
 )
@@ -38,21 +37,7 @@ from onsis_batch.segments.credentials.requirements.rules import (
 if TYPE_CHECKING:  # a runtime import would be circular (segments import the allocation)
     from onsis_batch.segments.context import SegmentContext
 
-COOP_CREDIT_TYPE = "15"  # stored_grades.credit_type: co-operative education
-COOP_DELIVERY_TYPE = "4"  # sections.delivery_type: co-operative education
 
-ITEM_SCHEMA = {
-    "item_id": pl.String,
-    "student_id": pl.String,
-    "cohort": pl.String,
-    "seq": pl.Int64,
-    "code": pl.String,
-    "coop": pl.Boolean,
-    "dual": pl.Boolean,
-    "credit": pl.Float64,
-    "forced": pl.String,
-    "equivalent": pl.Boolean,
-}
 RESULT_SCHEMA = {
     "item_id": pl.String,
     "student_id": pl.String,
@@ -63,143 +48,13 @@ RESULT_SCHEMA = {
 }
 
 
-# --- items -------------------------------------------------------------------------------
-
-
-def course_codes(ctx: SegmentContext) -> pl.DataFrame:
-    """course_number -> code (ministry or local code, upper case), course_type, institution,
-    credit. The code is the first five characters of the course number when the course has
-    no ministry code."""
-    courses = ctx.table("courses")
-    given = pl.col("ministry_code").str.strip_chars().str.to_uppercase()
-    fallback = pl.col("course_number").str.strip_chars().str.slice(0, 5).str.to_uppercase()
-    return courses.select(
-        "course_number",
-        pl.when(given.str.len_chars() > 0).then(given).otherwise(fallback).alias("code"),
-        "course_type",
-        pl.col("institution").str.strip_chars().replace("", None).alias("institution"),
-        pl.col("credit").fill_null(0.0).alias("course_credit"),
-    ).unique("course_number", keep="first", maintain_order=True)
-
-
-def population(ctx: SegmentContext) -> pl.Series:
-    """Students the run allocates for: anyone with an enrolment at the BSID's schools."""
-    enrolments = ctx.table("school_enrolments")
-    here = enrolments.filter(pl.col("school_id").is_in(list(ctx.period.school_ids)))
-    return here.get_column("student_id").unique()
-
-
-def _cohorts(ctx: SegmentContext, ids: pl.Series) -> pl.DataFrame:
-    students = ctx.table("students").filter(pl.col("student_id").is_in(ids.implode()))
-    return students.select("student_id", cohort_of(pl.col("secondary_entry_date")).alias("cohort"))
-
-
-def _stored_grade_items(ctx: SegmentContext, ids: pl.Series) -> pl.DataFrame:
-    grades = ctx.table("stored_grades").filter(
-        pl.col("student_id").is_in(ids.implode()) & ~pl.col("exclude_from_transcript")
-    )
-    fallback = pl.col("course_number").str.strip_chars().str.slice(0, 5).str.to_uppercase()
-    requirement = pl.col("requirement").str.strip_chars().str.to_uppercase()
-    return grades.join(course_codes(ctx), on="course_number", how="left").select(
-        pl.format("G:{}", "grade_id").alias("item_id"),
-        "student_id",
-        pl.lit(0).alias("kind"),
-        pl.coalesce("credit_date", "date_stored").alias("when"),
-        pl.coalesce("code", fallback).alias("code"),
-        (pl.col("credit_type") == COOP_CREDIT_TYPE).fill_null(False).alias("coop"),
-        pl.col("institution").is_not_null().alias("dual"),
-        pl.col("earned_credit").fill_null(0.0).alias("credit"),
-        pl.when(requirement.str.len_chars() > 0).then(requirement).alias("forced_raw"),
-        (pl.col("plar_type").is_not_null() | pl.coalesce("code", fallback).is_in(PLAR_CODES))
-        .fill_null(False)
-        .alias("equivalent"),
-        "grade_id",
-        "_row",
-    )
-
-
-def _current_items(ctx: SegmentContext, ids: pl.Series) -> pl.DataFrame:
-    """Class enrolments of this school year, still running at the term end or on the count
-    date, whose credit is not stored yet: counted as if the credit were earned."""
-    period = ctx.period
-    graded = (
-        ctx.table("stored_grades")
-        .filter(pl.col("section_id").is_not_null() & (pl.col("section_id") != ""))
-        .select("student_id", "section_id")
-        .unique()
-    )
-    sections = ctx.table("sections").select(
-        "section_id", "course_number", "term_id", "delivery_type"
-    )
-    terms = ctx.table("terms").select("term_id", "first_day", "last_day")
-    horizon = pl.min_horizontal(pl.col("last_day"), pl.lit(period.count_date))
-    current = (
-        ctx.table("class_enrolments")
-        .filter(pl.col("student_id").is_in(ids.implode()))
-        .join(sections, on="section_id")
-        .join(terms, on="term_id")
-        .filter(
-            (pl.col("last_day") >= period.year_start)
-            & (pl.col("first_day") <= period.count_date)
-            & (pl.col("date_left") > pl.col("date_enrolled"))
-            & (pl.col("date_left") > horizon)
-        )
-        .join(graded, on=["student_id", "section_id"], how="anti")
-        .join(course_codes(ctx), on="course_number", how="left")
-        .sort("student_id", "section_id", "date_enrolled")
-        .unique(["student_id", "section_id"], keep="first", maintain_order=True)
-    )
-    fallback = pl.col("course_number").str.strip_chars().str.slice(0, 5).str.to_uppercase()
-    return current.select(
-        pl.format("S:{}|{}", "student_id", "section_id").alias("item_id"),
-        "student_id",
-        pl.lit(1).alias("kind"),
-        pl.col("last_day").alias("when"),
-        pl.coalesce("code", fallback).alias("code"),
-        (pl.col("delivery_type") == COOP_DELIVERY_TYPE).fill_null(False).alias("coop"),
-        pl.col("institution").is_not_null().alias("dual"),
-        pl.col("course_credit").fill_null(0.0).alias("credit"),
-        pl.lit(None, dtype=pl.String).alias("forced_raw"),
-        pl.lit(False).alias("equivalent"),
-    )
-
-
-def _canonical(forced: pl.Expr, cohort: pl.Expr) -> pl.Expr:
-    """The requirement a stored grade names, as the canonical name of the student's
-    cohort; null when it names nothing of that cohort."""
-    expr: pl.Expr = pl.lit(None, dtype=pl.String)
-    for c in requirement_rules().cohorts:
-        mapped = forced.replace_strict(c.names(), default=None, return_dtype=pl.String)
-        expr = pl.when(cohort == c.name).then(mapped).otherwise(expr)
-    return expr
-
-
-def credit_items(ctx: SegmentContext) -> pl.DataFrame:
-    """Every item of the run's students, in allocation order, with `forced_raw` (the SIS
-    requirement as written), `grade_id` and `_row` (stored grades only) kept."""
-    ids = population(ctx)
-    items = pl.concat(
-        [_stored_grade_items(ctx, ids), _current_items(ctx, ids)], how="diagonal_relaxed"
-    )
-    items = items.join(_cohorts(ctx, ids), on="student_id", how="left").with_columns(
-        pl.col("cohort").fill_null(requirement_rules().cohorts[0].name)
-    )
-    items = items.sort(
-        "student_id", "kind", "when", "item_id", nulls_last=True, maintain_order=True
-    ).with_row_index("seq")
-    return items.with_columns(
-        pl.col("seq").cast(pl.Int64),
-        pl.col("code").str.slice(0, 5).alias("code"),
-        _canonical(pl.col("forced_raw"), pl.col("cohort")).alias("forced"),
-    )
-
-
 # --- allocation --------------------------------------------------------------------------
 #
 # Inside one cohort everything is an integer: `seq` (the item, the allocation order),
-# `_s` (the student), `_u` (the credit in thousandths, so that sums are exact), `_elig`
-# and `_lim` (bit i set: the item may fill requirement i / counts toward limit i) and `_r`
-# (the requirement index an item got; -1 for OPTIONAL). Frames stay sorted by student
+# `_student` (the student's number), `_units` (the credit in thousandths, so that sums
+# are exact), `_eligible` and `_limited` (bit i set: the item may fill requirement i /
+# counts toward limit i) and `_requirement` (the requirement index an item got; -1 for
+# OPTIONAL); `_limit<i>` is what limit i has used. Frames stay sorted by student
 # and item, so running sums per student are a global running sum minus its value at the
 # student's first row: no window, no hashing.
 
@@ -239,7 +94,7 @@ def _has_bit(column: str, bit: int) -> pl.Expr:
 
 def _before_in_student(value: pl.Expr) -> pl.Expr:
     """Sum of `value` over the same student's earlier rows (frame sorted by _s, seq)."""
-    first = pl.col("_s") != pl.col("_s").shift(1).fill_null(-1)
+    first = pl.col("_student") != pl.col("_student").shift(1).fill_null(-1)
     before = value.cum_sum() - value
     return before - pl.when(first).then(before).forward_fill()
 
@@ -253,28 +108,28 @@ def _allocate_cohort(items: pl.DataFrame, cohort: Cohort) -> pl.DataFrame:
     kinds = items.select("code", "coop", "dual").unique()
     elig = [(family_expr(r.families) & countable).fill_null(False) for r in requirements]
     limited = [family_expr(lim.families).fill_null(False) for lim in cohort.limits]
-    kinds = kinds.with_columns(_bits(elig).alias("_elig"), _bits(limited).alias("_lim"))
+    kinds = kinds.with_columns(_bits(elig).alias("_eligible"), _bits(limited).alias("_limited"))
     frame = (
         items.join(kinds, on=["code", "coop", "dual"], how="left", nulls_equal=True)
         .select(
             "seq",
-            pl.col("student_id").rank("dense").cast(pl.Int64).alias("_s"),
-            (pl.col("credit").fill_null(0.0) * UNITS).round(0).cast(pl.Int64).alias("_u"),
+            pl.col("student_id").rank("dense").cast(pl.Int64).alias("_student"),
+            (pl.col("credit").fill_null(0.0) * UNITS).round(0).cast(pl.Int64).alias("_units"),
             "equivalent",
-            "_elig",
-            "_lim",
+            "_eligible",
+            "_limited",
             pl.col("forced").replace_strict(index, default=None, return_dtype=pl.Int64).alias("_f"),
         )
-        .sort("_s", "seq")
+        .sort("_student", "seq")
     )
-    has_credit = pl.col("_u") > 0
+    has_credit = pl.col("_units") > 0
     done = [
         _settled(frame.filter(~has_credit | (pl.col("_f") == OPTIONAL_INDEX)), OPTIONAL_INDEX),
         _forced(frame.filter(has_credit & (pl.col("_f") >= 0)), cohort),
     ]
     pool = frame.filter(has_credit & pl.col("_f").is_null())
     for i in range(len(requirements)):
-        candidates = pool.filter(_has_bit("_elig", i))
+        candidates = pool.filter(_has_bit("_eligible", i))
         if candidates.is_empty():
             continue
         taken = _fill(candidates, i, cohort, done)
@@ -288,8 +143,8 @@ def _allocate_cohort(items: pl.DataFrame, cohort: Cohort) -> pl.DataFrame:
     return result.select(
         "item_id",
         "student_id",
-        pl.col("_r").replace_strict(names, return_dtype=pl.String).alias("requirement"),
-        (pl.col("_r") != OPTIONAL_INDEX).alias("compulsory"),
+        pl.col("_requirement").replace_strict(names, return_dtype=pl.String).alias("requirement"),
+        (pl.col("_requirement") != OPTIONAL_INDEX).alias("compulsory"),
         pl.col("_sub").alias("substitution"),
         (pl.col("_share") / UNITS).alias("compulsory_credit"),
         "seq",
@@ -305,13 +160,13 @@ def _settled(
     """Rows of `done`: seq, _s, _r, _share (thousandths), _sub, _lim."""
     return frame.select(
         "seq",
-        "_s",
+        "_student",
         (requirement if isinstance(requirement, pl.Expr) else pl.lit(requirement))
         .cast(pl.Int64)
-        .alias("_r"),
+        .alias("_requirement"),
         (pl.lit(0) if share is None else share).cast(pl.Int64).alias("_share"),
         (pl.lit(False) if substitution is None else substitution).alias("_sub"),
-        "_lim",
+        "_limited",
     )
 
 
@@ -321,11 +176,13 @@ def _forced(items: pl.DataFrame, cohort: Cohort) -> pl.DataFrame:
     substitution, unless it is equivalent credit (which cannot be a substitution)."""
     capacity = {i: _units(r.credits) for i, r in enumerate(cohort.requirements)}
     masks = {i: 1 << i for i in capacity}
-    ordered = items.sort("_s", "_f", "seq")
-    before = pl.col("_u").cum_sum().over("_s", "_f") - pl.col("_u")
+    ordered = items.sort("_student", "_f", "seq")
+    before = pl.col("_units").cum_sum().over("_student", "_f") - pl.col("_units")
     room = pl.col("_f").replace_strict(capacity, default=0, return_dtype=pl.Int64) - before
-    own = (pl.col("_elig") & pl.col("_f").replace_strict(masks, return_dtype=pl.Int64)) != 0
-    ordered = ordered.with_columns(pl.min_horizontal("_u", room).clip(lower_bound=0).alias("_c"))
+    own = (pl.col("_eligible") & pl.col("_f").replace_strict(masks, return_dtype=pl.Int64)) != 0
+    ordered = ordered.with_columns(
+        pl.min_horizontal("_units", room).clip(lower_bound=0).alias("_c")
+    )
     fits = pl.col("_c") > 0
     return _settled(
         ordered,
@@ -340,11 +197,11 @@ def _used(done: list[pl.DataFrame], requirements: list[int], limit: int | None) 
     limit when one is given)."""
     done = [d for d in done if d.height]
     if not done:
-        return pl.DataFrame(schema={"_s": pl.Int64, "_used": pl.Int64})
-    counted = pl.concat(done).lazy().filter(pl.col("_r").is_in(requirements))
+        return pl.DataFrame(schema={"_student": pl.Int64, "_used": pl.Int64})
+    counted = pl.concat(done).lazy().filter(pl.col("_requirement").is_in(requirements))
     if limit is not None:
-        counted = counted.filter(_has_bit("_lim", limit))
-    return counted.group_by("_s").agg(pl.col("_share").sum().alias("_used")).collect()
+        counted = counted.filter(_has_bit("_limited", limit))
+    return counted.group_by("_student").agg(pl.col("_share").sum().alias("_used")).collect()
 
 
 def _fill(
@@ -364,10 +221,12 @@ def _fill(
     limit_used = {
         bit: _used(done, [names.index(n) for n in lim.requirements], bit) for bit, lim in limits
     }
-    credit = pl.col("_u")
+    credit = pl.col("_units")
     taken: list[pl.DataFrame] = []
     while True:
-        query = candidates.lazy().join(used.lazy(), on="_s", how="left", maintain_order="left")
+        query = candidates.lazy().join(
+            used.lazy(), on="_student", how="left", maintain_order="left"
+        )
         query = query.with_columns(
             (_units(requirement.credits) - pl.col("_used").fill_null(0)).alias("_room")
         )
@@ -376,12 +235,12 @@ def _fill(
         for bit, lim in limits:
             room = f"_lr{bit}"
             query = query.join(
-                limit_used[bit].lazy().rename({"_used": f"_lu{bit}"}),
-                on="_s",
+                limit_used[bit].lazy().rename({"_used": f"_limit{bit}"}),
+                on="_student",
                 how="left",
                 maintain_order="left",
-            ).with_columns((_units(lim.credits) - pl.col(f"_lu{bit}").fill_null(0)).alias(room))
-            limited = _has_bit("_lim", bit)
+            ).with_columns((_units(lim.credits) - pl.col(f"_limit{bit}").fill_null(0)).alias(room))
+            limited = _has_bit("_limited", bit)
             keep = keep & (~limited | (pl.col(room) > 0))
             counted = pl.when(limited).then(credit).otherwise(0)
             share = (
@@ -412,9 +271,9 @@ def _fill(
 
 def _add(used: pl.DataFrame, step: pl.DataFrame, limit: int | None) -> pl.DataFrame:
     if limit is not None:
-        step = step.filter(_has_bit("_lim", limit))
-    added = step.select("_s", pl.col("_share").alias("_used"))
-    return pl.concat([used, added]).group_by("_s").agg(pl.col("_used").sum())
+        step = step.filter(_has_bit("_limited", limit))
+    added = step.select("_student", pl.col("_share").alias("_used"))
+    return pl.concat([used, added]).group_by("_student").agg(pl.col("_used").sum())
 
 
 # --- per run -----------------------------------------------------------------------------
