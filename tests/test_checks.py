@@ -354,7 +354,7 @@ def test_rul020_ministry_and_local_course(local, fires):
 # --- RUL021/RUL022 birth place and community hours ----------------------------------------
 
 
-@pytest.mark.parametrize(("country", "fires"), [("USA", True), (None, False)])
+@pytest.mark.parametrize(("country", "fires"), [("667", True), (None, False)])
 def test_rul021_country_or_province_of_birth(country, fires):
     plan = plan_with({"COUNTRY_TYPE_BIRTH": country, "PROVINCE_STATE_TYPE_BIRTH": "ON"})
     assert codes_of(plan) == (["RUL021"] if fires else [])

@@ -106,9 +106,9 @@ def test_postal_code_formatted_for_ontario_residents_only():
 
 
 def test_current_residence_country_only_outside_canada_without_province():
-    plan, _ = one(enrol={"current_country": "USA"})
+    plan, _ = one(enrol={"current_country": "667"})
     row = sse(plan, "1")
-    assert (row["CURRENT_RESIDENCE_COUNTRY"], row["CURRENT_RESIDENCE_PROVINCE"]) == ("USA", None)
+    assert (row["CURRENT_RESIDENCE_COUNTRY"], row["CURRENT_RESIDENCE_PROVINCE"]) == ("667", None)
     plan, _ = one()
     row = sse(plan, "1")
     assert (row["CURRENT_RESIDENCE_COUNTRY"], row["CURRENT_RESIDENCE_PROVINCE"]) == (None, "ON")
@@ -119,8 +119,8 @@ def test_current_residence_country_only_outside_canada_without_province():
     [
         ({}, None, "ON"),
         ({"birth_country": "CAN", "birth_province": "QC"}, None, "QC"),
-        ({"birth_country": "FRA"}, "FRA", None),
-        ({"birth_country": "FRA", "year_of_entry_to_canada": date(2019, 8, 1)}, "FRA", None),
+        ({"birth_country": "202"}, "202", None),
+        ({"birth_country": "202", "year_of_entry_to_canada": date(2019, 8, 1)}, "202", None),
         ({"birth_province": "BC", "year_of_entry_to_canada": date(2019, 8, 1)}, None, None),
     ],
 )
@@ -131,9 +131,9 @@ def test_birth_country_and_province(student, country, province):
 
 
 def test_entry_from_another_country_or_province_names_it():
-    plan, _ = one(enrol={"entry_code": "36", "entry_country": "IND"})
+    plan, _ = one(enrol={"entry_code": "36", "entry_country": "292"})
     row = sse(plan, "1")
-    assert (row["COUNTRY_TYPE"], row["PROVINCE_STATE_TYPE"]) == ("IND", None)
+    assert (row["COUNTRY_TYPE"], row["PROVINCE_STATE_TYPE"]) == ("292", None)
     plan, _ = one(enrol={"entry_code": "35", "entry_province": "AB"})
     row = sse(plan, "1")
     assert (row["COUNTRY_TYPE"], row["PROVINCE_STATE_TYPE"], row["LANGUAGE_TYPE_PREVIOUS_SCH"]) == (

@@ -8,6 +8,7 @@ findings naming the file and line.
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -128,20 +129,23 @@ def test_read_yaml_names_the_file_and_every_unknown_key(tmp_path: Path) -> None:
         read_yaml(tmp_path / "missing.yaml", name="missing.yaml")
 
 
-# --- OFF is a position type again -------------------------------------------------------
+# --- OFF is read as the code OFF (a retired position type) ---------------------------------
 
 
-def test_off_is_the_office_position_code(tmp_path: Path) -> None:
+def test_off_is_read_as_the_code_off(tmp_path: Path) -> None:
+    # YAML 1.1 read an unquoted OFF as false; the Ministry retired OFF in 2005 (D614)
     positions = code_table("position_type")
-    assert positions.codes["OFF"] == "Office" and not positions.is_valid("False")
-    assert '<xs:enumeration value="OFF"/>' in build_xsd()
+    assert positions.entries["OFF"].end == date(2005, 6, 8) and "False" not in positions.entries
+    assert not positions.is_valid("OFF") and not positions.is_valid("False")
+    assert '<xs:enumeration value="OFF"/>' not in build_xsd()
     (tmp_path / "educator_assignments.csv").write_text(
         "assignment_id,educator_id,school_id,position_type,start_date\n"
-        "1,e1,100,OFF,2025-09-02\n2,e1,100,False,2025-09-02\n",
+        "1,e1,100,OFF,2025-09-02\n2,e1,100,False,2025-09-02\n3,e1,100,TEA,2025-09-02\n",
         encoding="utf-8",
     )
     loaded = load_folder(tmp_path, tables=["educator_assignments"])
-    assert [(f.code, f.row, f.column) for f in loaded.findings] == [("SRC006", 3, "position_type")]
+    found = [(f.code, f.row, f.column) for f in loaded.findings]
+    assert found == [("SRC006", 2, "position_type"), ("SRC006", 3, "position_type")]
 
 
 def test_a_code_meaning_must_be_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -129,7 +129,7 @@ def _non_returning(exit_date, kind="oct", **pae):
     scenario = (
         Scenario()
         .student("1", "999000001", gender="F")
-        .enrol("1", date(2024, 9, 3), exit_date, exit_code="68", exit_country="USA")
+        .enrol("1", date(2024, 9, 3), exit_date, exit_code="68", exit_country="667")
         .in_pae("999000001", enrolment_start_date=date(2024, 9, 3), **pae)
     )
     return sse(scenario.plan(kind)[0], "1")
@@ -140,7 +140,7 @@ def test_non_returning_in_october_ends_on_period_start_when_they_left_before_jul
     assert (row["_action"], row["_reason"]) == ("UPDATE", "SSE-UPD-NONRETURNING")
     assert row["ENROLMENT_END_DATE"] == date(2025, 7, 1)
     assert row["STUDENT_MOBILITY_TYPE_EXIT"] == "68"
-    assert row["COUNTRY_TYPE_EXIT"] == "USA"
+    assert row["COUNTRY_TYPE_EXIT"] == "667"
     assert row["HIGH_CREDIT_FTE"] == 0.0
 
 

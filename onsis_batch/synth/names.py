@@ -95,8 +95,10 @@ SCHOOL_NAMES = (
 
 GENDER_DESCRIPTIONS = ("Non-binary", "Two-Spirit", "Genderfluid", "Agender")
 
-# Countries and provinces students arrive from (three-letter and two-letter codes).
-COUNTRIES = ("IND", "PHL", "CHN", "FRA", "UKR", "BRA", "NGA", "MEX", "SYR", "JAM", "VNM", "GBR")
+# Countries students arrive from, as Ministry country codes (codes.yaml country_type): India,
+# the Philippines, China, France, Ukraine, Brazil, Nigeria, Mexico, Syria, Jamaica, Vietnam and
+# the United Kingdom. Provinces they arrive from (two-letter codes).
+COUNTRIES = ("292", "481", "136", "202", "647", "067", "448", "388", "613", "316", "682", "655")
 PROVINCES = ("QC", "AB", "BC", "MB", "NS", "SK", "NB", "NL")
 FRENCH_PROVINCES = ("QC", "NB")
 

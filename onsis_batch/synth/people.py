@@ -14,7 +14,22 @@ from onsis_batch.synth.schools import School
 
 ORIGIN = Weighted({"local": 0.85, "province": 0.05, "country": 0.10})
 GENDER = Weighted({"M": 0.485, "F": 0.485, "N": 0.03})
-FIRST_LANGUAGE = Weighted({"E": 0.78, "F": 0.04, None: 0.18})
+# Ministry first-language codes: English, French, then Mandarin (32), Punjabi (38), Arabic
+# (04), Tamil (47), Spanish (45), Tagalog (46) and Urdu (50).
+FIRST_LANGUAGE = Weighted(
+    {
+        "E": 0.66,
+        "F": 0.04,
+        "32": 0.03,
+        "38": 0.03,
+        "04": 0.02,
+        "47": 0.015,
+        "45": 0.015,
+        "46": 0.01,
+        "50": 0.01,
+        None: 0.18,
+    }
+)
 INDIGENOUS = Weighted({"002": 0.7, "003": 0.25, "004": 0.05})
 BIRTH_PROVINCE = Weighted({"ON": 0.85, None: 0.05, "QC": 0.05, "BC": 0.05})
 NEWCOMER_RESIDENCE = Weighted({"3": 0.4, "12": 0.25, "7": 0.15, "16": 0.15, "15": 0.05})

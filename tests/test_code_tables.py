@@ -1,0 +1,184 @@
+"""The Ministry code tables in codes.yaml: the codes the Ministry's lists hold, and how
+retired codes, sources, French meanings and the ISO country mapping behave (D610-D616)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from onsis_batch import codes
+from onsis_batch.codes import ISO_COUNTRY_FILE, code_table, code_tables, iso_country_codes
+from onsis_batch.contract import contract
+from onsis_batch.resources import package_file
+from onsis_batch.sources import load_folder
+from onsis_batch.specs import SpecError, load_specs
+from onsis_batch.validate.xsd import build_xsd
+
+STUDENT_HEADER = "student_id,first_name,last_name,birth_date,first_language,birth_country\n"
+
+
+def _students(folder: Path, *rows: str, mappings: Path | None = None) -> list[tuple]:
+    """Findings (code, row, column), then the typed rows, of a students.csv with these rows."""
+    folder.mkdir(exist_ok=True)
+    (folder / "students.csv").write_text(STUDENT_HEADER + "".join(rows), encoding="utf-8")
+    if mappings is not None:
+        shutil.copy(mappings, folder / "code_mappings.csv")
+    loaded = load_folder(folder, tables=["students"])
+    frame = loaded.tables["students"].select("first_language", "birth_country")
+    return [(f.code, f.row, f.column) for f in loaded.findings] + frame.rows()
+
+
+# --- countries --------------------------------------------------------------------------------
+
+
+def test_countries_are_the_ministry_numbers_and_can():
+    countries = code_table("country_type")
+    assert countries.pattern is None and len(countries.codes) == 254
+    assert countries.codes["667"] == "United States" and countries.codes["034"] == "Australia"
+    assert countries.is_valid("CAN") and countries.meaning("667", "fr") == "États-Unis"
+    assert not countries.is_valid("USA") and not countries.is_valid("AUS")
+    assert countries.retired["703"].end == date(2010, 10, 14)  # Serbia and Montenegro
+
+
+def test_iso_letters_are_refused_unless_mapped(tmp_path: Path):
+    rows = ("1,A,B,2008-01-01,E,667\n", "2,A,B,2008-01-01,E,034\n", "3,A,B,2008-01-01,E,USA\n")
+    found = _students(tmp_path / "plain", *rows)
+    assert found == [("SRC006", 4, "birth_country"), ("E", "667"), ("E", "034"), ("E", None)]
+    mapped = _students(tmp_path / "mapped", *rows, mappings=package_file(ISO_COUNTRY_FILE))
+    assert mapped == [("E", "667"), ("E", "034"), ("E", "667")]
+
+
+def test_the_iso_mapping_reaches_ministry_codes_in_force():
+    iso = iso_country_codes()
+    assert {iso[k] for k in ("USA", "US")} == {"667"} and iso["AUS"] == iso["AU"] == "034"
+    assert iso["CAN"] == iso["CA"] == "CAN" and iso["GBR"] == "655" and iso["BRA"] == "067"
+    countries = code_table("country_type")
+    assert all(countries.is_valid(ministry) for ministry in iso.values())
+    assert all(local.isalpha() and len(local) in (2, 3) for local in iso)  # never ISO numbers
+    header = package_file(ISO_COUNTRY_FILE).read_text(encoding="utf-8").splitlines()[0]
+    assert header.split(",") == list(contract()["code_mappings"].column_names)
+
+
+def test_provinces_are_canadas_thirteen():
+    provinces = code_table("province_state_type")
+    assert len(provinces.codes) == 13 and provinces.is_valid("ON") and not provinces.is_valid("NY")
+
+
+# --- first language ---------------------------------------------------------------------------
+
+
+def test_the_first_language_is_the_ministry_language_list():
+    first = code_table("first_language_type")
+    numbered = {f"{n:02d}" for n in range(1, 109)} - {"56"}  # 56 Farsi retired in 2009
+    assert set(first.codes) == numbered | {"OTH", "E", "F", "B"}
+    assert first.retired["56"].end == date(2009, 3, 26)
+    assert set(code_table("language_type").codes) == {"E", "F", "B"}
+
+
+def test_the_student_language_element_and_column_read_the_first_language_list(tmp_path: Path):
+    student = load_specs()["STUDENT"]
+    assert next(e for e in student.elements if e.name == "LANGUAGE_TYPE").table == (
+        "first_language_type"
+    )
+    found = _students(tmp_path, "1,A,B,2008-01-01,32,CAN\n", "2,A,B,2008-01-01,56,CAN\n")
+    assert found == [("SRC006", 3, "first_language"), ("32", "CAN"), (None, "CAN")]
+
+
+# --- retired and missing codes ----------------------------------------------------------------
+
+RETIRED = {
+    "stu_brd_res_stat_type": ["04", "06", "10", "11"],
+    "exceptionality_type": ["4", "13"],
+    "sis_exceptionality": ["4", "13"],
+    "educator_leave_type": ["EDU", "SAB"],
+    "position_type": ["AM", "BC", "NAT", "NMR", "Web", "OFF"],
+    "diploma_type": ["B", "G"],
+    "sis_diploma_type": ["B", "G"],
+    "class_type": ["ELP"],
+    "course_delivery_type": ["5", "6", "7", "8", "9"],
+}
+
+
+@pytest.mark.parametrize(("table", "retired"), RETIRED.items())
+def test_retired_codes_are_kept_with_their_end_and_refused(table: str, retired: list[str]):
+    codes_of = code_table(table)
+    assert all(codes_of.entries[code].end is not None for code in retired)
+    assert not any(codes_of.is_valid(code) for code in retired)
+
+
+def test_a_retired_code_is_refused_at_load(tmp_path: Path):
+    (tmp_path / "educator_assignments.csv").write_text(
+        "assignment_id,educator_id,school_id,position_type,leave_type,start_date\n"
+        "1,e1,100,TEA,SAB,2025-09-02\n2,e1,100,Web,,2025-09-02\n",
+        encoding="utf-8",
+    )
+    loaded = load_folder(tmp_path, tables=["educator_assignments"])
+    found = sorted((f.code, f.row, f.column, f.params.get("table")) for f in loaded.findings)
+    assert found == [
+        ("SRC006", 2, "leave_type", "educator_leave_type"),
+        ("SRC006", 3, "position_type", "position_type"),
+    ]
+
+
+def test_off_is_the_code_off_not_a_boolean():
+    assert "OFF" in code_table("position_type").entries
+    assert not any(code in ("False", "false") for t in code_tables().values() for code in t.entries)
+
+
+def test_codes_the_tables_lacked_are_there():
+    assert {"12A", "12B", "12C", "P9"} <= set(code_table("grade_type").codes)
+    wanted = {"011", "012", "013", *(f"0{n}" for n in range(20, 27)), "028"}
+    assert wanted <= set(code_table("second_language_type").codes)
+
+
+def test_every_end_date_is_before_the_oldest_school_year_run():
+    # D611: a code ended is refused for every run, which is exact while every end date falls
+    # before July 2021; a later one needs the checks to read the run's school year.
+    ends = [e.end for t in code_tables().values() for e in t.entries.values() if e.end]
+    assert ends and max(ends) < date(2021, 7, 1)
+
+
+# --- sources and French -----------------------------------------------------------------------
+
+
+def test_every_table_names_its_source():
+    assert all(table.source.strip() for table in code_tables().values())
+
+
+def test_ministry_lists_give_every_code_in_french():
+    for table in code_tables().values():
+        if table.ministry_table is None:
+            continue
+        untranslated = [code for code, entry in table.entries.items() if not entry.fr]
+        assert not untranslated, (table.name, untranslated)
+        if "codes, dates, French" in table.source:  # the newer list dates every code
+            assert all(e.start for e in table.entries.values()), table.name
+
+
+def test_the_xsd_enumerates_ministry_countries():
+    xsd = build_xsd()
+    assert '<xs:enumeration value="667"/>' in xsd and '<xs:enumeration value="USA"/>' not in xsd
+    assert '<xs:enumeration value="12A"/>' in xsd
+
+
+# --- the loader -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("t:\n  codes: {A: One}\n", r"t.source: say where the codes come from"),
+        ("t:\n  source: s\n  codes: {A: {en: One, end: 2020-13-01}}\n", r"t.codes.A.end: '2020-13"),
+        ("t:\n  source: s\n  codes: {A: {en: One, fro: Un}}\n", r"t.codes.A.fro: unknown key"),
+        ("t:\n  source: s\n  codes: {A: {fr: Un}}\n", r"t.codes.A: the meaning must be text"),
+        ("t:\n  source: s\n  pattern: x\n  codes: {A: One}\n", r"t: give either codes or"),
+    ],
+)
+def test_the_loader_refuses(text, message, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    (tmp_path / "codes.yaml").write_text(text, "utf-8")
+    monkeypatch.setattr(codes, "package_file", lambda *_: tmp_path / "codes.yaml")
+    with pytest.raises(SpecError, match=message):
+        codes.code_tables.__wrapped__()
