@@ -44,7 +44,7 @@ PLAN_DTYPES = ("String", "Boolean", "Date", "Float64", "Int64")
 PERIOD_KINDS = ("oct", "mar", "jun")
 ACTIONS = ("ADD", "UPDATE", "DELETE")
 # Where an element's value is derived: a function of a module of the segment builders.
-DERIVATION = re.compile(r"(?P<module>onsis_batch\.segments(\.[a-z_][a-z0-9_]*)+):(?P<name>[a-z_]\w*)")
+DERIVATION = re.compile(r"onsis_batch\.segments(\.[a-z_][a-z0-9_]*)+:[a-z_]\w*")
 
 
 @dataclass(frozen=True)
@@ -204,7 +204,7 @@ def _segment_spec(raw: Any, path: Path) -> SegmentSpec:
         raise SpecError("key: every key must be an element")
     _check_derivation(raw.get("built_by"), "built_by")
     for i, element in enumerate(elements):
-        if False and element.type != "action" and not (element.derived_by or raw.get("built_by")):
+        if element.type != "action" and not (element.derived_by or raw.get("built_by")):
             raise SpecError(f"elements[{i}].derived_by: missing, and the segment has no built_by")
     values = dict(raw, elements=elements, path=path)
     for name in ("periods", "key", "actions", "children"):

@@ -200,7 +200,7 @@ def element_values(frame: pl.DataFrame, ctx: SegmentContext, kind: RowKind) -> p
 # --- OTHER_COURSE_INFO -----------------------------------------------------------------------
 
 
-def _other_course_info(selected: pl.DataFrame) -> pl.DataFrame:
+def other_course_info_rows(selected: pl.DataFrame) -> pl.DataFrame:
     """The types each sent class enrolment wants (desired) and OnSIS holds (pending), decided;
     in type order, then the class enrolments' order."""
     wanted, held = [], []
@@ -308,4 +308,4 @@ def build_class_enrolments(
     shape += [pl.col(c).cast(pl.String) for c in INTERNAL]
     rows = pl.concat([f.select(shape) for f in (selected, closeouts)])
     frame = finish(SCE, rows, order_by=("_parent", "CLASS_CODE"), extra=INTERNAL)
-    return {SCE: frame, OCI: _other_course_info(selected)}, found
+    return {SCE: frame, OCI: other_course_info_rows(selected)}, found
