@@ -22,7 +22,7 @@ from onsis_batch.segments.educators import assignment_values
 from onsis_batch.segments.students import enrolment as school_enrolment
 from onsis_batch.specs import SpecError, load_segment_spec, load_specs, split_derivation
 from onsis_batch.tools.element_reference import elements_markdown
-from onsis_batch.tools.reference_docs import segments_markdown
+from onsis_batch.tools.reference_docs import segment_listing, segments_markdown
 
 SPECS = load_specs()
 DERIVED = [
@@ -187,3 +187,13 @@ def test_the_elements_page_links_every_element_to_its_function_file():
 
 def test_the_segments_page_links_the_elements_page():
     assert "[elements.md](elements.md)" in segments_markdown()
+
+
+def test_the_segments_listing_gives_each_element_its_function():
+    detail, _ = segment_listing("diploma")
+    by_name = {e["name"]: e["derived_by"] for e in detail["elements"]}
+    assert by_name == {
+        "ACTION": None,
+        "TYPE": "onsis_batch.segments.credentials.diploma:decided_diplomas",
+        "CERTIFICATE_ISSUED": "onsis_batch.segments.credentials.diploma:decided_diplomas",
+    }

@@ -78,6 +78,7 @@ def segment_listing(segment: str | None = None) -> tuple[Any, str]:
                 "mandatory_on": list(e.mandatory_on),
                 "public_only": e.public_only,
                 "source": e.source,
+                "derived_by": spec.derivation(e.name),
             }
             for e in spec.elements
         ],

@@ -106,8 +106,8 @@ DECISION = Decision(
 
 
 ElementRule = Callable[[SegmentContext, RowKind], pl.Expr]
-# Every element's one derivation (enrolment_values.py, fte_values.py), in stages: an
-# expression may read the elements of the stages before its own.
+# Every element's one derivation (enrolment_values.py, movement_values.py, fte_values.py),
+# in stages: an expression may read the elements of the stages before its own.
 ELEMENT_STAGES: tuple[tuple[ElementRule, ...], ...] = (
     (v.stu_brd_res_stat_type, v.grade_type, m.student_mobility_type, v.enrolment_end_date),
     (
