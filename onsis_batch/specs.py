@@ -3,10 +3,15 @@
 Specs are validated when loaded: an unknown key or a bad value is reported with the file
 and the key path (`segment_specs/DIPLOMA.yaml: elements[2].mandatoy_on: unknown key`), so a
 typo in a YAML file never silently changes the output. `SpecError` is that error.
+
+Every element (ACTION excepted: the engine decides it) names the one function that derives
+its value, as `module:function` under `onsis_batch.segments`: its own `derived_by`, else the
+segment's `built_by`, the function that derives all its other elements (D560).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -38,6 +43,8 @@ ELEMENT_TYPES = {
 PLAN_DTYPES = ("String", "Boolean", "Date", "Float64", "Int64")
 PERIOD_KINDS = ("oct", "mar", "jun")
 ACTIONS = ("ADD", "UPDATE", "DELETE")
+# Where an element's value is derived: a function of a module of the segment builders.
+DERIVATION = re.compile(r"onsis_batch\.segments(\.[a-z_][a-z0-9_]*)+:[a-z_]\w*")
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,7 @@ class ElementSpec:
     since: str | None = None  # first school year the element is sent, e.g. "2014-2015"
     until: str | None = None  # last school year the element is sent
     plan_dtype: str | None = None  # plan column dtype when not the type's usual one
+    derived_by: str | None = None  # `module:function` deriving the value (D560)
 
     def applies(self, school_year: str, private: bool) -> bool:
         """Whether this element is written at all for a run of that year and kind."""
@@ -86,6 +94,7 @@ class SegmentSpec:
     description: str = ""
     children: tuple[str, ...] = ()
     tag: str | None = None  # XML element name when it differs from the spec name
+    built_by: str | None = None  # `module:function` deriving every element without derived_by
     path: Path | None = field(default=None, compare=False)
 
     @property
@@ -103,6 +112,13 @@ class SegmentSpec:
     def applicable_elements(self, school_year: str, private: bool) -> tuple[ElementSpec, ...]:
         """The elements written for a run of that school year and kind, in order."""
         return tuple(e for e in self.elements if e.applies(school_year, private))
+
+    def derivation(self, name: str) -> str | None:
+        """The `module:function` that derives element `name`; None for ACTION."""
+        element = self.element(name)
+        if element.type == "action":
+            return None
+        return element.derived_by or self.built_by
 
 
 @dataclass(frozen=True)
@@ -135,6 +151,7 @@ def _element(raw: dict[str, Any], where: str) -> ElementSpec:
         raise SpecError(f"{where}.table: {raw.get('table')!r} is not a table in codes.yaml")
     if raw["type"] == "decimal" and not isinstance(raw.get("places"), int):
         raise SpecError(f"{where}.places: a decimal element needs its number of places")
+    _check_derivation(raw.get("derived_by"), f"{where}.derived_by")
     if raw.get("plan_dtype", PLAN_DTYPES[0]) not in PLAN_DTYPES:
         raise SpecError(f"{where}.plan_dtype: {raw['plan_dtype']!r} is not one of {PLAN_DTYPES}")
     mandatory = tuple(raw.get("mandatory_on", ()))
@@ -144,6 +161,18 @@ def _element(raw: dict[str, Any], where: str) -> ElementSpec:
     if "fixed" in values and values["fixed"] is not None:
         values["fixed"] = str(values["fixed"])
     return ElementSpec(**values)
+
+
+def _check_derivation(value: Any, where: str) -> None:
+    """SpecError unless `value` is None or names a function like DERIVATION says."""
+    if value is not None and not (isinstance(value, str) and DERIVATION.fullmatch(value)):
+        raise SpecError(f"{where}: {value!r} is not like 'onsis_batch.segments.module:function'")
+
+
+def split_derivation(reference: str) -> tuple[str, str]:
+    """(module, function) of a `derived_by` / `built_by` reference."""
+    module, _, name = reference.partition(":")
+    return module, name
 
 
 def _elements(raw: Any, where: str) -> tuple[ElementSpec, ...]:
@@ -173,6 +202,10 @@ def _segment_spec(raw: Any, path: Path) -> SegmentSpec:
     names = {e.name for e in elements}
     if any(k not in names for k in raw.get("key", [])):
         raise SpecError("key: every key must be an element")
+    _check_derivation(raw.get("built_by"), "built_by")
+    for i, element in enumerate(elements):
+        if element.type != "action" and not (element.derived_by or raw.get("built_by")):
+            raise SpecError(f"elements[{i}].derived_by: missing, and the segment has no built_by")
     values = dict(raw, elements=elements, path=path)
     for name in ("periods", "key", "actions", "children"):
         values[name] = tuple(raw.get(name, ()))

@@ -16,6 +16,7 @@ from builders import Scenario
 
 from onsis_batch.render.xml import render_plan
 from onsis_batch.segments.classes import enrolment as class_enrolment
+from onsis_batch.segments.classes import enrolment_counts as class_enrolment_counts
 from onsis_batch.segments.classes import enrolment_inputs as class_enrolment_inputs
 from onsis_batch.segments.students.activity import students_with_activity
 from onsis_batch.segments.students.scope import classify_enrolments
@@ -310,7 +311,7 @@ def test_compulsory_and_substitution_flags_come_from_the_diploma_allocation(monk
             "substitution": [False, True],
         }
     )
-    monkeypatch.setattr(class_enrolment_inputs, "credit_allocation", lambda _ctx: allocation)
+    monkeypatch.setattr(class_enrolment_counts, "credit_allocation", lambda _ctx: allocation)
     row = sce(school().plan()[0])  # no stored grade yet: the class enrolment's item
     assert (row["COMPULSORY_COURSE_FLAG"], row["COURSE_SBST_FLAG"]) == (True, True)
     grade = {"grade_id": "g1", "student_id": "1", "course_number": "ENG4U1", "section_id": "10"}

@@ -3,7 +3,8 @@
 The data contract, the segment specs, the findings catalog and the reason catalog are each
 declared once in YAML; the `contract`, `segments`, `codes` and `reasons` commands print
 them, and `docs` writes the same text to docs/ (and the XSD to schemas/) so the published
-reference never drifts.
+reference never drifts. docs/elements.md joins the specs' element derivations to the reason
+catalog (element_reference.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from onsis_batch.contract import contract
 from onsis_batch.findings import CatalogEntry, catalog
 from onsis_batch.resources import data_dir
 from onsis_batch.specs import SegmentSpec, load_specs
+from onsis_batch.tools.element_reference import element_type, elements_markdown
 from onsis_batch.tools.markdown import Page, markdown_table
 from onsis_batch.tools.reason_reference import reasons_markdown
 
@@ -25,9 +27,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 def _element_rows(spec: SegmentSpec) -> list[list[Any]]:
     rows = []
     for e in spec.elements:
-        kind = (
-            e.type + (f" ({e.table})" if e.table else "") + (f", {e.places} dp" if e.places else "")
-        )
+        kind = element_type(e)
         notes = ", ".join(
             filter(
                 None,
@@ -78,6 +78,7 @@ def segment_listing(segment: str | None = None) -> tuple[Any, str]:
                 "mandatory_on": list(e.mandatory_on),
                 "public_only": e.public_only,
                 "source": e.source,
+                "derived_by": spec.derivation(e.name),
             }
             for e in spec.elements
         ],
@@ -93,7 +94,8 @@ def segments_markdown() -> str:
         "",
         "Generated from `segment_specs/` by `onsis-batch docs`; do not edit by hand.",
         "The rule ids a segment's rows carry, and what each decides, are in",
-        "[reasons.md](reasons.md).",
+        "[reasons.md](reasons.md); the function that derives each element is in",
+        "[elements.md](elements.md).",
         "",
     ]
     for spec in load_specs().values():
@@ -303,6 +305,7 @@ def generated_files() -> dict[Path, str]:
     return {
         DOCS / "data-contract.md": contract_markdown(),
         DOCS / "segments.md": segments_markdown(),
+        DOCS / "elements.md": elements_markdown(),
         DOCS / "findings.md": findings_markdown(),
         DOCS / "findings.fr.md": findings_markdown("fr"),
         DOCS / "reasons.md": reasons_markdown(),

@@ -160,7 +160,7 @@ def _held_segments(ctx: SegmentContext, held_classes: pl.Series) -> pl.DataFrame
 # --- CLASS ---------------------------------------------------------------------------
 
 
-def _selected(
+def selected_classes(
     ctx: SegmentContext, classes: pl.DataFrame, active: pl.Series, named: pl.Series
 ) -> pl.DataFrame:
     """Classes to consider for this submission, matched with 0001, with their values."""
@@ -219,7 +219,9 @@ def _class_rows(selected: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
 # --- SEGMENT -------------------------------------------------------------------------
 
 
-def _segments(ctx: SegmentContext, reported: pl.DataFrame, selected: pl.DataFrame) -> pl.DataFrame:
+def class_segments(
+    ctx: SegmentContext, reported: pl.DataFrame, selected: pl.DataFrame
+) -> pl.DataFrame:
     """One row per course code and institution of each selected class, matched with 0002.
 
     TOTAL_CLASS_COURSE counts the meetings of each section between the class start and
@@ -277,8 +279,10 @@ def build_classes(
     (`_id` = class code|course code|institution)."""
     sections = class_sections(ctx)
     reported = sections.filter(pl.col("course_type").is_in(REPORTED_COURSE_TYPES))
-    selected = _selected(ctx, classes_of(reported), active_codes(ctx, reported), named_codes(built))
-    matched = _segments(ctx, reported, selected)
+    selected = selected_classes(
+        ctx, classes_of(reported), active_codes(ctx, reported), named_codes(built)
+    )
+    matched = class_segments(ctx, reported, selected)
     segments = settle(matched, _segment_decision(ctx.period.private))
     classes = _class_rows(selected, segments)
     frames = {CLASS: classes, SEGMENT: _segment_rows(segments, classes)}

@@ -31,11 +31,15 @@ not hold, SCE-OCI-DELETE for one it holds that is no longer wanted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 from onsis_batch.findings import Finding, FromColumn
 from onsis_batch.segments.classes import enrolment_inputs as inputs
-from onsis_batch.segments.classes import enrolment_values as values
+from onsis_batch.segments.classes import enrolment_values as v
+from onsis_batch.segments.classes.enrolment_counts import with_attendance, with_credit_allocation
+from onsis_batch.segments.classes.enrolment_values import CLOSEOUT, ENROLLED, RowKind
 from onsis_batch.segments.context import MISSING_OEN, SegmentContext
 from onsis_batch.segments.engine import (
     ADD,
@@ -60,23 +64,6 @@ OCI_TYPES = {
     "2": ("ministry_content", "other_course_info_ministry_content"),
 }
 INTERNAL = ("student_id", "section_id", "school_id", "term_id", "course_number")
-# What a close-out sends as OnSIS holds it (flags OnSIS leaves blank are sent F).
-HELD_VALUES = (
-    "MINISTRY_DFND_CRS",
-    "INSTITUTION_TYPE",
-    "LOCAL_DEV_CRS",
-    "LANGUAGE_TYPE",
-    "CREDIT_VALUE",
-    "COURSE_DELIVERY_TYPE",
-    "COURSE_SEM_TYPE",
-    "COURSE_START_DATE",
-)
-HELD_FLAGS = (
-    "COURSE_SBST_FLAG",
-    "COURSE_REPEAT_FLAG",
-    "COMPULSORY_COURSE_FLAG",
-    "COURSE_CONTINUED_FLAG",
-)
 # A row's situation, first that applies, and its rule id as an ADD and as an UPDATE.
 WITHDRAWAL = pl.col("WITHDRAWAL_TYPE")
 SITUATIONS = (
@@ -158,46 +145,62 @@ def _desired(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
     frame = frame.filter(
         (pl.col("start_raw") <= period.count_date) & (pl.col("left") >= period.start)
     )
-    for stage in values.facts(period):
+    for stage in v.facts(period):
         frame = frame.with_columns(stage)
     return frame
 
 
-def _closeouts(ctx: SegmentContext, frame: pl.DataFrame) -> pl.DataFrame:
-    """Values of the classes OnSIS holds open that the school data no longer has for the
-    student: a withdrawal on the period start, sent as OnSIS holds the class."""
-    start = ctx.period.start
-    no_mark = pl.lit(None, dtype=pl.Int64) if ctx.period.kind == "oct" else pl.lit(0)
-    return frame.with_columns(
-        pl.col("class_key").alias("CLASS_CODE"),
-        *[pl.col(f"pae_{c.lower()}").alias(c) for c in HELD_VALUES],
-        *[pl.col(f"pae_{c.lower()}").fill_null(False).alias(c) for c in HELD_FLAGS],
-        pl.lit("W").alias("WITHDRAWAL_TYPE"),
-        pl.lit(start).alias("WITHDRAWAL_DATE"),
-        pl.lit(start).alias("COURSE_END_DATE"),
-        pl.lit(0.0).alias("EARNED_CREDIT_VALUE"),
-        no_mark.alias("FINAL_MARK"),
-        pl.lit(False).alias("COURSE_COMPLETE_FLAG"),
-        pl.lit(True).alias("COURSE_INCOMPLETE_FLAG"),
-        *[
-            pl.lit(None).alias(c)
-            for c in (
-                "IEP_FLAG",
-                "PROGRAM",
-                "CLASSES_MISSED",
-                "SCHOOL_CLOSURE_CLASSES_MISSED",
-                "TIMES_LATE",
-                "TOTAL_CLASSES",
-                *INTERNAL[1:],
-            )
-        ],
-    )
+def _closeout_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """The classes OnSIS holds open that the school data no longer has for the student,
+    without the school data's section, school, term and course."""
+    return frame.with_columns(pl.lit(None).alias(c) for c in INTERNAL[1:])
+
+
+# --- element values --------------------------------------------------------------------------
+
+ElementRule = Callable[[SegmentContext, RowKind], pl.Expr]
+FrameRule = Callable[[pl.DataFrame, SegmentContext, RowKind], pl.DataFrame]
+# Every element's one derivation (enrolment_values.py), in stages: an expression may read
+# the elements of the stages before its own. Then the elements that need a join
+# (enrolment_counts.py).
+ELEMENT_STAGES: tuple[tuple[ElementRule, ...], ...] = (
+    (v.withdrawal_type, v.course_end_date, v.course_complete_flag),
+    (
+        v.class_code,
+        v.ministry_dfnd_crs,
+        v.institution_type,
+        v.local_dev_crs,
+        v.language_type,
+        v.credit_value,
+        v.course_delivery_type,
+        v.course_sem_type,
+        v.withdrawal_date,
+        v.iep_flag,
+        v.program,
+        v.course_start_date,
+        v.earned_credit_value,
+        v.final_mark,
+        v.course_incomplete_flag,
+        v.course_repeat_flag,
+        v.course_continued_flag,
+    ),
+)
+JOINED_ELEMENTS: tuple[FrameRule, ...] = (with_attendance, with_credit_allocation)
+
+
+def element_values(frame: pl.DataFrame, ctx: SegmentContext, kind: RowKind) -> pl.DataFrame:
+    """The rows of one kind with every element column."""
+    for stage in ELEMENT_STAGES:
+        frame = frame.with_columns(rule(ctx, kind) for rule in stage)
+    for joined in JOINED_ELEMENTS:
+        frame = joined(frame, ctx, kind)
+    return frame
 
 
 # --- OTHER_COURSE_INFO -----------------------------------------------------------------------
 
 
-def _other_course_info(selected: pl.DataFrame) -> pl.DataFrame:
+def other_course_info_rows(selected: pl.DataFrame) -> pl.DataFrame:
     """The types each sent class enrolment wants (desired) and OnSIS holds (pending), decided;
     in type order, then the class enrolments' order."""
     wanted, held = [], []
@@ -296,12 +299,13 @@ def build_class_enrolments(
         pl.format("{}|{}", "student_id", "class_key").alias("_id"),
         pl.col("student_id").alias("_parent"),
     )
-    wanted = values.element_values(matched.filter(pl.col(WANTED)), ctx)
-    selected = settle(inputs.with_credit_allocation(wanted, ctx), DECISION)
-    closeouts = settle(_closeouts(ctx, matched.filter(~pl.col(WANTED))), DECISION)
+    wanted = element_values(matched.filter(pl.col(WANTED)), ctx, ENROLLED)
+    selected = settle(wanted, DECISION)
+    gone = _closeout_rows(matched.filter(~pl.col(WANTED)))
+    closeouts = settle(element_values(gone, ctx, CLOSEOUT), DECISION)
     found += at_plan_rows("SCE004", closeouts, SCE, date=ctx.period.start.isoformat())
     shape = [pl.col(c).cast(t) for c, t in plan_schema(SCE).items() if c != "_order"]
     shape += [pl.col(c).cast(pl.String) for c in INTERNAL]
     rows = pl.concat([f.select(shape) for f in (selected, closeouts)])
     frame = finish(SCE, rows, order_by=("_parent", "CLASS_CODE"), extra=INTERNAL)
-    return {SCE: frame, OCI: _other_course_info(selected)}, found
+    return {SCE: frame, OCI: other_course_info_rows(selected)}, found

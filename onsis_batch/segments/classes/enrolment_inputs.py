@@ -4,8 +4,7 @@ Class enrolments of this school year in sections of the BSID's schools are merge
 student and class code (earliest start, latest date left, the latest row's values), cut
 to the student's school enrolment at the class's school, and given the stored grade of
 the latest enrolment and what PAE 0004 holds. Earlier attempts at the same course give
-the repeat flag, and the diploma requirement allocation the compulsory and substitution
-flags. The activity source for students who entered and left in the period lives here
+the repeat flag. The activity source for students who entered and left in the period lives here
 too, as it reads the same tables.
 """
 
@@ -15,7 +14,6 @@ import polars as pl
 
 from onsis_batch.segments.classes.enrolment_values import course_code, grade_text, is_final_mark
 from onsis_batch.segments.context import SegmentContext, class_code, normalised_oen
-from onsis_batch.segments.credentials.requirements import credit_allocation
 from onsis_batch.segments.students.scope import classify_enrolments
 
 
@@ -218,55 +216,6 @@ def with_repeat(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
         on=["student_id", "course_code", "term_id"],
         how="left",
         maintain_order="left",
-    )
-
-
-# --- compulsory and substitution flags -------------------------------------------------------
-
-
-def with_credit_allocation(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
-    """COMPULSORY_COURSE_FLAG and COURSE_SBST_FLAG from the diploma allocation of the class's
-    stored grade (or, before a mark, of the class enrolment)."""
-    names = ("COMPULSORY_COURSE_FLAG", "COURSE_SBST_FLAG")
-    if frame.is_empty():
-        return frame.with_columns(pl.lit(False).alias(n) for n in names)
-    allocation = credit_allocation(ctx)
-    by_item = allocation.group_by("item_id").agg(
-        pl.col("compulsory").any().alias("_compulsory"),
-        pl.col("substitution").any().alias("_substitution"),
-    )
-    by_grade = by_item.rename(
-        {
-            "item_id": "_grade_item",
-            "_compulsory": "grade_compulsory",
-            "_substitution": "grade_substitution",
-        }
-    )
-    by_class = by_item.rename(
-        {
-            "item_id": "_class_item",
-            "_compulsory": "class_compulsory",
-            "_substitution": "class_substitution",
-        }
-    )
-    frame = (
-        frame.with_columns(
-            pl.format("G:{}", "stored_grade_id").alias("_grade_item"),
-            pl.format("S:{}|{}", "student_id", "section_id").alias("_class_item"),
-        )
-        .join(by_grade, on="_grade_item", how="left", maintain_order="left")
-        .join(by_class, on="_class_item", how="left", maintain_order="left")
-    )
-    return frame.with_columns(
-        pl.coalesce("grade_compulsory", "class_compulsory", pl.lit(False)).alias(names[0]),
-        pl.coalesce("grade_substitution", "class_substitution", pl.lit(False)).alias(names[1]),
-    ).drop(
-        "_grade_item",
-        "_class_item",
-        "grade_compulsory",
-        "grade_substitution",
-        "class_compulsory",
-        "class_substitution",
     )
 
 

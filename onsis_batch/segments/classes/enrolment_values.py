@@ -1,12 +1,22 @@
-"""Element values of STUDENT_CLASS_ENROLMENT, as polars expressions over merged rows.
+"""STUDENT_CLASS_ENROLMENT element values: one function per element, for every kind of row.
 
-A merged row is one student's enrolment in one class (class code) for the school year:
-`first_enrolled` / `last_left` span every class_enrolments row of that class, the other
-class_enrolments, section, course and term columns come from the latest row, `start_raw`
-and `left` are that span cut to the student's school enrolment, `stored_*` columns describe
-the stored grade that belongs to the latest row (if any), and `pae_*` / `_held` what
-PAE 0004 holds. `facts()` adds the yes/no facts the selection and the elements share;
-`element_values()` the elements themselves.
+A row of the segment is one of two kinds (`RowKind`):
+
+- ENROLLED: a merged row, one student's enrolment in one class (class code) for the school
+  year: `first_enrolled` / `last_left` span every class_enrolments row of that class, the
+  other class_enrolments, section, course and term columns come from the latest row,
+  `start_raw` and `left` are that span cut to the student's school enrolment, `stored_*`
+  columns describe the stored grade that belongs to the latest row (if any), and `pae_*` /
+  `_held` what PAE 0004 holds. `facts()` adds the yes/no facts the selection and the
+  elements share.
+- CLOSEOUT: a class OnSIS holds open (`pae_*` columns of 0004) that the school data no
+  longer has for the student: a withdrawal on the period start, sent as OnSIS holds the
+  class (flags OnSIS leaves blank are sent F).
+
+Each public element function gives one element's expression for a kind of row: it is the
+one place the element is derived, and segment_specs/STUDENT_CLASS_ENROLMENT.yaml names it
+(D560). The elements that need a join (attendance counts, diploma allocation flags) are in
+enrolment_counts.py; `ELEMENT_STAGES` in enrolment.py runs them all.
 
 Dates follow the SIS: `date_left` (and so `left`) is the first day out of the class, and
 it is what COURSE_END_DATE reports when the student leaves before the end of the term.
@@ -14,24 +24,26 @@ it is what COURSE_END_DATE reports when the student leaves before the end of the
 
 from __future__ import annotations
 
-from datetime import timedelta
+from typing import Literal
 
 import polars as pl
 
 from onsis_batch.period.periods import SubmissionPeriod
-from onsis_batch.segments.classes.meetings import count_meetings, section_meeting_days
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.segments.engine import HELD
 
+RowKind = Literal["enrolled", "closeout"]
+ENROLLED: RowKind = "enrolled"
+CLOSEOUT: RowKind = "closeout"
+
 PASS_MARK = 50
-MAX_TOTAL_CLASSES = 999
-NO_ATTENDANCE_DELIVERY = ("2", "16", "18", "19")  # independent, correspondence, online
 ESL_ELD_PREFIXES = ("ESL", "ELD")
 CREDIT_RECOVERY_CLASS_TYPE = "RCR"
 SENIOR_GRADE_DIGITS = ("3", "4")  # 4th character of a course code: grade 11 / 12
 
 
-def _flag(name: str) -> pl.Expr:
+def flag(name: str) -> pl.Expr:
+    """A yes/no column, no when unknown."""
     return pl.col(name).fill_null(False)
 
 
@@ -65,13 +77,13 @@ def facts(period: SubmissionPeriod) -> list[list[pl.Expr]]:
     return [
         [
             pl.when(graded).then(grade_text()).alias("grade"),
-            (graded & _flag("stored_transcript_w")).alias("full_disclosure"),
+            (graded & flag("stored_transcript_w")).alias("full_disclosure"),
             pl.coalesce("stored_credit_date", "stored_date_stored").alias("mark_date"),
             (
                 code.str.slice(0, 3).is_in(ESL_ELD_PREFIXES)
                 | (pl.col("class_type") == CREDIT_RECOVERY_CLASS_TYPE).fill_null(False)
-                | _flag("section_credit_recovery")
-                | _flag("stored_credit_recovery")
+                | flag("section_credit_recovery")
+                | flag("stored_credit_recovery")
             ).alias("esl_or_recovery"),
             ((pl.col("left") < pl.col("term_last")) & (pl.col("left") <= count))
             .fill_null(False)
@@ -99,10 +111,102 @@ def facts(period: SubmissionPeriod) -> list[list[pl.Expr]]:
     ]
 
 
-def _withdrawal(period: SubmissionPeriod) -> pl.Expr:
+# --- codes and course ----------------------------------------------------------------------------
+
+
+def class_code(_ctx: SegmentContext, _kind: RowKind) -> pl.Expr:
+    """The class code, spaces removed and upper-cased (how OnSIS compares it)."""
+    return pl.col("class_key").alias("CLASS_CODE")
+
+
+def _held_value(element: str) -> pl.Expr:
+    """An element as OnSIS holds it (PAE 0004's column of the same name)."""
+    return pl.col(f"pae_{element.lower()}").alias(element)
+
+
+def _held_flag(element: str) -> pl.Expr:
+    """A flag as OnSIS holds it, F when blank."""
+    return pl.col(f"pae_{element.lower()}").fill_null(False).alias(element)
+
+
+def _course_code(ours: pl.Expr, element: str) -> pl.Expr:
+    """A course code element: ours on ADD; on UPDATE the codes OnSIS holds, when it holds
+    any; on a close-out OnSIS's."""
+    held = pl.col(HELD) & (
+        pl.col("pae_ministry_dfnd_crs").is_not_null() | pl.col("pae_local_dev_crs").is_not_null()
+    )
+    return pl.when(held).then(pl.col(f"pae_{element.lower()}")).otherwise(ours).alias(element)
+
+
+def _ministry() -> pl.Expr:
+    return pl.col("course_type") == "M"
+
+
+def ministry_dfnd_crs(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
+    """The Ministry course code of a Ministry course (type M)."""
+    name = "MINISTRY_DFND_CRS"
+    if kind == CLOSEOUT:
+        return _held_value(name)
+    return _course_code(pl.when(_ministry()).then(pl.col("course_code")), name)
+
+
+def institution_type(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
+    """The dual-credit institution of a Ministry course."""
+    name = "INSTITUTION_TYPE"
+    if kind == CLOSEOUT:
+        return _held_value(name)
+    return _course_code(pl.when(_ministry()).then(pl.col("institution")), name)
+
+
+def local_dev_crs(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
+    """The code of a locally developed course (type L)."""
+    name = "LOCAL_DEV_CRS"
+    if kind == CLOSEOUT:
+        return _held_value(name)
+    return _course_code(pl.when(~_ministry()).then(pl.col("course_code")), name)
+
+
+def language_type(ctx: SegmentContext, kind: RowKind) -> pl.Expr:
+    """The section's language, else the course's, else the board's."""
+    if kind == CLOSEOUT:
+        return _held_value("LANGUAGE_TYPE")
+    return pl.coalesce("section_language", "course_language", pl.lit(ctx.default_language)).alias(
+        "LANGUAGE_TYPE"
+    )
+
+
+def credit_value(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
+    """The course's credit value."""
+    if kind == CLOSEOUT:
+        return _held_value("CREDIT_VALUE")
+    return pl.col("credit").alias("CREDIT_VALUE")
+
+
+def course_delivery_type(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
+    """The section's delivery type, 1 (classroom) when empty."""
+    if kind == CLOSEOUT:
+        return _held_value("COURSE_DELIVERY_TYPE")
+    return pl.col("delivery_type").fill_null("1").alias("COURSE_DELIVERY_TYPE")
+
+
+def course_sem_type(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
+    """The term's semester type."""
+    if kind == CLOSEOUT:
+        return _held_value("COURSE_SEM_TYPE")
+    return pl.col("course_sem_type").alias("COURSE_SEM_TYPE")
+
+
+# --- leaving and dates ---------------------------------------------------------------------------
+
+
+def withdrawal_type(ctx: SegmentContext, kind: RowKind) -> pl.Expr:
     """D dropped / W withdrawn for students out before the course end (or W in June on a
-    full-disclosure grade); ESL/ELD and credit recovery are D even with full disclosure."""
-    out = pl.col("early") | (pl.col("full_disclosure") if period.kind == "jun" else pl.lit(False))
+    full-disclosure grade); ESL/ELD and credit recovery are D even with full disclosure.
+    A close-out is W."""
+    if kind == CLOSEOUT:
+        return pl.lit("W").alias("WITHDRAWAL_TYPE")
+    full_disclosure = pl.col("full_disclosure") if ctx.period.kind == "jun" else pl.lit(False)
+    out = pl.col("early") | full_disclosure
     return (
         pl.when(pl.col("unmarked_at_term_end") | ~out)
         .then(None)
@@ -115,8 +219,36 @@ def _withdrawal(period: SubmissionPeriod) -> pl.Expr:
     )
 
 
-def _end_date(period: SubmissionPeriod) -> pl.Expr:
-    """Credit date, date left, or last day of the term, never after the count date."""
+def withdrawal_date(ctx: SegmentContext, kind: RowKind) -> pl.Expr:
+    """The course end date of a W, sent only when it falls in the period; a close-out's is
+    the period start."""
+    period = ctx.period
+    if kind == CLOSEOUT:
+        return pl.lit(period.start).alias("WITHDRAWAL_DATE")
+    date = pl.when(pl.col("WITHDRAWAL_TYPE") == "W").then(pl.col("COURSE_END_DATE"))
+    in_period = date.is_between(period.start, period.count_date)
+    return pl.when(in_period).then(date).alias("WITHDRAWAL_DATE")
+
+
+def course_start_date(ctx: SegmentContext, kind: RowKind) -> pl.Expr:
+    """On ADD the later of the class start and the period start; on UPDATE and close-out
+    the start OnSIS holds."""
+    if kind == CLOSEOUT:
+        return _held_value("COURSE_START_DATE")
+    start = pl.when(~pl.col(HELD)).then(
+        pl.max_horizontal(pl.col("start_raw"), pl.lit(ctx.period.start))
+    )
+    return pl.coalesce(start, pl.col("pae_course_start_date"), pl.col("start_raw")).alias(
+        "COURSE_START_DATE"
+    )
+
+
+def course_end_date(ctx: SegmentContext, kind: RowKind) -> pl.Expr:
+    """Credit date, date left, or last day of the term, never after the count date; a
+    close-out ends on the period start."""
+    period = ctx.period
+    if kind == CLOSEOUT:
+        return pl.lit(period.start).alias("COURSE_END_DATE")
     count = period.count_date
     credit_date, left, last = pl.col("stored_credit_date"), pl.col("left"), pl.col("term_last")
     return (
@@ -130,9 +262,33 @@ def _end_date(period: SubmissionPeriod) -> pl.Expr:
     )
 
 
-def _complete() -> pl.Expr:
+# --- completed classes ---------------------------------------------------------------------------
+
+
+def _completed() -> pl.Expr:
+    return pl.col("COURSE_END_DATE").is_not_null() & pl.col("WITHDRAWAL_TYPE").is_null()
+
+
+def iep_flag(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
+    """The class enrolment's IEP flag, completed classes only."""
+    if kind == CLOSEOUT:
+        return pl.lit(None).alias("IEP_FLAG")
+    return pl.when(_completed()).then(flag("iep")).alias("IEP_FLAG")
+
+
+def program(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
+    """ESL/ELD for a completed class of an ESL/ELD program."""
+    if kind == CLOSEOUT:
+        return pl.lit(None).alias("PROGRAM")
+    return pl.when(_completed() & flag("esl_eld")).then(pl.lit("ESL/ELD")).alias("PROGRAM")
+
+
+def course_complete_flag(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
     """Complete when the term is over and the student stayed, or left early with a final
-    mark; never on full disclosure, a missing mark at the end, or a mark sent later."""
+    mark; never on full disclosure, a missing mark at the end, a mark sent later or a
+    close-out."""
+    if kind == CLOSEOUT:
+        return pl.lit(False).alias("COURSE_COMPLETE_FLAG")
     return (
         pl.when(pl.col("unmarked_at_term_end") | pl.col("full_disclosure") | pl.col("mark_pending"))
         .then(False)
@@ -144,8 +300,12 @@ def _complete() -> pl.Expr:
     )
 
 
-def _incomplete(period: SubmissionPeriod) -> pl.Expr:
-    ended_by_count = (pl.col("left") <= period.count_date) | pl.col("term_ended")
+def course_incomplete_flag(ctx: SegmentContext, kind: RowKind) -> pl.Expr:
+    """Incomplete when unmarked at the term end, on full disclosure, or out by the count
+    date without a grade; a close-out is incomplete."""
+    if kind == CLOSEOUT:
+        return pl.lit(True).alias("COURSE_INCOMPLETE_FLAG")
+    ended_by_count = (pl.col("left") <= ctx.period.count_date) | pl.col("term_ended")
     return (
         pl.when(pl.col("unmarked_at_term_end"))
         .then(True)
@@ -163,17 +323,37 @@ def _incomplete(period: SubmissionPeriod) -> pl.Expr:
     )
 
 
+def course_repeat_flag(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
+    """T for every attempt at a course after the first."""
+    if kind == CLOSEOUT:
+        return _held_flag("COURSE_REPEAT_FLAG")
+    return pl.col("repeat").fill_null(False).alias("COURSE_REPEAT_FLAG")
+
+
+def course_continued_flag(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
+    """A class continued from the previous school year."""
+    if kind == CLOSEOUT:
+        return _held_flag("COURSE_CONTINUED_FLAG")
+    return flag("continued").alias("COURSE_CONTINUED_FLAG")
+
+
+# --- marks and credit ----------------------------------------------------------------------------
+
+
 def _numeric_mark() -> pl.Expr:
     """The grade as a whole number (half away from zero); null when not a number."""
     value = pl.col("grade").cast(pl.Float64, strict=False)
     return value.round(0, mode="half_away_from_zero").cast(pl.Int64, strict=False)
 
 
-def _final_mark(period: SubmissionPeriod) -> pl.Expr:
-    """Never in October; 0 for dropped, non-numeric or missing-at-the-end marks; June and
-    W rows always carry one."""
+def final_mark(ctx: SegmentContext, kind: RowKind) -> pl.Expr:
+    """Never in October; 0 for dropped, non-numeric or missing-at-the-end marks (and a
+    close-out); June and W rows always carry one."""
+    period = ctx.period
     if period.kind == "oct":
         return pl.lit(None, dtype=pl.Int64).alias("FINAL_MARK")
+    if kind == CLOSEOUT:
+        return pl.lit(0).alias("FINAL_MARK")
     withdrawal = pl.col("WITHDRAWAL_TYPE")
     always = (withdrawal == "W").fill_null(False) | pl.lit(period.kind == "jun")
     return (
@@ -190,15 +370,18 @@ def _final_mark(period: SubmissionPeriod) -> pl.Expr:
     )
 
 
-def _earned_credit() -> pl.Expr:
-    """Credit earned from the stored grade, 0.00 in every case the rule book lists."""
+def earned_credit_value(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
+    """Credit earned from the stored grade, 0.00 in every case the rule book lists (and on
+    a close-out)."""
+    if kind == CLOSEOUT:
+        return pl.lit(0.0).alias("EARNED_CREDIT_VALUE")
     zero = (
         pl.col("WITHDRAWAL_TYPE").is_not_null()
         | pl.col("full_disclosure")
         | pl.coalesce("stored_course_number", "course_number")
         .str.to_uppercase()
         .str.starts_with("K")
-        | _flag("stored_transcript_a_m")
+        | flag("stored_transcript_a_m")
         | (pl.col("grade") == "ALT").fill_null(False)
         | (_numeric_mark() < PASS_MARK).fill_null(False)
     )
@@ -216,150 +399,4 @@ def _earned_credit() -> pl.Expr:
         .otherwise(pl.col("stored_earned_credit").fill_null(0.0))
         .cast(pl.Float64)
         .alias("EARNED_CREDIT_VALUE")
-    )
-
-
-def _course_codes() -> list[pl.Expr]:
-    """Ministry code (with the dual-credit institution) or local code; an UPDATE sends the
-    codes OnSIS holds."""
-    ministry = pl.col("course_type") == "M"
-    held = pl.col(HELD) & (
-        pl.col("pae_ministry_dfnd_crs").is_not_null() | pl.col("pae_local_dev_crs").is_not_null()
-    )
-
-    def pick(pae: str, ours: pl.Expr, name: str) -> pl.Expr:
-        return pl.when(held).then(pl.col(pae)).otherwise(ours).alias(name)
-
-    return [
-        pick(
-            "pae_ministry_dfnd_crs",
-            pl.when(ministry).then(pl.col("course_code")),
-            "MINISTRY_DFND_CRS",
-        ),
-        pick(
-            "pae_institution_type",
-            pl.when(ministry).then(pl.col("institution")),
-            "INSTITUTION_TYPE",
-        ),
-        pick("pae_local_dev_crs", pl.when(~ministry).then(pl.col("course_code")), "LOCAL_DEV_CRS"),
-    ]
-
-
-def element_values(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
-    """Every element column of the wanted rows (matched with 0004: `_held` is set)."""
-    period = ctx.period
-    start = pl.when(~pl.col(HELD)).then(
-        pl.max_horizontal(pl.col("start_raw"), pl.lit(period.start))
-    )
-    completed = pl.col("COURSE_END_DATE").is_not_null() & pl.col("WITHDRAWAL_TYPE").is_null()
-    frame = frame.with_columns(_withdrawal(period), _end_date(period), _complete()).with_columns(
-        pl.col("class_key").alias("CLASS_CODE"),
-        *_course_codes(),
-        pl.coalesce("section_language", "course_language", pl.lit(ctx.default_language)).alias(
-            "LANGUAGE_TYPE"
-        ),
-        pl.col("credit").alias("CREDIT_VALUE"),
-        pl.col("delivery_type").fill_null("1").alias("COURSE_DELIVERY_TYPE"),
-        pl.col("course_sem_type").alias("COURSE_SEM_TYPE"),
-        pl.when(pl.col("WITHDRAWAL_TYPE") == "W")
-        .then(pl.col("COURSE_END_DATE"))
-        .alias("WITHDRAWAL_DATE"),
-        pl.when(completed).then(_flag("iep")).alias("IEP_FLAG"),
-        pl.when(completed & _flag("esl_eld")).then(pl.lit("ESL/ELD")).alias("PROGRAM"),
-        pl.coalesce(start, pl.col("pae_course_start_date"), pl.col("start_raw")).alias(
-            "COURSE_START_DATE"
-        ),
-        _earned_credit(),
-        _final_mark(period),
-        _incomplete(period),
-        pl.col("repeat").fill_null(False).alias("COURSE_REPEAT_FLAG"),
-        _flag("continued").alias("COURSE_CONTINUED_FLAG"),
-    )
-    # A withdrawal date is sent only when it falls in the period.
-    in_period = pl.col("WITHDRAWAL_DATE").is_between(period.start, period.count_date)
-    frame = frame.with_columns(
-        pl.when(in_period).then(pl.col("WITHDRAWAL_DATE")).alias("WITHDRAWAL_DATE")
-    )
-    return with_attendance(frame, ctx)
-
-
-# --- attendance ------------------------------------------------------------------------------
-
-
-def with_attendance(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
-    """CLASSES_MISSED, SCHOOL_CLOSURE_CLASSES_MISSED, TIMES_LATE and TOTAL_CLASSES, counted
-    from the class start to the earlier of the count date and the last day in class; only
-    for completed classes that are not independent, correspondence or online study."""
-    names = ["TOTAL_CLASSES", "SCHOOL_CLOSURE_CLASSES_MISSED", "CLASSES_MISSED", "TIMES_LATE"]
-    reported = (
-        pl.col("COURSE_END_DATE").is_not_null()
-        & pl.col("WITHDRAWAL_TYPE").is_null()
-        & ~pl.col("COURSE_DELIVERY_TYPE").is_in(NO_ATTENDANCE_DELIVERY)
-    )
-    last_in_class = pl.col("left") - timedelta(days=1)
-    spans = frame.filter(reported).select(
-        "_id",
-        "student_id",
-        "class_key",
-        "section_id",
-        "school_id",
-        pl.col("start_raw").alias("from"),
-        pl.min_horizontal(last_in_class, pl.lit(ctx.period.count_date)).alias("to"),
-    )
-    if spans.height == 0:
-        return frame.with_columns(pl.lit(None, dtype=pl.Int64).alias(n) for n in names)
-    missed, late = _attendance_counts(ctx, spans)
-    counted = spans.with_columns(missed.alias("ac"), late.alias("late")).join(
-        _meeting_counts(ctx, spans), on=["section_id", "from", "to"], how="left"
-    )
-    counted = counted.select(
-        "_id",
-        "TOTAL_CLASSES",
-        pl.min_horizontal("g", "TOTAL_CLASSES").alias("SCHOOL_CLOSURE_CLASSES_MISSED"),
-        pl.min_horizontal(pl.col("g") + pl.col("ac"), "TOTAL_CLASSES").alias("CLASSES_MISSED"),
-        pl.min_horizontal("late", "TOTAL_CLASSES").alias("TIMES_LATE"),
-    )
-    return frame.join(counted, on="_id", how="left", maintain_order="left")
-
-
-def _meeting_counts(ctx: SegmentContext, spans: pl.DataFrame) -> pl.DataFrame:
-    """Meetings and G-day meetings per distinct (section, from, to): the students of a
-    section mostly share one span, so each is counted once."""
-    distinct = spans.select("section_id", "from", "to").unique()
-    meetings = section_meeting_days(ctx)
-    total = count_meetings(meetings, distinct, "from", "to")
-    g_days = count_meetings(meetings.filter(pl.col("is_g_day")), distinct, "from", "to")
-    return distinct.with_columns(
-        total.clip(upper_bound=MAX_TOTAL_CLASSES).alias("TOTAL_CLASSES"), g_days.alias("g")
-    )
-
-
-def _attendance_counts(ctx: SegmentContext, spans: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
-    """Per span: days absent (A, C) that are not G days, and days late (L)."""
-    sections = ctx.table("sections").select(
-        "section_id",
-        pl.col("class_code").str.replace_all(r"\s", "").str.to_uppercase().alias("class_key"),
-    )
-    g_days = ctx.table("calendar_days").filter(pl.col("is_g_day")).select("school_id", "date")
-    marks = (
-        ctx.table("attendance")
-        .join(sections, on="section_id")
-        .select("student_id", "class_key", "date", "status")
-        .join(
-            spans.select("_id", "student_id", "class_key", "school_id", "from", "to"),
-            on=["student_id", "class_key"],
-        )
-        .filter(pl.col("date").is_between(pl.col("from"), pl.col("to")))
-        .join(g_days, on=["school_id", "date"], how="anti")
-        .unique(["_id", "date", "status"])
-        .group_by("_id")
-        .agg(
-            pl.col("status").is_in(["A", "C"]).sum().alias("ac"),
-            (pl.col("status") == "L").sum().alias("late"),
-        )
-    )
-    counts = spans.select("_id").join(marks, on="_id", how="left", maintain_order="left")
-    return (
-        counts.get_column("ac").fill_null(0).cast(pl.Int64),
-        counts.get_column("late").fill_null(0).cast(pl.Int64),
     )

@@ -173,10 +173,10 @@ NE_DECISION = Decision(key=KEY, new=Outcome(ADD, "NE-DIP-ADD"))
 def diploma_decisions(ctx: SegmentContext) -> pl.DataFrame:
     """Every diploma row this BSID would send, for any student: student_id, _action,
     _reason, TYPE, CERTIFICATE_ISSUED. Computed once per run."""
-    return ctx.cached("diploma_decisions", lambda: _decide(ctx))
+    return ctx.cached("diploma_decisions", lambda: decided_diplomas(ctx))
 
 
-def _decide(ctx: SegmentContext) -> pl.DataFrame:
+def decided_diplomas(ctx: SegmentContext) -> pl.DataFrame:
     """Desired: each student's diploma with a type and a date; pending: the types 0026
     holds, `cleared` when the SIS no longer gives a type and date, `replaced` when it
     gives another sendable type."""

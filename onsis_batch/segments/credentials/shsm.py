@@ -162,7 +162,7 @@ def _new_certifications(ctx: SegmentContext, programs: pl.DataFrame) -> pl.DataF
     return decide(certs, held.rename({"CERT": "certification_type"}), CERT_DECISION)
 
 
-def _cert_rows(segment: str, certs: pl.DataFrame) -> pl.DataFrame:
+def certification_rows(segment: str, certs: pl.DataFrame) -> pl.DataFrame:
     """Plan rows of the decided certifications, under their program."""
     rows = certs.sort("student_id", "certification_type", "date_completed").with_columns(
         pl.format(
@@ -185,7 +185,7 @@ def _program_rows(segment: str, frame: pl.DataFrame) -> pl.DataFrame:
     return finish(segment, rows, order_by=KEY)
 
 
-def _spce_rows(
+def spce_rows(
     segment: str, programs: pl.DataFrame, ctx: SegmentContext, decision: Decision
 ) -> pl.DataFrame:
     """One SPCE row per component of the programs whose requirements were met in the period
@@ -205,7 +205,9 @@ def _spce_rows(
     return finish(segment, rows, order_by=SPCE_KEY)
 
 
-def _met_sent(ctx: SegmentContext) -> pl.Expr:
+def requirements_met_date(ctx: SegmentContext) -> pl.Expr:
+    """ALL_REQUIREMENTS_MET_DATE: the date the program's requirements were met, when it is
+    by the count date (a program OnSIS holds and the period drops sends none)."""
     return (
         pl.when(pl.col("met_date") <= ctx.period.count_date)
         .then(pl.col("met_date"))
@@ -254,13 +256,15 @@ def build_shsm(
     desired = chosen.filter(pl.col("GRADE_TYPE").is_in(SHSM_GRADES))
     certs = _new_certifications(ctx, desired)
     with_cert = certs.select("student_id", pl.lit(True).alias("with_cert")).unique()
-    desired = desired.join(with_cert, on="student_id", how="left").with_columns(_met_sent(ctx))
+    desired = desired.join(with_cert, on="student_id", how="left").with_columns(
+        requirements_met_date(ctx)
+    )
     pending = _pending_programs(ctx, enrolled.drop("GRADE_TYPE"))
     programs = decide(desired.drop("oen_key", "_sse_action", "_sse_reason"), pending, DECISION)
     frames = {
         "SHSM_PROGRAM": _program_rows("SHSM_PROGRAM", programs),
-        "SHSM_CERTIFICATION": _cert_rows("SHSM_CERTIFICATION", certs),
-        "SPCE": _spce_rows("SPCE", desired, ctx, SPCE_DECISION),
+        "SHSM_CERTIFICATION": certification_rows("SHSM_CERTIFICATION", certs),
+        "SPCE": spce_rows("SPCE", desired, ctx, SPCE_DECISION),
     }
     findings = at_data_rows(
         "SHS001",
@@ -316,11 +320,11 @@ def non_enrolled_shsm_rows(ctx: SegmentContext, ids: pl.Series) -> dict[str, pl.
     programs, certs = non_enrolled_shsm(ctx)
     mine = pl.col("student_id").is_in(ids.implode())
     programs, certs = programs.filter(mine), certs.filter(mine)
-    rows = decide(programs.with_columns(_met_sent(ctx)), None, NE_DECISION)
+    rows = decide(programs.with_columns(requirements_met_date(ctx)), None, NE_DECISION)
     return {
         "NE_SHSM_PROGRAM": _program_rows("NE_SHSM_PROGRAM", rows),
-        "NE_SHSM_CERTIFICATION": _cert_rows(
+        "NE_SHSM_CERTIFICATION": certification_rows(
             "NE_SHSM_CERTIFICATION", decide(certs, None, NE_CERT_DECISION)
         ),
-        "NE_SPCE": _spce_rows("NE_SPCE", programs, ctx, NE_SPCE_DECISION),
+        "NE_SPCE": spce_rows("NE_SPCE", programs, ctx, NE_SPCE_DECISION),
     }

@@ -36,6 +36,7 @@ from onsis_batch.segments.educators.assignment_children import (
     short_class_members,
     teaching_links,
 )
+from onsis_batch.segments.educators.assignment_values import FULL, element_values
 from onsis_batch.segments.educators.groups import drop_duplicates, group_assignments
 from onsis_batch.segments.educators.inputs import assignments
 from onsis_batch.segments.educators.minimal import minimal_rows
@@ -149,10 +150,9 @@ def _decision(ctx: SegmentContext, short: pl.Series) -> Decision:
 
 
 def _elements(ctx: SegmentContext, rows: pl.DataFrame) -> pl.DataFrame:
-    """Element values and the elements a row leaves out."""
+    """Element values (assignment_values.py) and the elements a row leaves out."""
     period = ctx.period
     add = pl.col("_action") == ADD
-    core = pl.lit("F" if period.private and period.report_core_flag else None, pl.String)
     omit_core = period.private and not period.report_core_flag
     return rows.with_columns(
         pl.format(
@@ -162,28 +162,7 @@ def _elements(ctx: SegmentContext, rows: pl.DataFrame) -> pl.DataFrame:
             pl.col("leave").fill_null(""),
             pl.col("wthd").fill_null(""),
         ).alias("_id"),
-        pl.col("men").alias("MEN"),
-        pl.col("position").alias("POSITION_TYPE"),
-        pl.when(add).then(pl.col("leave")).alias("EDUCATOR_LEAVE_TYPE"),
-        pl.when(~add).then(pl.col("leave")).alias("NEW_EDUCATOR_LEAVE_TYPE"),
-        pl.when(add).then(pl.col("wthd")).alias("ASSIGNMENT_WTHD_TYPE"),
-        pl.when(~add).then(pl.col("wthd")).alias("NEW_ASSIGNMENT_WTHD_TYPE"),
-        pl.when(pl.col("_reason") == "SEA-ADD-LEAVE")
-        .then(pl.lit(period.start))
-        .otherwise(pl.col("start"))
-        .alias("ASSIGNMENT_START_DATE"),
-        pl.col("end").alias("ASSIGNMENT_END_DATE"),
-        pl.col("fte").alias("FTE"),
-        pl.col("department").alias("DEPARTMENT_TYPE"),
-        pl.col("board_employee_number").alias("BOARD_EMPLOYEE_NUMBER"),
-        pl.when(pl.col("wthd").is_not_null())
-        .then(pl.lit("N/A"))
-        .otherwise(pl.col("teaching"))
-        .alias("TEACHING_TYPE"),
-        core.alias("CORE_FLAG"),
-        pl.col("ntip").alias("NTIP_STATUS_TYPE"),
-        pl.col("gender").alias("GENDER_TYPE"),
-        pl.when(pl.col("gender") == "S").then(pl.col("gender_description")).alias("GENDER_DESC"),
+        *element_values(ctx, FULL),
         add.alias("NEW_EDUCATOR_LEAVE_TYPE__omit"),
         add.alias("NEW_ASSIGNMENT_WTHD_TYPE__omit"),
         (~add).alias("EDUCATOR_LEAVE_TYPE__omit"),

@@ -11,7 +11,8 @@ one row, only to carry the class assignments:
                                                      TEACHING_TYPE T, CORE_FLAG T
 
 The start date sent is the first day of the educator's earliest class, or the period start
-when that class started earlier (D108). Every other element is left out.
+when that class started earlier (D108). Every other element is left out. The values are
+derived with the full rows' in assignment_values.py.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ import polars as pl
 
 from onsis_batch.findings import Finding
 from onsis_batch.segments.context import SegmentContext
+from onsis_batch.segments.educators.assignment_values import (
+    MINIMAL,
+    MINIMAL_POSITION,
+    element_values,
+)
 from onsis_batch.segments.educators.inputs import (
     MEN_PATTERN,
     active_staff,
@@ -63,20 +69,13 @@ def minimal_rows(ctx: SegmentContext, links: pl.DataFrame) -> tuple[pl.DataFrame
     found = men_findings(people)
     people = people.filter(pl.col("men").str.contains(MEN_PATTERN).fill_null(False))
     update = pl.col(HELD)
-    start = pl.max_horizontal(pl.col("_first"), pl.lit(period.start))
     rows = decide(people, held_men(ctx), DECISION).with_columns(
         pl.format("SEA|{}", "men").alias("_id"),
-        pl.col("men").alias("MEN"),
-        pl.coalesce("pae_position", pl.lit("TEA")).alias("POSITION_TYPE"),
-        pl.col("pae_position").fill_null("TEA").alias("position"),
-        start.alias("ASSIGNMENT_START_DATE"),
-        pl.lit(1.0).alias("FTE"),
-        pl.col("board_employee_number").alias("BOARD_EMPLOYEE_NUMBER"),
-        pl.lit("T").alias("TEACHING_TYPE"),
-        pl.lit("T").alias("CORE_FLAG"),
+        *element_values(ctx, MINIMAL),
+        pl.col("pae_position").fill_null(MINIMAL_POSITION).alias("position"),
         *[update.alias(f"{name}__omit") for name in ADD_ONLY],
         *[pl.lit(True).alias(f"{name}__omit") for name in NEVER],
-        start.alias("start"),
+        pl.max_horizontal(pl.col("_first"), pl.lit(period.start)).alias("start"),
         pl.lit(None, dtype=pl.Date).alias("end"),
         pl.lit([], dtype=pl.List(pl.String)).alias("members"),
         pl.lit(True).alias("minimal"),

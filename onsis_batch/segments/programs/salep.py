@@ -142,7 +142,7 @@ def _pending(ctx: SegmentContext, students: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _values(ctx: SegmentContext) -> list[pl.Expr]:
+def salep_values(ctx: SegmentContext) -> list[pl.Expr]:
     """Element values: from the SAL enrolment when wanted, as OnSIS holds them on a DELETE.
     END_DATE and EXIT_TYPE once the exit is reportable; a closed enrolment's end date."""
     exited = pl.col("exit_date") <= sal_exit_cutoff(ctx.period)
@@ -170,7 +170,7 @@ def _listed(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _components(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def component_rows(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """COMPONENT rows, and the SIS rows naming an unknown component code. Under an ADD all
     codes are ADD; under an UPDATE the codes 0027 lacks are ADD, those the SIS lacks DELETE."""
     known = list(code_table("sal_component_type").codes)
@@ -245,11 +245,11 @@ def build_salep(
         .join(sse, on="student_id", how="left")
     )
     rows = decide(desired, _pending(ctx, students), DECISION).with_columns(
-        *_values(ctx),
+        *salep_values(ctx),
         SALEP_ID.alias("_id"),
         pl.col("student_id").alias("_parent"),
     )
-    components, unknown = _components(rows)
+    components, unknown = component_rows(rows)
     frames = {SEGMENT: finish(SEGMENT, rows, order_by=KEY), COMPONENT: components}
     sent = rows.filter(pl.col(WANTED))
     return frames, _findings(ctx, students, sent, unknown)

@@ -70,7 +70,7 @@ def _pending(ctx: SegmentContext, students: pl.DataFrame) -> pl.DataFrame:
     return pae.join(students, on="oen_key", how="inner").select(*DECISION.key, *HELD_COLUMNS)
 
 
-def _values() -> list[pl.Expr]:
+def special_education_values() -> list[pl.Expr]:
     """Element values: from the school data when wanted, as OnSIS holds them on a DELETE."""
     identified = pl.col("exceptionality_code").is_not_null()
     held_code = pl.col("exceptionality_type").str.strip_chars()
@@ -143,7 +143,7 @@ def build_special_education(
     ids = students.get_column("student_id").implode()
     desired = special_education(ctx).filter(pl.col("student_id").is_in(ids))
     rows = decide(desired, _pending(ctx, students), DECISION).with_columns(
-        *_values(),
+        *special_education_values(),
         pl.format("SPED|{}|{}", "student_id", "se_key").alias("_id"),
         pl.col("student_id").alias("_parent"),
     )

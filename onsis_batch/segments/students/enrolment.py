@@ -16,6 +16,8 @@ The segment never sends DELETE.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 from onsis_batch.findings import Finding
@@ -31,9 +33,11 @@ from onsis_batch.segments.engine import (
 )
 from onsis_batch.segments.located import at_plan_rows
 from onsis_batch.segments.programs.facts import special_education_flags
+from onsis_batch.segments.students import enrolment_values as v
+from onsis_batch.segments.students import fte_values as f
+from onsis_batch.segments.students import movement_values as m
 from onsis_batch.segments.students.activity import students_with_activity
-from onsis_batch.segments.students.closing_values import non_returning_values
-from onsis_batch.segments.students.enrolment_values import enrolled_values
+from onsis_batch.segments.students.enrolment_values import CLOSING, ENROLLED, RowKind
 from onsis_batch.segments.students.multi_school import concurrent_primary_enrolments
 from onsis_batch.segments.students.scope import (
     classify_enrolments,
@@ -99,6 +103,59 @@ DECISION = Decision(
         .then(pl.lit("SSE-UPD-NONRETURNING")),
     ),
 )
+
+
+ElementRule = Callable[[SegmentContext, RowKind], pl.Expr]
+# Every element's one derivation (enrolment_values.py, movement_values.py, fte_values.py),
+# in stages: an expression may read the elements of the stages before its own.
+ELEMENT_STAGES: tuple[tuple[ElementRule, ...], ...] = (
+    (v.stu_brd_res_stat_type, v.grade_type, m.student_mobility_type, v.enrolment_end_date),
+    (
+        v.main_school_flag,
+        v.grade_designation_type,
+        v.residence_status_type,
+        v.current_residence_province,
+        v.current_residence_country,
+        m.country_type,
+        m.province_state_type,
+        m.language_type_previous_sch,
+        m.student_mobility_type_exit,
+        v.language_type,
+        v.indigenous_self_identification,
+        v.school_student_number,
+        v.french_admission_approval_date,
+        m.year_of_entry_to_canada,
+        v.community_involment_accu_hours,
+        v.plar_attendance_type,
+        v.mature_student_flag,
+        m.country_type_birth,
+        m.province_state_type_birth,
+        v.local_school_program_flag,
+        v.gender_type,
+        v.gender_desc,
+        v.online_graduation_requirement_type,
+        v.enrolment_start_date,
+        v.special_education_flag,
+        v.reach_ahead_flag,
+    ),
+    (v.ontario_scholarship_flag, v.ontario_scholarship_date, v.oyap_flag, f.fte, f.high_credit_fte),
+    (
+        f.attendance_type,
+        v.literacy_status_type,
+        m.country_type_exit,
+        m.province_state_type_exit,
+        v.postal_area_type,
+    ),
+    (f.ade, f.high_credit_ade),
+)
+
+
+def element_values(frame: pl.DataFrame, ctx: SegmentContext, kind: RowKind) -> pl.DataFrame:
+    """The rows of one kind with every element column, stage by stage."""
+    frame = f.with_funding_inputs(frame, ctx, kind)
+    for stage in ELEMENT_STAGES:
+        frame = frame.with_columns(rule(ctx, kind) for rule in stage)
+    return frame
 
 
 def _prefixed(frame: pl.DataFrame, prefix: str, keep: str) -> pl.DataFrame:
@@ -201,7 +258,7 @@ def _closing(
             pl.coalesce(HOLDER, pl.format("PAE:{}", pl.col("oen_key"))).alias("student_id")
         )
     )
-    return non_returning_values(frame, ctx)
+    return element_values(frame, ctx, CLOSING)
 
 
 def _findings(frame: pl.DataFrame) -> list[Finding]:
@@ -233,7 +290,7 @@ def build_school_enrolments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Fin
     outcome = (WANTED, HELD, "_action", "_reason")
     gone = decided.filter(~pl.col(WANTED)).select(*pending.columns, *outcome)
     frames = [
-        enrolled_values(decided.filter(pl.col(WANTED)), ctx),
+        element_values(decided.filter(pl.col(WANTED)), ctx, ENROLLED),
         _closing(ctx, gone, students, previous),
     ]
     closing = pl.col("_reason").is_in(CLOSING_REASONS)
