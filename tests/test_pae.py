@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
@@ -58,6 +59,12 @@ def dt(extract: str = "0003", **values: str) -> str:
     """A DT line of `extract` with every layout column, quoted; unnamed columns empty."""
     names = [c.name for c in load_layouts()[extract].columns]
     return ",".join(f'"{v}"' for v in ["DT", *(values.get(n, "") for n in names)])
+
+
+def pad(line: str, extract: str = "0003") -> str:
+    """`line` with empty cells appended up to the layout's width (rows are all that wide)."""
+    cells = len(next(csv.reader([line], skipinitialspace=True)))
+    return line + ',""' * (len(load_layouts()[extract].columns) + 1 - cells)
 
 
 def write_raw(
@@ -236,7 +243,7 @@ def test_crlf_and_lf_with_blank_lines(tmp_path, eol):
 
 def test_quoted_commas_doubled_quotes_unquoted_cells_and_padding(tmp_path):
     salep = 'DT,"123456789","01","02","001,002,007",,2025/09/02  ,"2026/06/30 ","T"'
-    quotes = '"DT","9""9","say ""hi"", then go"'
+    quotes = pad('"DT","9""9","say ""hi"", then go"', "0027")
     write_raw(tmp_path, "salep.csv", [h1("SALEP"), h2(), salep, quotes])
     pae = read(tmp_path, required=())
     assert pae.findings == []
@@ -262,10 +269,10 @@ def test_space_after_closing_quote_and_stray_quote_still_read(tmp_path):
         [
             h1(),
             h2(),
-            '"DT","1"  ,"ON"',
-            '"DT","2","un"closed',
+            pad('"DT","1"  ,"ON"'),
+            pad('"DT","2","un"closed'),
             dt(oen="3"),
-            '"DT","4","two',
+            '"DT","4",' + '"",' * 50 + '"two',
             'lines"',
             dt(oen="5"),
         ],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,6 +26,9 @@ _DECIMAL = r"^[+-]?(\d+\.?\d*|\.\d+)$"  # plain notation only: no exponent, NaN 
 _INTEGER = r"^[+-]?\d+$"
 _CELL = r'(?:"(?:[^"]|"")*"|[^",]*)'
 _PLAIN_LINE = rf"^{_CELL}(?:,{_CELL})*$"  # RFC 4180 cells only: safe to hand to polars
+_QUOTED = r'"[^"]*"'  # in a plain line, a quoted cell ("" inside counts as two cells here)
+_UNSPLITTABLE = re.compile(r"[\x00\r]")
+FIELDS_COLUMN = "_fields"  # number of cells the line really has (the grid pads or cuts)
 _DECIMAL_PLACES = 4  # ADE has up to four places; more would only be float noise
 
 
@@ -65,22 +69,54 @@ def clean(name: str) -> pl.Expr:
 
 
 def split_line(line: str) -> list[str]:
-    """Cells of one line by Python's lenient csv rules (tolerates spaces around quotes)."""
-    return next(csv.reader([line], skipinitialspace=True), [])
+    """Cells of one line by Python's lenient csv rules (tolerates spaces around quotes).
+
+    Characters the csv module refuses (NUL, a carriage return inside the line) are read as
+    spaces: such a line is reported as damaged (`damaged_lines`), never parsed as data.
+    """
+    return next(csv.reader([_UNSPLITTABLE.sub(" ", line)], skipinitialspace=True), [])
 
 
 def read_grid(text: str, width: int) -> pl.DataFrame:
-    """Every line of `text` as `_row` (line number) + cells c0..c{width-1}, all raw strings.
+    """Every line of `text` as `_row` (line number), `_fields` (its number of cells) and
+    cells c0..c{width-1}, all raw strings.
 
-    Short lines get empty cells, extra cells are dropped; blank lines may be left out. The
-    whole text goes to polars in one call; if polars refuses it or its rows stop matching the
-    lines, the plain lines still go to polars and only the others are split one by one.
+    Short lines get empty cells, extra cells are dropped (`_fields` keeps the count, so a
+    cut line can be told from a complete one); blank lines may be left out. When every line
+    is plain CSV the whole text goes to polars in one call; otherwise the plain lines still
+    go to polars and only the others are split one by one.
     """
-    grid = _grid_polars(text, width)
+    lines = _lines_of(text)
+    plain = lines.get_column("line").str.contains(_PLAIN_LINE)
+    grid = _grid_polars(text, width) if plain.all() else None
     if grid is None:
-        return _grid_by_line(text, width)
+        return _grid_by_line(lines.with_columns(plain.alias("plain")), width)
+    fields = _plain_fields(lines.get_column("line"))
     rows = pl.int_range(1, grid.height + 1, dtype=pl.Int64, eager=True).alias(ROW_COLUMN)
-    return grid.insert_column(0, rows)
+    return grid.insert_column(0, rows).insert_column(1, fields)
+
+
+def _lines_of(text: str) -> pl.DataFrame:
+    """`_row` and `line` (without its CR) of every line; a final line break ends no line."""
+    body = text[:-1] if text.endswith("\n") else text
+    lines = pl.Series("line", [body]).str.split("\n").explode().str.strip_suffix("\r")
+    frame = lines.to_frame().with_row_index(ROW_COLUMN, offset=1)
+    return frame.with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
+
+
+def _plain_fields(lines: pl.Series) -> pl.Series:
+    """Number of cells of each plain CSV line: its commas outside quoted cells, plus one.
+
+    In a file quoted as the Ministry writes it every comma sits between two quotes; only
+    the other lines get the slower count that skips the commas inside quoted cells.
+    """
+    commas = lines.str.count_matches(",", literal=True)
+    odd = commas != lines.str.count_matches('","', literal=True)
+    fields = (commas + 1).cast(pl.Int64).alias(FIELDS_COLUMN)
+    if not odd.any():
+        return fields
+    outside = lines.filter(odd).str.replace_all(_QUOTED, "").str.count_matches(",", literal=True)
+    return fields.scatter(odd.arg_true(), (outside + 1).cast(pl.Int64))
 
 
 def _grid_polars(text: str, width: int) -> pl.DataFrame | None:
@@ -102,24 +138,23 @@ def _grid_polars(text: str, width: int) -> pl.DataFrame | None:
     return grid if grid.height == lines else None  # a quoted cell spanned lines
 
 
-def _grid_by_line(text: str, width: int) -> pl.DataFrame:
-    """Cells of the non-blank lines, each line parsed on its own so row numbers stay exact."""
-    lines = (
-        pl.DataFrame({"line": text.split("\n")})
-        .with_row_index(ROW_COLUMN, offset=1)
-        .with_columns(pl.col(ROW_COLUMN).cast(pl.Int64), pl.col("line").str.strip_suffix("\r"))
-        .filter(pl.col("line").str.strip_chars(PAD) != "")
-    )
-    plain = lines.get_column("line").str.contains(_PLAIN_LINE)
-    good, odd = lines.filter(plain), lines.filter(~plain)
+def _grid_by_line(lines: pl.DataFrame, width: int) -> pl.DataFrame:
+    """Cells of the non-blank lines, each odd line parsed on its own so row numbers stay."""
+    lines = lines.filter(pl.col("line").str.strip_chars(PAD) != "")
+    good, odd = lines.filter(pl.col("plain")), lines.filter(~pl.col("plain"))
     grid = _grid_polars("\n".join(good.get_column("line").to_list()), width)
     if grid is None:  # not expected for plain lines, but never lose the file over it
         good, odd, grid = good.clear(), lines, None
-    parts = [] if grid is None else [grid.insert_column(0, good.get_column(ROW_COLUMN))]
-    cells = [[*split_line(line), *[""] * width][:width] for line in odd.get_column("line")]
+    parts = []
+    if grid is not None:
+        numbers = good.select(ROW_COLUMN).with_columns(_plain_fields(good.get_column("line")))
+        parts.append(pl.concat([numbers, grid], how="horizontal"))
+    split = [split_line(line) for line in odd.get_column("line")]
+    cells = [[*line, *[""] * width][:width] for line in split]
     schema = {cell_name(i): pl.Utf8 for i in range(width)}
     odd_grid = pl.DataFrame(cells, schema=schema, orient="row")
-    parts.append(odd_grid.insert_column(0, odd.get_column(ROW_COLUMN)))
+    counts = pl.Series(FIELDS_COLUMN, [len(line) for line in split], dtype=pl.Int64)
+    parts.append(odd_grid.insert_column(0, odd.get_column(ROW_COLUMN)).insert_column(1, counts))
     return pl.concat(parts).sort(ROW_COLUMN)
 
 

@@ -1,0 +1,91 @@
+"""Damaged inputs (issue 13): every damage is a finding naming the user's file, row and
+column; nothing is lost, rounded or emptied silently, and unusable input ends with exit 2
+and no output."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_pae import BSID, dt, h1, h2, read, write_raw
+
+from onsis_batch.cli import cli
+from onsis_batch.resources import data_dir
+
+SAMPLE_BSID = "998467"
+ENROLMENT_FILE = "EXSMS-0003.00 - Student School Enrolment.csv"
+CLASS_FILE = "EXSMS-0004.00 - Student Class Enrolment.csv"
+
+
+def flat(findings, *codes):
+    """(code, severity, row) of the findings with one of `codes` (all when none given)."""
+    return [(f.code, str(f.severity), f.row) for f in findings if not codes or f.code in codes]
+
+
+@pytest.fixture
+def sample(tmp_path) -> Path:
+    """A copy of the bundled October sample: tmp/data and tmp/pae."""
+    shutil.copytree(data_dir("sample_data"), tmp_path / "data")
+    shutil.copytree(data_dir("pae_samples") / "OCTSEC1", tmp_path / "pae")
+    return tmp_path
+
+
+def generate(folder: Path, *extra: str):
+    out = folder / "out"
+    args = ["generate", "--data", str(folder / "data"), "--pae", str(folder / "pae")]
+    args += ["--bsid", SAMPLE_BSID, "--period", "oct", "--year", "2025-2026"]
+    args += ["--out", str(out), "--timestamp", "2025-10-31T09:00:00", *extra]
+    return CliRunner().invoke(cli, args)
+
+
+def written(folder: Path) -> list[str]:
+    out = folder / "out"
+    return sorted(p.name for p in out.glob("*.xml")) if out.is_dir() else []
+
+
+# --- item 6: an extract cut short ---------------------------------------------------------
+
+
+def test_extract_cut_in_the_middle_of_its_last_line_is_an_error(tmp_path):
+    path = write_raw(tmp_path, "a.csv", [h1(), h2(), dt(oen="111111111"), dt(oen="222222222")])
+    data = path.read_bytes()
+    path.write_bytes(data[: data.rindex(b'"222222222"') + 20])  # a few cells of the last row
+    pae = read(tmp_path)
+    assert flat(pae.findings) == [("PAE005", "error", 4)]
+    assert "cut" in pae.findings[0].message_en
+
+
+def test_a_row_with_too_few_fields_is_an_error(tmp_path):
+    short = ",".join(dt(oen="222222222").split(",")[:10])
+    write_raw(tmp_path, "a.csv", [h1(), h2(), dt(oen="111111111"), short, dt(oen="333333333")])
+    pae = read(tmp_path)
+    assert flat(pae.findings) == [("PAE005", "error", 4)]
+    assert "10 fields" in pae.findings[0].message_en
+
+
+def test_a_cut_inside_a_quoted_cell_is_an_error_even_with_every_field(tmp_path):
+    path = write_raw(tmp_path, "a.csv", [h1(), h2(), dt(oen="111111111", gender_desc="abc")])
+    data = path.read_bytes()
+    path.write_bytes(data[: data.rindex(b"abc") + 2])  # ..."ab: the closing quote is lost
+    assert flat(read(tmp_path).findings) == [("PAE005", "error", 3)]
+
+
+def test_a_missing_final_line_break_alone_is_a_warning(tmp_path):
+    path = write_raw(tmp_path, "a.csv", [h1(), h2(), dt(oen="111111111")])
+    path.write_bytes(path.read_bytes().removesuffix(b"\r\n"))
+    pae = read(tmp_path)
+    assert flat(pae.findings) == [("PAE012", "warning", 3)]
+    assert pae.frames[("0003", BSID)]["oen"].to_list() == ["111111111"]
+
+
+def test_cut_enrolment_extract_stops_the_run_without_a_file(sample):
+    path = sample / "pae" / ENROLMENT_FILE
+    data = path.read_bytes()
+    lines = data.split(b"\r\n")
+    path.write_bytes(b"\r\n".join(lines[:100]) + b"\r\n" + lines[100][:37])
+    result = generate(sample)
+    assert result.exit_code == 2, result.output
+    assert f"PAE005 [{ENROLMENT_FILE}, row 101]" in result.output
+    assert written(sample) == []
