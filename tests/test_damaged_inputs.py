@@ -89,3 +89,52 @@ def test_cut_enrolment_extract_stops_the_run_without_a_file(sample):
     assert result.exit_code == 2, result.output
     assert f"PAE005 [{ENROLMENT_FILE}, row 101]" in result.output
     assert written(sample) == []
+
+
+# --- item 7: identifiers a spreadsheet changed --------------------------------------------
+
+
+def class_file(folder: Path, *rows: str) -> Path:
+    return write_raw(folder, "b.csv", [h1("STUDENT CLASS ENROLMENT"), h2(), *rows])
+
+
+def test_oen_in_scientific_notation_is_an_error_without_the_value(tmp_path):
+    class_file(tmp_path, dt("0004", oen="9.90524E+08", class_code="MCV4U-01"))
+    pae = read(tmp_path, required=("0004",))
+    assert [(f.code, f.row, f.column) for f in pae.findings] == [("PAE010", 3, "oen")]
+    assert "9.90524" not in str(pae.findings[0].to_dict())
+
+
+def test_every_extract_checks_its_oen_men_and_class_code_columns(tmp_path):
+    class_file(tmp_path, dt("0004", oen="99052401", class_code="MCV4U 01"))
+    assignments = [h1("SCHOOL EDUCATOR ASSIGNMENT"), h2(), dt("0009", men="8.80128E+08")]
+    write_raw(tmp_path, "c.csv", assignments)
+    pae = read(tmp_path, required=())
+    found = [(f.code, f.file, f.row, f.column) for f in pae.findings]
+    assert found == [
+        ("PAE010", "b.csv", 3, "oen"),
+        ("PAE010", "b.csv", 3, "class_code"),
+        ("PAE010", "c.csv", 3, "men"),
+    ]
+    assert "'MCV4U 01'" in pae.findings[1].message_en  # a class code is not personal
+
+
+def test_layouts_declare_the_format_of_every_identifier_column():
+    from onsis_batch.pae.layout import load_layouts
+
+    for layout in load_layouts().values():
+        for column in layout.columns:
+            if column.name in ("oen", "men", "class_code"):
+                assert column.format == column.name, (layout.extract, column.name)
+
+
+def test_mangled_oen_in_class_enrolments_stops_the_run(sample):
+    path = sample / "pae" / CLASS_FILE
+    text = path.read_bytes().decode("cp1252")
+    oen = text.split("\r\n")[2].split(",")[1].strip('"')
+    path.write_bytes(text.replace(oen, f"{oen[0]}.{oen[1:6]}E+08", 1).encode("cp1252"))
+    result = generate(sample)
+    assert result.exit_code == 2, result.output
+    assert f"PAE010 [{CLASS_FILE}, row 3, column oen]" in result.output
+    assert oen[1:6] not in result.output and written(sample) == []
+

@@ -31,9 +31,11 @@ import polars as pl
 from onsis_batch.findings import Finding, finding
 from onsis_batch.pae.grid import (
     PAD,
+    BadValue,
     cell_name,
     clean,
     decode,
+    misformatted,
     quoted,
     read_grid,
     split_line,
@@ -280,6 +282,10 @@ def _split_blocks(
         finding("PAE006", file=name, row=b.row, column=b.column, value=b.value, type=b.type)
         for b in bad
     )
+    findings.extend(
+        finding("PAE010", file=name, row=b.row, column=b.column, value=_shown(b), expected=b.type)
+        for b in misformatted(rows, layout, MAX_REPORTED)
+    )
     columns = list(layout.schema())
     parts = typed.partition_by(_BSID, as_dict=True, include_key=False)
     blocks = {
@@ -287,6 +293,11 @@ def _split_blocks(
         for bsid in wanted
     }
     return blocks, findings
+
+
+def _shown(bad: BadValue) -> str:
+    """How a PAE010 message shows the value: quoted, or only its length when personal."""
+    return f"'{bad.value}'" if bad.value else "the value (personal data, not shown)"
 
 
 def extract_file_name(extract: str) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from onsis_batch.pae.layout import RECORD_COLUMN, ROW_COLUMN, Layout
+from onsis_batch.pae.layout import FORMATS, RECORD_COLUMN, ROW_COLUMN, Layout
 
 PAD = " \t"  # padding trimmed around every cell; some files pad fixed-width style
 DATE_FORMATS = ("%Y/%m/%d", "%Y-%m-%d")  # the Ministry writes YYYY/MM/DD; ISO is tolerated
@@ -205,6 +205,23 @@ def to_typed(
             for row, text in rows.select(ROW_COLUMN, column.name).iter_rows()
         )
     return typed, bad
+
+
+def misformatted(frame: pl.DataFrame, layout: Layout, max_reported: int) -> list[BadValue]:
+    """Values of the layout's identifier columns that do not have their declared format
+    (at most `max_reported` per column); `type` says what was expected, and the value is
+    left out ("") when the format is personal."""
+    bad: list[BadValue] = []
+    for column in (c for c in layout.columns if c.format is not None):
+        form = FORMATS[column.format or ""]
+        cell = pl.col(column.name)
+        rows = frame.filter(cell.is_not_null() & ~cell.str.contains(f"^(?:{form.pattern})$"))
+        shown = pl.lit("") if form.personal else cell
+        bad.extend(
+            BadValue(row, column.name, text, form.expected)
+            for row, text in rows.head(max_reported).select(ROW_COLUMN, shown).iter_rows()
+        )
+    return bad
 
 
 def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:
