@@ -138,3 +138,78 @@ def test_mangled_oen_in_class_enrolments_stops_the_run(sample):
     assert f"PAE010 [{CLASS_FILE}, row 3, column oen]" in result.output
     assert oen[1:6] not in result.output and written(sample) == []
 
+
+# --- item 8: encoding, school headers, layout width, line ends, binary junk ----------------
+
+
+def test_utf8_without_bom_is_read_as_utf8_and_said(tmp_path):
+    write_raw(
+        tmp_path, "a.csv", [h1(), h2(), dt(oen="111111111", gender_desc="Zoë")], encoding="utf-8"
+    )
+    pae = read(tmp_path)
+    assert pae.frames[("0003", BSID)]["gender_desc"].to_list() == ["Zoë"]
+    assert flat(pae.findings) == [("PAE013", "info", None)]
+    assert "UTF-8" in pae.findings[0].message_en and pae.findings[0].file == "a.csv"
+
+
+def test_windows_1252_stays_the_default_without_a_note(tmp_path):
+    write_raw(tmp_path, "a.csv", [h1(), h2(), dt(oen="111111111", gender_desc="Zoë")])
+    pae = read(tmp_path)
+    assert pae.findings == [] and pae.frames[("0003", BSID)]["gender_desc"].to_list() == ["Zoë"]
+
+
+def test_school_header_with_a_leading_space_keeps_its_rows(tmp_path):
+    lines = [h1(), h2("111111"), dt(oen="111111111"), " " + h2("222222"), dt(oen="222222222")]
+    write_raw(tmp_path, "a.csv", [*lines, dt(oen="333333333")])
+    pae = read(tmp_path, bsids=("111111", "222222"))
+    assert pae.findings == []
+    assert pae.frames[("0003", "111111")]["oen"].to_list() == ["111111111"]
+    assert pae.frames[("0003", "222222")]["oen"].to_list() == ["222222222", "333333333"]
+
+
+def test_rows_after_a_damaged_school_header_go_to_no_school(tmp_path):
+    lines = [h1(), h2("111111"), dt(oen="111111111"), '"H?2","222222","B","02"']
+    write_raw(tmp_path, "a.csv", [*lines, dt(oen="222222222"), dt(oen="333333333")])
+    pae = read(tmp_path, bsids=("111111",))
+    assert pae.frames[("0003", "111111")]["oen"].to_list() == ["111111111"]
+    assert flat(pae.findings) == [("PAE005", "error", 4), ("PAE005", "error", 5)]
+    assert "2 data row(s) follow the unreadable line 4" in pae.findings[1].message_en
+
+
+def test_school_header_bsid_must_be_six_digits(tmp_path):
+    write_raw(tmp_path, "a.csv", [h1(), h2("12345"), dt(oen="111111111")])
+    assert ("PAE005", "error", 2) in flat(read(tmp_path, bsids=("12345",)).findings)
+
+
+@pytest.mark.parametrize("change", [2, -3])
+def test_extra_or_missing_trailing_columns_are_reported_once_per_file(tmp_path, change):
+    def resized(line: str) -> str:
+        cells = line.split(",")
+        return ",".join(cells[:change] if change < 0 else [*cells, *['"x"'] * change])
+
+    rows = [resized(dt(oen=f"{n}{n}{n}{n}{n}{n}{n}{n}{n}")) for n in range(1, 5)]
+    write_raw(tmp_path, "a.csv", [h1(), h2(), *rows])
+    pae = read(tmp_path)
+    assert flat(pae.findings) == [("PAE011", "warning", None)]
+    message = pae.findings[0].message_en
+    assert "layout version 1" in message and f"{53 + change}" in message and "53" in message
+
+
+def test_cr_only_line_ends_are_a_finding_not_a_crash(sample):
+    path = sample / "pae" / CLASS_FILE
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\r"))
+    result = generate(sample)
+    assert result.exit_code == 2, result.output
+    assert f"PAE001 [{CLASS_FILE}]" in result.output and "carriage return" in result.output
+    assert written(sample) == []
+
+
+@pytest.mark.parametrize("junk", [b"\x00\x01\x02", b"\xff\xfe\r\x1b", bytes(range(256))])
+def test_binary_junk_inside_a_line_is_a_finding_not_a_crash(sample, junk):
+    path = sample / "pae" / CLASS_FILE
+    data = path.read_bytes()
+    at = data.index(b"\r\n", data.index(b'"DT"')) - 5  # inside the first data row
+    path.write_bytes(data[:at] + junk + data[at:])
+    result = generate(sample)
+    assert result.exit_code == 2, result.output
+    assert f"[{CLASS_FILE}, row 3" in result.output and written(sample) == []

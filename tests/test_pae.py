@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from onsis_batch.findings import Severity
@@ -192,6 +192,14 @@ def test_writer_refuses_line_breaks(tmp_path):
         )
 
 
+def _utf8_of_cp1252(data: bytes) -> bool:
+    try:
+        data.decode("utf-8").encode("cp1252")
+    except UnicodeError:
+        return False
+    return True
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
@@ -201,6 +209,10 @@ def test_writer_refuses_line_breaks(tmp_path):
     )
 )
 def test_any_windows_1252_text_round_trips(values):
+    # Windows-1252 bytes that are also UTF-8 of windows-1252 characters ("Ã©") are read as
+    # UTF-8, as a re-saved extract is (D532): real extracts never hold such text.
+    data = "".join(values).encode("cp1252")
+    assume(data.isascii() or not _utf8_of_cp1252(data))
     rows = pl.DataFrame({"oen": values, "other_halftime_desc": list(reversed(values))})
     with tempfile.TemporaryDirectory() as folder:
         write_extract(
@@ -310,7 +322,7 @@ def test_extra_trailing_columns_are_ignored(tmp_path):
         tmp_path, dt(oen="000000001", online_graduation_requirement_type="X") + ',"extra","x"'
     )
     pae = read(tmp_path)
-    assert pae.findings == []
+    assert [f.code for f in pae.findings] == ["PAE011"]  # said once per file (issue 13)
     assert pae.frames[("0003", BSID)]["online_graduation_requirement_type"].to_list() == ["X"]
 
 

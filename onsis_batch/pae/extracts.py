@@ -186,9 +186,13 @@ def _read_file(path: Path, run: _Run) -> _FileResult:
     """One file: header checks, then its rows split by school block."""
     name = path.name
     try:
-        text = decode(path.read_bytes())
+        decoded = decode(path.read_bytes())
     except OSError as error:
         return _FileResult(findings=[_not_extract(name, f"it cannot be read ({error.strerror})")])
+    text = decoded.text
+    if "\r" in text and "\n" not in text:
+        reason = "its lines end with a carriage return alone (CR), not CR LF"
+        return _FileResult(findings=[_not_extract(name, reason)])
     first = _first_record(text)
     if first is None:
         return _FileResult(findings=[_not_extract(name, "the file is empty")])
@@ -202,6 +206,8 @@ def _read_file(path: Path, run: _Run) -> _FileResult:
         reason = f"file type '{h1[1]}' is not a known extract"
         return _FileResult(findings=[finding("PAE009", file=name, reason=reason)])
     result = _FileResult(extract=layout.extract, findings=_check_header(name, line, h1, run))
+    if decoded.encoding != "windows-1252":
+        result.findings.append(finding("PAE013", file=name, encoding=decoded.encoding))
     grid = read_grid(text, width=max(len(layout.columns) + 1, 4))  # H2 needs 4 cells
     end = FileEnd(text.endswith("\n"), text[text.rfind("\n") + 1 :])
     blocks, findings = _split_blocks(name, grid, layout, run, end)

@@ -43,19 +43,44 @@ def _undefined_as_latin1(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error("onsis-pae-cp1252", _undefined_as_latin1)
 
 
-def decode(data: bytes) -> str:
-    """Extract bytes to text: windows-1252, after a UTF-8 byte-order mark is removed.
+@dataclass(frozen=True)
+class Decoded:
+    """An extract's text and the encoding it was read with."""
 
-    A file that starts with a BOM and is valid UTF-8 was re-saved by an editor as UTF-8, so
-    it is read as such; reading it as windows-1252 would turn every accent into two letters.
+    text: str
+    encoding: str  # "windows-1252" (the Ministry's) or "UTF-8"
+
+
+def decode(data: bytes) -> Decoded:
+    """Extract bytes to text: UTF-8 when the bytes are valid UTF-8 (`_as_utf8`), else
+    windows-1252.
+
+    The Ministry writes windows-1252, but an extract opened and saved by an editor may come
+    back as UTF-8, with or without a byte-order mark (removed). Read as windows-1252, every
+    accent would turn into two letters and garbled codes would be sent back to OnSIS; bytes
+    of windows-1252 accents are almost never valid UTF-8, so validity decides.
     """
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-    return data.decode("cp1252", errors="onsis-pae-cp1252")
+    body = data.removeprefix(codecs.BOM_UTF8)
+    text = _as_utf8(body)
+    if text is None:
+        return Decoded(body.decode("cp1252", errors="onsis-pae-cp1252"), "windows-1252")
+    if body is data and text.isascii():
+        return Decoded(text, "windows-1252")  # the same text either way: nothing to say
+    return Decoded(text, "UTF-8")
+
+
+def _as_utf8(data: bytes) -> str | None:
+    """The text of UTF-8 bytes that an extract re-saved as UTF-8 could hold; else None.
+
+    An extract only holds characters windows-1252 has, so valid UTF-8 that decodes to
+    others (U+0820 from the windows-1252 bytes of "à" and two no-break spaces) is not one.
+    """
+    try:
+        text = data.decode("utf-8")
+        text.encode("cp1252")
+    except UnicodeError:
+        return None
+    return text
 
 
 def cell_name(index: int) -> str:

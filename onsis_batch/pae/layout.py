@@ -77,6 +77,7 @@ class Layout:
     record_types: tuple[str, ...]  # data record types, usually ("DT",)
     key: tuple[str, ...]  # columns that identify a row when matching against SIS data
     columns: tuple[LayoutColumn, ...]  # data columns in file order, after the record type
+    version: str = "1"  # the H1 layout version these columns describe
 
     @property
     def keeps_record_type(self) -> bool:
@@ -142,7 +143,10 @@ def _layout(raw: Any, stem: str) -> Layout:
     key = _string_list(raw.get("key"), "key")
     if any(k not in names for k in key):
         raise SpecError("key: every key must be one of the columns")
-    return Layout(extract, file_type.strip().upper(), record_types, key, columns)
+    version = raw.get("version", "1")
+    if not isinstance(version, str | int) or not str(version).strip():
+        raise SpecError("version: must be the layout version the H1 header gives, e.g. '1'")
+    return Layout(extract, file_type.strip().upper(), record_types, key, columns, str(version))
 
 
 @cache

@@ -16,6 +16,7 @@ reported line by line instead of being read with values silently missing:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -28,6 +29,8 @@ MAX_REPORTED = 100  # per file, finding code and column: past that, more of the 
 TYPE_COLUMN = "_rt"  # working columns of the grid: record type, school block number
 BLOCK_COLUMN = "_block"
 HEADER_FIELDS = {"H1": 5, "H2": 2}  # cells a header needs: H1 up to the period, H2 the BSID
+_CONTROL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\r]"  # binary junk, or a CR that ends no line
+_BSID = r"[0-9]{6}"
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,8 @@ def with_blocks(grid: pl.DataFrame, layout: Layout) -> pl.DataFrame:
     H2 are never given to the previous school. They belong to no school and are reported.
     """
     grid = grid.with_columns(clean(cell_name(0)).str.to_uppercase().alias(TYPE_COLUMN))
-    opens = pl.col(TYPE_COLUMN) == "H2"
+    header_like = pl.col(TYPE_COLUMN).is_null() | pl.col(TYPE_COLUMN).str.contains("H")
+    opens = (pl.col(TYPE_COLUMN) == "H2") | (_unplaced(grid, layout) & header_like)
     return grid.with_columns(opens.fill_null(False).cum_sum().alias(BLOCK_COLUMN))
 
 
@@ -57,6 +61,7 @@ def structure_findings(
     return [
         *_unplaced_findings(name, grid, layout),
         *_header_findings(name, grid, layout),
+        *_damaged_findings(name, grid),
         *_width_findings(name, grid, layout, end),
     ]
 
@@ -110,25 +115,39 @@ def _header_findings(name: str, grid: pl.DataFrame, layout: Layout) -> list[Find
     for row, bsid in heads.head(MAX_REPORTED * 10).iter_rows():
         if bsid is None:
             findings.append(malformed(name, row, "an H2 school header without a BSID"))
+        elif not re.fullmatch(_BSID, bsid):
+            reason = f"the H2 school header's BSID '{bsid}' is not six digits"
+            findings.append(malformed(name, row, reason))
     return findings
+
+
+def _damaged_findings(name: str, grid: pl.DataFrame) -> list[Finding]:
+    """Lines holding control characters: binary data, or a CR that ends no line."""
+    junk = pl.any_horizontal(pl.col(c).str.contains(_CONTROL) for c in _cells(grid))
+    rows = grid.filter(junk).get_column(ROW_COLUMN).head(MAX_REPORTED)
+    reason = "the line holds control characters (binary data or a stray carriage return)"
+    return [malformed(name, row, reason) for row in rows]
 
 
 def _width_findings(name: str, grid: pl.DataFrame, layout: Layout, end: FileEnd) -> list[Finding]:
     """Rows cut short or too long, a cut last line, and a layout of another width."""
+    expected = len(layout.columns) + 1
     data = grid.filter(pl.col(TYPE_COLUMN).is_in(layout.record_types))
     ends = grid.select(ROW_COLUMN, TYPE_COLUMN, FIELDS_COLUMN).tail(1)
     last = ends.row(0) if ends.height else None
-    if data.is_empty():
-        return _end_findings(name, last, None, end)
-    width = _usual_width(data)
-    odd = data.filter(pl.col(FIELDS_COLUMN) != width)
     if last is not None and not end.has_line_break:
-        odd = odd.filter(pl.col(ROW_COLUMN) != last[0])  # reported below as a cut line
+        data = data.filter(pl.col(ROW_COLUMN) != last[0])  # judged alone, in _end_findings
+    if data.is_empty():
+        return _end_findings(name, last, expected, end)
+    width = _usual_width(data)
+    odd = data.filter(pl.col(FIELDS_COLUMN) != width).select(ROW_COLUMN, FIELDS_COLUMN)
     findings = [
         malformed(name, row, _width_reason(fields, width))
-        for row, fields in odd.select(ROW_COLUMN, FIELDS_COLUMN).head(MAX_REPORTED).iter_rows()
+        for row, fields in odd.head(MAX_REPORTED).iter_rows()
     ]
     findings += _end_findings(name, last, width, end)
+    if width != expected:
+        findings.append(_layout_width(name, layout, width, expected))
     return findings
 
 
@@ -147,17 +166,34 @@ def _width_reason(fields: int, width: int) -> str:
 
 
 def _end_findings(
-    name: str, last: tuple[int, str | None, int] | None, width: int | None, end: FileEnd
+    name: str, last: tuple[int, str | None, int] | None, width: int, end: FileEnd
 ) -> list[Finding]:
     """The last line, when the file does not end with a line break: cut, or complete."""
     if last is None or end.has_line_break:
         return []
     row, record, fields = last
-    needed = HEADER_FIELDS.get(record or "", width or 0)
+    needed = HEADER_FIELDS.get(record or "", width)
     if fields < needed or end.last_line.count('"') % 2:
         reason = "the file ends in the middle of this line: the download was cut short"
         return [malformed(name, row, reason)]
     return [finding("PAE012", file=name, row=row)]
+
+
+def _layout_width(name: str, layout: Layout, width: int, expected: int) -> Finding:
+    """PAE011: the file's rows are wider or narrower than the layout this version reads."""
+    if width > expected:
+        effect = f"the last {width - expected} cell(s) of each row are ignored"
+    else:
+        effect = f"the last {expected - width} column(s) of the layout are read as empty"
+    return finding(
+        "PAE011",
+        file=name,
+        extract=layout.extract,
+        version=layout.version,
+        found=width,
+        expected=expected,
+        effect=effect,
+    )
 
 
 def _cells(grid: pl.DataFrame) -> list[str]:
