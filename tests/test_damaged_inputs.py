@@ -213,3 +213,54 @@ def test_binary_junk_inside_a_line_is_a_finding_not_a_crash(sample, junk):
     result = generate(sample)
     assert result.exit_code == 2, result.output
     assert f"[{CLASS_FILE}, row 3" in result.output and written(sample) == []
+
+
+# --- item 9: school-data CSV rows cut short, unbalanced quotes ----------------------------
+
+
+def load_meetings(folder: Path, text: str):
+    from onsis_batch.sources import load_folder
+
+    folder.mkdir(exist_ok=True)
+    (folder / "section_meetings.csv").write_text(text, encoding="utf-8")
+    return load_folder(folder, tables=["section_meetings"])
+
+
+def test_csv_row_with_fewer_fields_than_the_header_is_an_error(tmp_path):
+    loaded = load_meetings(tmp_path / "d", "section_id,cycle_day,minutes\nS1,A,75\nS2,75\n")
+    found = [(f.code, f.file, f.row) for f in loaded.findings]
+    assert found == [("SRC016", "section_meetings.csv", 3), ("SRC007", "section_meetings.csv", 3)]
+    assert "2 fields" in loaded.findings[0].message_en
+    assert "3" in loaded.findings[0].message_en
+
+
+def test_unbalanced_quote_on_the_first_data_line_is_an_error(tmp_path):
+    text = 'section_id,cycle_day,minutes\n"S1,A,75\nS2,B,75\nS3,C,75\n'
+    loaded = load_meetings(tmp_path / "d", text)
+    assert [(f.code, f.file, f.row) for f in loaded.findings] == [
+        ("SRC016", "section_meetings.csv", 2)
+    ]
+    assert "quote" in loaded.findings[0].message_en
+
+
+def test_quoted_line_breaks_and_commas_are_not_short_rows(tmp_path):
+    text = 'section_id,cycle_day,minutes\n"S,1","A\nB",75\nS2,,75\n\n'
+    loaded = load_meetings(tmp_path / "d", text)
+    assert loaded.findings == []
+    assert loaded.tables["section_meetings"].get_column("_row").to_list() == [2, 3]  # records
+
+
+@pytest.mark.parametrize("damage", ["short", "quote"])
+def test_damaged_school_data_stops_the_run_without_a_file(sample, damage):
+    path = sample / "data" / "class_enrolments.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    if damage == "short":  # only optional columns lost: nothing else would notice
+        lines[3] = ",".join(lines[3].split(",")[:5])
+    else:
+        lines[1] = '"' + lines[1]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = generate(sample)
+    assert result.exit_code == 2, result.output
+    row = 4 if damage == "short" else 2
+    assert f"SRC016 [class_enrolments.csv, row {row}]" in result.output
+    assert written(sample) == []

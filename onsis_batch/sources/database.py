@@ -29,6 +29,7 @@ import polars as pl
 from onsis_batch.contract import Table
 from onsis_batch.findings import Finding, finding
 from onsis_batch.sources.files import Unreadable, fit_names, number_rows
+from onsis_batch.sources.issues import Issue
 
 # URI scheme -> database kind; plain files are recognised by their suffix.
 SCHEMES = {
@@ -245,6 +246,10 @@ class SqlTable:
     def empty(self) -> pl.DataFrame:
         """A frame with the table's columns and no rows."""
         return number_rows(pl.DataFrame(schema=self.schema).select(self.columns), 1)
+
+    def shape_issues(self) -> Iterator[Issue]:
+        """None: a database row always has every column of its table."""
+        return iter(())
 
     def _copied(self, rows: int) -> Iterator[pl.DataFrame]:
         """PostgreSQL rows through a CSV copy in a private temporary folder, removed after.

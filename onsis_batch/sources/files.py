@@ -17,6 +17,8 @@ import polars as pl
 
 from onsis_batch.contract import DTYPES, Table
 from onsis_batch.findings import Finding, finding
+from onsis_batch.sources.issues import Issue
+from onsis_batch.sources.records import SHORT, record_problems
 
 SUFFIXES = (".csv", ".parquet")
 
@@ -39,6 +41,15 @@ class RawTable:
     path: Path
     skip: int  # records before the data (a CSV's header)
     first_row: int  # the row number users see for record 0 of the scan
+    width: int | None = None  # a CSV's number of header fields (None: Parquet)
+
+    def shape_issues(self) -> Iterator[Issue]:
+        """SRC016 for the CSV records without the header's shape (see `records`)."""
+        if self.width is None:
+            return
+        rows = record_problems(self.path, self.width)
+        if rows.height:
+            yield Issue(SHORT, self.path.name, None, rows)
 
     def batches(self, rows: int) -> Iterator[pl.DataFrame]:
         """The rows in order, `rows` at a time; Unreadable when the file is damaged.
@@ -149,7 +160,8 @@ def fit_columns(
     # no header row, but its rows are numbered as if it had one, like the same data as CSV.
     csv_file = path.suffix.lower() == ".csv"
     skip, first_row = (1, 1) if csv_file else (0, 2)
-    return RawTable(frame, list(kept.values()), missing, path, skip, first_row), findings
+    width = len(names) if csv_file else None
+    return RawTable(frame, list(kept.values()), missing, path, skip, first_row, width), findings
 
 
 def fit_names(
