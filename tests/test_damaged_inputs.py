@@ -264,3 +264,34 @@ def test_damaged_school_data_stops_the_run_without_a_file(sample, damage):
     row = 4 if damage == "short" else 2
     assert f"SRC016 [class_enrolments.csv, row {row}]" in result.output
     assert written(sample) == []
+
+
+# --- item 10: keys with empty parts ------------------------------------------------------
+
+
+def test_repeated_key_with_an_empty_part_is_a_duplicate(tmp_path):
+    text = "section_id,cycle_day,minutes\nS1,,75\nS1,A,75\nS1,,60\n"
+    loaded = load_meetings(tmp_path / "d", text)
+    assert [(f.code, f.row) for f in loaded.findings] == [("SRC005", 4)]
+    assert "cycle_day=(empty)" in loaded.findings[0].message_en
+    assert loaded.findings[0].params["first_row"] == 2
+
+
+def test_required_key_part_empty_is_reported_once_not_as_a_duplicate(tmp_path):
+    text = "section_id,cycle_day,minutes\n,A,75\n,A,75\n"
+    loaded = load_meetings(tmp_path / "d", text)
+    assert [(f.code, f.row, f.column) for f in loaded.findings] == [
+        ("SRC007", 2, "section_id"),
+        ("SRC007", 3, "section_id"),
+    ]
+
+
+def test_duplicated_meeting_without_cycle_day_stops_the_run(sample):
+    path = sample / "data" / "section_meetings.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[1].split(",")[1] == ""  # a meeting on every day
+    path.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")
+    result = generate(sample)
+    assert result.exit_code == 2, result.output
+    assert f"SRC005 [section_meetings.csv, row {len(lines) + 1}" in result.output
+    assert written(sample) == []
