@@ -295,3 +295,83 @@ def test_duplicated_meeting_without_cycle_day_stops_the_run(sample):
     assert result.exit_code == 2, result.output
     assert f"SRC005 [section_meetings.csv, row {len(lines) + 1}" in result.output
     assert written(sample) == []
+
+
+# --- item 11: database columns of another type ---------------------------------------------
+
+
+def duckdb_file(path: Path, *statements: str) -> str:
+    import duckdb
+
+    connection = duckdb.connect(str(path))
+    for statement in statements:
+        connection.execute(statement)
+    connection.close()
+    return str(path)
+
+
+def sqlite_file(path: Path, *statements: str, values: tuple = ()) -> str:
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    for statement in statements:
+        connection.execute(statement, values) if "?" in statement else connection.execute(statement)
+    connection.commit()
+    connection.close()
+    return str(path)
+
+
+def everything_said(loaded) -> str:
+    return " ".join(str(f.to_dict()) for f in loaded.findings)
+
+
+def test_duckdb_blob_and_list_columns_are_refused_by_name(tmp_path):
+    from onsis_batch.sources import load_folder
+
+    target = duckdb_file(
+        tmp_path / "sis.duckdb",
+        "CREATE TABLE schools (school_id VARCHAR, bsid VARCHAR, name BLOB, language VARCHAR[])",
+        "INSERT INTO schools VALUES ('10', '998467', 'H\\xC3\\xA9lo'::BLOB, ['Tolbric'])",
+    )
+    loaded = load_folder(target, tables=["schools"])
+    found = [(f.code, f.file, f.column) for f in loaded.findings]
+    assert found == [("SQL003", "schools", "name"), ("SQL003", "schools", "language")]
+    assert "BLOB" in loaded.findings[0].message_en and "VARCHAR[]" in loaded.findings[1].message_en
+    said = everything_said(loaded)
+    assert "Tolbric" not in said and "xC3" not in said and "Hélo" not in said
+
+
+def test_duckdb_infinite_date_is_a_bad_date_not_9999(tmp_path):
+    from onsis_batch.sources import load_folder
+
+    target = duckdb_file(
+        tmp_path / "sis.duckdb",
+        "CREATE TABLE board_settings (school_year VARCHAR, oct_count_date DATE, "
+        "last_school_day TIMESTAMP)",
+        "INSERT INTO board_settings VALUES ('2025-2026', 'infinity', '-infinity')",
+        "INSERT INTO board_settings VALUES ('2026-2027', '2026-10-30', '2027-06-25 00:00:00')",
+    )
+    loaded = load_folder(target, tables=["board_settings"])
+    found = [(f.code, f.file, f.row, f.column) for f in loaded.findings]
+    assert found == [
+        ("SRC004", "board_settings", 1, "oct_count_date"),
+        ("SRC004", "board_settings", 1, "last_school_day"),
+    ]
+    second = loaded.tables["board_settings"].row(1, named=True)
+    assert str(second["oct_count_date"]) == "2026-10-30"
+    assert str(second["last_school_day"]) == "2027-06-25"
+
+
+def test_sqlite_blob_values_are_refused_by_name(tmp_path):
+    from onsis_batch.sources import load_folder
+
+    target = sqlite_file(
+        tmp_path / "sis.sqlite",
+        "CREATE TABLE schools (school_id TEXT, bsid TEXT, name TEXT)",
+        "INSERT INTO schools VALUES ('10', '998467', ?)",
+        values=(b"H\xc3\xa9lo",),
+    )
+    loaded = load_folder(target, tables=["schools"])
+    assert [(f.code, f.file, f.column) for f in loaded.findings] == [("SQL003", "schools", "name")]
+    said = everything_said(loaded)
+    assert "Hélo" not in said and "xc3" not in said.lower()

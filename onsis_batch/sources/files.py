@@ -165,17 +165,25 @@ def fit_columns(
 
 
 def fit_names(
-    table: Table, schema: Mapping[str, pl.DataType], names: list[str], file: str
+    table: Table,
+    schema: Mapping[str, pl.DataType],
+    names: list[str],
+    file: str,
+    refused: Collection[str] = (),
 ) -> tuple[dict[str, pl.Expr], frozenset[str], list[Finding]]:
     """The contract columns among `names` (read from `_c0..` of `schema`) as expressions.
 
     Also the contract columns missing, and findings for unknown, repeated and missing ones.
+    `refused` columns (a database type that cannot hold their values, already reported)
+    are read as missing, without a finding of their own.
     """
     findings: list[Finding] = []
     wanted = set(table.column_names)
     kept: dict[str, pl.Expr] = {}
     for i, raw_name in enumerate(names):
         name = raw_name.strip()
+        if name in refused:
+            continue
         if name not in wanted:
             findings.append(finding("SRC013", file=file, column=name or f"(column {i + 1})"))
         elif name in kept:
@@ -187,7 +195,7 @@ def fit_names(
             kept[name] = text.alias(name)
     missing = frozenset(wanted - set(kept))
     for column in table.columns:
-        if column.required and column.name in missing:
+        if column.required and column.name in missing and column.name not in refused:
             findings.append(finding("SRC002", file=file, column=column.name))
     return kept, missing, findings
 
