@@ -375,3 +375,115 @@ def test_sqlite_blob_values_are_refused_by_name(tmp_path):
     assert [(f.code, f.file, f.column) for f in loaded.findings] == [("SQL003", "schools", "name")]
     said = everything_said(loaded)
     assert "Hélo" not in said and "xc3" not in said.lower()
+
+
+# --- item 12a: impossible values ---------------------------------------------------------
+
+
+def load_table(folder: Path, table: str, header: str, *rows: str):
+    from onsis_batch.sources import load_folder
+
+    folder.mkdir(exist_ok=True)
+    (folder / f"{table}.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return load_folder(folder, tables=[table])
+
+
+def located(loaded, *codes):
+    return [(f.code, f.file, f.row, f.column) for f in loaded.findings if f.code in codes]
+
+
+def test_class_enrolment_ending_before_it_starts_is_an_error(tmp_path):
+    loaded = load_table(
+        tmp_path / "d",
+        "class_enrolments",
+        "student_id,section_id,date_enrolled,date_left",
+        "1,S1,2025-09-02,2025-09-02",
+        "1,S2,2025-09-10,2025-09-01",
+    )
+    assert located(loaded, "SRC018") == [("SRC018", "class_enrolments.csv", 3, "date_left")]
+    assert "date_enrolled" in loaded.findings[0].message_en
+
+
+def test_implausible_dates_are_errors(tmp_path):
+    header = "assignment_id,educator_id,school_id,position_type,start_date,end_date"
+    loaded = load_table(
+        tmp_path / "d",
+        "educator_assignments",
+        header,
+        "A1,E1,10,TEA,2025-09-02,1800-06-30",
+        "A2,E1,10,TEA,9999-09-02,",
+    )
+    assert sorted(located(loaded, "SRC017")) == [
+        ("SRC017", "educator_assignments.csv", 2, "end_date"),
+        ("SRC017", "educator_assignments.csv", 3, "start_date"),
+    ]
+
+
+def test_entry_date_of_1800_is_an_error(tmp_path):
+    loaded = load_table(
+        tmp_path / "d",
+        "school_enrolments",
+        "student_id,school_id,entry_date,grade_level",
+        "1,10,1800-01-01,9",
+    )
+    assert located(loaded, "SRC017") == [("SRC017", "school_enrolments.csv", 2, "entry_date")]
+
+
+def test_huge_credit_and_fte_out_of_range_are_errors(tmp_path):
+    courses = load_table(
+        tmp_path / "c",
+        "courses",
+        "course_number,ministry_code,credit",
+        "C1,MCV4U,99999999999999999999",
+    )
+    assert located(courses, "SRC017") == [("SRC017", "courses.csv", 2, "credit")]
+    header = "assignment_id,educator_id,school_id,position_type,fte"
+    staff = load_table(tmp_path / "e", "educator_assignments", header, "A1,E1,10,TEA,3.14159")
+    assert located(staff, "SRC017") == [("SRC017", "educator_assignments.csv", 2, "fte")]
+
+
+def test_more_decimal_places_than_sent_is_a_warning_and_the_value_is_kept(tmp_path):
+    header = "assignment_id,educator_id,school_id,position_type,fte"
+    loaded = load_table(tmp_path / "d", "educator_assignments", header, "A1,E1,10,TEA,0.333")
+    assert [(f.code, str(f.severity), f.row, f.column) for f in loaded.findings] == [
+        ("SRC019", "warning", 2, "fte")
+    ]
+    assert loaded.tables["educator_assignments"].get_column("fte").to_list() == [0.333]
+
+
+def test_malformed_postal_code_is_a_warning_without_the_value(tmp_path):
+    header = "student_id,oen,first_name,last_name,birth_date,postal_code"
+    loaded = load_table(
+        tmp_path / "d",
+        "students",
+        header,
+        "1,123456789,A,B,2010-01-01,K1A-0B1",
+        "2,,A,B,2010-01-01,K1A 0BX",
+    )
+    assert [(f.code, str(f.severity), f.row) for f in loaded.findings] == [("SRC020", "warning", 3)]
+    assert "0BX" not in str(loaded.findings[0].to_dict())
+
+
+def test_contract_declares_ranges_for_every_number_and_date():
+    from onsis_batch.contract import contract
+
+    for table in contract().values():
+        for column in table.columns:
+            where = f"{table.name}.{column.name}"
+            if column.type in ("integer", "decimal", "date", "year_month"):
+                assert column.min is not None, where
+            if column.type == "decimal":
+                assert column.max is not None and column.places is not None, where
+
+
+def test_class_enrolment_ending_before_it_starts_stops_the_run(sample):
+    path = sample / "data" / "class_enrolments.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    cells = lines[1].split(",")
+    cells[3] = "2025-01-01"  # date_left before date_enrolled
+    lines[1] = ",".join(cells)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = generate(sample)
+    assert result.exit_code == 2, result.output
+    assert "SRC018 [class_enrolments.csv, row 2, column date_left]" in result.output
+    assert written(sample) == []

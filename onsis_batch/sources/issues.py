@@ -25,6 +25,16 @@ Slot = tuple[str | None, str | None, str]  # (file, column, code)
 
 
 @dataclass(frozen=True)
+class Check:
+    """One rule a cell must pass: the finding code and the mask of failing cells."""
+
+    code: str
+    mask: pl.Expr  # true on the cells that fail
+    params: dict[str, Any] = field(default_factory=dict)  # message parameters every row shares
+    shows_value: bool = True  # the message quotes the cell
+
+
+@dataclass(frozen=True)
 class Issue:
     """Rows of one file sharing one problem in one column."""
 
