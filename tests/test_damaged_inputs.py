@@ -5,6 +5,7 @@ and no output."""
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -487,3 +488,77 @@ def test_class_enrolment_ending_before_it_starts_stops_the_run(sample):
     assert result.exit_code == 2, result.output
     assert "SRC018 [class_enrolments.csv, row 2, column date_left]" in result.output
     assert written(sample) == []
+
+
+# --- item 13: values that only the XSD refused -------------------------------------------
+
+DIPLOMA_FILE = "EXSMS-0026.00 - Diploma-Certificate.csv"
+
+
+def test_pae_value_copied_into_the_file_is_named_at_its_extract_cell(sample):
+    path = sample / "pae" / DIPLOMA_FILE  # the diploma OnSIS holds for student 100023
+    text = path.read_text(encoding="cp1252")
+    path.write_text(text.replace('"996122630","1"', '"996122630","ZZ"'), encoding="cp1252")
+    result = generate(sample)
+    assert result.exit_code == 2, result.output
+    assert "OUT004 [PAE extract 0026, row 6, column diploma_type, DIPLOMA" in result.output
+    assert "'ZZ' is not a code of table diploma_type" in result.output
+    assert ".tmp" not in result.output and "XSD001" not in result.output
+    assert written(sample) == []
+
+
+def test_names_with_noncharacters_are_refused_at_input(sample):
+    path = sample / "data" / "students.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    cells = lines[5].split(",")
+    cells[3] = cells[3][:2] + "\ufffe" + cells[3][2:]  # first_name
+    lines[5] = ",".join(cells)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = generate(sample)
+    assert result.exit_code == 2, result.output
+    assert "SRC009 [students.csv, row 6, column first_name]" in result.output
+    assert cells[3] not in result.output and written(sample) == []
+
+
+def test_value_check_names_the_school_data_cell_of_a_bad_plan_value():
+    from onsis_batch.run.planning import plan
+    from onsis_batch.run.request import PlanRequest
+    from onsis_batch.run.sample import sample_run
+    from onsis_batch.validate.values import unsendable_values
+
+    data, pae, bsid, year = sample_run("oct")
+    request = PlanRequest(data, pae, "oct", year, (bsid,))
+    planned = plan(request, overrides=None, today=date(2025, 10, 31))
+    assert unsendable_values(planned.plan, planned.context) == []
+    import polars as pl
+
+    seg = planned.plan.segments["SCHOOL_EDUCATOR_ASSIGNMENT"]
+    planned.plan.segments["SCHOOL_EDUCATOR_ASSIGNMENT"] = seg.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(-0.25).otherwise(pl.col("FTE")).alias("FTE")
+    )
+    staff = planned.context.tables["educator_assignments"]
+    planned.context.tables["educator_assignments"] = staff.with_columns(
+        pl.when(pl.col("_row") == 7).then(-0.25).otherwise(pl.col("fte")).alias("fte")
+    )
+    found = unsendable_values(planned.plan, planned.context)
+    assert [(f.code, f.file, f.row, f.column, f.segment) for f in found] == [
+        ("OUT004", "educator_assignments", 7, "fte", "SCHOOL_EDUCATOR_ASSIGNMENT")
+    ]
+    assert "-0.25" in found[0].message_en
+
+
+def test_schema_findings_name_the_file_to_publish_not_a_temporary_file(tmp_path):
+    from sample_plans import CREATED, simple_plan
+
+    from onsis_batch.plan.model import Plan
+    from onsis_batch.render.publish import publish
+
+    base = simple_plan()
+    sse = base.segments["STUDENT_SCHOOL_ENROLMENT"]
+    import polars as pl
+
+    bad = {**base.segments, "STUDENT_SCHOOL_ENROLMENT": sse.with_columns(GRADE_TYPE=pl.lit("13"))}
+    result = publish(Plan(period=base.period, segments=bad), tmp_path, created=CREATED)
+    assert result.path is None and result.findings
+    assert all(f.file == "ONSIS_OCTSEC1_20251031_123456.xml" for f in result.findings)
+    assert all(".tmp" not in str(f) for f in result.findings)
