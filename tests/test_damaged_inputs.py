@@ -562,3 +562,28 @@ def test_schema_findings_name_the_file_to_publish_not_a_temporary_file(tmp_path)
     assert result.path is None and result.findings
     assert all(f.file == "ONSIS_OCTSEC1_20251031_123456.xml" for f in result.findings)
     assert all(".tmp" not in str(f) for f in result.findings)
+
+
+# --- found by the damage campaign --------------------------------------------------------
+
+
+def test_csv_with_cr_only_line_ends_is_unreadable_without_quoting_it(tmp_path):
+    text = "section_id,cycle_day,minutes\rS1,A,75\rS2,B,60\r"
+    loaded = load_meetings(tmp_path / "d", text)
+    assert [(f.code, f.file) for f in loaded.findings] == [("SRC008", "section_meetings.csv")]
+    assert "carriage return" in loaded.findings[0].message_en
+    assert "S1" not in loaded.findings[0].message_en
+
+
+def test_unknown_header_cells_are_quoted_only_when_they_look_like_column_names(tmp_path):
+    header = "section_id,cycle_day,minutes,room_nmber,Zoë Quillfeather,987654321"
+    loaded = load_meetings(tmp_path / "d", header + "\nS1,A,75,1,2,3\n")
+    shown = [f.column for f in loaded.findings if f.code == "SRC013"]
+    assert shown == ["room_nmber", "(column 5)", "(column 6)"]
+    assert "Quillfeather" not in str([f.to_dict() for f in loaded.findings])
+
+
+def test_a_file_without_a_header_row_is_unreadable_without_quoting_its_first_row(tmp_path):
+    loaded = load_meetings(tmp_path / "d", "S1,A,75\nS2,B,60\n")
+    assert [(f.code, f.file) for f in loaded.findings] == [("SRC008", "section_meetings.csv")]
+    assert "header" in loaded.findings[0].message_en and "S1" not in loaded.findings[0].message_en

@@ -8,6 +8,7 @@ through `cells`. Every problem with a file or its header is a finding, never an 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ from onsis_batch.sources.issues import Issue
 from onsis_batch.sources.records import SHORT, record_problems
 
 SUFFIXES = (".csv", ".parquet")
+PROBE_BYTES = 65_536  # enough for a header row and the first records
+_COLUMN_NAME = re.compile(r"[a-z][a-z0-9_]*")  # the form of every contract column name
 
 
 class Unreadable(Exception):
@@ -112,12 +115,18 @@ def read_table(table: Table, path: Path) -> tuple[RawTable | None, list[Finding]
             names, frame = scan_parquet(path)
     except Unreadable as exc:
         return None, [finding("SRC008", file=path.name, reason=str(exc))]
+    if not set(table.column_names) & {name.strip() for name in names}:
+        # Quoting these cells would quote a student's data: the header row is missing.
+        reason = "its first row is not a header: none of its cells is a column of the table"
+        return None, [finding("SRC008", file=path.name, reason=reason)]
     return fit_columns(table, frame, names, path)
 
 
 def scan_csv(path: Path) -> tuple[list[str], pl.LazyFrame]:
     """Header names and a lazy frame of text columns `_c0..`, plus `_row` (header = row 1)."""
-    _read_bytes(path, probe=True)  # an unreadable file is named before polars sees it
+    head = _read_bytes(path, probe=True)  # an unreadable file is named before polars sees it
+    if b"\r" in head and b"\n" not in head:  # polars would read the whole file as a header
+        raise Unreadable("its lines end with a carriage return alone (CR); save it with LF")
     # No header for polars: the first record is the header, so row numbers and header
     # names come from the same parse. Empty cells, quoted or not, are read as null.
     options: dict[str, Any] = {
@@ -185,7 +194,9 @@ def fit_names(
         if name in refused:
             continue
         if name not in wanted:
-            findings.append(finding("SRC013", file=file, column=name or f"(column {i + 1})"))
+            # A header cell without a column name's form may be data (a lost header row).
+            shown = name if _COLUMN_NAME.fullmatch(name) else f"(column {i + 1})"
+            findings.append(finding("SRC013", file=file, column=shown))
         elif name in kept:
             reason = f"column '{name}' appears more than once; only the first is read"
             findings.append(finding("SRC008", file=file, reason=reason))
@@ -228,11 +239,11 @@ def _reason(path: Path, exc: BaseException) -> str:
 
 
 def _read_bytes(path: Path, probe: bool = False) -> bytes:
-    """The file's bytes (or, with probe, only its first byte, to check it can be read)."""
+    """The file's bytes (or, with probe, its first 64 KiB, to check it can be read)."""
     try:
         if probe:
             with path.open("rb") as handle:
-                return handle.read(1)
+                return handle.read(PROBE_BYTES)
         return path.read_bytes()
     except OSError as exc:
         raise Unreadable(exc.strerror or str(exc)) from None
