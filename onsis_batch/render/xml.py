@@ -298,9 +298,7 @@ def element_text(
     schema: pl.Schema,
     escape: Callable[[pl.Expr], pl.Expr] = lambda text: text,
 ) -> pl.Expr:
-    """The text a plan column is written as (not escaped unless `escape` is given), null
-    when the element is written empty: what the pre-render check (`validate.values`)
-    compares with the element's type."""
+    """The text a plan column is written as (escaped by `escape`), null when empty."""
     if element.name not in schema:
         raise PlanShapeError(f"plan segment {spec.segment} has no column {element.name}")
     column, dtype = pl.col(element.name), schema[element.name]
