@@ -587,3 +587,17 @@ def test_a_file_without_a_header_row_is_unreadable_without_quoting_its_first_row
     loaded = load_meetings(tmp_path / "d", "S1,A,75\nS2,B,60\n")
     assert [(f.code, f.file) for f in loaded.findings] == [("SRC008", "section_meetings.csv")]
     assert "header" in loaded.findings[0].message_en and "S1" not in loaded.findings[0].message_en
+
+
+def test_a_shifted_oen_is_never_quoted_whole(tmp_path):
+    lines = [h1(), h2(), '987654321,"ON"', dt(oen="111111111", enrolment_start_date="912345678")]
+    write_raw(tmp_path, "a.csv", lines)
+    said = str([f.to_dict() for f in read(tmp_path).findings])
+    assert "987654321" not in said and "912345678" not in said
+    assert "******321" in said and "******678" in said
+
+
+def test_a_shifted_oen_in_school_data_is_never_quoted_whole(tmp_path):
+    loaded = load_meetings(tmp_path / "d", "section_id,cycle_day,minutes\nS1,A,987654321\n")
+    said = str([f.to_dict() for f in loaded.findings])
+    assert "987654321" not in said and "******321" in said

@@ -59,6 +59,7 @@ from onsis_batch.pae.structure import (
     structure_findings,
     with_blocks,
 )
+from onsis_batch.sources.issues import without_oens
 
 __all__ = [
     "Layout",
@@ -285,7 +286,14 @@ def _split_blocks(
     )
     typed, bad = to_typed(rows, layout, MAX_REPORTED)
     findings.extend(
-        finding("PAE006", file=name, row=b.row, column=b.column, value=b.value, type=b.type)
+        finding(
+            "PAE006",
+            file=name,
+            row=b.row,
+            column=b.column,
+            value=without_oens(b.value),
+            type=b.type,
+        )
         for b in bad
     )
     findings.extend(
@@ -303,7 +311,7 @@ def _split_blocks(
 
 def _shown(bad: BadValue) -> str:
     """How a PAE010 message shows the value: quoted, or only its length when personal."""
-    return f"'{bad.value}'" if bad.value else "the value (personal data, not shown)"
+    return f"'{without_oens(bad.value)}'" if bad.value else "the value (personal data, not shown)"
 
 
 def extract_file_name(extract: str) -> str:

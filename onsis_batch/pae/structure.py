@@ -24,6 +24,7 @@ import polars as pl
 from onsis_batch.findings import Finding, finding
 from onsis_batch.pae.grid import FIELDS_COLUMN, cell_name, clean
 from onsis_batch.pae.layout import ROW_COLUMN, Layout
+from onsis_batch.sources.issues import without_oens
 
 MAX_REPORTED = 100  # per file, finding code and column: past that, more of the same adds nothing
 TYPE_COLUMN = "_rt"  # working columns of the grid: record type, school block number
@@ -84,7 +85,7 @@ def _unplaced_findings(name: str, grid: pl.DataFrame, layout: Layout) -> list[Fi
     for row, record, _ in unplaced.head(MAX_REPORTED).iter_rows():
         reason = "the line has no record type"
         if record is not None:
-            reason = f"record type '{record}' is not one of {expected}"
+            reason = f"record type '{without_oens(record)}' is not one of {expected}"
         findings.append(malformed(name, row, reason))
     data = grid.filter(pl.col(TYPE_COLUMN).is_in(layout.record_types))
     openers = unplaced.select(BLOCK_COLUMN, pl.col(ROW_COLUMN).alias("_after"))
@@ -116,7 +117,7 @@ def _header_findings(name: str, grid: pl.DataFrame, layout: Layout) -> list[Find
         if bsid is None:
             findings.append(malformed(name, row, "an H2 school header without a BSID"))
         elif not re.fullmatch(_BSID, bsid):
-            reason = f"the H2 school header's BSID '{bsid}' is not six digits"
+            reason = f"the H2 school header's BSID '{without_oens(bsid)}' is not six digits"
             findings.append(malformed(name, row, reason))
     return findings
 
