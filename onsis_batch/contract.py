@@ -37,6 +37,11 @@ class Column:
     max_length: int | None = None
     pattern: str | None = None
     personal: bool = False  # names, birth dates...: never quoted in findings or logs
+    min: Any = None  # smallest plausible value: a number, or a date (ISO text in YAML)
+    max: Any = None  # largest plausible value
+    places: int | None = None  # decimal places the submission carries; more are rounded
+    sent_pattern: str | None = None  # a value must match this to be sent; else a warning
+    sent_as: str = ""  # what a value matching `sent_pattern` is, for that warning
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ class Table:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     references: tuple[Reference, ...] = ()
+    ordered: tuple[tuple[str, str], ...] = ()  # (start, end) date columns: end not before start
 
     def column(self, name: str) -> Column:
         """The column `name`; KeyError when the table has none."""
@@ -78,6 +84,7 @@ _TABLE_KEYS = record_keys(
     table=None,
     columns=[_COLUMN_KEYS],
     references=[record_keys(Reference)],
+    ordered=None,
 )
 
 
@@ -88,7 +95,34 @@ def _column(raw: dict[str, Any], where: str) -> Column:
         raise SpecError(f"{where}.codes: {raw.get('codes')!r} is not a table in codes.yaml")
     if raw.get("unknown", "error") not in ("error", "keep"):
         raise SpecError(f"{where}.unknown: must be error or keep")
-    return Column(**raw)
+    bounds = {key: _bound(raw.get(key), raw["type"], f"{where}.{key}") for key in ("min", "max")}
+    if raw.get("places") is not None and (raw["type"] != "decimal" or raw["places"] < 0):
+        raise SpecError(f"{where}.places: only a decimal column has decimal places (0 or more)")
+    if bool(raw.get("sent_pattern")) != bool(raw.get("sent_as")):
+        raise SpecError(f"{where}.sent_pattern: give it with sent_as, which says what it is")
+    return Column(**(raw | {k: v for k, v in bounds.items() if v is not None}))
+
+
+def _bound(value: Any, kind: str, where: str) -> Any:
+    """A column's `min` or `max`: a number for numbers, a date (ISO text) for dates."""
+    if value is None:
+        return None
+    if kind in ("integer", "decimal") and isinstance(value, int | float):
+        return value
+    if kind in ("date", "year_month") and isinstance(value, str):
+        try:
+            return date.fromisoformat(value if kind == "date" else value + "-01")
+        except ValueError:
+            pass
+    raise SpecError(f"{where}: a {kind} column's bound must be a {_BOUND_KIND.get(kind, '-')}")
+
+
+_BOUND_KIND = {
+    "integer": "number",
+    "decimal": "number",
+    "date": "date (YYYY-MM-DD)",
+    "year_month": "year and month (YYYY-MM)",
+}
 
 
 def _table(raw: dict[str, Any]) -> Table:
@@ -98,6 +132,9 @@ def _table(raw: dict[str, Any]) -> Table:
     if not set(key) <= names:
         raise SpecError("key: every key must be a column")
     references = tuple(Reference(**r) for r in raw.get("references", ()))
+    ordered = tuple(
+        _pair(pair, columns, f"ordered[{i}]") for i, pair in enumerate(raw.get("ordered", ()))
+    )
     return Table(
         name=raw["table"],
         description=" ".join(raw.get("description", "").split()),
@@ -105,7 +142,16 @@ def _table(raw: dict[str, Any]) -> Table:
         key=key,
         columns=columns,
         references=references,
+        ordered=ordered,
     )
+
+
+def _pair(raw: Any, columns: tuple[Column, ...], where: str) -> tuple[str, str]:
+    """An `ordered` entry: [start, end], two date columns of the table."""
+    dates = {c.name for c in columns if c.type in ("date", "year_month")}
+    if not isinstance(raw, list) or len(raw) != 2 or not set(raw) <= dates:
+        raise SpecError(f"{where}: must be [start, end], two date columns of the table")
+    return raw[0], raw[1]
 
 
 def _table_file(path: Path) -> Table:

@@ -81,7 +81,7 @@ def test_no_temp_file_left_when_rendering_fails(tmp_path):
 
 
 def test_no_temp_file_left_when_validation_crashes(tmp_path, monkeypatch):
-    def crash(_path):
+    def crash(_path, **_options):
         raise RuntimeError("validator down")
 
     monkeypatch.setattr(output, "validate_file", crash)

@@ -31,9 +31,11 @@ import polars as pl
 from onsis_batch.findings import Finding, finding
 from onsis_batch.pae.grid import (
     PAD,
+    BadValue,
     cell_name,
     clean,
     decode,
+    misformatted,
     quoted,
     read_grid,
     split_line,
@@ -49,6 +51,15 @@ from onsis_batch.pae.layout import (
     layout_for_file_type,
     load_layouts,
 )
+from onsis_batch.pae.structure import (
+    BLOCK_COLUMN,
+    MAX_REPORTED,
+    TYPE_COLUMN,
+    FileEnd,
+    structure_findings,
+    with_blocks,
+)
+from onsis_batch.sources.issues import without_oens
 
 __all__ = [
     "Layout",
@@ -61,11 +72,8 @@ __all__ = [
     "write_extract",
 ]
 
-MAX_REPORTED = 100  # per file, finding code and column: past that, more of the same adds nothing
 H2_STATUS = "02"  # submission status written in H2; a value seen in public fixtures, not read back
-_TYPE = "_rt"  # working columns of the grid: record type, school block number, block BSID
-_BLOCK = "_block"
-_BSID = "_bsid"
+_BSID = "_bsid"  # working column: the BSID of a row's school block
 
 
 @dataclass(frozen=True)
@@ -179,9 +187,13 @@ def _read_file(path: Path, run: _Run) -> _FileResult:
     """One file: header checks, then its rows split by school block."""
     name = path.name
     try:
-        text = decode(path.read_bytes())
+        decoded = decode(path.read_bytes())
     except OSError as error:
         return _FileResult(findings=[_not_extract(name, f"it cannot be read ({error.strerror})")])
+    text = decoded.text
+    if "\r" in text and "\n" not in text:
+        reason = "its lines end with a carriage return alone (CR), not CR LF"
+        return _FileResult(findings=[_not_extract(name, reason)])
     first = _first_record(text)
     if first is None:
         return _FileResult(findings=[_not_extract(name, "the file is empty")])
@@ -195,8 +207,11 @@ def _read_file(path: Path, run: _Run) -> _FileResult:
         reason = f"file type '{h1[1]}' is not a known extract"
         return _FileResult(findings=[finding("PAE009", file=name, reason=reason)])
     result = _FileResult(extract=layout.extract, findings=_check_header(name, line, h1, run))
+    if decoded.encoding != "windows-1252":
+        result.findings.append(finding("PAE013", file=name, encoding=decoded.encoding))
     grid = read_grid(text, width=max(len(layout.columns) + 1, 4))  # H2 needs 4 cells
-    blocks, findings = _split_blocks(name, grid, layout, run)
+    end = FileEnd(text.endswith("\n"), text[text.rfind("\n") + 1 :])
+    blocks, findings = _split_blocks(name, grid, layout, run, end)
     result.blocks.update(blocks)
     result.findings.extend(findings)
     return result
@@ -243,13 +258,14 @@ def _check_header(name: str, line: int, h1: list[str], run: _Run) -> list[Findin
 
 
 def _split_blocks(
-    name: str, grid: pl.DataFrame, layout: Layout, run: _Run
+    name: str, grid: pl.DataFrame, layout: Layout, run: _Run, end: FileEnd
 ) -> tuple[dict[str, pl.DataFrame], list[Finding]]:
     """Rows of the requested schools, typed and keyed by BSID, plus structural findings."""
-    grid = grid.with_columns(clean(cell_name(0)).str.to_uppercase().alias(_TYPE))
-    grid = grid.with_columns((pl.col(_TYPE) == "H2").fill_null(False).cum_sum().alias(_BLOCK))
-    findings = _structure_findings(name, grid, layout)
-    heads = grid.filter(pl.col(_TYPE) == "H2").select(_BLOCK, clean(cell_name(1)).alias(_BSID))
+    grid = with_blocks(grid, layout)
+    findings = structure_findings(name, grid, layout, end)
+    heads = grid.filter(pl.col(TYPE_COLUMN) == "H2").select(
+        BLOCK_COLUMN, clean(cell_name(1)).alias(_BSID)
+    )
     present = {b for b in heads.get_column(_BSID).to_list() if b is not None}
     wanted = present & run.bsids
     if not wanted:
@@ -259,18 +275,30 @@ def _split_blocks(
         )
         return {}, findings
     block_bsid = dict(heads.iter_rows())
-    rows = grid.filter(pl.col(_TYPE).is_in(layout.record_types) & (pl.col(_BLOCK) > 0))
-    rows = rows.with_columns(pl.col(_BLOCK).replace_strict(block_bsid, default=None).alias(_BSID))
+    rows = grid.filter(pl.col(TYPE_COLUMN).is_in(layout.record_types) & (pl.col(BLOCK_COLUMN) > 0))
+    bsid = pl.col(BLOCK_COLUMN).replace_strict(block_bsid, default=None, return_dtype=pl.Utf8)
+    rows = rows.with_columns(bsid.alias(_BSID))
     rows = rows.filter(pl.col(_BSID).is_in(list(wanted))).select(
         ROW_COLUMN,
-        pl.col(_TYPE).alias(RECORD_COLUMN),
+        pl.col(TYPE_COLUMN).alias(RECORD_COLUMN),
         _BSID,
         *(clean(cell_name(i)).alias(c.name) for i, c in enumerate(layout.columns, start=1)),
     )
     typed, bad = to_typed(rows, layout, MAX_REPORTED)
     findings.extend(
-        finding("PAE006", file=name, row=b.row, column=b.column, value=b.value, type=b.type)
+        finding(
+            "PAE006",
+            file=name,
+            row=b.row,
+            column=b.column,
+            value=without_oens(b.value),
+            type=b.type,
+        )
         for b in bad
+    )
+    findings.extend(
+        finding("PAE010", file=name, row=b.row, column=b.column, value=_shown(b), expected=b.type)
+        for b in misformatted(rows, layout, MAX_REPORTED)
     )
     columns = list(layout.schema())
     parts = typed.partition_by(_BSID, as_dict=True, include_key=False)
@@ -281,38 +309,9 @@ def _split_blocks(
     return blocks, findings
 
 
-def _structure_findings(name: str, grid: pl.DataFrame, layout: Layout) -> list[Finding]:
-    """Rows that fit nowhere: unknown record types, extra H1s, data before any H2, no BSID."""
-    findings = []
-    known = ["H1", "H2", *layout.record_types]
-    odd = grid.filter(pl.col(_TYPE).is_not_null() & ~pl.col(_TYPE).is_in(known))
-    nameless = grid.filter(pl.col(_TYPE).is_null())
-    nameless = nameless.filter(pl.any_horizontal(clean(c).is_not_null() for c in _cells(grid)))
-    expected = ", ".join(known)
-    for row, record in odd.select(ROW_COLUMN, _TYPE).head(MAX_REPORTED).iter_rows():
-        findings.append(_malformed(name, row, f"record type '{record}' is not one of {expected}"))
-    for (row,) in nameless.select(ROW_COLUMN).head(MAX_REPORTED).iter_rows():
-        findings.append(_malformed(name, row, "the line has no record type"))
-    extra_h1 = grid.filter(pl.col(_TYPE) == "H1").get_column(ROW_COLUMN).to_list()[1:]
-    for row in extra_h1[:MAX_REPORTED]:
-        findings.append(_malformed(name, row, "a second H1 header"))
-    orphans = grid.filter(pl.col(_TYPE).is_in(layout.record_types) & (pl.col(_BLOCK) == 0))
-    if orphans.height:
-        first = orphans.get_column(ROW_COLUMN)[0]
-        reason = f"{orphans.height} data row(s) come before the first H2 school header"
-        findings.append(_malformed(name, first, reason))
-    no_bsid = grid.filter((pl.col(_TYPE) == "H2") & clean(cell_name(1)).is_null())
-    for (row,) in no_bsid.select(ROW_COLUMN).head(MAX_REPORTED).iter_rows():
-        findings.append(_malformed(name, row, "an H2 school header without a BSID"))
-    return findings
-
-
-def _cells(grid: pl.DataFrame) -> list[str]:
-    return [c for c in grid.columns if c.startswith("c") and c[1:].isdigit()]
-
-
-def _malformed(name: str, row: int, reason: str) -> Finding:
-    return finding("PAE005", file=name, row=row, reason=reason)
+def _shown(bad: BadValue) -> str:
+    """How a PAE010 message shows the value: quoted, or only its length when personal."""
+    return f"'{without_oens(bad.value)}'" if bad.value else "the value (personal data, not shown)"
 
 
 def extract_file_name(extract: str) -> str:

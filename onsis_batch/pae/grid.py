@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
 
-from onsis_batch.pae.layout import RECORD_COLUMN, ROW_COLUMN, Layout
+from onsis_batch.pae.layout import FORMATS, RECORD_COLUMN, ROW_COLUMN, Layout
 
 PAD = " \t"  # padding trimmed around every cell; some files pad fixed-width style
 DATE_FORMATS = ("%Y/%m/%d", "%Y-%m-%d")  # the Ministry writes YYYY/MM/DD; ISO is tolerated
@@ -25,6 +26,9 @@ _DECIMAL = r"^[+-]?(\d+\.?\d*|\.\d+)$"  # plain notation only: no exponent, NaN 
 _INTEGER = r"^[+-]?\d+$"
 _CELL = r'(?:"(?:[^"]|"")*"|[^",]*)'
 _PLAIN_LINE = rf"^{_CELL}(?:,{_CELL})*$"  # RFC 4180 cells only: safe to hand to polars
+_QUOTED = r'"[^"]*"'  # in a plain line, a quoted cell ("" inside counts as two cells here)
+_UNSPLITTABLE = re.compile(r"[\x00\r]")
+FIELDS_COLUMN = "_fields"  # number of cells the line really has (the grid pads or cuts)
 _DECIMAL_PLACES = 4  # ADE has up to four places; more would only be float noise
 
 
@@ -39,19 +43,44 @@ def _undefined_as_latin1(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error("onsis-pae-cp1252", _undefined_as_latin1)
 
 
-def decode(data: bytes) -> str:
-    """Extract bytes to text: windows-1252, after a UTF-8 byte-order mark is removed.
+@dataclass(frozen=True)
+class Decoded:
+    """An extract's text and the encoding it was read with."""
 
-    A file that starts with a BOM and is valid UTF-8 was re-saved by an editor as UTF-8, so
-    it is read as such; reading it as windows-1252 would turn every accent into two letters.
+    text: str
+    encoding: str  # "windows-1252" (the Ministry's) or "UTF-8"
+
+
+def decode(data: bytes) -> Decoded:
+    """Extract bytes to text: UTF-8 when the bytes are valid UTF-8 (`_as_utf8`), else
+    windows-1252.
+
+    The Ministry writes windows-1252, but an extract opened and saved by an editor may come
+    back as UTF-8, with or without a byte-order mark (removed). Read as windows-1252, every
+    accent would turn into two letters and garbled codes would be sent back to OnSIS; bytes
+    of windows-1252 accents are almost never valid UTF-8, so validity decides.
     """
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-    return data.decode("cp1252", errors="onsis-pae-cp1252")
+    body = data.removeprefix(codecs.BOM_UTF8)
+    text = _as_utf8(body)
+    if text is None:
+        return Decoded(body.decode("cp1252", errors="onsis-pae-cp1252"), "windows-1252")
+    if body is data and text.isascii():
+        return Decoded(text, "windows-1252")  # the same text either way: nothing to say
+    return Decoded(text, "UTF-8")
+
+
+def _as_utf8(data: bytes) -> str | None:
+    """The text of UTF-8 bytes that an extract re-saved as UTF-8 could hold; else None.
+
+    An extract only holds characters windows-1252 has, so valid UTF-8 that decodes to
+    others (U+0820 from the windows-1252 bytes of "à" and two no-break spaces) is not one.
+    """
+    try:
+        text = data.decode("utf-8")
+        text.encode("cp1252")
+    except UnicodeError:
+        return None
+    return text
 
 
 def cell_name(index: int) -> str:
@@ -65,22 +94,54 @@ def clean(name: str) -> pl.Expr:
 
 
 def split_line(line: str) -> list[str]:
-    """Cells of one line by Python's lenient csv rules (tolerates spaces around quotes)."""
-    return next(csv.reader([line], skipinitialspace=True), [])
+    """Cells of one line by Python's lenient csv rules (tolerates spaces around quotes).
+
+    Characters the csv module refuses (NUL, a carriage return inside the line) are read as
+    spaces: such a line is reported as damaged (`damaged_lines`), never parsed as data.
+    """
+    return next(csv.reader([_UNSPLITTABLE.sub(" ", line)], skipinitialspace=True), [])
 
 
 def read_grid(text: str, width: int) -> pl.DataFrame:
-    """Every line of `text` as `_row` (line number) + cells c0..c{width-1}, all raw strings.
+    """Every line of `text` as `_row` (line number), `_fields` (its number of cells) and
+    cells c0..c{width-1}, all raw strings.
 
-    Short lines get empty cells, extra cells are dropped; blank lines may be left out. The
-    whole text goes to polars in one call; if polars refuses it or its rows stop matching the
-    lines, the plain lines still go to polars and only the others are split one by one.
+    Short lines get empty cells, extra cells are dropped (`_fields` keeps the count, so a
+    cut line can be told from a complete one); blank lines may be left out. When every line
+    is plain CSV the whole text goes to polars in one call; otherwise the plain lines still
+    go to polars and only the others are split one by one.
     """
-    grid = _grid_polars(text, width)
+    lines = _lines_of(text)
+    plain = lines.get_column("line").str.contains(_PLAIN_LINE)
+    grid = _grid_polars(text, width) if plain.all() else None
     if grid is None:
-        return _grid_by_line(text, width)
+        return _grid_by_line(lines.with_columns(plain.alias("plain")), width)
+    fields = _plain_fields(lines.get_column("line"))
     rows = pl.int_range(1, grid.height + 1, dtype=pl.Int64, eager=True).alias(ROW_COLUMN)
-    return grid.insert_column(0, rows)
+    return grid.insert_column(0, rows).insert_column(1, fields)
+
+
+def _lines_of(text: str) -> pl.DataFrame:
+    """`_row` and `line` (without its CR) of every line; a final line break ends no line."""
+    body = text[:-1] if text.endswith("\n") else text
+    lines = pl.Series("line", [body]).str.split("\n").explode().str.strip_suffix("\r")
+    frame = lines.to_frame().with_row_index(ROW_COLUMN, offset=1)
+    return frame.with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
+
+
+def _plain_fields(lines: pl.Series) -> pl.Series:
+    """Number of cells of each plain CSV line: its commas outside quoted cells, plus one.
+
+    In a file quoted as the Ministry writes it every comma sits between two quotes; only
+    the other lines get the slower count that skips the commas inside quoted cells.
+    """
+    commas = lines.str.count_matches(",", literal=True)
+    odd = commas != lines.str.count_matches('","', literal=True)
+    fields = (commas + 1).cast(pl.Int64).alias(FIELDS_COLUMN)
+    if not odd.any():
+        return fields
+    outside = lines.filter(odd).str.replace_all(_QUOTED, "").str.count_matches(",", literal=True)
+    return fields.scatter(odd.arg_true(), (outside + 1).cast(pl.Int64))
 
 
 def _grid_polars(text: str, width: int) -> pl.DataFrame | None:
@@ -102,24 +163,23 @@ def _grid_polars(text: str, width: int) -> pl.DataFrame | None:
     return grid if grid.height == lines else None  # a quoted cell spanned lines
 
 
-def _grid_by_line(text: str, width: int) -> pl.DataFrame:
-    """Cells of the non-blank lines, each line parsed on its own so row numbers stay exact."""
-    lines = (
-        pl.DataFrame({"line": text.split("\n")})
-        .with_row_index(ROW_COLUMN, offset=1)
-        .with_columns(pl.col(ROW_COLUMN).cast(pl.Int64), pl.col("line").str.strip_suffix("\r"))
-        .filter(pl.col("line").str.strip_chars(PAD) != "")
-    )
-    plain = lines.get_column("line").str.contains(_PLAIN_LINE)
-    good, odd = lines.filter(plain), lines.filter(~plain)
+def _grid_by_line(lines: pl.DataFrame, width: int) -> pl.DataFrame:
+    """Cells of the non-blank lines, each odd line parsed on its own so row numbers stay."""
+    lines = lines.filter(pl.col("line").str.strip_chars(PAD) != "")
+    good, odd = lines.filter(pl.col("plain")), lines.filter(~pl.col("plain"))
     grid = _grid_polars("\n".join(good.get_column("line").to_list()), width)
     if grid is None:  # not expected for plain lines, but never lose the file over it
         good, odd, grid = good.clear(), lines, None
-    parts = [] if grid is None else [grid.insert_column(0, good.get_column(ROW_COLUMN))]
-    cells = [[*split_line(line), *[""] * width][:width] for line in odd.get_column("line")]
+    parts = []
+    if grid is not None:
+        numbers = good.select(ROW_COLUMN).with_columns(_plain_fields(good.get_column("line")))
+        parts.append(pl.concat([numbers, grid], how="horizontal"))
+    split = [split_line(line) for line in odd.get_column("line")]
+    cells = [[*line, *[""] * width][:width] for line in split]
     schema = {cell_name(i): pl.Utf8 for i in range(width)}
     odd_grid = pl.DataFrame(cells, schema=schema, orient="row")
-    parts.append(odd_grid.insert_column(0, odd.get_column(ROW_COLUMN)))
+    counts = pl.Series(FIELDS_COLUMN, [len(line) for line in split], dtype=pl.Int64)
+    parts.append(odd_grid.insert_column(0, odd.get_column(ROW_COLUMN)).insert_column(1, counts))
     return pl.concat(parts).sort(ROW_COLUMN)
 
 
@@ -170,6 +230,23 @@ def to_typed(
             for row, text in rows.select(ROW_COLUMN, column.name).iter_rows()
         )
     return typed, bad
+
+
+def misformatted(frame: pl.DataFrame, layout: Layout, max_reported: int) -> list[BadValue]:
+    """Values of the layout's identifier columns that do not have their declared format
+    (at most `max_reported` per column); `type` says what was expected, and the value is
+    left out ("") when the format is personal."""
+    bad: list[BadValue] = []
+    for column in (c for c in layout.columns if c.format is not None):
+        form = FORMATS[column.format or ""]
+        cell = pl.col(column.name)
+        rows = frame.filter(cell.is_not_null() & ~cell.str.contains(f"^(?:{form.pattern})$"))
+        shown = pl.lit("") if form.personal else cell
+        bad.extend(
+            BadValue(row, column.name, text, form.expected)
+            for row, text in rows.head(max_reported).select(ROW_COLUMN, shown).iter_rows()
+        )
+    return bad
 
 
 def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:

@@ -31,6 +31,26 @@ ROW_COLUMN = "_row"  # 1-based line number of the row in its file, for findings 
 RECORD_COLUMN = "_record_type"  # only for layouts with several data record types (e.g. 0029)
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class ValueFormat:
+    """What an identifier column must look like: a spreadsheet that opened the file turns
+    an OEN into `9.90524E+08` or drops its leading zero, and the row then silently stops
+    matching the school data."""
+
+    pattern: str  # the whole trimmed value must match
+    expected: str  # what the message says the value should be
+    personal: bool  # the value is never quoted in a finding
+
+
+FORMATS = {  # the `format` a layout column may declare
+    "oen": ValueFormat(r"[0-9]{9}", "an OEN of nine digits", personal=True),
+    "men": ValueFormat(r"[0-9]{9}", "a MEN of nine digits", personal=True),
+    "class_code": ValueFormat(
+        r"[^\s+]{1,25}", "a class code of 1 to 25 characters without spaces", personal=False
+    ),
+}
 _EXTRACT = re.compile(r"^\d{4}$")
 
 
@@ -40,6 +60,7 @@ class LayoutColumn:
 
     name: str
     type: str  # one of COLUMN_TYPES
+    format: str | None = None  # one of FORMATS: values must have that form
 
     @property
     def dtype(self) -> pl.DataType:
@@ -56,6 +77,7 @@ class Layout:
     record_types: tuple[str, ...]  # data record types, usually ("DT",)
     key: tuple[str, ...]  # columns that identify a row when matching against SIS data
     columns: tuple[LayoutColumn, ...]  # data columns in file order, after the record type
+    version: str = "1"  # the H1 layout version these columns describe
 
     @property
     def keeps_record_type(self) -> bool:
@@ -82,7 +104,10 @@ def _column(raw: Any, where: str) -> LayoutColumn:
         raise SpecError(f"{where}.name: {name!r} is not a snake_case name")
     if type_ not in COLUMN_TYPES:
         raise SpecError(f"{where}.type: {type_!r} is not one of {sorted(COLUMN_TYPES)}")
-    return LayoutColumn(name=name, type=type_)
+    value_format = raw.get("format")
+    if value_format is not None and (value_format not in FORMATS or type_ != "text"):
+        raise SpecError(f"{where}.format: a text column's format is one of {sorted(FORMATS)}")
+    return LayoutColumn(name=name, type=type_, format=value_format)
 
 
 def _string_list(raw: Any, where: str) -> tuple[str, ...]:
@@ -118,7 +143,10 @@ def _layout(raw: Any, stem: str) -> Layout:
     key = _string_list(raw.get("key"), "key")
     if any(k not in names for k in key):
         raise SpecError("key: every key must be one of the columns")
-    return Layout(extract, file_type.strip().upper(), record_types, key, columns)
+    version = raw.get("version", "1")
+    if not isinstance(version, str | int) or not str(version).strip():
+        raise SpecError("version: must be the layout version the H1 header gives, e.g. '1'")
+    return Layout(extract, file_type.strip().upper(), record_types, key, columns, str(version))
 
 
 @cache

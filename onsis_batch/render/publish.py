@@ -81,7 +81,7 @@ def publish(
             os.fsync(fd)
         finally:
             os.close(fd)
-        xsd_findings = validate_file(temp)
+        xsd_findings = validate_file(temp, label=final.name)
         findings += xsd_findings
         if not xsd_findings:
             os.replace(temp, final)

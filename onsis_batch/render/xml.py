@@ -289,13 +289,23 @@ def _value(spec: SegmentSpec, element: ElementSpec, schema: pl.Schema) -> pl.Exp
         return _escape(pl.col("_action"))
     if element.fixed is not None:
         return pl.lit(escape_text(element.fixed))
+    return element_text(spec, element, schema, escape=_escape)
+
+
+def element_text(
+    spec: SegmentSpec,
+    element: ElementSpec,
+    schema: pl.Schema,
+    escape: Callable[[pl.Expr], pl.Expr] = lambda text: text,
+) -> pl.Expr:
+    """The text a plan column is written as (escaped by `escape`), null when empty."""
     if element.name not in schema:
         raise PlanShapeError(f"plan segment {spec.segment} has no column {element.name}")
     column, dtype = pl.col(element.name), schema[element.name]
     if dtype == pl.Null:
         return pl.lit(None, dtype=pl.String)
     if dtype == pl.String:  # already formatted by the segment
-        return _escape(column)
+        return escape(column)
     formatter = _FORMATTERS.get(element.type)
     if formatter is None or not formatter[0](dtype):
         raise TypeError(

@@ -29,6 +29,7 @@ from onsis_batch.run.slicing import share_tables, tables_for_bsid
 from onsis_batch.segments.build import build_plan
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.sources import StagedData, load_folder
+from onsis_batch.validate.values import unsendable_values
 
 REQUIRED_EXTRACTS = ("0003",)
 
@@ -93,6 +94,10 @@ def plan_bsid(
         result.findings += found
         if has_errors(found):  # an override that cannot be applied as written
             return Planned(inputs, ctx, built, result)
+    found = unsendable_values(built, ctx)  # values the file cannot carry, at their input cell
+    result.findings += found
+    if has_errors(found):
+        return Planned(inputs, ctx, built, result)
     result.plan, result.planned = built, True
     result.students = built.segments["STUDENT"].height
     result.segment_counts = built.counts()

@@ -221,6 +221,7 @@ def _load(
         log.add(item)
     if raw is None:
         return None
+    _add_all(log, raw.shape_issues())
     # Rows are read and converted a batch at a time: neither the file's text nor the
     # working columns of the conversion are ever in memory for the whole table.
     issues: list[Issue] = []

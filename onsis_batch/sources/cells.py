@@ -9,15 +9,14 @@ so a bad cell gets one finding, and a cell that fails any check is null in the r
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
 
 import polars as pl
 from polars.expr.whenthen import ChainedThen, Then
 
 from onsis_batch.codes import code_table
 from onsis_batch.contract import Column, Table, dtype_of
-from onsis_batch.sources.issues import Issue
+from onsis_batch.sources.issues import Check, Issue
+from onsis_batch.sources.plausible import advisories, range_check
 from onsis_batch.sources.scan import CONTROL, scan
 
 # Rust regex: `$` is the end of the text (no multi-line flag); [0-9] avoids Unicode digits.
@@ -29,16 +28,6 @@ _TRUE = ["T", "TRUE", "Y", "YES", "1"]
 _FALSE = ["F", "FALSE", "N", "NO", "0"]
 
 Mappings = Mapping[str, Mapping[str, str]]  # code table -> local code -> Ministry code
-
-
-@dataclass(frozen=True)
-class Check:
-    """One rule a cell must pass: the finding code and the mask of failing cells."""
-
-    code: str
-    mask: pl.Expr  # true on the cells that fail
-    params: dict[str, Any] = field(default_factory=dict)  # message parameters every row shares
-    shows_value: bool = True  # the message quotes the cell
 
 
 HIDDEN = "(personal data, not shown)"
@@ -71,7 +60,10 @@ def convert(
     columns = (_result(c, c.name in missing, c.name in failing) for c in table.columns)
     frame = checked.select("_row", *columns)
     hidden = {c.name for c in present if c.personal}
-    return frame, list(_issues(checked, checks, failing, file, hidden))
+    issues = list(_issues(checked, checks, failing, file, hidden))
+    issues += _notes(checked, present, file, hidden)
+    issues += _order_issues(checked, table, {c.name for c in present}, file)
+    return frame, issues
 
 
 def _drop_blank_records(frame: pl.DataFrame, present: list[Column]) -> pl.DataFrame:
@@ -137,12 +129,20 @@ def _to_date(text: pl.Expr) -> pl.Expr:
 
 def _checks(column: Column, is_text: bool, controlled: bool, mappings: Mappings) -> list[Check]:
     """The checks of one column, in the order a cell is judged."""
-    cell, typed = pl.col(column.name), pl.col(_t(column.name))
+    cell = pl.col(column.name)
     checks = []
     if column.required and column.default is None:
         checks.append(Check("SRC007", cell.is_null(), shows_value=False))
-    if not is_text:
-        return checks
+    if is_text:
+        checks += _text_cell_checks(column, controlled)
+    bounds = range_check(column, pl.col(_t(column.name)))
+    return checks if bounds is None else [*checks, bounds]
+
+
+def _text_cell_checks(column: Column, controlled: bool) -> list[Check]:
+    """The checks of a cell read as text: characters, parsing, length, pattern, codes."""
+    cell, typed = pl.col(column.name), pl.col(_t(column.name))
+    checks = []
     if controlled and column.type in ("text", "code"):
         checks.append(Check("SRC009", cell.str.contains(CONTROL), shows_value=False))
     unparsed = cell.is_not_null() & typed.is_null()
@@ -199,6 +199,38 @@ def _result(column: Column, missing: bool, failing: bool) -> pl.Expr:
     if failing:  # a when/then per column costs; only columns with failures need it
         value = pl.when(pl.col(_p(column.name)).is_null()).then(value)
     return value.cast(dtype).alias(column.name)
+
+
+def _notes(
+    checked: pl.DataFrame, present: list[Column], file: str, hidden: set[str]
+) -> Iterator[Issue]:
+    """Warnings about cells that passed every check: the value is kept (`advisories`)."""
+    for column in present:
+        passed = pl.col(_p(column.name)).is_null()
+        for check in advisories(column, pl.col(_t(column.name))):
+            shown = pl.lit(HIDDEN) if column.name in hidden else pl.col(column.name).cast(pl.String)
+            value = [shown.alias("value")] if check.shows_value else []
+            rows = checked.filter(passed & check.mask).select("_row", *value)
+            if rows.height:
+                yield Issue(check.code, file, column.name, rows, check.params)
+
+
+def _order_issues(
+    checked: pl.DataFrame, table: Table, present: set[str], file: str
+) -> Iterator[Issue]:
+    """SRC018 for rows whose end date comes before their start date (both valid)."""
+    for start, end in table.ordered:
+        if not {start, end} <= present:
+            continue
+        valid = pl.col(_p(start)).is_null() & pl.col(_p(end)).is_null()
+        before = pl.col(_t(end)) < pl.col(_t(start))
+        rows = checked.filter(valid & before.fill_null(False)).select(
+            "_row",
+            pl.col(_t(end)).cast(pl.String).alias("value"),
+            pl.col(_t(start)).cast(pl.String).alias("start_value"),
+        )
+        if rows.height:
+            yield Issue("SRC018", file, end, rows, {"start": start})
 
 
 def _issues(

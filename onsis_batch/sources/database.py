@@ -28,7 +28,9 @@ import polars as pl
 
 from onsis_batch.contract import Table
 from onsis_batch.findings import Finding, finding
+from onsis_batch.sources.db_types import KEPT_TYPES, dated_text, family, fits
 from onsis_batch.sources.files import Unreadable, fit_names, number_rows
+from onsis_batch.sources.issues import Issue
 
 # URI scheme -> database kind; plain files are recognised by their suffix.
 SCHEMES = {
@@ -43,20 +45,6 @@ DRIVERS = {"postgresql": "psycopg", "sqlite": "sqlite3", "duckdb": "duckdb"}
 UNFIT = "a value does not fit its column's type (an infinite or out-of-range date?)"
 CONNECT_TIMEOUT = 30  # seconds, unless the URI sets connect_timeout
 Kept = pl.DataType | None  # a column's type as fetched; None: read as text
-
-# Database types read as they are (lower-case type names of the three drivers); the
-# others arrive as text. Numeric/decimal is text too: its exact digits parse as the
-# contract's integer or decimal, where a float would turn 5 into "5.0".
-KEPT_TYPES: dict[str, pl.DataType] = {
-    **dict.fromkeys(["text", "varchar", "bpchar", "char", "character varying"], pl.String()),
-    "date": pl.Date(),
-    "timestamp": pl.Datetime("us"),
-    **dict.fromkeys(["bool", "boolean"], pl.Boolean()),
-    **dict.fromkeys(
-        ["int2", "int4", "int8", "smallint", "integer", "bigint", "tinyint"], pl.Int64()
-    ),
-    **dict.fromkeys(["float4", "float8", "real", "double", "float"], pl.Float64()),
-}
 
 
 @dataclass(frozen=True)
@@ -139,8 +127,8 @@ class Connection:
             self._raw.close()
             self._raw = None
 
-    def columns(self, name: str) -> list[tuple[str, Kept]] | None:
-        """Column names and types (None: read as text); None when there is no such table.
+    def columns(self, name: str) -> list[DbColumn] | None:
+        """The table's columns with their types; None when there is no such table.
 
         Unreadable for any other failure (no permission, broken view...).
         """
@@ -154,7 +142,7 @@ class Connection:
             if self._is_absent(exc):
                 return None
             raise Unreadable(_first_line(exc)) from None
-        return [(str(d[0]), self._dtype(d[1])) for d in description]
+        return [DbColumn(str(d[0]), *self._dtype(d[1])) for d in description]
 
     def fetch(self, sql: str, rows: int) -> Iterator[list[tuple[Any, ...]]]:
         """The result of `sql`, `rows` at a time (SQLite and DuckDB stream it)."""
@@ -203,16 +191,28 @@ class Connection:
             return type(exc).__name__ == "CatalogException"
         return "no such table" in str(exc)
 
-    def _dtype(self, type_code: Any) -> Kept:
-        """The type a column keeps, or None when it is read as text (SQLite: always)."""
+    def _dtype(self, type_code: Any) -> tuple[Kept, str]:
+        """The type a column keeps (None: read as text) and the database's name for it."""
         if self.kind == "sqlite":
-            return None  # SQLite values have no fixed type: every cell is read as text
+            return None, ""  # SQLite values have no fixed type: every cell is read as text
         if self.kind == "postgresql":
             info = self._raw.adapters.types.get(type_code)
             name = info.name if info is not None else ""
+            if info is not None and type_code == getattr(info, "array_oid", None):
+                name += "[]"  # the registry names an array by its element type
         else:
-            name = str(type_code).lower()
-        return KEPT_TYPES.get(name)
+            name = str(type_code)
+        if self.kind == "duckdb" and family(name) in ("date", "timestamp"):
+            return None, name  # read as text (`dated_text`), so an infinite date shows
+        return KEPT_TYPES.get(name.lower()), name
+
+    def blob_columns(self, name: str, columns: list[str]) -> set[str]:
+        """SQLite: the `columns` of table `name` holding a BLOB value in some row."""
+        if self.kind != "sqlite" or not columns:
+            return set()
+        probes = ", ".join(f"max(typeof({quote(c)}) = 'blob')" for c in columns)
+        found = next(self.fetch(f"SELECT {probes} FROM {quote(name)}", 1), [()])
+        return {c for c, blob in zip(columns, found[0], strict=False) if blob}
 
 
 @dataclass(frozen=True)
@@ -246,6 +246,10 @@ class SqlTable:
         """A frame with the table's columns and no rows."""
         return number_rows(pl.DataFrame(schema=self.schema).select(self.columns), 1)
 
+    def shape_issues(self) -> Iterator[Issue]:
+        """None: a database row always has every column of its table."""
+        return iter(())
+
     def _copied(self, rows: int) -> Iterator[pl.DataFrame]:
         """PostgreSQL rows through a CSV copy in a private temporary folder, removed after.
 
@@ -271,30 +275,67 @@ class SqlTable:
                 start += rows
 
 
+@dataclass(frozen=True)
+class DbColumn:
+    """One column of a database table: its name, the type it is fetched as, its type name."""
+
+    name: str
+    kept: Kept  # None: read as text
+    type_name: str  # as the database names it ("" when it does not, as in SQLite)
+
+
 def read_sql_table(
-    connection: Connection, table: Table, name: str, described: list[tuple[str, Kept]]
+    connection: Connection, table: Table, name: str, described: list[DbColumn]
 ) -> tuple[SqlTable, list[Finding]]:
     """The table or view `name`, whose columns are `described`, as contract table `table`."""
     # SQL names are case-insensitive unless quoted: match them in lower case.
-    names = [column.lower() for column, _ in described]
-    schema = {f"_c{i}": dtype or pl.String() for i, (_, dtype) in enumerate(described)}
-    kept, missing, findings = fit_names(table, schema, names, name)
+    names = [column.name.lower() for column in described]
+    refused = _refused(connection, table, name, described)
+    schema = {f"_c{i}": column.kept or pl.String() for i, column in enumerate(described)}
+    kept, missing, findings = fit_names(table, schema, names, name, refused=set(refused))
     used = {root for expr in kept.values() for root in expr.meta.root_names()}
-    selected = [(alias, *described[int(alias[2:])]) for alias in schema if alias in used]
+    selected = [(alias, described[int(alias[2:])]) for alias in schema if alias in used]
     cells = [
-        f"{_cell(connection.kind, column, dtype)} AS {alias}" for alias, column, dtype in selected
+        f"{_cell(connection.kind, column, table.column(column.name.lower()).type)} AS {alias}"
+        for alias, column in selected
     ]
     sql = f"SELECT {', '.join(cells) or 'NULL'} FROM {quote(name)}"
-    sql += _order(connection.kind, table, [(names[int(a[2:])], c, d) for a, c, d in selected])
-    fetched = {alias: schema[alias] for alias, _, _ in selected} or {"_c": pl.Null()}
-    return SqlTable(connection, sql, fetched, list(kept.values()), missing), findings
+    order = [(c.name.lower(), c.name, c.kept) for _, c in selected]
+    sql += _order(connection.kind, table, order)
+    fetched = {alias: schema[alias] for alias, _ in selected} or {"_c": pl.Null()}
+    sql_table = SqlTable(connection, sql, fetched, list(kept.values()), missing)
+    return sql_table, [*findings, *refused.values()]
 
 
-def _cell(kind: str, column: str, dtype: Kept) -> str:
+def _refused(
+    connection: Connection, table: Table, name: str, described: list[DbColumn]
+) -> dict[str, Finding]:
+    """SQL003 for each contract column whose database type cannot hold its values."""
+    wanted = {c.name: c for c in table.columns}
+    present = [(c.name.lower(), c) for c in described if c.name.lower() in wanted]
+    refused = {
+        lower: _unfit(name, lower, column.type_name, wanted[lower].type)
+        for lower, column in present
+        if not fits(column.type_name, wanted[lower].type)
+    }
+    unchecked = [column.name for lower, column in present if lower not in refused]
+    for blob in connection.blob_columns(name, unchecked):
+        refused[blob.lower()] = _unfit(name, blob.lower(), "BLOB", wanted[blob.lower()].type)
+    return refused
+
+
+def _unfit(table: str, column: str, type_name: str, contract_type: str) -> Finding:
+    return finding("SQL003", file=table, column=column, dbtype=type_name, type=contract_type)
+
+
+def _cell(kind: str, column: DbColumn, contract_type: str) -> str:
     """The column as selected: as it is, or as text (PostgreSQL booleans: true/false)."""
-    if dtype is None or (kind == "postgresql" and dtype == pl.Boolean()):
-        return f"CAST({quote(column)} AS TEXT)"
-    return quote(column)
+    name = quote(column.name)
+    if kind == "duckdb" and family(column.type_name) in ("date", "timestamp"):
+        return dated_text(name, contract_type)
+    if column.kept is None or (kind == "postgresql" and column.kept == pl.Boolean()):
+        return f"CAST({name} AS TEXT)"
+    return name
 
 
 def _order(kind: str, table: Table, selected: list[tuple[str, str, Kept]]) -> str:

@@ -8,6 +8,7 @@ through `cells`. Every problem with a file or its header is a finding, never an 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +18,12 @@ import polars as pl
 
 from onsis_batch.contract import DTYPES, Table
 from onsis_batch.findings import Finding, finding
+from onsis_batch.sources.issues import Issue
+from onsis_batch.sources.records import SHORT, record_problems
 
 SUFFIXES = (".csv", ".parquet")
+PROBE_BYTES = 65_536  # enough for a header row and the first records
+_COLUMN_NAME = re.compile(r"[a-z][a-z0-9_]*")  # the form of every contract column name
 
 
 class Unreadable(Exception):
@@ -39,6 +44,15 @@ class RawTable:
     path: Path
     skip: int  # records before the data (a CSV's header)
     first_row: int  # the row number users see for record 0 of the scan
+    width: int | None = None  # a CSV's number of header fields (None: Parquet)
+
+    def shape_issues(self) -> Iterator[Issue]:
+        """SRC016 for the CSV records without the header's shape (see `records`)."""
+        if self.width is None:
+            return
+        rows = record_problems(self.path, self.width)
+        if rows.height:
+            yield Issue(SHORT, self.path.name, None, rows)
 
     def batches(self, rows: int) -> Iterator[pl.DataFrame]:
         """The rows in order, `rows` at a time; Unreadable when the file is damaged.
@@ -101,12 +115,18 @@ def read_table(table: Table, path: Path) -> tuple[RawTable | None, list[Finding]
             names, frame = scan_parquet(path)
     except Unreadable as exc:
         return None, [finding("SRC008", file=path.name, reason=str(exc))]
+    if not set(table.column_names) & {name.strip() for name in names}:
+        # Quoting these cells would quote a student's data: the header row is missing.
+        reason = "its first row is not a header: none of its cells is a column of the table"
+        return None, [finding("SRC008", file=path.name, reason=reason)]
     return fit_columns(table, frame, names, path)
 
 
 def scan_csv(path: Path) -> tuple[list[str], pl.LazyFrame]:
     """Header names and a lazy frame of text columns `_c0..`, plus `_row` (header = row 1)."""
-    _read_bytes(path, probe=True)  # an unreadable file is named before polars sees it
+    head = _read_bytes(path, probe=True)  # an unreadable file is named before polars sees it
+    if b"\r" in head and b"\n" not in head:  # polars would read the whole file as a header
+        raise Unreadable("its lines end with a carriage return alone (CR); save it with LF")
     # No header for polars: the first record is the header, so row numbers and header
     # names come from the same parse. Empty cells, quoted or not, are read as null.
     options: dict[str, Any] = {
@@ -149,23 +169,34 @@ def fit_columns(
     # no header row, but its rows are numbered as if it had one, like the same data as CSV.
     csv_file = path.suffix.lower() == ".csv"
     skip, first_row = (1, 1) if csv_file else (0, 2)
-    return RawTable(frame, list(kept.values()), missing, path, skip, first_row), findings
+    width = len(names) if csv_file else None
+    return RawTable(frame, list(kept.values()), missing, path, skip, first_row, width), findings
 
 
 def fit_names(
-    table: Table, schema: Mapping[str, pl.DataType], names: list[str], file: str
+    table: Table,
+    schema: Mapping[str, pl.DataType],
+    names: list[str],
+    file: str,
+    refused: Collection[str] = (),
 ) -> tuple[dict[str, pl.Expr], frozenset[str], list[Finding]]:
     """The contract columns among `names` (read from `_c0..` of `schema`) as expressions.
 
     Also the contract columns missing, and findings for unknown, repeated and missing ones.
+    `refused` columns (a database type that cannot hold their values, already reported)
+    are read as missing, without a finding of their own.
     """
     findings: list[Finding] = []
     wanted = set(table.column_names)
     kept: dict[str, pl.Expr] = {}
     for i, raw_name in enumerate(names):
         name = raw_name.strip()
+        if name in refused:
+            continue
         if name not in wanted:
-            findings.append(finding("SRC013", file=file, column=name or f"(column {i + 1})"))
+            # A header cell without a column name's form may be data (a lost header row).
+            shown = name if _COLUMN_NAME.fullmatch(name) else f"(column {i + 1})"
+            findings.append(finding("SRC013", file=file, column=shown))
         elif name in kept:
             reason = f"column '{name}' appears more than once; only the first is read"
             findings.append(finding("SRC008", file=file, reason=reason))
@@ -175,7 +206,7 @@ def fit_names(
             kept[name] = text.alias(name)
     missing = frozenset(wanted - set(kept))
     for column in table.columns:
-        if column.required and column.name in missing:
+        if column.required and column.name in missing and column.name not in refused:
             findings.append(finding("SRC002", file=file, column=column.name))
     return kept, missing, findings
 
@@ -208,11 +239,11 @@ def _reason(path: Path, exc: BaseException) -> str:
 
 
 def _read_bytes(path: Path, probe: bool = False) -> bytes:
-    """The file's bytes (or, with probe, only its first byte, to check it can be read)."""
+    """The file's bytes (or, with probe, its first 64 KiB, to check it can be read)."""
     try:
         if probe:
             with path.open("rb") as handle:
-                return handle.read(1)
+                return handle.read(PROBE_BYTES)
         return path.read_bytes()
     except OSError as exc:
         raise Unreadable(exc.strerror or str(exc)) from None

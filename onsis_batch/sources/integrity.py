@@ -16,18 +16,25 @@ from onsis_batch.sources.issues import Issue
 
 
 def duplicate_keys(table: Table, frame: pl.DataFrame, file: str) -> Iterator[Issue]:
-    """Rows repeating the key of an earlier row (rows with an empty key part are skipped)."""
+    """Rows repeating the key of an earlier row.
+
+    An empty optional key part is a value like any other (a meeting without a cycle day
+    meets every day, and two such rows are the same meeting twice); rows with an empty
+    required key part already have their SRC007 and are left out.
+    """
     if not table.key or frame.is_empty():
         return
     key = list(table.key)
+    required = [name for name in key if table.column(name).required]
     label = ", ".join(f"{name}={{}}" for name in key)
+    shown = [pl.col(name).cast(pl.String).fill_null("(empty)") for name in key]
     rows = (
         frame.lazy()
         .select("_row", *key)
-        .filter(pl.all_horizontal(pl.col(name).is_not_null() for name in key))
+        .filter(pl.all_horizontal(pl.lit(True), *(pl.col(name).is_not_null() for name in required)))
         .with_columns(pl.col("_row").min().over(key).alias("first_row"))
         .filter(pl.col("_row") != pl.col("first_row"))
-        .select("_row", pl.format(label, *key).alias("key"), "first_row")
+        .select("_row", pl.format(label, *shown).alias("key"), "first_row")
         .collect()
     )
     if rows.height:

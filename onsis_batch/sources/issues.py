@@ -9,6 +9,7 @@ the listed rows ever become Python objects, so a column that is wrong on every o
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,8 +21,19 @@ from onsis_batch.findings import Finding, catalog, finding
 
 LIMIT = 20
 MAX_VALUE_CHARS = 80  # a 10,000-character cell would drown the message it is quoted in
+_NINE_DIGITS = re.compile(r"(?<![0-9])[0-9]{9}(?![0-9])")
 
 Slot = tuple[str | None, str | None, str]  # (file, column, code)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule a cell must pass: the finding code and the mask of failing cells."""
+
+    code: str
+    mask: pl.Expr  # true on the cells that fail
+    params: dict[str, Any] = field(default_factory=dict)  # message parameters every row shares
+    shows_value: bool = True  # the message quotes the cell
 
 
 @dataclass(frozen=True)
@@ -59,8 +71,7 @@ class FindingLog:
         room = max(self._limit - self._listed[slot], 0)
         for values in issue.rows.head(room).iter_rows(named=True):
             row = values.pop("_row")
-            if isinstance(values.get("value"), str):
-                values["value"] = _shorten(values["value"])
+            values = {k: _shorten(v) if isinstance(v, str) else v for k, v in values.items()}
             self._findings.append(
                 finding(
                     issue.code,
@@ -94,4 +105,14 @@ def _summary(slot: Slot, count: int) -> Finding:
 
 
 def _shorten(value: str) -> str:
+    value = without_oens(value)
     return value if len(value) <= MAX_VALUE_CHARS else value[: MAX_VALUE_CHARS - 1] + "…"
+
+
+def without_oens(text: str) -> str:
+    """`text` with every run of nine digits shown by its last three (`******321`).
+
+    A quoted cell is rarely an OEN on purpose, but a shifted row or a lost header puts one
+    where a date or a code should be, and a finding must never quote an OEN whole.
+    """
+    return _NINE_DIGITS.sub(lambda match: "******" + match.group(0)[-3:], text)

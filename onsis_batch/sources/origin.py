@@ -19,7 +19,7 @@ from typing import Protocol
 
 from onsis_batch.contract import Table, contract
 from onsis_batch.findings import Finding, finding
-from onsis_batch.sources.database import Connection, Database, Kept, SqlTable, parse_database
+from onsis_batch.sources.database import Connection, Database, DbColumn, SqlTable, parse_database
 from onsis_batch.sources.database import read_sql_table as _read_sql_table
 from onsis_batch.sources.files import RawTable, Unreadable, locate, read_table
 from onsis_batch.strict_yaml import YamlError, read_yaml, unknown_keys
@@ -168,7 +168,7 @@ class _DatabaseReader:
     ) -> None:
         self.connection, self.database, self.table_map = connection, database, table_map
         self.problem = problem  # why the database could not be opened
-        self.described: dict[str, list[tuple[str, Kept]]] = {}  # table -> its columns
+        self.described: dict[str, list[DbColumn]] = {}  # table -> its columns
 
     def locate(self, tables: Collection[Table]) -> tuple[dict[str, str], list[Finding]]:
         if self.problem is not None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-CONTROL = r"[\x00-\x08\x0B\x0C\x0E-\x1F]"  # characters XML 1.0 cannot carry
+CONTROL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x{FFFE}\x{FFFF}]"  # characters XML 1.0 cannot carry
 _PADDED = r"^\s|\s$|^$"  # empty: a CSV has none (read as null), Parquet may
 _SUSPECT = f"{_PADDED}|{CONTROL}"
 

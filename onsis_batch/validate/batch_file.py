@@ -8,6 +8,7 @@ blow up memory. A DOCTYPE is reported, never processed.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,9 +45,21 @@ def _compiled(path: str, mtime_ns: int) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(path, _parser()))
 
 
-def validate_file(path: Path, schema: Path | None = None) -> list[Finding]:
-    """XSD001/XSD002 findings for the batch file at `path` (empty when it is valid)."""
-    schema = schema or schema_path()
+def validate_file(
+    path: Path, schema: Path | None = None, label: str | None = None
+) -> list[Finding]:
+    """XSD001/XSD002 findings for the batch file at `path` (empty when it is valid).
+
+    `label` is the name the findings give the file: the name a batch file is published
+    under, never the temporary file it is checked as.
+    """
+    findings = _file_findings(path, schema or schema_path())
+    if label is None:
+        return findings
+    return [replace(f, file=label) if f.file == str(path) else f for f in findings]
+
+
+def _file_findings(path: Path, schema: Path) -> list[Finding]:
     parser = _parser()
     try:
         tree = etree.parse(str(path), parser)
