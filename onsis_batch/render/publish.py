@@ -35,6 +35,25 @@ class PublishResult:
 
 
 DEFAULT_OUTPUT_NAME = "ONSIS_{period}_{count_date}_{bsid}.xml"
+NAME_MAX = 255  # bytes in one file name on the usual file systems
+_NOT_IN_NAMES = ("/", "\\", "\0")
+
+
+def file_in(folder: Path, name: str) -> Path:
+    """`folder / name`, when `name` is a plain file name; ValueError otherwise.
+
+    Parts of names come from data (a BSID, a period code): a separator or `..` in one would
+    write outside the folder, so a name that is not one plain file name is refused.
+    """
+    bad = (
+        not name
+        or name in (".", "..")
+        or any(part in name for part in _NOT_IN_NAMES)
+        or len(name.encode("utf-8", "surrogateescape")) > NAME_MAX
+    )
+    if bad:
+        raise ValueError(f"{name[:80]!r} is not a file name")
+    return folder / name
 
 
 def output_name(period: SubmissionPeriod) -> str:

@@ -33,6 +33,7 @@ from onsis_batch.tools.records import NotABatchFile, read_batch
 RESULTS_ROOT = "ONSIS_BATCH_FILE_RESULT"
 PARENT_ECHO = "parent entry in error"
 IDENTITY = ["school", "segment", "key", "field_name", "message_code"]
+BSID = re.compile(r"\d{6}")  # a school number names the work list files: nothing else passes
 _SOURCE = re.compile(r"^([a-z_]+)\.([a-z_]+)(?:$|,)")
 ERROR_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "school": pl.String,
@@ -92,6 +93,10 @@ def read_errors(path: Path) -> tuple[pl.DataFrame, str, str, list[str]]:
         raise NotAResultsFile(problem.reason, path) from None
     if batch.root != RESULTS_ROOT:
         raise NotAResultsFile(f"its root is <{batch.root}>, not <{RESULTS_ROOT}>", path)
+    for school in batch.schools:
+        if not BSID.fullmatch(school):
+            shown = school if len(school) <= 20 else school[:20] + "..."
+            raise NotAResultsFile(f"SCHOOL_NUMBER {shown!r} is not a BSID (six digits)", path)
     rows = [
         dict(e, key_values=[{"element": k, "value": v} for k, v in e["key_values"].items()])
         for e in batch.errors
