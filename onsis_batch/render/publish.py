@@ -56,6 +56,11 @@ def file_in(folder: Path, name: str) -> Path:
     return folder / name
 
 
+def output_path(out_dir: Path, period: SubmissionPeriod) -> Path:
+    """The batch file's path in `out_dir`; ValueError when its name is not a file name."""
+    return file_in(out_dir, output_name(period))
+
+
 def output_name(period: SubmissionPeriod) -> str:
     """`ONSIS_<period code>_<count date YYYYMMDD>_<BSID>.xml`, or the configured pattern."""
     return (period.output_name or DEFAULT_OUTPUT_NAME).format(
@@ -89,7 +94,7 @@ def publish(
 ) -> PublishResult:
     """Render, validate and (when valid) publish the batch file of `plan` in `out_dir`."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    final = out_dir / output_name(plan.period)
+    final = output_path(out_dir, plan.period)
     temp = out_dir / f".{final.name}.{secrets.token_hex(6)}.tmp"
     fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
     published = False
