@@ -128,3 +128,106 @@ def test_a_batch_file_name_built_from_data_stays_in_its_folder(tmp_path):
     )
     with pytest.raises(ValueError, match="not a file name"):
         output_path(tmp_path, period)
+
+
+# --- 3. what the tool creates is its owner's only, whatever the umask -------------------
+
+
+@pytest.fixture
+def open_umask():
+    """Every test of this kind runs as a careless cron job would: umask 000."""
+    import os
+
+    before = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
+def modes(folder: Path) -> dict[str, int]:
+    """The permission bits of `folder` (as '.') and of everything below it."""
+    found = {".": folder.stat().st_mode & 0o777}
+    found |= {str(p.relative_to(folder)): p.stat().st_mode & 0o777 for p in folder.rglob("*")}
+    return found
+
+
+def assert_private(folder: Path) -> None:
+    wrong = {
+        name: oct(mode)
+        for name, mode in modes(folder).items()
+        if mode != (0o700 if (folder / name).is_dir() else 0o600)
+    }
+    assert not wrong, wrong
+
+
+@pytest.fixture(scope="module")
+def tiny_board(tmp_path_factory):
+    from onsis_batch.synth import synthesize
+
+    return synthesize(
+        tmp_path_factory.mktemp("board"), students=60, schools=2, seed=3, periods=("oct",)
+    )
+
+
+def test_generate_with_its_report_writes_owner_only_under_umask_000(tmp_path, open_umask):
+    ran = sample_generate(SAMPLE_DATA, tmp_path / "a" / "b" / "out", "--html")
+    assert ran.exit_code in (0, 1), ran.output
+    assert_private(tmp_path / "a")
+
+
+def test_board_writes_owner_only_under_umask_000(tmp_path, open_umask, tiny_board):
+    out = tmp_path / "a" / "out"
+    ran = invoke(
+        "board",
+        "--data",
+        tiny_board.data_dir,
+        "--pae",
+        tiny_board.pae_dirs["oct"],
+        "--period",
+        "oct",
+        "--year",
+        "2025-2026",
+        "--out",
+        out,
+        "--workers",
+        "2",
+    )
+    assert ran.exit_code in (0, 1), ran.output
+    assert list(out.glob("ONSIS_*.xml"))
+    assert_private(tmp_path / "a")
+
+
+def test_results_diff_and_synth_write_owner_only_under_umask_000(tmp_path, open_umask):
+    results = REPO / "tests" / "fixtures" / "results-current.OUT"
+    assert invoke("results", results, "--out", tmp_path / "lists" / "x").exit_code == 1
+    assert_private(tmp_path / "lists")
+    xml = REPO / "tests" / "golden"
+    (old, new, *_) = sorted(xml.glob("*.xml"))
+    ran = invoke("diff", old, new, "--html", tmp_path / "diff" / "x" / "d.html")
+    assert ran.exit_code == 0, ran.output
+    assert_private(tmp_path / "diff")
+    ran = invoke("synth", "--students", 20, "--out", tmp_path / "synth" / "demo")
+    assert ran.exit_code == 0, ran.output
+    assert_private(tmp_path / "synth")
+
+
+def test_purge_leaves_the_modes_of_what_it_keeps_alone(tmp_path, open_umask):
+    out = tmp_path / "out"
+    out.mkdir(mode=0o750)
+    kept = out / "ONSIS_OCTSEC1_20251031_999001.xml"
+    kept.write_text("x")
+    kept.chmod(0o640)
+    assert invoke("purge", "--out", out, "--keep", "1").exit_code == 0
+    assert modes(out) == {".": 0o750, kept.name: 0o640, ".onsis-batch.lock": 0o600}
+
+
+def test_the_library_writers_are_owner_only_under_umask_000(tmp_path, open_umask):
+    from onsis_batch.render.publish import write_private
+    from onsis_batch.run.lock import output_lock
+
+    with output_lock(tmp_path / "a" / "b"):
+        pass
+    write_private(tmp_path / "c" / "d" / "x.json", "{}")
+    assert_private(tmp_path / "a")
+    assert_private(tmp_path / "c")

@@ -102,6 +102,7 @@ def reasons(segment: str | None, as_json: bool, lang: str) -> None:
 
 @click.command(
     cls=Command,
+    owner_only=False,  # it writes the repository's reference files, no personal data
     epilog=examples("onsis-batch docs", "onsis-batch docs --check   # in CI: fail when stale"),
 )
 @click.option("--check", is_flag=True, help="Fail if the committed files are out of date.")

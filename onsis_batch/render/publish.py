@@ -21,6 +21,7 @@ from onsis_batch.render.xml import render_plan
 from onsis_batch.validate.batch_file import validate_file
 
 FILE_MODE = 0o600  # submissions hold personal information: owner only
+FOLDER_MODE = 0o700  # and so do the folders the tool makes for them
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,8 @@ def publish(
     plan: Plan, out_dir: Path, *, created: datetime, encoding: str = "iso-8859-1"
 ) -> PublishResult:
     """Render, validate and (when valid) publish the batch file of `plan` in `out_dir`."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     final = output_path(out_dir, plan.period)
+    private_folder(out_dir)
     temp = out_dir / f".{final.name}.{secrets.token_hex(6)}.tmp"
     fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
     published = False
@@ -127,7 +128,7 @@ def write_private(path: Path, content: str | bytes, encoding: str = "utf-8") -> 
     """Write a small file (summary, manifest, report) as the batch file is written:
     atomically, readable by its owner only, and durable once this returns."""
     data = content.encode(encoding) if isinstance(content, str) else content
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     temp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
     fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
     try:
@@ -142,6 +143,28 @@ def write_private(path: Path, content: str | bytes, encoding: str = "utf-8") -> 
     finally:
         temp.unlink(missing_ok=True)
     return path
+
+
+def private_folder(folder: Path) -> list[Path]:
+    """Create `folder` when missing, with each folder made on the way readable by its owner
+    only (0700 whatever the umask: `mkdir -p` would give the umask's mode to the parents).
+    An existing folder keeps its mode. The folders made, outermost first."""
+    missing = []
+    current = folder
+    while not current.is_dir() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    made = []
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, FOLDER_MODE)
+        except FileExistsError:
+            if path.is_dir():
+                continue  # made meanwhile by another run: its mode is its own
+            raise
+        os.chmod(path, FOLDER_MODE)  # os.mkdir's mode is narrowed by the umask only
+        made.append(path)
+    return made
 
 
 def _sync_dir(folder: Path) -> None:

@@ -20,6 +20,7 @@ from filelock import FileLock, Timeout
 
 from onsis_batch.errors import OutputInUse
 from onsis_batch.findings import finding
+from onsis_batch.render.publish import private_folder
 
 LOCK_NAME = ".onsis-batch.lock"
 TEMPORARY = ".*.tmp"  # how `render.publish` (and every atomic writer) names its work files
@@ -54,17 +55,15 @@ def _remove_work_files(out_dir: Path) -> None:
 
 
 def output_folder(folder: Path) -> Path:
-    """`folder`, created when missing; on Windows a new folder is its owner's only.
+    """`folder`, created when missing; a folder the tool creates is its owner's only.
 
-    On Linux and macOS each file is written with mode 0600. Windows ignores those bits:
-    files take the access rules of their folder, so a folder the tool creates gets rules
-    that let only the current user in (an existing folder keeps the rules it has).
+    On Linux and macOS each folder made gets mode 0700 and each file 0600. Windows ignores
+    those bits: files take the access rules of their folder, so a folder the tool creates
+    gets rules that let only the current user in (an existing folder keeps the rules it has).
     """
-    if folder.is_dir():
-        return folder
-    folder.mkdir(parents=True, exist_ok=True)
-    if os.name == "nt":
-        subprocess.run(owner_only_acl(folder), check=True, capture_output=True)
+    for made in private_folder(folder):
+        if os.name == "nt":
+            subprocess.run(owner_only_acl(made), check=True, capture_output=True)
     return folder
 
 
