@@ -4,6 +4,7 @@ tool writes, personal data stays masked, and what used to crash is a finding (ex
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -231,3 +232,96 @@ def test_the_library_writers_are_owner_only_under_umask_000(tmp_path, open_umask
     write_private(tmp_path / "c" / "d" / "x.json", "{}")
     assert_private(tmp_path / "a")
     assert_private(tmp_path / "c")
+
+
+# --- 4. personal data is not printed where it must not be -------------------------------
+
+
+def test_a_sqlite_cell_that_is_not_utf8_is_named_by_column_never_quoted(tmp_path):
+    import sqlite3
+    import sys
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from sql_loading import load_into, typed_frames
+
+    database = tmp_path / "school.sqlite"
+    load_into("sqlite", str(database), typed_frames(SAMPLE_DATA))
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "UPDATE students SET legal_last_name = CAST(X'4DE96C616E6965FF' AS TEXT) "
+            "WHERE student_id = (SELECT min(student_id) FROM students)"
+        )
+    ran = invoke(
+        "generate",
+        "--data",
+        database,
+        "--pae",
+        SAMPLE_PAE,
+        "--bsid",
+        "998467",
+        "--period",
+        "oct",
+        "--year",
+        "2025-2026",
+        "--out",
+        tmp_path / "out",
+        "--json",
+    )
+    assert ran.exit_code == 2, ran.output
+    (bad,) = [f for f in json.loads(ran.stdout)["findings"] if f["severity"] == "error"]
+    assert (bad["code"], bad["file"]) == ("SRC008", "students")
+    assert "row 1 column legal_last_name is not valid UTF-8" in bad["message_en"]
+    assert "lanie" not in ran.output and not re.search(r"\b_c\d", ran.output)
+
+
+PERSONAL_ERRORS = segment(
+    "STUDENT",
+    errors(
+        ("STUDENT_LEGAL_LAST_NAME", "Tremblay-Côté", "MST0001", "Name"),
+        ("STUDENT_DOB", "2009/02/13", "MST0003", "Birth date"),
+        ("MAIN_SCHOOL_FLAG", "X", "MST0004", "Flag"),
+    ),
+    OEN="012345674",
+)
+
+
+def test_results_mask_the_personal_values_the_ministry_echoes(tmp_path):
+    results = tmp_path / "r.OUT"
+    write(results, batch(PERSONAL_ERRORS, root="ONSIS_BATCH_FILE_RESULT"))
+    ran = invoke("results", results, "--json", "--out", tmp_path / "lists")
+    assert ran.exit_code == 1, ran.output
+    shown = {e["field_name"]: e["field_value"] for e in json.loads(ran.stdout)["errors"]}
+    assert shown == {
+        "STUDENT_LEGAL_LAST_NAME": "(personal)",
+        "STUDENT_DOB": "(personal)",
+        "MAIN_SCHOOL_FLAG": "X",
+    }
+    for written in (tmp_path / "lists").iterdir():
+        text = written.read_text(encoding="utf-8-sig")
+        assert "Tremblay" not in text and "2009/02/13" not in text, written.name
+    ran = invoke("results", results, "--json", "--show-pii")
+    shown = {e["field_name"]: e["field_value"] for e in json.loads(ran.stdout)["errors"]}
+    assert shown["STUDENT_DOB"] == "2009/02/13"
+    assert shown["STUDENT_LEGAL_LAST_NAME"] == "Tremblay-Côté"
+
+
+def test_characters_outside_latin1_are_counted_not_spelled(tmp_path):
+    data = sample_copy(tmp_path / "data")
+    students = data / "students.csv"
+    lines = students.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("legal_last_name")] = "Gőzła"
+    lines[1] = ",".join(cells)
+    students.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ran = sample_generate(data, tmp_path / "out", "--html")
+    assert "OUT002" in ran.output
+    assert "STUDENT_LEGAL_LAST_NAME" in ran.output and "2 character" in ran.output
+    (report,) = (tmp_path / "out").glob("*.report.html")
+    for text in (ran.output, report.read_text(encoding="utf-8")):
+        assert "ő" not in text and "U+0151" not in text and "&#337;" not in text
+    ran = sample_generate(data, tmp_path / "json", "--json")
+    assert "ő" not in ran.stdout and "U+0151" not in ran.stdout
+    assert "OUT002" in ran.stdout
+    ran = sample_generate(data, tmp_path / "pii", "--json", "--show-pii")
+    assert "ő (U+0151)" in ran.stdout

@@ -91,9 +91,17 @@ class _HashingWriter:
 
 
 def publish(
-    plan: Plan, out_dir: Path, *, created: datetime, encoding: str = "iso-8859-1"
+    plan: Plan,
+    out_dir: Path,
+    *,
+    created: datetime,
+    encoding: str = "iso-8859-1",
+    show_pii: bool = False,
 ) -> PublishResult:
-    """Render, validate and (when valid) publish the batch file of `plan` in `out_dir`."""
+    """Render, validate and (when valid) publish the batch file of `plan` in `out_dir`.
+
+    `show_pii`: findings may quote personal values (see `render_plan`).
+    """
     final = output_path(out_dir, plan.period)
     private_folder(out_dir)
     temp = out_dir / f".{final.name}.{secrets.token_hex(6)}.tmp"
@@ -102,7 +110,9 @@ def publish(
     try:
         writer = _HashingWriter(fd)
         try:
-            findings = render_plan(plan, writer, created=created, encoding=encoding)
+            findings = render_plan(
+                plan, writer, created=created, encoding=encoding, show_pii=show_pii
+            )
             os.fsync(fd)
         finally:
             os.close(fd)

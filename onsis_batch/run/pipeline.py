@@ -37,12 +37,13 @@ def generate(
     encoding: str = "iso-8859-1",
     on_stage: Stage = quiet,
     report: ReportOptions | None = None,
+    show_pii: bool = False,
 ) -> RunResult:
     """One batch file for the request's BSID, with every finding met on the way.
 
     The output folder is locked for the run: a second run on it gets RUN002 and writes
     nothing. A published file gets its manifest (`<output>.manifest.json`); with `report`
-    a planned run also gets its HTML report.
+    a planned run also gets its HTML report. `show_pii`: findings may quote personal values.
     """
     bsid = request.bsid
     created = created or datetime.now()
@@ -52,7 +53,9 @@ def generate(
         overrides = load_overrides(request)
         with output_lock(out_dir):
             planned = plan(request, overrides=overrides, today=created.date(), on_stage=on_stage)
-            result = publish_result(planned.result, out_dir, created, encoding, on_stage)
+            result = publish_result(
+                planned.result, out_dir, created, encoding, on_stage, show_pii=show_pii
+            )
             if report is not None:
                 result.report = write_run_report(result, planned.inputs, out_dir, report, created)
             result.manifest = record_run(result, request.data, request.pae_dir, created, settings)
@@ -78,14 +81,22 @@ def run_bsid(
 
 
 def publish_result(
-    result: RunResult, out_dir: Path, created: datetime, encoding: str, on_stage: Stage
+    result: RunResult,
+    out_dir: Path,
+    created: datetime,
+    encoding: str,
+    on_stage: Stage,
+    *,
+    show_pii: bool = False,
 ) -> RunResult:
     """Check a planned result's plan and publish its batch file; unplanned results as given."""
     if not result.planned or result.plan is None:
         return result  # no plan that may be sent: no file
     result.findings += check_plan(result.plan)
     on_stage("writing and validating the batch file")
-    published = publish(result.plan, out_dir, created=created, encoding=encoding)
+    published = publish(
+        result.plan, out_dir, created=created, encoding=encoding, show_pii=show_pii
+    )
     result.findings += published.findings
     result.output, result.sha256, result.size = published.path, published.sha256, published.size
     return result

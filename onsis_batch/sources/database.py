@@ -172,6 +172,26 @@ class Connection:
             except self._errors:
                 self._end_failed()
 
+    def first_bad_text(self, sql: str) -> tuple[int, int] | None:
+        """SQLite: (row from 1, column index) of the first text cell of `sql`'s result that is
+        not valid UTF-8; None when every one is.
+
+        SQLite stores whatever bytes it is given, and its driver's error quotes the cell
+        (a name, maybe): the result is read again as bytes to say where, and only where.
+        """
+        self._raw.text_factory = bytes
+        cursor = self._raw.cursor()
+        try:
+            cursor.execute(sql)
+            for number, row in enumerate(cursor, start=1):
+                for index, value in enumerate(row):
+                    if isinstance(value, bytes) and not _is_utf8(value):
+                        return number, index
+        finally:
+            cursor.close()
+            self._raw.text_factory = str
+        return None
+
     def copy_csv(self, sql: str, into: Path) -> None:
         """PostgreSQL: the result of `sql` written to the file `into` as CSV.
 
@@ -231,16 +251,33 @@ class SqlTable:
             yield from self._copied(rows)
             return
         start = 1
-        for fetched in self.connection.fetch(self.sql, rows):
-            # Built column by column: a third faster than from row tuples.
-            columns = zip(*fetched, strict=True)
-            named = zip(self.schema.items(), columns, strict=True)
-            try:
-                frame = pl.DataFrame([pl.Series(a, c, dtype=d) for (a, d), c in named])
-            except (pl.exceptions.PolarsError, OverflowError, TypeError):
-                raise Unreadable(UNFIT) from None
-            yield number_rows(frame.select(self.columns), start)
-            start += len(fetched)
+        try:
+            for fetched in self.connection.fetch(self.sql, rows):
+                # Built column by column: a third faster than from row tuples.
+                columns = zip(*fetched, strict=True)
+                named = zip(self.schema.items(), columns, strict=True)
+                try:
+                    frame = pl.DataFrame([pl.Series(a, c, dtype=d) for (a, d), c in named])
+                except (pl.exceptions.PolarsError, OverflowError, TypeError):
+                    raise Unreadable(UNFIT) from None
+                yield number_rows(frame.select(self.columns), start)
+                start += len(fetched)
+        except Unreadable:
+            self._name_bad_text()
+            raise
+
+    def _name_bad_text(self) -> None:
+        """SQLite: Unreadable naming the row and contract column of a cell that is not
+        UTF-8 (never its value, nor the internal alias the query gave the column)."""
+        sqlite = self.connection.kind == "sqlite"
+        found = self.connection.first_bad_text(self.sql) if sqlite else None
+        if found is None:
+            return
+        row, index = found
+        alias = list(self.schema)[index]
+        names = {r: e.meta.output_name() for e in self.columns for r in e.meta.root_names()}
+        column = names.get(alias, "?")
+        raise Unreadable(f"row {row} column {column} is not valid UTF-8 text; store it as UTF-8")
 
     def empty(self) -> pl.DataFrame:
         """A frame with the table's columns and no rows."""
@@ -340,6 +377,14 @@ def _connect(driver: Any, database: Database) -> Any:
     if database.kind == "duckdb":
         return driver.connect(str(path), read_only=True)
     return driver.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _first_line(exc: BaseException) -> str:
