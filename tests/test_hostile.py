@@ -325,3 +325,32 @@ def test_characters_outside_latin1_are_counted_not_spelled(tmp_path):
     assert "OUT002" in ran.stdout
     ran = sample_generate(data, tmp_path / "pii", "--json", "--show-pii")
     assert "ő (U+0151)" in ran.stdout
+
+
+# --- 5. a libpq keyword connection string is a PostgreSQL source, its password masked ----
+
+
+def test_a_libpq_keyword_string_is_a_postgresql_source_with_its_passwords_masked():
+    from onsis_batch.sources.database import Database, mask_password, parse_database
+
+    text = "host=db.example port=5432 dbname=sis user=onsis password=s3cret sslmode=require"
+    assert parse_database(text) == Database("postgresql", text)
+    assert Database("postgresql", text).label == (
+        "host=db.example port=5432 dbname=sis user=onsis password=*** sslmode=require"
+    )
+    quoted = r"password = 'it\'s s3cret' host=db sslpassword=k3y"
+    assert mask_password(quoted) == "password = *** host=db sslpassword=***"
+    uri = "postgresql://u@db/sis?sslpassword=k3y&password=s3cret"
+    assert mask_password(uri) == "postgresql://u@db/sis?sslpassword=***&password=***"
+    with pytest.raises(ValueError, match="hots"):
+        parse_database("hots=db dbname=sis")
+
+
+def test_a_keyword_connection_string_never_prints_its_password(tmp_path):
+    data = "host=127.0.0.1 port=1 dbname=sis user=onsis password=s3cret connect_timeout=2"
+    ran = sample_generate(data, tmp_path / "out", "--json")
+    assert ran.exit_code == 2, ran.output
+    assert "s3cret" not in ran.output
+    (bad,) = json.loads(ran.stdout)["findings"]
+    assert bad["code"] in ("SQL001", "SQL002") and "password=***" in bad["file"]
+    assert not (tmp_path / "out").exists() or every_file(tmp_path / "out") <= {".onsis-batch.lock"}

@@ -62,7 +62,8 @@ def data_options(required: bool) -> Decorator:
             "data_dir",
             required=required,
             help="School data: a folder of CSV/Parquet tables, or a database "
-            "(postgresql://..., sqlite:///file.db, duckdb:///file.duckdb, *.sqlite, *.duckdb).",
+            "(postgresql://..., 'host=... dbname=...', sqlite:///file.db, duckdb:///file.duckdb, "
+            "*.sqlite, *.duckdb).",
         ),
         click.option(
             "--table-map",
