@@ -114,7 +114,10 @@ def verify(manifest: Path, as_json: bool) -> None:
     help="Compare one batch file with these PAE extracts: what it will change in OnSIS.",
 )
 @click.option(
-    "--html", "html_out", type=click.Path(path_type=Path), help="Also write an HTML page."
+    "--html",
+    "html_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write an HTML page.",
 )
 @show_pii_option("names, birth dates and postal codes")
 @click.option("--exit-code", is_flag=True, help="Exit with 1 when there are differences.")

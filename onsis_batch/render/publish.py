@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from onsis_batch.findings import Finding
+from onsis_batch.errors import InputError
+from onsis_batch.findings import Finding, finding
 from onsis_batch.period.periods import SubmissionPeriod
 from onsis_batch.plan.model import Plan
 from onsis_batch.render.xml import render_plan
@@ -139,6 +140,8 @@ def write_private(path: Path, content: str | bytes, encoding: str = "utf-8") -> 
     atomically, readable by its owner only, and durable once this returns."""
     data = content.encode(encoding) if isinstance(content, str) else content
     private_folder(path.parent)
+    if path.is_dir():
+        raise unusable(path, "it is a folder; name a file")
     temp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
     fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
     try:
@@ -158,7 +161,10 @@ def write_private(path: Path, content: str | bytes, encoding: str = "utf-8") -> 
 def private_folder(folder: Path) -> list[Path]:
     """Create `folder` when missing, with each folder made on the way readable by its owner
     only (0700 whatever the umask: `mkdir -p` would give the umask's mode to the parents).
-    An existing folder keeps its mode. The folders made, outermost first."""
+    An existing folder keeps its mode. The folders made, outermost first.
+
+    InputError (RUN003) when it cannot be: a file is in the way, no permission...
+    """
     missing = []
     current = folder
     while not current.is_dir() and current != current.parent:
@@ -171,10 +177,17 @@ def private_folder(folder: Path) -> list[Path]:
         except FileExistsError:
             if path.is_dir():
                 continue  # made meanwhile by another run: its mode is its own
-            raise
+            raise unusable(folder, f"{path} is a file, not a folder") from None
+        except OSError as problem:
+            raise unusable(folder, problem.strerror or type(problem).__name__) from None
         os.chmod(path, FOLDER_MODE)  # os.mkdir's mode is narrowed by the umask only
         made.append(path)
     return made
+
+
+def unusable(path: Path, reason: str) -> InputError:
+    """The error for an output location that cannot be written (RUN003)."""
+    return InputError([finding("RUN003", file=str(path), reason=reason)])
 
 
 def _sync_dir(folder: Path) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from onsis_batch.errors import OutputInUse
+from onsis_batch.errors import InputError, OutputInUse
 from onsis_batch.findings import finding
 from onsis_batch.render.publish import private_folder
 
@@ -36,11 +36,16 @@ def output_lock(out_dir: Path) -> Iterator[None]:
     half-way (Ctrl-C) leaves no partial file either.
     """
     output_folder(out_dir)
-    lock = FileLock(out_dir / LOCK_NAME, timeout=0, mode=OWNER_ONLY)
+    path = out_dir / LOCK_NAME
+    _check_lock_file(path)
+    lock = FileLock(path, timeout=0, mode=OWNER_ONLY)
     try:
         lock.acquire()
     except Timeout:
         raise OutputInUse([finding("RUN002", file=str(out_dir))]) from None
+    except OSError as problem:  # no permission, a link made meanwhile...
+        reason = problem.strerror or type(problem).__name__
+        raise InputError([finding("RUN004", file=str(path), reason=reason)]) from None
     try:
         _remove_work_files(out_dir)
         yield
@@ -49,9 +54,22 @@ def output_lock(out_dir: Path) -> Iterator[None]:
         lock.release()
 
 
+def _check_lock_file(path: Path) -> None:
+    """InputError (RUN004) when the lock's path holds what no run makes there: a folder, or
+    a link (followed, it would lock, or create, a file elsewhere)."""
+    if path.is_symlink():
+        reason = "it is a link"
+    elif path.exists() and not path.is_file():
+        reason = "it is a folder" if path.is_dir() else "it is not a regular file"
+    else:
+        return
+    raise InputError([finding("RUN004", file=str(path), reason=reason)])
+
+
 def _remove_work_files(out_dir: Path) -> None:
     for stale in out_dir.glob(TEMPORARY):
-        stale.unlink(missing_ok=True)
+        if not stale.is_dir() or stale.is_symlink():  # a folder of that name is no work file
+            stale.unlink(missing_ok=True)
 
 
 def output_folder(folder: Path) -> Path:
