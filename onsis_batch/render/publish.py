@@ -1,8 +1,10 @@
 """Publish a plan as a batch file: render to a private temporary file, validate it, and
-only then move it onto its final name in one atomic step.
+only then move it onto its final name in one atomic step, with its manifest as a pair
+(`render.companions`).
 
 A file that fails the XSD is never published and never replaces an earlier good file;
-no temporary file is left behind, whatever happens.
+no temporary file is left behind by a run that ends, and a killed run's are cleared by
+the next one (`run.lock`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +21,7 @@ from onsis_batch.errors import InputError
 from onsis_batch.findings import Finding, finding
 from onsis_batch.period.periods import SubmissionPeriod
 from onsis_batch.plan.model import Plan
+from onsis_batch.render.companions import move_home, write_pending
 from onsis_batch.render.xml import render_plan
 from onsis_batch.validate.batch_file import validate_file
 
@@ -91,6 +95,9 @@ class _HashingWriter:
         return len(data)
 
 
+Companions = Callable[["PublishResult"], Sequence[tuple[Path, bytes]]]
+
+
 def publish(
     plan: Plan,
     out_dir: Path,
@@ -98,16 +105,20 @@ def publish(
     created: datetime,
     encoding: str = "iso-8859-1",
     show_pii: bool = False,
+    companions: Companions | None = None,
 ) -> PublishResult:
     """Render, validate and (when valid) publish the batch file of `plan` in `out_dir`.
 
-    `show_pii`: findings may quote personal values (see `render_plan`).
+    `companions`: given the file about to be published, the files (its manifest) to
+    publish with it as one pair (`render.companions`). `show_pii`: findings may quote
+    personal values (see `render_plan`).
     """
     final = output_path(out_dir, plan.period)
     private_folder(out_dir)
     temp = out_dir / f".{final.name}.{secrets.token_hex(6)}.tmp"
     fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
     published = False
+    pending: list[tuple[Path, Path]] = []
     try:
         writer = _HashingWriter(fd)
         try:
@@ -119,20 +130,22 @@ def publish(
             os.close(fd)
         xsd_findings = validate_file(temp)
         findings += xsd_findings
-        if not xsd_findings:
-            os.replace(temp, final)
-            published = True
-            os.chmod(final, FILE_MODE)  # os.open's mode is narrowed by the umask only
-            _sync_dir(out_dir)
-        return PublishResult(
-            path=final if published else None,
-            findings=findings,
-            size=writer.size,
-            sha256=writer.digest.hexdigest(),
-        )
+        result = PublishResult(None, findings, writer.size, writer.digest.hexdigest())
+        if xsd_findings:
+            return result
+        result = replace(result, path=final)
+        pending = write_pending(final, result.sha256, companions(result) if companions else ())
+        os.replace(temp, final)
+        published = True
+        os.chmod(final, FILE_MODE)  # os.open's mode is narrowed by the umask only
+        move_home(pending)
+        _sync_dir(out_dir)
+        return result
     finally:
         if not published:
             temp.unlink(missing_ok=True)
+            for staged, _ in pending:
+                staged.unlink(missing_ok=True)
 
 
 def write_private(path: Path, content: str | bytes, encoding: str = "utf-8") -> Path:

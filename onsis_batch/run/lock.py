@@ -20,6 +20,7 @@ from filelock import FileLock, Timeout
 
 from onsis_batch.errors import InputError, OutputInUse
 from onsis_batch.findings import finding
+from onsis_batch.render.companions import complete_publications
 from onsis_batch.render.publish import private_folder
 
 LOCK_NAME = ".onsis-batch.lock"
@@ -54,6 +55,13 @@ def output_lock(out_dir: Path) -> Iterator[None]:
         lock.release()
 
 
+def _remove_work_files(out_dir: Path) -> None:
+    """Delete the work files of a stopped run, and settle its pending companions (a batch
+    file's manifest waiting for its name: `render.companions`)."""
+    _remove_temporaries(out_dir)
+    complete_publications(out_dir)
+
+
 def _check_lock_file(path: Path) -> None:
     """InputError (RUN004) when the lock's path holds what no run makes there: a folder, or
     a link (followed, it would lock, or create, a file elsewhere)."""
@@ -66,7 +74,7 @@ def _check_lock_file(path: Path) -> None:
     raise InputError([finding("RUN004", file=str(path), reason=reason)])
 
 
-def _remove_work_files(out_dir: Path) -> None:
+def _remove_temporaries(out_dir: Path) -> None:
     for stale in out_dir.glob(TEMPORARY):
         if not stale.is_dir() or stale.is_symlink():  # a folder of that name is no work file
             stale.unlink(missing_ok=True)

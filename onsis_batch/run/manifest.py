@@ -23,29 +23,20 @@ from typing import Any
 from onsis_batch import __version__
 from onsis_batch.findings import Finding, count_by_severity, finding
 from onsis_batch.plan.outcome import RunResult
-from onsis_batch.render.publish import file_in, write_private
+from onsis_batch.render.companions import pending_path, sha256_file
+from onsis_batch.render.publish import file_in
 from onsis_batch.resources import data_dir, package_file
 from onsis_batch.sources.origin import DataSource, FolderSource, data_source
 
 FORMAT = "onsis-batch-manifest/1"
 SUFFIX = ".manifest.json"
 DATA_SUFFIXES = (".csv", ".parquet")
-_CHUNK = 1 << 20
 MAX_PATH = 4096  # the longest path Linux opens; a manifest lists no longer one
 
 
 def manifest_path(output: Path) -> Path:
     """`ONSIS_….xml` -> `ONSIS_….xml.manifest.json`."""
     return output.with_name(output.name + SUFFIX)
-
-
-def sha256_file(path: Path) -> str:
-    """The SHA-256 of a file's bytes, as hex."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @cache
@@ -145,12 +136,6 @@ def build_manifest(
     }
 
 
-def write_manifest(manifest: dict[str, Any], output: Path) -> Path:
-    """Write the manifest beside `output`, atomically and owner-only."""
-    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-    return write_private(manifest_path(output), text)
-
-
 def verify_manifest(path: Path) -> tuple[list[Finding], int]:
     """Findings for every file whose hash no longer matches (or is gone, or cannot be read),
     and the number of files checked. MAN003 when the manifest itself cannot be used."""
@@ -159,7 +144,20 @@ def verify_manifest(path: Path) -> tuple[list[Finding], int]:
     except _NotAManifest as problem:
         return [finding("MAN003", file=str(path), reason=str(problem))], 0
     findings = [changed for name, digest in entries if (changed := _changed(name, digest))]
+    pending = _pending_manifest(path, Path(entries[-1][0]), findings)
+    if pending is not None:
+        return verify_manifest(pending)
     return findings, len(entries)
+
+
+def _pending_manifest(path: Path, output: Path, findings: list[Finding]) -> Path | None:
+    """The manifest still pending beside `path` for the output file that is there, when
+    the run that wrote that file was stopped before its manifest took its name (D589)."""
+    changed = [f for f in findings if f.code == "MAN001" and f.file == str(output)]
+    if not changed or path.name.startswith("."):
+        return None
+    pending = pending_path(output, changed[0].params["actual"], path)
+    return pending if pending.is_file() else None
 
 
 class _NotAManifest(ValueError):
@@ -219,17 +217,17 @@ def _changed(name: str, expected: str) -> Finding | None:
     return None
 
 
-def record_run(
+def manifest_companion(
     result: RunResult,
     data: Path | str | DataSource,
     pae: Path | None,
     created: datetime,
     options: dict[str, Any],
     described: list[dict[str, Any]] | None = None,
-) -> Path | None:
-    """Write the manifest of a run when it published a file; the manifest's path."""
-    if result.output is None or result.sha256 is None or result.period is None:
-        return None
+) -> tuple[Path, bytes]:
+    """The manifest of a run's file (about to be published) as a path and its bytes, to be
+    published with the file (`render.publish`'s companions)."""
+    assert result.output is not None and result.sha256 is not None and result.period is not None
     period = result.period
     options = {**options, "period_code": period.code, "count_date": period.count_date.isoformat()}
     manifest = build_manifest(
@@ -245,4 +243,5 @@ def record_run(
         overrides=result.overrides_applied,
         described=described,
     )
-    return write_manifest(manifest, result.output)
+    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    return manifest_path(result.output), text.encode("utf-8")
