@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import click
@@ -20,6 +21,7 @@ import click
 from onsis_batch.errors import OnsisBatchError, UsageError
 
 QUIET = "quiet"  # the key of `--quiet` in the click context's meta
+OWNER_ONLY_UMASK = 0o077  # no permission bit for the group or others
 
 
 def _remember_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
@@ -39,17 +41,36 @@ def quiet_option() -> click.Option:
     )
 
 
-class Command(click.Command):
-    """A click command whose library errors end it with their message and exit code."""
+@contextmanager
+def owner_only_files() -> Iterator[None]:
+    """The block with the umask narrowed to 077: every file and folder made meanwhile (by
+    the tool, polars or a worker process it starts) is its owner's only, whatever the umask
+    of the shell or cron job that started it (D582)."""
+    before = os.umask(OWNER_ONLY_UMASK)
+    os.umask(before | OWNER_ONLY_UMASK)
+    try:
+        yield
+    finally:
+        os.umask(before)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+
+class Command(click.Command):
+    """A click command whose library errors end it with their message and exit code.
+
+    `owner_only=False` for a command that writes no personal data (`docs` writes the
+    repository's reference files), which then keeps the caller's umask.
+    """
+
+    def __init__(self, *args: Any, owner_only: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.owner_only = owner_only
         self.params.append(quiet_option())
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command, turning the library's errors into output and an exit code."""
         try:
-            return super().invoke(ctx)
+            with owner_only_files() if self.owner_only else nullcontext():
+                return super().invoke(ctx)
         except UsageError as problem:
             raise click.UsageError(str(problem), ctx) from None
         except OnsisBatchError as problem:

@@ -114,7 +114,10 @@ def verify(manifest: Path, as_json: bool) -> None:
     help="Compare one batch file with these PAE extracts: what it will change in OnSIS.",
 )
 @click.option(
-    "--html", "html_out", type=click.Path(path_type=Path), help="Also write an HTML page."
+    "--html",
+    "html_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write an HTML page.",
 )
 @show_pii_option("names, birth dates and postal codes")
 @click.option("--exit-code", is_flag=True, help="Exit with 1 when there are differences.")
@@ -182,6 +185,7 @@ def diff(
     type=click.Path(file_okay=False, path_type=Path),
     help="Write worklist-<BSID>.csv/.json/.html here.",
 )
+@show_pii_option("the names, birth dates and postal codes OnSIS echoes (masked by default)")
 @lang_option
 @json_option("the errors")
 def results(
@@ -189,6 +193,7 @@ def results(
     previous: Path | None,
     data_dir: Path | None,
     out_dir: Path | None,
+    show_pii: bool,
     lang: str,
     as_json: bool,
 ) -> None:
@@ -197,7 +202,9 @@ def results(
     from onsis_batch.tools.worklist import results_dict, results_text, write_worklists
 
     try:
-        imported = import_results(results_file, previous=previous, data_dir=data_dir)
+        imported = import_results(
+            results_file, previous=previous, data_dir=data_dir, show_pii=show_pii
+        )
     except NotAResultsFile as problem:  # the tools' own exception, in the family's terms
         raise InputError(problem.findings()) from None
     written = write_worklists(imported, out_dir, lang) if out_dir is not None else []

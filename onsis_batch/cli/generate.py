@@ -64,7 +64,10 @@ class _Stages:
     help="Also write an HTML report beside the batch file (<file>.report.html).",
 )
 @lang_option
-@show_pii_option("OENs in the HTML report instead of masking them")
+@show_pii_option(
+    "OENs in the HTML report instead of masking them, and the characters outside Latin-1 "
+    "in findings"
+)
 @json_option("the summary")
 def generate(
     plan: PlanOptions,
@@ -88,7 +91,13 @@ def generate(
     stages = _Stages(not (plain_terminal() or as_json or quiet()))
     report = ReportOptions(lang=lang, show_pii=show_pii) if html_report else None
     result = run(
-        request, out_dir, created=timestamp, encoding=encoding, on_stage=stages, report=report
+        request,
+        out_dir,
+        created=timestamp,
+        encoding=encoding,
+        on_stage=stages,
+        report=report,
+        show_pii=show_pii,
     )
     stages.done()
     if as_json:

@@ -62,7 +62,8 @@ def data_options(required: bool) -> Decorator:
             "data_dir",
             required=required,
             help="School data: a folder of CSV/Parquet tables, or a database "
-            "(postgresql://..., sqlite:///file.db, duckdb:///file.duckdb, *.sqlite, *.duckdb).",
+            "(postgresql://..., 'host=... dbname=...', sqlite:///file.db, duckdb:///file.duckdb, "
+            "*.sqlite, *.duckdb).",
         ),
         click.option(
             "--table-map",
@@ -160,7 +161,7 @@ def out_option(required: bool = False, text: str = "Folder for the batch files."
     return click.option(
         "--out",
         "out_dir",
-        type=click.Path(path_type=Path),
+        type=click.Path(file_okay=False, path_type=Path),
         required=required,
         default=None if required else Path("out"),
         show_default=not required,

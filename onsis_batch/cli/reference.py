@@ -102,6 +102,7 @@ def reasons(segment: str | None, as_json: bool, lang: str) -> None:
 
 @click.command(
     cls=Command,
+    owner_only=False,  # it writes the repository's reference files, no personal data
     epilog=examples("onsis-batch docs", "onsis-batch docs --check   # in CI: fail when stale"),
 )
 @click.option("--check", is_flag=True, help="Fail if the committed files are out of date.")
@@ -152,8 +153,10 @@ def synth(
     students: int, schools: int, seed: int, school_year: str, out_dir: Path, as_json: bool
 ) -> None:
     """Write synthetic school data and matching PAE extracts (fake OENs)."""
+    from onsis_batch.render.publish import private_folder
     from onsis_batch.synth import synthesize
 
+    private_folder(out_dir)  # RUN003 when a file is in the way
     summary = synthesize(
         out_dir, students=students, schools=schools, seed=seed, school_year=school_year
     )

@@ -53,13 +53,15 @@ def render_plan(
     encoding: str = "iso-8859-1",
     specs: dict[str, SegmentSpec] | None = None,
     envelope: Envelope | None = None,
+    show_pii: bool = False,
 ) -> list[Finding]:
-    """Write the batch file of `plan` to `sink`; return the findings made on the way (OUT002)."""
+    """Write the batch file of `plan` to `sink`; return the findings made on the way (OUT002,
+    which names the characters outside Latin-1 only with `show_pii`: they spell a name)."""
     specs = specs or load_specs()
     envelope = envelope or load_envelope()
     codec, label = _codec(encoding)
     _check_shape(plan, specs, envelope)
-    findings = _latin1_findings(plan, specs) if codec == "iso8859-1" else []
+    findings = _latin1_findings(plan, specs, show_pii) if codec == "iso8859-1" else []
     head, tail = _envelope_text(plan, created, envelope, label)
 
     def write(text: str) -> None:
@@ -365,7 +367,9 @@ _FORMATTERS: dict[str, tuple[Callable[[pl.DataType], bool], Formatter]] = {
 # --- characters outside Latin-1 ----------------------------------------------------------
 
 
-def _latin1_findings(plan: Plan, specs: dict[str, SegmentSpec]) -> list[Finding]:
+def _latin1_findings(
+    plan: Plan, specs: dict[str, SegmentSpec], show_pii: bool = False
+) -> list[Finding]:
     """One OUT002 per (segment, row, element) whose written text leaves Latin-1."""
     year, private = plan.period.school_year, plan.period.private
     findings = []
@@ -389,16 +393,27 @@ def _latin1_findings(plan: Plan, specs: dict[str, SegmentSpec]) -> list[Finding]
         for element_name in (n for n, any_hit in found.items() if any_hit):
             offending = frame.filter(hits[element_name]).select("_id", element_name)
             findings += [
-                finding(
-                    "OUT002",
-                    segment=name,
-                    key=key,
-                    element=element_name,
-                    chars=describe_chars(value),
-                )
+                _outside_latin1(name, key, element_name, value, show_pii)
                 for key, value in offending.iter_rows()
             ]
     return findings
+
+
+def _outside_latin1(segment: str, key: str, element: str, value: str, show_pii: bool) -> Finding:
+    """OUT002: how many characters leave Latin-1; which ones (`chars`) only with `show_pii`."""
+    count = sum(ord(ch) > 0xFF for ch in value)
+    if not show_pii:
+        return finding("OUT002", segment=segment, key=key, element=element, count=count, shown="")
+    chars = describe_chars(value)
+    return finding(
+        "OUT002",
+        segment=segment,
+        key=key,
+        element=element,
+        count=count,
+        shown=f" ({chars})",
+        chars=chars,
+    )
 
 
 def describe_chars(value: str) -> str:

@@ -1,4 +1,4 @@
-"""Masking of OENs in what explain and the HTML report print.
+"""Masking of OENs in what explain and the HTML report print, and of personal values.
 
 A report may be read by people who should not see every student's OEN. Unless the
 registrar asks for personal data (`--show-pii`), every OEN the run knows (school data,
@@ -17,6 +17,7 @@ import polars as pl
 
 NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
 SHOWN_DIGITS = 3
+PERSONAL = "(personal)"  # shown for a personal value (a name, a birth date) left out
 
 
 def mask_oen(oen: str) -> str:

@@ -33,7 +33,7 @@ from onsis_batch.findings import Finding, finding, has_errors
 from onsis_batch.period.periods import SubmissionPeriod
 from onsis_batch.plan.outcome import BoardRun, Inputs, RunResult
 from onsis_batch.run.lock import output_lock
-from onsis_batch.run.manifest import describe_inputs, input_files, record_run
+from onsis_batch.run.manifest import describe_inputs, input_files, manifest_companion
 from onsis_batch.run.ownership import FindingOwners
 from onsis_batch.run.pipeline import run_bsid
 from onsis_batch.run.planning import load_staged_inputs, share_inputs
@@ -64,11 +64,11 @@ class Job:
     # Which BSIDs each school-data finding concerns; worked out once, by the board process.
     owners: FindingOwners = field(kw_only=True)
 
-    def record(self, result: RunResult) -> None:
-        """The manifest of a published file, like `generate` writes."""
+    def manifest(self, result: RunResult) -> tuple[Path, bytes]:
+        """The manifest of a file about to be published, like `generate` writes."""
         request = self.request
         settings = request.manifest_settings(result.bsid) | {"board": True}
-        result.manifest = record_run(
+        return manifest_companion(
             result, request.data, request.pae_dir, self.created, settings, self.inputs
         )
 
@@ -96,8 +96,14 @@ def _run_one(
         if has_errors(findings):
             result = RunResult(bsid=bsid, period=period, findings=findings)
         else:
-            result = run_bsid(inputs, period, job.out_dir, created=job.created, findings=findings)
-            job.record(result)
+            result = run_bsid(
+                inputs,
+                period,
+                job.out_dir,
+                created=job.created,
+                findings=findings,
+                manifest=job.manifest,
+            )
     except Exception as problem:
         result = _internal(bsid, list(inputs.findings), "planning and writing its file", problem)
     result.seconds = time.perf_counter() - started

@@ -18,8 +18,10 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from onsis_batch.errors import OutputInUse
+from onsis_batch.errors import InputError, OutputInUse
 from onsis_batch.findings import finding
+from onsis_batch.render.companions import complete_publications
+from onsis_batch.render.publish import private_folder
 
 LOCK_NAME = ".onsis-batch.lock"
 TEMPORARY = ".*.tmp"  # how `render.publish` (and every atomic writer) names its work files
@@ -35,11 +37,16 @@ def output_lock(out_dir: Path) -> Iterator[None]:
     half-way (Ctrl-C) leaves no partial file either.
     """
     output_folder(out_dir)
-    lock = FileLock(out_dir / LOCK_NAME, timeout=0, mode=OWNER_ONLY)
+    path = out_dir / LOCK_NAME
+    _check_lock_file(path)
+    lock = FileLock(path, timeout=0, mode=OWNER_ONLY)
     try:
         lock.acquire()
     except Timeout:
         raise OutputInUse([finding("RUN002", file=str(out_dir))]) from None
+    except OSError as problem:  # no permission, a link made meanwhile...
+        reason = problem.strerror or type(problem).__name__
+        raise InputError([finding("RUN004", file=str(path), reason=reason)]) from None
     try:
         _remove_work_files(out_dir)
         yield
@@ -49,22 +56,40 @@ def output_lock(out_dir: Path) -> Iterator[None]:
 
 
 def _remove_work_files(out_dir: Path) -> None:
+    """Delete the work files of a stopped run, and settle its pending companions (a batch
+    file's manifest waiting for its name: `render.companions`)."""
+    _remove_temporaries(out_dir)
+    complete_publications(out_dir)
+
+
+def _check_lock_file(path: Path) -> None:
+    """InputError (RUN004) when the lock's path holds what no run makes there: a folder, or
+    a link (followed, it would lock, or create, a file elsewhere)."""
+    if path.is_symlink():
+        reason = "it is a link"
+    elif path.exists() and not path.is_file():
+        reason = "it is a folder" if path.is_dir() else "it is not a regular file"
+    else:
+        return
+    raise InputError([finding("RUN004", file=str(path), reason=reason)])
+
+
+def _remove_temporaries(out_dir: Path) -> None:
     for stale in out_dir.glob(TEMPORARY):
-        stale.unlink(missing_ok=True)
+        if not stale.is_dir() or stale.is_symlink():  # a folder of that name is no work file
+            stale.unlink(missing_ok=True)
 
 
 def output_folder(folder: Path) -> Path:
-    """`folder`, created when missing; on Windows a new folder is its owner's only.
+    """`folder`, created when missing; a folder the tool creates is its owner's only.
 
-    On Linux and macOS each file is written with mode 0600. Windows ignores those bits:
-    files take the access rules of their folder, so a folder the tool creates gets rules
-    that let only the current user in (an existing folder keeps the rules it has).
+    On Linux and macOS each folder made gets mode 0700 and each file 0600. Windows ignores
+    those bits: files take the access rules of their folder, so a folder the tool creates
+    gets rules that let only the current user in (an existing folder keeps the rules it has).
     """
-    if folder.is_dir():
-        return folder
-    folder.mkdir(parents=True, exist_ok=True)
-    if os.name == "nt":
-        subprocess.run(owner_only_acl(folder), check=True, capture_output=True)
+    for made in private_folder(folder):
+        if os.name == "nt":
+            subprocess.run(owner_only_acl(made), check=True, capture_output=True)
     return folder
 
 

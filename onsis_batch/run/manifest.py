@@ -23,28 +23,20 @@ from typing import Any
 from onsis_batch import __version__
 from onsis_batch.findings import Finding, count_by_severity, finding
 from onsis_batch.plan.outcome import RunResult
-from onsis_batch.render.publish import write_private
+from onsis_batch.render.companions import pending_path, sha256_file
+from onsis_batch.render.publish import file_in
 from onsis_batch.resources import data_dir, package_file
 from onsis_batch.sources.origin import DataSource, FolderSource, data_source
 
 FORMAT = "onsis-batch-manifest/1"
 SUFFIX = ".manifest.json"
 DATA_SUFFIXES = (".csv", ".parquet")
-_CHUNK = 1 << 20
+MAX_PATH = 4096  # the longest path Linux opens; a manifest lists no longer one
 
 
 def manifest_path(output: Path) -> Path:
     """`ONSIS_….xml` -> `ONSIS_….xml.manifest.json`."""
     return output.with_name(output.name + SUFFIX)
-
-
-def sha256_file(path: Path) -> str:
-    """The SHA-256 of a file's bytes, as hex."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @cache
@@ -144,47 +136,98 @@ def build_manifest(
     }
 
 
-def write_manifest(manifest: dict[str, Any], output: Path) -> Path:
-    """Write the manifest beside `output`, atomically and owner-only."""
-    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-    return write_private(manifest_path(output), text)
-
-
 def verify_manifest(path: Path) -> tuple[list[Finding], int]:
-    """Findings for every file whose hash no longer matches (or is gone), and the number
-    of files checked. MAN003 when the manifest itself cannot be read."""
+    """Findings for every file whose hash no longer matches (or is gone, or cannot be read),
+    and the number of files checked. MAN003 when the manifest itself cannot be used."""
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        if manifest.get("format") != FORMAT:
-            raise ValueError(f"format is {manifest.get('format')!r}, not {FORMAT!r}")
-        entries = [(e["path"], e["sha256"]) for e in manifest["inputs"]]
-        output = manifest["output"]
-        entries.append((str(path.parent / output["path"]), output["sha256"]))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as problem:
+        entries = _listed_files(path)
+    except _NotAManifest as problem:
         return [finding("MAN003", file=str(path), reason=str(problem))], 0
-    findings = []
-    for name, expected in entries:
-        target = Path(name)
-        if not target.is_file():
-            findings.append(finding("MAN002", file=name))
-            continue
-        actual = sha256_file(target)
-        if actual != expected:
-            findings.append(finding("MAN001", file=name, expected=expected, actual=actual))
+    findings = [changed for name, digest in entries if (changed := _changed(name, digest))]
+    pending = _pending_manifest(path, Path(entries[-1][0]), findings)
+    if pending is not None:
+        return verify_manifest(pending)
     return findings, len(entries)
 
 
-def record_run(
+def _pending_manifest(path: Path, output: Path, findings: list[Finding]) -> Path | None:
+    """The manifest still pending beside `path` for the output file that is there, when
+    the run that wrote that file was stopped before its manifest took its name (D589)."""
+    changed = [f for f in findings if f.code == "MAN001" and f.file == str(output)]
+    if not changed or path.name.startswith("."):
+        return None
+    pending = pending_path(output, changed[0].params["actual"], path)
+    return pending if pending.is_file() else None
+
+
+class _NotAManifest(ValueError):
+    """Why a file cannot be used as a manifest."""
+
+
+def _listed_files(path: Path) -> list[tuple[str, str]]:
+    """(path, SHA-256) of each input and of the output a manifest lists; _NotAManifest when
+    it is not a manifest this tool writes: unreadable, not JSON, nested past what the JSON
+    reader can hold, or with an entry that is not a path and a hash as text."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise _NotAManifest("it nests deeper than any manifest does") from None
+    except (OSError, ValueError) as problem:
+        raise _NotAManifest(str(problem)[:200]) from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        found = manifest.get("format") if isinstance(manifest, dict) else None
+        raise _NotAManifest(f"format is {str(found)[:40]!r}, not {FORMAT!r}")
+    inputs, output = manifest.get("inputs"), manifest.get("output")
+    if not isinstance(inputs, list) or not isinstance(output, dict):
+        raise _NotAManifest("it has no list of inputs and output")
+    entries = [_entry(item, f"inputs[{n}]") for n, item in enumerate(inputs)]
+    name, digest = _entry(output, "output")
+    try:
+        entries.append((str(file_in(path.parent, name)), digest))
+    except ValueError:
+        raise _NotAManifest("output.path is not a file name") from None
+    return entries
+
+
+def _entry(item: object, where: str) -> tuple[str, str]:
+    """The path and hash of one listed file, both text, the path one a system can open."""
+    if not isinstance(item, dict):
+        raise _NotAManifest(f"{where} is not a path and a hash")
+    name, digest = item.get("path"), item.get("sha256")
+    if not isinstance(name, str) or not name or len(name) > MAX_PATH or "\0" in name:
+        raise _NotAManifest(f"{where}.path is not a file path")
+    if not isinstance(digest, str):
+        raise _NotAManifest(f"{where}.sha256 is not text")
+    return name, digest
+
+
+def _changed(name: str, expected: str) -> Finding | None:
+    """MAN001 (changed), MAN002 (gone) or MAN004 (cannot be read) for one listed file."""
+    target = Path(name)
+    try:
+        if not target.exists():
+            return finding("MAN002", file=name)
+        if not target.is_file():
+            return finding("MAN004", file=name, reason="it is not a file")
+        actual = sha256_file(target)
+    except OSError as problem:
+        return finding("MAN004", file=name, reason=problem.strerror or type(problem).__name__)
+    if actual != expected:
+        return finding("MAN001", file=name, expected=expected, actual=actual)
+    return None
+
+
+def manifest_companion(
     result: RunResult,
     data: Path | str | DataSource,
     pae: Path | None,
     created: datetime,
     options: dict[str, Any],
     described: list[dict[str, Any]] | None = None,
-) -> Path | None:
-    """Write the manifest of a run when it published a file; the manifest's path."""
-    if result.output is None or result.sha256 is None or result.period is None:
-        return None
+) -> tuple[Path, bytes]:
+    """The manifest of a run's file (about to be published) as a path and its bytes, to be
+    published with the file (`render.publish`'s companions)."""
+    assert result.output is not None and result.sha256 is not None and result.period is not None
     period = result.period
     options = {**options, "period_code": period.code, "count_date": period.count_date.isoformat()}
     manifest = build_manifest(
@@ -200,4 +243,5 @@ def record_run(
         overrides=result.overrides_applied,
         described=described,
     )
-    return write_manifest(manifest, result.output)
+    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    return manifest_path(result.output), text.encode("utf-8")

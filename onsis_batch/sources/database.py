@@ -41,6 +41,22 @@ SCHEMES = {
 }
 SUFFIXES = {".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite", ".duckdb": "duckdb"}
 DRIVERS = {"postgresql": "psycopg", "sqlite": "sqlite3", "duckdb": "duckdb"}
+# libpq's keyword/value connection string (`host=db dbname=sis password='a b'`): one pair,
+# its value bare (backslash escapes) or single-quoted (\' and \\ inside).
+_PAIR = re.compile(r"\s*([A-Za-z_]+)\s*=\s*('(?:[^'\\]|\\.)*'|(?:[^\s'\\]|\\.)*)\s*")
+# fmt: off
+LIBPQ_KEYWORDS = frozenset((
+    "host", "hostaddr", "port", "dbname", "user", "password", "passfile", "require_auth",
+    "channel_binding", "connect_timeout", "client_encoding", "options", "application_name",
+    "fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval",
+    "keepalives_count", "tcp_user_timeout", "replication", "gssencmode", "sslmode",
+    "requiressl", "sslnegotiation", "sslcompression", "sslcert", "sslkey", "sslpassword",
+    "sslcertmode", "sslrootcert", "sslcrl", "sslcrldir", "sslsni", "requirepeer",
+    "ssl_min_protocol_version", "ssl_max_protocol_version", "krbsrvname", "gsslib",
+    "gssdelegation", "service", "target_session_attrs", "load_balance_hosts",
+))
+# fmt: on
+SECRETS = ("password", "sslpassword")  # values never shown: in URIs and keyword strings
 # The driver's or polars' message would quote the value, which may be personal.
 UNFIT = "a value does not fit its column's type (an infinite or out-of-range date?)"
 CONNECT_TIMEOUT = 30  # seconds, unless the URI sets connect_timeout
@@ -64,9 +80,17 @@ def parse_database(data: str | Path) -> Database | None:
     """The database `data` names (URI or *.sqlite/*.db/*.duckdb file); None for a folder.
 
     `sqlite:///x.db` is the relative file x.db and `sqlite:////srv/x.db` the absolute one,
-    as in SQLAlchemy URLs; the same holds for `duckdb:`.
+    as in SQLAlchemy URLs; the same holds for `duckdb:`. A libpq keyword string
+    (`host=db dbname=sis user=onsis`) is a PostgreSQL database too; ValueError when one
+    names a keyword libpq does not know (a typo would otherwise be read as a folder).
     """
     text = str(data)
+    pairs = conninfo_pairs(text)
+    if pairs and not Path(text).is_dir():
+        unknown = sorted({key for key, _ in pairs} - LIBPQ_KEYWORDS)
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)}: not a PostgreSQL connection keyword")
+        return Database("postgresql", text)
     scheme, sep, rest = text.partition("://")
     if sep and scheme.lower() in SCHEMES:
         kind = SCHEMES[scheme.lower()]
@@ -81,16 +105,40 @@ def parse_database(data: str | Path) -> Database | None:
     return None
 
 
+def conninfo_pairs(text: str) -> list[tuple[str, str]]:
+    """(keyword, value as written) of a libpq keyword/value string; [] when `text` is not
+    one (it must be nothing but `keyword=value` pairs)."""
+    pairs, at = [], 0
+    while at < len(text):
+        match = _PAIR.match(text, at)
+        if match is None or match.end() == at:
+            return []
+        pairs.append((match[1].lower(), match[2]))
+        at = match.end()
+    return pairs
+
+
 def mask_password(uri: str) -> str:
-    """`uri` with the password of its user part and any password= parameter replaced."""
+    """`uri` with the password of its user part and any password= parameter replaced; a
+    keyword string with its password and sslpassword values replaced."""
+    if conninfo_pairs(uri):
+        return _PAIR.sub(_masked_pair, uri)
     parts = urlsplit(uri)
     netloc = parts.netloc
     if "@" in netloc:
         user, _, host = netloc.rpartition("@")
         if ":" in user:
             netloc = f"{user.split(':', 1)[0]}:***@{host}"
-    query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
+    query = re.sub(r"(?i)(^|&)((?:ssl)?password=)[^&]*", r"\1\2***", parts.query)
     return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def _masked_pair(match: re.Match[str]) -> str:
+    """One `keyword=value` pair as written, its value replaced when it is a secret."""
+    if match[1].lower() not in SECRETS:
+        return match[0]
+    start, end = match.span(2)
+    return match[0][: start - match.start()] + "***" + match[0][end - match.start() :]
 
 
 def quote(name: str) -> str:
@@ -159,6 +207,26 @@ class Connection:
                 cursor.close()
             except self._errors:
                 self._end_failed()
+
+    def first_bad_text(self, sql: str) -> tuple[int, int] | None:
+        """SQLite: (row from 1, column index) of the first text cell of `sql`'s result that is
+        not valid UTF-8; None when every one is.
+
+        SQLite stores whatever bytes it is given, and its driver's error quotes the cell
+        (a name, maybe): the result is read again as bytes to say where, and only where.
+        """
+        self._raw.text_factory = bytes
+        cursor = self._raw.cursor()
+        try:
+            cursor.execute(sql)
+            for number, row in enumerate(cursor, start=1):
+                for index, value in enumerate(row):
+                    if isinstance(value, bytes) and not _is_utf8(value):
+                        return number, index
+        finally:
+            cursor.close()
+            self._raw.text_factory = str
+        return None
 
     def copy_csv(self, sql: str, into: Path) -> None:
         """PostgreSQL: the result of `sql` written to the file `into` as CSV.
@@ -231,16 +299,33 @@ class SqlTable:
             yield from self._copied(rows)
             return
         start = 1
-        for fetched in self.connection.fetch(self.sql, rows):
-            # Built column by column: a third faster than from row tuples.
-            columns = zip(*fetched, strict=True)
-            named = zip(self.schema.items(), columns, strict=True)
-            try:
-                frame = pl.DataFrame([pl.Series(a, c, dtype=d) for (a, d), c in named])
-            except (pl.exceptions.PolarsError, OverflowError, TypeError):
-                raise Unreadable(UNFIT) from None
-            yield number_rows(frame.select(self.columns), start)
-            start += len(fetched)
+        try:
+            for fetched in self.connection.fetch(self.sql, rows):
+                # Built column by column: a third faster than from row tuples.
+                columns = zip(*fetched, strict=True)
+                named = zip(self.schema.items(), columns, strict=True)
+                try:
+                    frame = pl.DataFrame([pl.Series(a, c, dtype=d) for (a, d), c in named])
+                except (pl.exceptions.PolarsError, OverflowError, TypeError):
+                    raise Unreadable(UNFIT) from None
+                yield number_rows(frame.select(self.columns), start)
+                start += len(fetched)
+        except Unreadable:
+            self._name_bad_text()
+            raise
+
+    def _name_bad_text(self) -> None:
+        """SQLite: Unreadable naming the row and contract column of a cell that is not
+        UTF-8 (never its value, nor the internal alias the query gave the column)."""
+        sqlite = self.connection.kind == "sqlite"
+        found = self.connection.first_bad_text(self.sql) if sqlite else None
+        if found is None:
+            return
+        row, index = found
+        alias = list(self.schema)[index]
+        names = {r: e.meta.output_name() for e in self.columns for r in e.meta.root_names()}
+        column = names.get(alias, "?")
+        raise Unreadable(f"row {row} column {column} is not valid UTF-8 text; store it as UTF-8")
 
     def empty(self) -> pl.DataFrame:
         """A frame with the table's columns and no rows."""
@@ -381,6 +466,14 @@ def _connect(driver: Any, database: Database) -> Any:
     if database.kind == "duckdb":
         return driver.connect(str(path), read_only=True)
     return driver.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _first_line(exc: BaseException) -> str:

@@ -6,6 +6,7 @@ raw rows for the checks in `sources`. The checks never know which kind they read
 
     data_source("exports/")                      a folder of CSV / Parquet files
     data_source("postgresql://user@host/sis")    one table or view per contract table
+    data_source("host=db dbname=sis user=onsis") the same, as a libpq keyword string
     data_source("sis.sqlite"), data_source("duckdb:///sis.duckdb")
 """
 

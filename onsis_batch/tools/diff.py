@@ -30,10 +30,11 @@ from onsis_batch.pae.extracts import read_pae_folder
 from onsis_batch.pae.layout import load_layouts
 from onsis_batch.period.periods import default_period_code
 from onsis_batch.plan.keys import SEPARATOR, as_text, canonical, key_part_expr
+from onsis_batch.report.masking import PERSONAL
 from onsis_batch.specs import ElementSpec, SegmentSpec, load_specs
 from onsis_batch.tools.records import BOOKKEEPING, Batch, read_batch
 
-MASK = "(personal)"
+MASK = PERSONAL
 KEYS = ["_school", "_key"]
 CHANGE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "school": pl.String,

@@ -31,6 +31,10 @@ from onsis_batch.validate.batch_file import hardened_parser
 
 ERROR_CONTAINER = "DATA_ERROR_DETAILS"
 ERROR_FIELDS = ("FIELD_NAME", "FIELD_VALUE", "MESSAGE_CODE", "E_MESSAGE", "F_MESSAGE")
+# Batch files nest segments four deep (STUDENT > ENROLMENT > CLASS ENROLMENT > COURSE INFO);
+# elements no spec names nest too, but a file nested deeper than this is no batch file (and
+# reading it would exhaust the stack).
+MAX_SEGMENT_DEPTH = 32
 BOOKKEEPING = ("_school", "_segment", "_level", "_key", "_parent_key", "_action", "_line")
 
 
@@ -83,7 +87,11 @@ def read_batch(path: Path) -> Batch:
     if submission is None:
         raise NotABatchFile(f"<{root.tag}> has no DATA/SCHOOL_SUBMISSION", path)
     walker = _Walker()
-    walker.envelope(root)
+    try:
+        walker.envelope(root)
+    except _TooDeep:
+        reason = f"its elements nest more than {MAX_SEGMENT_DEPTH} segments deep"
+        raise NotABatchFile(reason, path) from None
     frames = walker.frames()
     return Batch(
         path=path,
@@ -113,6 +121,10 @@ def _leaves(node: etree._Element) -> dict[str, str]:
 def _depth(ancestors: list[str]) -> int:
     """1 for a segment directly under SCHOOL: ancestors are envelope ids, then `#rid`s."""
     return 1 + sum(a.startswith("#") for a in ancestors)
+
+
+class _TooDeep(Exception):
+    """Segments nested deeper than MAX_SEGMENT_DEPTH."""
 
 
 class _Walker:
@@ -163,6 +175,8 @@ class _Walker:
         parent_rid: int | None,
         ancestors: list[str],
     ) -> None:
+        if len(ancestors) > MAX_SEGMENT_DEPTH:
+            raise _TooDeep
         rid = self.next_rid
         self.next_rid += 1
         values = _leaves(node)

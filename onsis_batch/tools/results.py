@@ -26,6 +26,7 @@ import polars as pl
 
 from onsis_batch.contract import contract
 from onsis_batch.findings import Finding, finding
+from onsis_batch.report.masking import PERSONAL
 from onsis_batch.sources.files import SUFFIXES, Unreadable, read_table
 from onsis_batch.specs import load_specs
 from onsis_batch.tools.records import NotABatchFile, read_batch
@@ -33,6 +34,7 @@ from onsis_batch.tools.records import NotABatchFile, read_batch
 RESULTS_ROOT = "ONSIS_BATCH_FILE_RESULT"
 PARENT_ECHO = "parent entry in error"
 IDENTITY = ["school", "segment", "key", "field_name", "message_code"]
+BSID = re.compile(r"\d{6}")  # a school number names the work list files: nothing else passes
 _SOURCE = re.compile(r"^([a-z_]+)\.([a-z_]+)(?:$|,)")
 ERROR_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "school": pl.String,
@@ -92,6 +94,10 @@ def read_errors(path: Path) -> tuple[pl.DataFrame, str, str, list[str]]:
         raise NotAResultsFile(problem.reason, path) from None
     if batch.root != RESULTS_ROOT:
         raise NotAResultsFile(f"its root is <{batch.root}>, not <{RESULTS_ROOT}>", path)
+    for school in batch.schools:
+        if not BSID.fullmatch(school):
+            shown = school if len(school) <= 20 else school[:20] + "..."
+            raise NotAResultsFile(f"SCHOOL_NUMBER {shown!r} is not a BSID (six digits)", path)
     rows = [
         dict(e, key_values=[{"element": k, "value": v} for k, v in e["key_values"].items()])
         for e in batch.errors
@@ -224,10 +230,30 @@ def _table_file(folder: Path, table: str) -> Path | None:
     return matches[0] if matches else None
 
 
+@cache
+def personal_elements() -> frozenset[str]:
+    """The elements whose values are personal in some segment (names, birth date...)."""
+    return frozenset(e.name for s in load_specs().values() for e in s.elements if e.personal)
+
+
+def masked_values(errors: pl.DataFrame) -> pl.DataFrame:
+    """The errors with the FIELD_VALUE OnSIS echoes for a personal element masked."""
+    personal = pl.col("field_name").is_in(sorted(personal_elements()))
+    shown = pl.when(personal & (pl.col("field_value") != "")).then(pl.lit(PERSONAL))
+    return errors.with_columns(shown.otherwise(pl.col("field_value")).alias("field_value"))
+
+
 def import_results(
-    path: Path, *, previous: Path | None = None, data_dir: Path | None = None
+    path: Path,
+    *,
+    previous: Path | None = None,
+    data_dir: Path | None = None,
+    show_pii: bool = False,
 ) -> ResultsImport:
-    """The work list of a results file; raise NotAResultsFile when it cannot be read."""
+    """The work list of a results file; raise NotAResultsFile when it cannot be read.
+
+    The values OnSIS echoes for personal elements are masked unless `show_pii`.
+    """
     errors, school_year, period_code, schools = read_errors(path)
     current = fold_parent_echoes(errors)
     findings: list[Finding] = []
@@ -273,7 +299,7 @@ def import_results(
         school_year=school_year,
         period_code=period_code,
         schools=schools,
-        errors=listed,
+        errors=listed if show_pii else masked_values(listed),
         previous=str(previous) if previous else None,
         findings=findings,
     )

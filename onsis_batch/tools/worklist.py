@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from onsis_batch.render.publish import write_private
+from onsis_batch.render.publish import file_in, write_private
 from onsis_batch.report.page import render
 from onsis_batch.resources import language_labels
 from onsis_batch.tools.results import ResultsImport
@@ -122,7 +122,8 @@ def write_worklists(imported: ResultsImport, out_dir: Path, lang: str = "en") ->
     written = []
     for bsid in sorted(imported.schools) or [""]:
         errors = imported.for_school(bsid)
-        base = out_dir / f"worklist-{bsid or 'file'}"
+        name = f"worklist-{bsid or 'file'}"
+        files = [file_in(out_dir, f"{name}{suffix}") for suffix in (".csv", ".json", ".html")]
         data = results_dict(imported) | {"schools": [bsid]}
         data["errors"] = errors.drop("ancestors", "owner").to_dicts()
         page = render(
@@ -133,12 +134,10 @@ def write_worklists(imported: ResultsImport, out_dir: Path, lang: str = "en") ->
             bsid=bsid,
             words=results_labels(lang),
         )
-        written += [
-            write_private(base.with_suffix(".csv"), worklist_csv(errors, lang)),
-            write_private(
-                base.with_suffix(".json"),
-                json.dumps(data, indent=2, ensure_ascii=False, default=str),
-            ),
-            write_private(base.with_suffix(".html"), page),
+        texts = [
+            worklist_csv(errors, lang),
+            json.dumps(data, indent=2, ensure_ascii=False, default=str),
+            page,
         ]
+        written += [write_private(path, text) for path, text in zip(files, texts, strict=True)]
     return written
