@@ -16,7 +16,7 @@ import polars as pl
 
 from onsis_batch.contract import Table, contract
 from onsis_batch.sources import load_folder
-from onsis_batch.sources.database import quote
+from onsis_batch.sources.db_address import quote
 
 # contract type -> SQL type per database; year_month is kept as DATE in the typed ones.
 SQL_TYPES = {

@@ -331,7 +331,7 @@ def test_characters_outside_latin1_are_counted_not_spelled(tmp_path):
 
 
 def test_a_libpq_keyword_string_is_a_postgresql_source_with_its_passwords_masked():
-    from onsis_batch.sources.database import Database, mask_password, parse_database
+    from onsis_batch.sources.db_address import Database, mask_password, parse_database
 
     text = "host=db.example port=5432 dbname=sis user=onsis password=s3cret sslmode=require"
     assert parse_database(text) == Database("postgresql", text)

@@ -27,7 +27,7 @@ from onsis_batch.run.pipeline import generate
 from onsis_batch.run.request import PlanRequest
 from onsis_batch.run.sample import sample_run
 from onsis_batch.sources import LoadResult, data_source, load_folder
-from onsis_batch.sources.database import Database, mask_password, parse_database, quote
+from onsis_batch.sources.db_address import Database, mask_password, parse_database, quote
 from onsis_batch.sources.origin import read_table_map
 
 PG_URI = os.environ.get("ONSIS_TEST_PG_URI")

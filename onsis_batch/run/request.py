@@ -16,7 +16,7 @@ from onsis_batch.errors import InputError, UsageError
 from onsis_batch.findings import Finding, has_errors
 from onsis_batch.period.config import BoardConfig, CommandLine, load_config, run_settings
 from onsis_batch.period.options import RunOptions
-from onsis_batch.sources.database import parse_database
+from onsis_batch.sources.db_address import parse_database
 from onsis_batch.sources.origin import DataSource, data_source, read_table_map
 
 

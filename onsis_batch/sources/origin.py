@@ -20,8 +20,9 @@ from typing import Protocol
 
 from onsis_batch.contract import Table, contract
 from onsis_batch.findings import Finding, finding
-from onsis_batch.sources.database import Connection, Database, DbColumn, SqlTable, parse_database
+from onsis_batch.sources.database import Connection, DbColumn, SqlTable
 from onsis_batch.sources.database import read_sql_table as _read_sql_table
+from onsis_batch.sources.db_address import Database, parse_database
 from onsis_batch.sources.files import RawTable, Unreadable, locate, read_table
 from onsis_batch.strict_yaml import YamlError, read_yaml, unknown_keys
 
