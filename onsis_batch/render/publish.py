@@ -106,12 +106,14 @@ def publish(
     encoding: str = "iso-8859-1",
     show_pii: bool = False,
     companions: Companions | None = None,
+    before_publish: Callable[[], None] | None = None,
 ) -> PublishResult:
     """Render, validate and (when valid) publish the batch file of `plan` in `out_dir`.
 
     `companions`: given the file about to be published, the files (its manifest) to
-    publish with it as one pair (`render.companions`). `show_pii`: findings may quote
-    personal values (see `render_plan`).
+    publish with it as one pair (`render.companions`). `before_publish`: called last
+    before anything takes a final name (a board worker checks its run is still there).
+    `show_pii`: findings may quote personal values (see `render_plan`).
     """
     final = output_path(out_dir, plan.period)
     private_folder(out_dir)
@@ -135,6 +137,8 @@ def publish(
             return result
         result = replace(result, path=final)
         pending = write_pending(final, result.sha256, companions(result) if companions else ())
+        if before_publish is not None:
+            before_publish()
         os.replace(temp, final)
         published = True
         os.chmod(final, FILE_MODE)  # os.open's mode is narrowed by the umask only
