@@ -459,3 +459,19 @@ def test_a_lock_path_that_is_not_a_lock_file_is_refused(tmp_path, kind):
     assert kind != "link to a file" or victim.read_text() == "keep"
     ran = invoke("purge", "--out", out, "--keep", "1")
     assert ran.exit_code == 2 and "RUN004" in ran.output, ran.output
+
+
+def test_an_output_name_too_long_for_the_system_is_an_input_error(tmp_path):
+    long = tmp_path / ("x" * 300)
+    results = REPO / "tests" / "fixtures" / "results-current.OUT"
+    xml = REPO / "tests" / "golden" / "ONSIS_OCTSEC1_20251031_998467.xml"
+    for args in (
+        ("generate", "--sample", "--out", long),
+        ("results", results, "--out", long),
+        ("diff", xml, xml, "--html", long),
+        ("synth", "--students", 5, "--out", long / "x"),
+        ("purge", "--out", long, "--keep", 1),
+    ):
+        ran = invoke(*args)
+        assert ran.exit_code == 2, (args[0], ran.output[-300:])
+        assert ran.exception is None or isinstance(ran.exception, SystemExit), args[0]

@@ -41,7 +41,7 @@ class PublishResult:
 
 
 DEFAULT_OUTPUT_NAME = "ONSIS_{period}_{count_date}_{bsid}.xml"
-NAME_MAX = 255  # bytes in one file name on the usual file systems
+NAME_MAX = 200  # bytes: 255 on the usual file systems, less room for a work file's affixes
 _NOT_IN_NAMES = ("/", "\\", "\0")
 
 
@@ -157,10 +157,13 @@ def write_private(path: Path, content: str | bytes, encoding: str = "utf-8") -> 
     atomically, readable by its owner only, and durable once this returns."""
     data = content.encode(encoding) if isinstance(content, str) else content
     private_folder(path.parent)
-    if path.is_dir():
-        raise unusable(path, "it is a folder; name a file")
     temp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
+    try:
+        if path.is_dir():
+            raise unusable(path, "it is a folder; name a file")
+        fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
+    except OSError as problem:
+        raise unusable(path, problem.strerror or type(problem).__name__) from None
     try:
         try:
             _HashingWriter(fd).write(data)
@@ -182,6 +185,15 @@ def private_folder(folder: Path) -> list[Path]:
 
     InputError (RUN003) when it cannot be: a file is in the way, no permission...
     """
+    try:
+        return _make_private(folder)
+    except FileExistsError as problem:
+        raise unusable(folder, f"{problem.filename} is in the way and is not a folder") from None
+    except OSError as problem:
+        raise unusable(folder, problem.strerror or type(problem).__name__) from None
+
+
+def _make_private(folder: Path) -> list[Path]:
     missing = []
     current = folder
     while not current.is_dir() and current != current.parent:
@@ -194,9 +206,7 @@ def private_folder(folder: Path) -> list[Path]:
         except FileExistsError:
             if path.is_dir():
                 continue  # made meanwhile by another run: its mode is its own
-            raise unusable(folder, f"{path} is a file, not a folder") from None
-        except OSError as problem:
-            raise unusable(folder, problem.strerror or type(problem).__name__) from None
+            raise
         os.chmod(path, FOLDER_MODE)  # os.mkdir's mode is narrowed by the umask only
         made.append(path)
     return made
