@@ -16,7 +16,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
-import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -33,10 +32,11 @@ from onsis_batch.errors import InputError
 from onsis_batch.findings import Finding, finding, has_errors
 from onsis_batch.period.periods import SubmissionPeriod
 from onsis_batch.plan.outcome import BoardRun, Inputs, RunResult
+from onsis_batch.run.child import send_result, start_child, start_worker
 from onsis_batch.run.lock import STAGE_PREFIX, output_lock
 from onsis_batch.run.manifest import describe_inputs, input_files, manifest_companion
 from onsis_batch.run.ownership import FindingOwners
-from onsis_batch.run.parent_watch import die_with_parent, publish_guard
+from onsis_batch.run.parent_watch import publish_guard
 from onsis_batch.run.pipeline import run_bsid
 from onsis_batch.run.planning import load_staged_inputs, share_inputs
 from onsis_batch.run.request import PlanRequest
@@ -168,30 +168,13 @@ def _run_share(job: Job, bsids: list[str], done: Done) -> float:
 
 # --- worker processes ------------------------------------------------------------------------
 
-_results: Any = None  # in a worker: the queue its results go to
-
-
-def _start_child(parent_pid: int) -> None:
-    """In a child process, first: leave Ctrl-C to the board process (which ends its
-    children), die with it, and make every file owner-only whatever the umask."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    die_with_parent(parent_pid)
-    os.umask(os.umask(0o077) | 0o077)
-
-
-def _start_worker(results: Any, parent_pid: int) -> None:
-    global _results
-    _start_child(parent_pid)
-    _results = results
-
-
 def _worker(job: Job, bsids: list[str]) -> float:
     return _run_share(job, bsids, report)
 
 
 def report(result: RunResult) -> None:
     """In a worker process: hand a finished BSID's result to the board process."""
-    _results.put(result)
+    send_result(result)
 
 
 @contextmanager
@@ -222,7 +205,7 @@ def _worker_environment(workers: int) -> Iterator[None]:
 def _stage_in_child(data_dir: Path | str | DataSource, folder: Path) -> StagedData:
     """Stage the board in a process of its own, so the memory it took goes back at its end."""
     pool = ProcessPoolExecutor(
-        max_workers=1, mp_context=_SPAWN, initializer=_start_child, initargs=(os.getpid(),)
+        max_workers=1, mp_context=_SPAWN, initializer=start_child, initargs=(os.getpid(),)
     )
     with pool, _ended_on_interrupt(pool):
         return pool.submit(stage_folder, data_dir, folder).result()
@@ -257,7 +240,7 @@ def _in_workers(
     pool = ProcessPoolExecutor(
         max_workers=len(shares),
         mp_context=_SPAWN,
-        initializer=_start_worker,
+        initializer=start_worker,
         initargs=(results, os.getpid()),
     )
     expected = sum(map(len, shares))
