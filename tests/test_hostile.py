@@ -39,6 +39,27 @@ def test_work_list_names_are_checked_where_they_are_made(tmp_path):
     assert every_file(tmp_path) == {"r.OUT"}
 
 
+@pytest.mark.parametrize("bsid", ["99/001", "..", "9a9001"])
+def test_a_bsid_in_the_schools_table_that_is_not_six_digits_is_an_input_finding(tmp_path, bsid):
+    data = sample_copy(tmp_path / "data")
+    schools = data / "schools.csv"
+    header, *rows = schools.read_text().splitlines()
+    column = header.split(",").index("bsid")
+    cells = rows[0].split(",")
+    cells[column] = bsid
+    schools.write_text("\n".join([header, ",".join(cells), *rows[1:]]) + "\n")
+    ran = invoke(
+        "board", "--data", data, "--pae", SAMPLE_PAE, "--period", "oct", "--year", "2025-2026",
+        "--out", tmp_path / "out", "--json",
+    )  # fmt: skip
+    assert ran.exit_code == 2, ran.output
+    found = json.loads(ran.stdout)["school_data_findings"]["findings"]
+    assert [(f["code"], f["file"], f["column"]) for f in found] == [
+        ("SRC003", "schools.csv", "bsid")
+    ]
+    assert not list((tmp_path / "out").glob("ONSIS_*"))
+
+
 # --- 2. a period code from the board_settings table is checked like the config's ---------
 
 
