@@ -16,6 +16,16 @@ import pytest
 REQUIRE_ALL = os.environ.get("ONSIS_REQUIRE_ALL") == "1"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Long campaigns (`@pytest.mark.campaign`) run only when asked for: `-m campaign`."""
+    if "campaign" in (config.option.markexpr or ""):
+        return
+    left_out = [item for item in items if item.get_closest_marker("campaign")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker("campaign")]
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     outcome = yield

@@ -4,12 +4,16 @@ as a pair, and what a killed run leaves is always verifiable and cleared by the 
 from __future__ import annotations
 
 import json
+import os
+import random
 import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -108,3 +112,134 @@ def test_a_pending_manifest_of_a_file_that_never_came_is_dropped(tmp_path, old_r
     assert again.returncode == 0, again.stderr
     assert not stray.exists()
     verify_all(out)
+
+
+# --- board: a killed board run leaves no process, publishes nothing more, stages privately --
+
+
+@pytest.fixture(scope="module")
+def small_board(tmp_path_factory):
+    from onsis_batch.synth import synthesize
+
+    folder = tmp_path_factory.mktemp("board")
+    return synthesize(folder, students=900, schools=4, seed=5, periods=("oct",))
+
+
+def board_command(board, out: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "onsis_batch", "board", "--data", str(board.data_dir),
+        "--pae", str(board.pae_dirs["oct"]), "--period", "oct", "--year", "2025-2026",
+        "--out", str(out), "--workers", "2",
+    ]  # fmt: skip
+
+
+def group_members(group: int) -> list[psutil.Process]:
+    """Every process still in the process group the killed run was started in."""
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if os.getpgid(process.pid) == group and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+        except (ProcessLookupError, psutil.Error):
+            continue
+    return found
+
+
+def listing(out: Path) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.iterdir() if p.is_file()}
+
+
+def stages(out: Path) -> list[Path]:
+    """The board's private copies of the school data: inside its output folder only (the
+    system's temporary folder is shared with other runs, so it is not looked at)."""
+    return sorted(out.glob(".onsis-batch-stage-*"))
+
+
+def kill_board_at(board, out: Path, delay: float) -> None:
+    """Start a board run, SIGKILL it after `delay` seconds, and check what it leaves."""
+    run = subprocess.Popen(
+        board_command(board, out), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        time.sleep(delay)
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        # The caller's stdout is let go at once (`board | mail` ends): nothing holds it.
+        assert run.stdout is not None
+        reader = subprocess.run(
+            ["timeout", "10", "cat"], stdin=run.stdout, capture_output=True, check=False
+        )
+        assert reader.returncode == 0, f"stdout still held 10 s after the kill at {delay} s"
+        deadline = time.monotonic() + 10
+        while group_members(run.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not group_members(run.pid), f"processes left after the kill at {delay} s"
+        left = listing(out) if out.exists() else {}
+        time.sleep(1.5)
+        assert (listing(out) if out.exists() else {}) == left, f"published after {delay} s"
+        for stage in stages(out):
+            private = [stage, *stage.rglob("*")]
+            loose = [p for p in private if p.stat().st_mode & 0o077]
+            assert not loose, f"stage readable by others after the kill at {delay} s: {loose}"
+    finally:
+        for process in group_members(run.pid):
+            process.kill()
+        run.stdout.close()
+
+
+def check_next_run(board, out: Path) -> None:
+    again = subprocess.run(board_command(board, out), capture_output=True, text=True, check=False)
+    assert again.returncode in (0, 1), again.stderr
+    assert len(list(out.glob("ONSIS_*.xml"))) == len(board.bsids)
+    verify_all(out)
+    assert not stages(out), stages(out)
+    assert not [
+        p.name for p in out.iterdir() if p.name.startswith(".") and p.name != ".onsis-batch.lock"
+    ]
+
+
+def full_board_seconds(board, tmp_path: Path) -> float:
+    started = time.monotonic()
+    done = subprocess.run(
+        board_command(board, tmp_path / "full"), capture_output=True, text=True, check=False
+    )
+    assert done.returncode in (0, 1), done.stderr
+    return time.monotonic() - started
+
+
+def test_a_board_killed_at_random_moments_leaves_nothing_running_or_readable(tmp_path, small_board):
+    full = full_board_seconds(small_board, tmp_path)
+    out = tmp_path / "out"
+    chosen = random.Random(13)
+    for fraction in (0.3, 0.55, chosen.uniform(0.6, 0.95)):
+        kill_board_at(small_board, out, full * fraction)
+    check_next_run(small_board, out)
+
+
+@pytest.mark.campaign
+def test_kill_campaign_on_a_board(tmp_path, small_board):
+    full = full_board_seconds(small_board, tmp_path)
+    chosen = random.Random()
+    for round_number in range(18):
+        out = tmp_path / f"out-{round_number}"
+        kill_board_at(small_board, out, full * chosen.uniform(0.05, 1.0))
+        check_next_run(small_board, out)
+
+
+def test_the_stage_is_a_private_folder_inside_the_output_folder(tmp_path):
+    from onsis_batch.run.board import _stage_folder
+
+    with _stage_folder(tmp_path) as stage:
+        assert stage.parent == tmp_path and stage.stat().st_mode & 0o777 == 0o700
+    assert not stage.exists()
+
+
+def test_a_stage_left_by_a_killed_run_is_removed_by_the_next_lock(tmp_path):
+    from onsis_batch.run.lock import output_lock
+
+    left = tmp_path / ".onsis-batch-stage-abc123" / "students"
+    left.mkdir(parents=True)
+    (left / "part-00000.parquet").write_bytes(b"PAR1")
+    with output_lock(tmp_path):
+        assert not stages(tmp_path)

@@ -41,7 +41,7 @@ class PublishResult:
 
 
 DEFAULT_OUTPUT_NAME = "ONSIS_{period}_{count_date}_{bsid}.xml"
-NAME_MAX = 255  # bytes in one file name on the usual file systems
+NAME_MAX = 200  # bytes: 255 on the usual file systems, less room for a work file's affixes
 _NOT_IN_NAMES = ("/", "\\", "\0")
 
 
@@ -106,12 +106,14 @@ def publish(
     encoding: str = "iso-8859-1",
     show_pii: bool = False,
     companions: Companions | None = None,
+    before_publish: Callable[[], None] | None = None,
 ) -> PublishResult:
     """Render, validate and (when valid) publish the batch file of `plan` in `out_dir`.
 
     `companions`: given the file about to be published, the files (its manifest) to
-    publish with it as one pair (`render.companions`). `show_pii`: findings may quote
-    personal values (see `render_plan`).
+    publish with it as one pair (`render.companions`). `before_publish`: called last
+    before anything takes a final name (a board worker checks its run is still there).
+    `show_pii`: findings may quote personal values (see `render_plan`).
     """
     final = output_path(out_dir, plan.period)
     private_folder(out_dir)
@@ -135,6 +137,8 @@ def publish(
             return result
         result = replace(result, path=final)
         pending = write_pending(final, result.sha256, companions(result) if companions else ())
+        if before_publish is not None:
+            before_publish()
         os.replace(temp, final)
         published = True
         os.chmod(final, FILE_MODE)  # os.open's mode is narrowed by the umask only
@@ -153,10 +157,13 @@ def write_private(path: Path, content: str | bytes, encoding: str = "utf-8") -> 
     atomically, readable by its owner only, and durable once this returns."""
     data = content.encode(encoding) if isinstance(content, str) else content
     private_folder(path.parent)
-    if path.is_dir():
-        raise unusable(path, "it is a folder; name a file")
     temp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
+    try:
+        if path.is_dir():
+            raise unusable(path, "it is a folder; name a file")
+        fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
+    except OSError as problem:
+        raise unusable(path, problem.strerror or type(problem).__name__) from None
     try:
         try:
             _HashingWriter(fd).write(data)
@@ -178,6 +185,15 @@ def private_folder(folder: Path) -> list[Path]:
 
     InputError (RUN003) when it cannot be: a file is in the way, no permission...
     """
+    try:
+        return _make_private(folder)
+    except FileExistsError as problem:
+        raise unusable(folder, f"{problem.filename} is in the way and is not a folder") from None
+    except OSError as problem:
+        raise unusable(folder, problem.strerror or type(problem).__name__) from None
+
+
+def _make_private(folder: Path) -> list[Path]:
     missing = []
     current = folder
     while not current.is_dir() and current != current.parent:
@@ -190,9 +206,7 @@ def private_folder(folder: Path) -> list[Path]:
         except FileExistsError:
             if path.is_dir():
                 continue  # made meanwhile by another run: its mode is its own
-            raise unusable(folder, f"{path} is a file, not a folder") from None
-        except OSError as problem:
-            raise unusable(folder, problem.strerror or type(problem).__name__) from None
+            raise
         os.chmod(path, FOLDER_MODE)  # os.mkdir's mode is narrowed by the umask only
         made.append(path)
     return made

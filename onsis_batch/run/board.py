@@ -1,13 +1,14 @@
 """Run many BSIDs of one board: the school data is checked once, then shared out.
 
 The board's data is loaded and checked once, in a process of its own, and staged as typed
-Parquet in a private temporary folder (`sources.stage_folder`). Schools are independent,
-so the BSIDs are split across worker processes; each worker reads from the stage only the
-rows of the students of a few of its BSIDs at a time, and plans and publishes those BSIDs
-one after another, keeping only one school's plan in memory at a time.
+Parquet in a private folder inside the locked output folder (`sources.stage_folder`).
+Schools are independent, so the BSIDs are split across worker processes; each worker reads
+from the stage only the rows of the students of a few of its BSIDs at a time, and plans and
+publishes those BSIDs one after another, keeping only one school's plan in memory at a time.
 
 Each school is isolated: bad rows, a bad PAE block or an internal error stop only the BSIDs
-they concern (`ownership`), and every BSID still gets its own result.
+they concern (`ownership`), and every BSID still gets its own result. Every child process
+dies with the board process and publishes nothing once it is gone (`parent_watch`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
-import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -32,9 +32,11 @@ from onsis_batch.errors import InputError
 from onsis_batch.findings import Finding, finding, has_errors
 from onsis_batch.period.periods import SubmissionPeriod
 from onsis_batch.plan.outcome import BoardRun, Inputs, RunResult
-from onsis_batch.run.lock import output_lock
+from onsis_batch.run.child import send_result, start_child, start_worker
+from onsis_batch.run.lock import STAGE_PREFIX, output_lock
 from onsis_batch.run.manifest import describe_inputs, input_files, manifest_companion
 from onsis_batch.run.ownership import FindingOwners
+from onsis_batch.run.parent_watch import publish_guard
 from onsis_batch.run.pipeline import run_bsid
 from onsis_batch.run.planning import load_staged_inputs, share_inputs
 from onsis_batch.run.request import PlanRequest
@@ -103,6 +105,7 @@ def _run_one(
                 created=job.created,
                 findings=findings,
                 manifest=job.manifest,
+                before_publish=publish_guard,  # in a worker: only while the board runs
             )
     except Exception as problem:
         result = _internal(bsid, list(inputs.findings), "planning and writing its file", problem)
@@ -165,27 +168,13 @@ def _run_share(job: Job, bsids: list[str], done: Done) -> float:
 
 # --- worker processes ------------------------------------------------------------------------
 
-_results: Any = None  # in a worker: the queue its results go to
-
-
-def _ignore_interrupts() -> None:
-    """In a child process: leave Ctrl-C to the board process, which ends its children."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _start_worker(results: Any) -> None:
-    global _results
-    _ignore_interrupts()
-    _results = results
-
-
 def _worker(job: Job, bsids: list[str]) -> float:
     return _run_share(job, bsids, report)
 
 
 def report(result: RunResult) -> None:
     """In a worker process: hand a finished BSID's result to the board process."""
-    _results.put(result)
+    send_result(result)
 
 
 @contextmanager
@@ -215,7 +204,9 @@ def _worker_environment(workers: int) -> Iterator[None]:
 
 def _stage_in_child(data_dir: Path | str | DataSource, folder: Path) -> StagedData:
     """Stage the board in a process of its own, so the memory it took goes back at its end."""
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=_SPAWN, initializer=_ignore_interrupts)
+    pool = ProcessPoolExecutor(
+        max_workers=1, mp_context=_SPAWN, initializer=start_child, initargs=(os.getpid(),)
+    )
     with pool, _ended_on_interrupt(pool):
         return pool.submit(stage_folder, data_dir, folder).result()
 
@@ -249,8 +240,8 @@ def _in_workers(
     pool = ProcessPoolExecutor(
         max_workers=len(shares),
         mp_context=_SPAWN,
-        initializer=_start_worker,
-        initargs=(results,),
+        initializer=start_worker,
+        initargs=(results, os.getpid()),
     )
     expected = sum(map(len, shares))
     # The results are drained while the pool runs: a worker cannot finish until what it
@@ -293,7 +284,7 @@ def generate_many(
             on_result(result)
 
     try:
-        with output_lock(out_dir), _private_folder() as folder:
+        with output_lock(out_dir), _stage_folder(out_dir) as folder:
             staged, peaks = _stage_and_run(request, out_dir, created, folder, workers, done)
     except InputError as problem:  # the folder is locked
         for bsid in bsids:
@@ -332,8 +323,9 @@ def _stage_and_run(
 
 
 @contextmanager
-def _private_folder() -> Iterator[Path]:
-    """The stage holds personal data: a temporary folder only this user can read, removed
-    at the end of the run however it ends."""
-    with tempfile.TemporaryDirectory(prefix="onsis-batch-stage-") as folder:
+def _stage_folder(out_dir: Path) -> Iterator[Path]:
+    """The stage holds the board's personal data: a folder only this user can read (0700,
+    its files 0600), inside the locked output folder, removed at the end of the run however
+    it ends; one a killed run left is removed by the next run to take the lock."""
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=STAGE_PREFIX) as folder:
         yield Path(folder)

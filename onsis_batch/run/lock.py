@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from onsis_batch.render.publish import private_folder
 
 LOCK_NAME = ".onsis-batch.lock"
 TEMPORARY = ".*.tmp"  # how `render.publish` (and every atomic writer) names its work files
+STAGE_PREFIX = ".onsis-batch-stage-"  # a board run's private copy of the school data
 OWNER_ONLY = 0o600
 
 
@@ -78,6 +80,9 @@ def _remove_temporaries(out_dir: Path) -> None:
     for stale in out_dir.glob(TEMPORARY):
         if not stale.is_dir() or stale.is_symlink():  # a folder of that name is no work file
             stale.unlink(missing_ok=True)
+    for stage in out_dir.glob(STAGE_PREFIX + "*"):
+        if stage.is_dir() and not stage.is_symlink():
+            shutil.rmtree(stage, ignore_errors=True)
 
 
 def output_folder(folder: Path) -> Path:

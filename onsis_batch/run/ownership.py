@@ -4,7 +4,7 @@ that school in a board run.
 A finding about one row of a table that names a student or a school belongs to the BSIDs
 whose submission would read that row: the BSID of the school, or every BSID that reports
 the student. Every other finding (a missing table or column, a bad row of a board-wide
-table such as `courses`) concerns the whole board.
+table such as `courses`, a school's unreadable BSID) concerns the whole board.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ from onsis_batch.run.slicing import bsid_students
 from onsis_batch.sources import StagedData
 
 OWNER_COLUMNS = ("student_id", "school_id")
+# A problem with the column that places a row under a BSID cannot be placed by it: a school
+# whose BSID is unreadable may be any BSID's, so it stops the whole board.
+PLACING = {("schools", "bsid")}
 _SCHEMA = {"finding": pl.Int64, "student_id": pl.String, "school_id": pl.String}
 
 
@@ -54,7 +57,7 @@ def _owners(staged: StagedData, findings: list[Finding]) -> pl.DataFrame:
     wanted: dict[str, list[tuple[int, int]]] = {}
     for index, item in enumerate(findings):
         table = tables.get(item.file or "")
-        if item.row is None or table is None:
+        if item.row is None or table is None or (table, item.column) in PLACING:
             continue
         if any(column in contract()[table].column_names for column in OWNER_COLUMNS):
             wanted.setdefault(table, []).append((index, item.row))

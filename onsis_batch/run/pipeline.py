@@ -76,13 +76,23 @@ def run_bsid(
     created: datetime,
     findings: list[Finding] | None = None,
     manifest: Manifest | None = None,
+    before_publish: Callable[[], None] | None = None,
 ) -> RunResult:
     """Plan, check and publish the batch file of one BSID of loaded inputs (a board's).
 
     `findings`: the input findings this BSID's result carries (default: all of `inputs`').
+    `before_publish`: called right before the file is published (a worker's guard).
     """
     planned = plan_bsid(inputs, period, today=created.date(), findings=findings)
-    return publish_result(planned.result, out_dir, created, "iso-8859-1", quiet, False, manifest)
+    return publish_result(
+        planned.result,
+        out_dir,
+        created,
+        "iso-8859-1",
+        quiet,
+        manifest=manifest,
+        before_publish=before_publish,
+    )
 
 
 # The manifest of a result whose file is about to be published: its path and bytes.
@@ -97,6 +107,7 @@ def publish_result(
     on_stage: Stage,
     show_pii: bool = False,
     manifest: Manifest | None = None,
+    before_publish: Callable[[], None] | None = None,
 ) -> RunResult:
     """Check a planned result's plan and publish its batch file, with its manifest as one
     pair when `manifest` is given; unplanned results as given."""
@@ -117,6 +128,7 @@ def publish_result(
         encoding=encoding,
         show_pii=show_pii,
         companions=companions,
+        before_publish=before_publish,
     )
     _with_file(result, published, into=True)
     if published.path is not None and manifest is not None:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from onsis_batch.render.publish import unusable
 from onsis_batch.run.lock import output_lock
 
 BATCH_FILES = "ONSIS_*.xml"
@@ -26,9 +27,14 @@ def purge(
     now: float | None = None,
     dry_run: bool = False,
 ) -> list[Path]:
-    """Remove (or, with dry_run, only list) the outputs the rules let go; sorted paths."""
-    if not out_dir.is_dir():
-        return []
+    """Remove (or, with dry_run, only list) the outputs the rules let go; sorted paths.
+
+    InputError (RUN003) when `out_dir` cannot be looked at (a name too long...)."""
+    try:
+        if not out_dir.is_dir():
+            return []
+    except OSError as problem:
+        raise unusable(out_dir, problem.strerror or type(problem).__name__) from None
     with output_lock(out_dir):
         doomed = _doomed(out_dir, older_than_days, keep, time.time() if now is None else now)
         if not dry_run:
