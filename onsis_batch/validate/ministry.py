@@ -31,7 +31,7 @@ from onsis_batch.validate.ministry_xsd import ministry_schema_path
 from onsis_batch.validate.relaxations import relaxations
 from onsis_batch.validate.rules import run_checks
 from onsis_batch.validate.xml_plan import rows_plan
-from onsis_batch.validate.xml_rows import FileRows, read_rows
+from onsis_batch.validate.xml_rows import FileRows, Row, read_rows
 
 SHOWN_DIGITS = 3
 _QUOTED = re.compile(r"'([^']*)'")
@@ -131,24 +131,32 @@ def _rule_findings(rows: FileRows, period: SubmissionPeriod, name: str) -> list[
     plan = rows_plan(rows, period)
     placed = []
     for item in run_checks(plan, leave_out=relaxations().rules_left_out):
-        row = rows.find(item.segment, item.key)
+        row = rows.find(item.segment, item.key) or _row_by_value(rows, item)
         if row is None:
             placed.append(replace(item, file=name))
             continue
-        element = _element_read(item)
+        element = _element_read(item, row)
         path = row.element_path(element) if element else row.path
         line = row.lines.get(element, row.line) if element else row.line
         placed.append(replace(item, file=name, line=line, xpath=path))
     return placed
 
 
-def _element_read(item: Finding) -> str | None:
-    """The one element a rule finding is about: its `element` parameter, or the single
-    element its catalog entry reads."""
+def _row_by_value(rows: FileRows, item: Finding) -> Row | None:
+    """The first row a finding keyed by a value names (RUL010 an OEN, RUL012 a class code)."""
+    spec = load_specs().get(item.segment or "")
+    if spec is None or len(spec.key) != 1:
+        return None
+    return rows.find(item.segment, f"{spec.key[0]}={item.key}")
+
+
+def _element_read(item: Finding, row: Row) -> str | None:
+    """The element a rule finding is about: its `element` parameter, else the first
+    element its catalog entry reads, when the row has it."""
     if "element" in item.params:
         return str(item.params["element"])
     reads = catalog()[item.code].reads
-    return reads[0] if len(reads) == 1 and "/" not in reads[0] else None
+    return reads[0] if reads and reads[0] in row.values else None
 
 
 def _schema_placed(item: Finding, tree: etree._ElementTree) -> Finding:
