@@ -65,7 +65,7 @@ def check_ministry_file(
     year, code = _period_texts(rows)
     period = _period(rows, year, code, private)
     scope = Scope(name, period.school_year if period else "", private, _window(period))
-    found = [_schema_placed(f, tree) for f in findings] + row_checks(rows, scope)
+    found = [_without_personal_values(f, tree) for f in findings] + row_checks(rows, scope)
     if period is None:
         found.append(_unknown_period(name, rows, year, code))
     else:
@@ -159,7 +159,7 @@ def _element_read(item: Finding, row: Row) -> str | None:
     return reads[0] if reads and reads[0] in row.values else None
 
 
-def _schema_placed(item: Finding, tree: etree._ElementTree) -> Finding:
+def _without_personal_values(item: Finding, tree: etree._ElementTree) -> Finding:
     """A schema finding with any personal value of its element hidden."""
     if not item.xpath:
         return item
