@@ -24,6 +24,8 @@ from onsis_batch.errors import EXIT_CLEAN, EXIT_ERRORS, EXIT_INPUT, InputError
         "onsis-batch validate out/ONSIS_OCTSEC1_20251031_999001.xml",
         "onsis-batch validate edited.xml --explain        # each error: line, path, expected",
         "onsis-batch validate edited.xml --explain --json",
+        "onsis-batch validate vendor.xml --ministry       # a file another program wrote",
+        "onsis-batch validate vendor.xml --ministry --lang fr --json",
     ),
 )
 @click.argument("xml_file", type=EXISTING_FILE)
@@ -33,11 +35,42 @@ from onsis_batch.errors import EXIT_CLEAN, EXIT_ERRORS, EXIT_INPUT, InputError
     help="When the file does not match the schema, also show each error with its line, "
     "element path and the elements the schema expected there.",
 )
+@click.option(
+    "--ministry",
+    is_flag=True,
+    help="Check a file another program wrote (PowerSchool, Aspen, Edsembli, ...) against "
+    "what the Ministry's format allows, and the business rules the file alone can show.",
+)
+@click.option(
+    "--private",
+    is_flag=True,
+    help="With --ministry: the school is private (elements of public schools only, such "
+    "as FTE, are not expected).",
+)
+@lang_option
+@show_pii_option("personal values and whole OENs in the findings (with --ministry)")
 @json_option("the findings")
-def validate(xml_file: Path, explain: bool, as_json: bool) -> None:
-    """Check a batch file against the schema."""
+def validate(
+    xml_file: Path,
+    explain: bool,
+    ministry: bool,
+    private: bool,
+    lang: str,
+    show_pii: bool,
+    as_json: bool,
+) -> None:
+    """Check a batch file against the schema (or, with --ministry, as OnSIS would take it)."""
+    if ministry:
+        if explain:
+            raise click.UsageError(
+                "--explain explains our own schema; --ministry findings "
+                "already give each problem's line and element path"
+            )
+        _validate_ministry(xml_file, private=private, lang=lang, show_pii=show_pii, as_json=as_json)
+    if private:
+        raise click.UsageError("--private goes with --ministry")
     from onsis_batch.findings import has_errors
-    from onsis_batch.report.summary import verdict
+    from onsis_batch.report.summary import finding_line, verdict
     from onsis_batch.tools.schema_errors import explain_schema_errors
     from onsis_batch.validate.batch_file import validate_file
 
@@ -48,6 +81,7 @@ def validate(xml_file: Path, explain: bool, as_json: bool) -> None:
     if as_json:
         body = {
             "file": str(xml_file),
+            "mode": "ours",
             "valid": not has_errors(findings),
             "findings": [f.to_dict() for f in findings],
         }
@@ -55,12 +89,46 @@ def validate(xml_file: Path, explain: bool, as_json: bool) -> None:
         emit_json("validate", body, verdict=verdict(findings, written=True), exit_code=code)
     else:
         for problem in findings:
-            say(str(problem))
+            say(finding_line(problem, lang))
         if explained:
             say("explained (xmlschema):")
         for error in explained:
             say(f"  {error}")
         say(f"{xml_file}: {'invalid' if has_errors(findings) else 'valid'}")
+    sys.exit(code)
+
+
+def _validate_ministry(
+    xml_file: Path, *, private: bool, lang: str, show_pii: bool, as_json: bool
+) -> None:
+    """`validate --ministry`: the check mode, its findings and exit code."""
+    from onsis_batch.report.summary import finding_line, verdict
+    from onsis_batch.validate.ministry import check_ministry_file
+
+    checked = check_ministry_file(xml_file, private=private, show_pii=show_pii)
+    unreadable = any(f.code == "XSD002" for f in checked.findings)
+    code = EXIT_INPUT if unreadable else EXIT_CLEAN if checked.valid else EXIT_ERRORS
+    if as_json:
+        body = {
+            "file": checked.file,
+            "mode": "ministry",
+            "submission": checked.period,
+            "segments_read": checked.rows,
+            "valid": checked.valid,
+            "findings": [f.to_dict() for f in checked.findings],
+        }
+        emit_json(
+            "validate", body, verdict=verdict(checked.findings, not unreadable), exit_code=code
+        )
+    else:
+        for problem in checked.findings:
+            say(finding_line(problem, lang))
+        state = (
+            ("invalid" if lang == "en" else "non conforme")
+            if not checked.valid
+            else ("valid" if lang == "en" else "conforme")
+        )
+        say(f"{checked.file}: {state} (--ministry, {checked.rows} segments)")
     sys.exit(code)
 
 

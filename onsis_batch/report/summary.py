@@ -138,7 +138,7 @@ def summary_text(result: RunResult, *, shown: int = SHOWN_FINDINGS, lang: str = 
     counted = ", ".join(f"{n} {s}" for s, n in severities.items())
     lines.append(f"{words['summary_findings']}: {counted}")
     ordered = errors_first(result.findings)
-    lines += [f"  {_line(f, lang)}" for f in ordered[:shown]]
+    lines += [f"  {finding_line(f, lang)}" for f in ordered[:shown]]
     if len(ordered) > shown:
         lines.append(f"  ... {len(ordered) - shown} {words['summary_more']}")
     if result.output:
@@ -150,7 +150,8 @@ def summary_text(result: RunResult, *, shown: int = SHOWN_FINDINGS, lang: str = 
     return "\n".join(lines)
 
 
-def _line(item: Finding, lang: str) -> str:
+def finding_line(item: Finding, lang: str) -> str:
+    """One finding as a line of text, its message in `lang` (en or fr)."""
     if lang != "fr":
         return str(item)
     where = f" [{item.location}]" if item.location else ""

@@ -300,6 +300,7 @@ def findings_markdown(lang: str = "en") -> str:
 
 def generated_files() -> dict[Path, str]:
     """Every generated file and the text it must hold."""
+    from onsis_batch.validate.ministry_xsd import MINISTRY_SCHEMA_FILE, build_ministry_xsd
     from onsis_batch.validate.xsd import build_xsd
 
     return {
@@ -311,6 +312,7 @@ def generated_files() -> dict[Path, str]:
         DOCS / "reasons.md": reasons_markdown(),
         DOCS / "reasons.fr.md": reasons_markdown("fr"),
         data_dir("schemas") / "onsis_batch.xsd": build_xsd(),
+        data_dir("schemas") / MINISTRY_SCHEMA_FILE: build_ministry_xsd(),
     }
 
 
