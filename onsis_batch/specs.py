@@ -93,6 +93,7 @@ class SegmentSpec:
     pae_extract: str | None = None
     description: str = ""
     children: tuple[str, ...] = ()
+    children_after: str | None = None  # element the children follow; None: the last one
     tag: str | None = None  # XML element name when it differs from the spec name
     built_by: str | None = None  # `module:function` deriving every element without derived_by
     path: Path | None = field(default=None, compare=False)
@@ -112,6 +113,15 @@ class SegmentSpec:
     def applicable_elements(self, school_year: str, private: bool) -> tuple[ElementSpec, ...]:
         """The elements written for a run of that school year and kind, in order."""
         return tuple(e for e in self.elements if e.applies(school_year, private))
+
+    def sequence(self) -> tuple[ElementSpec | str, ...]:
+        """A row's content in the order it is written: the elements, with the child
+        segments (spec names) right after `children_after`, else after the last element.
+        The rule book lists OTHER_COURSE_INFO amid its parent's elements (D760)."""
+        at = len(self.elements)
+        if self.children_after is not None:
+            at = 1 + [e.name for e in self.elements].index(self.children_after)
+        return (*self.elements[:at], *self.children, *self.elements[at:])
 
     def derivation(self, name: str) -> str | None:
         """The `module:function` that derives element `name`; None for ACTION."""
@@ -202,6 +212,8 @@ def _segment_spec(raw: Any, path: Path) -> SegmentSpec:
     names = {e.name for e in elements}
     if any(k not in names for k in raw.get("key", [])):
         raise SpecError("key: every key must be an element")
+    if raw.get("children_after") is not None and raw["children_after"] not in names:
+        raise SpecError("children_after: must name an element of the segment")
     _check_derivation(raw.get("built_by"), "built_by")
     for i, element in enumerate(elements):
         if element.type != "action" and not (element.derived_by or raw.get("built_by")):
