@@ -64,6 +64,7 @@ class ElementSpec:
     public_only: bool = False
     personal: bool = False  # never quoted in findings or logs
     fixed: str | None = None
+    default: str | None = None  # envelope: written when the run chooses no value (CLEAR_*)
     since: str | None = None  # first school year the element is sent, e.g. "2014-2015"
     until: str | None = None  # last school year the element is sent
     plan_dtype: str | None = None  # plan column dtype when not the type's usual one
@@ -168,8 +169,9 @@ def _element(raw: dict[str, Any], where: str) -> ElementSpec:
     if any(a not in ACTIONS for a in mandatory):
         raise SpecError(f"{where}.mandatory_on: actions are {ACTIONS}")
     values = dict(raw, mandatory_on=mandatory)
-    if "fixed" in values and values["fixed"] is not None:
-        values["fixed"] = str(values["fixed"])
+    for name in ("fixed", "default"):
+        if values.get(name) is not None:
+            values[name] = str(values[name])
     return ElementSpec(**values)
 
 

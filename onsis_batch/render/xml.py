@@ -153,6 +153,7 @@ def _envelope_text(
         "ACADEMIC_YEAR": period.school_year,
         "SUBMISSION_PERIOD_TYPE": period.code,
         "SCHOOL_NUMBER": period.bsid,
+        **dict(period.clear_flags),  # the run's CLEAR_* choice (D762); else their defaults
     }
 
     def block(elements: tuple[ElementSpec, ...], level: int) -> list[str]:
@@ -160,7 +161,9 @@ def _envelope_text(
         for element in elements:
             if not element.applies(period.school_year, period.private):
                 continue
-            value = element.fixed if element.fixed is not None else run_values.get(element.name)
+            value = element.fixed
+            if value is None:
+                value = run_values.get(element.name, element.default)
             if value is None:
                 raise ValueError(f"envelope element {element.name} has no value for a run")
             lines.append(f"{INDENT * level}<{element.name}>{escape_text(value)}</{element.name}>")
