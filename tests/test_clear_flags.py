@@ -86,8 +86,6 @@ def test_the_command_line_wins_over_the_config_flag_by_flag():
     assert options.reupload is False  # a flag is Y: not a plain re-upload
     _, options = run_settings(config, CommandLine())
     assert dict(options.clear_flags) == ALL_N and options.reupload is True
-    _, options = run_settings(config, CommandLine(clear=ClearChoice(reupload=False)))
-    assert options.reupload is True  # an empty choice says nothing
 
 
 # --- generate ------------------------------------------------------------------------------

@@ -28,9 +28,6 @@ class ClearChoice:
     clear: tuple[str, ...] = ()
     no_clear: tuple[str, ...] = ()
 
-    def __bool__(self) -> bool:
-        return self.reupload or bool(self.clear or self.no_clear)
-
     def conflicts(self) -> list[str]:
         """Why the choice contradicts itself: a flag both set and unset, or `reupload`
         (every flag N) with flags set to Y."""
