@@ -64,6 +64,7 @@ class ElementSpec:
     public_only: bool = False
     personal: bool = False  # never quoted in findings or logs
     fixed: str | None = None
+    default: str | None = None  # envelope: written when the run chooses no value (CLEAR_*)
     since: str | None = None  # first school year the element is sent, e.g. "2014-2015"
     until: str | None = None  # last school year the element is sent
     plan_dtype: str | None = None  # plan column dtype when not the type's usual one
@@ -93,6 +94,7 @@ class SegmentSpec:
     pae_extract: str | None = None
     description: str = ""
     children: tuple[str, ...] = ()
+    children_after: str | None = None  # element the children follow; None: the last one
     tag: str | None = None  # XML element name when it differs from the spec name
     built_by: str | None = None  # `module:function` deriving every element without derived_by
     path: Path | None = field(default=None, compare=False)
@@ -112,6 +114,15 @@ class SegmentSpec:
     def applicable_elements(self, school_year: str, private: bool) -> tuple[ElementSpec, ...]:
         """The elements written for a run of that school year and kind, in order."""
         return tuple(e for e in self.elements if e.applies(school_year, private))
+
+    def sequence(self) -> tuple[ElementSpec | str, ...]:
+        """A row's content in the order it is written: the elements, with the child
+        segments (spec names) right after `children_after`, else after the last element.
+        The rule book lists OTHER_COURSE_INFO amid its parent's elements (D760)."""
+        at = len(self.elements)
+        if self.children_after is not None:
+            at = 1 + [e.name for e in self.elements].index(self.children_after)
+        return (*self.elements[:at], *self.children, *self.elements[at:])
 
     def derivation(self, name: str) -> str | None:
         """The `module:function` that derives element `name`; None for ACTION."""
@@ -158,8 +169,9 @@ def _element(raw: dict[str, Any], where: str) -> ElementSpec:
     if any(a not in ACTIONS for a in mandatory):
         raise SpecError(f"{where}.mandatory_on: actions are {ACTIONS}")
     values = dict(raw, mandatory_on=mandatory)
-    if "fixed" in values and values["fixed"] is not None:
-        values["fixed"] = str(values["fixed"])
+    for name in ("fixed", "default"):
+        if values.get(name) is not None:
+            values[name] = str(values[name])
     return ElementSpec(**values)
 
 
@@ -202,6 +214,8 @@ def _segment_spec(raw: Any, path: Path) -> SegmentSpec:
     names = {e.name for e in elements}
     if any(k not in names for k in raw.get("key", [])):
         raise SpecError("key: every key must be an element")
+    if raw.get("children_after") is not None and raw["children_after"] not in names:
+        raise SpecError("children_after: must name an element of the segment")
     _check_derivation(raw.get("built_by"), "built_by")
     for i, element in enumerate(elements):
         if element.type != "action" and not (element.derived_by or raw.get("built_by")):

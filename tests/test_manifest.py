@@ -9,6 +9,7 @@ from builders import BSID, Scenario, write_scenario
 from click.testing import CliRunner
 
 from onsis_batch.cli import cli
+from onsis_batch.period.clear_flags import default_values
 from onsis_batch.run.manifest import FORMAT, spec_version
 
 STAMP = "2025-10-31T09:30:00"
@@ -59,6 +60,8 @@ def test_generate_writes_a_private_manifest_with_hashes_options_and_counts(tmp_p
         "period_code": "OCTSEC1",
         "count_date": "2025-10-31",
         "overrides": "",
+        "clear_flags": default_values(),  # the rule book's CLEAR_* values (D762)
+        "reupload": False,
     }
     inputs = {e["path"]: (e["role"], e["sha256"]) for e in manifest["inputs"]}
     expected = {str(p.resolve()): ("data", sha(p)) for p in data.glob("*.csv")}

@@ -43,9 +43,10 @@ class _BoardProgress:
         "onsis-batch board --data sis/ --pae pae/ --period oct --year 2025-2026 --out out",
         "onsis-batch board ... --workers 2 --log-json --keep 3      # nightly, unattended",
         "onsis-batch board ... --bsid 999001 --bsid 999002 --json   # two BSIDs, for machines",
+        "onsis-batch board ... --reupload          # corrected files: every CLEAR_* flag N",
     ),
 )
-@plan_options(board=True)
+@plan_options(board=True, upload=True)
 @out_option(text="Folder for the batch files, their manifests and the board summary.")
 @click.option(
     "--workers",
@@ -74,12 +75,14 @@ def board(
     Each school is isolated: one school's bad data or failure gives findings for that
     school and does not stop the others. Exit code: the worst of the schools' codes.
     """
+    from onsis_batch.period.clear_flags import effective
     from onsis_batch.report.board import (
         board_summary_dict,
         board_summary_text,
         board_verdict,
         school_line,
     )
+    from onsis_batch.report.summary import clear_line
     from onsis_batch.run.board_run import choose_bsids, run_board
     from onsis_batch.run.log import RunLog
 
@@ -100,9 +103,11 @@ def board(
     progress.done()
     if as_json:
         body = board_summary_dict(run, request.kind, request.school_year)
+        body |= {"clear_flags": effective(request.options.clear_flags)}
         emit_json("board", body, verdict=board_verdict(run), exit_code=run.exit_code)
     else:
         say(board_summary_text(run, request.kind, request.school_year))
+        say(clear_line(effective(request.options.clear_flags)))
     sys.exit(run.exit_code)
 
 

@@ -45,9 +45,10 @@ class _Stages:
         "    --year 2025-2026 --out out --timestamp 2025-10-31T09:00:00",
         "onsis-batch generate --data postgresql://sis@db/board --config board.yaml \\",
         "    --pae pae/ --bsid 999001 --period mar --year 2025-2026 --html --json",
+        "onsis-batch generate ... --reupload    # a corrected file: every CLEAR_* flag N",
     ),
 )
-@plan_options()
+@plan_options(upload=True)
 @out_option(text="Folder for the batch file.")
 @timestamp_option
 @click.option(

@@ -192,3 +192,67 @@ def examples(*lines: str) -> str:
     """The `Examples:` that end a command's help, each line shown as written."""
     shown = "\n".join(f"  {line}" for line in lines)
     return f"Examples:\n\n\b\n{shown}"
+
+
+class _ClearOption(click.Option):
+    """An option whose help ends with what each CLEAR_* flag purges, read from the envelope
+    spec only when the help is shown (a run loads nothing for it)."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from onsis_batch.period.clear_flags import PREFIX, clear_flags
+
+        base = self.help
+        purges = "; ".join(
+            f"{e.name.removeprefix(PREFIX)} ({e.default}): {e.description}" for e in clear_flags()
+        )
+        self.help = f"{base} FLAG (its rule-book value) and what Y purges: {purges}."
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.help = base
+
+
+def _flag_names(
+    _ctx: click.Context, param: click.Parameter, given: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The CLEAR_* flags named (repeatable, or comma-separated), in full; a name that is
+    no flag is a usage error."""
+    from onsis_batch.period.clear_flags import flag_name, short_names
+
+    names = []
+    for text in (part for value in given for part in value.split(",") if part.strip()):
+        name = flag_name(text)
+        if name is None:
+            known = ", ".join(short_names())
+            raise click.BadParameter(f"{text!r} is not a CLEAR_* flag; the flags are {known}")
+        names.append(name)
+    return tuple(names)
+
+
+# The CLEAR_* flags of the SCHOOL element (generate and board; D762).
+clear_options = options(
+    click.option(
+        "--reupload",
+        is_flag=True,
+        help="Re-upload of a corrected file during the period: every CLEAR_* flag N, so "
+        "OnSIS purges nothing it holds before loading the file.",
+    ),
+    click.option(
+        "--clear",
+        "clear",
+        cls=_ClearOption,
+        multiple=True,
+        metavar="FLAG",
+        callback=_flag_names,
+        help="Set this CLEAR_* flag to Y (repeatable; CLASS or CLEAR_CLASS): OnSIS purges "
+        "that area of the school's pending area before loading the file.",
+    ),
+    click.option(
+        "--no-clear",
+        "no_clear",
+        multiple=True,
+        metavar="FLAG",
+        callback=_flag_names,
+        help="Set this CLEAR_* flag to N (repeatable): OnSIS keeps what it holds there.",
+    ),
+)

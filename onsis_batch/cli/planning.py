@@ -17,6 +17,7 @@ import click
 
 from onsis_batch.cli.options import (
     Decorator,
+    clear_options,
     config_option,
     data_options,
     options,
@@ -49,6 +50,9 @@ class PlanOptions:
     config_file: Path | None = None
     overrides_file: Path | None = None
     sample: bool = False
+    reupload: bool = False  # the CLEAR_* flags (generate and board; D762)
+    clear: tuple[str, ...] = ()
+    no_clear: tuple[str, ...] = ()
 
     def resolved(self) -> PlanOptions:
         """The period defaulted to October; with --sample, the sample's data, PAE, BSID, year."""
@@ -76,17 +80,23 @@ class PlanOptions:
 
     def request(self) -> PlanRequest:
         """The library's request, over the configuration file; its notes go to stderr."""
+        from onsis_batch.period.clear_flags import ClearChoice
         from onsis_batch.period.config import CommandLine
         from onsis_batch.run.request import build_request
 
         assert self.data_dir is not None and self.kind and self.school_year  # checked before
+        clear = ClearChoice(self.reupload, self.clear, self.no_clear)
+        if clear.conflicts():
+            raise click.UsageError(
+                "; ".join(clear.conflicts()) + " (--reupload, --clear, --no-clear)"
+            )
         request, notes = build_request(
             self.data_dir,
             None if self.no_pae else self.pae_dir,
             kind=self.kind,
             school_year=self.school_year,
             bsids=self.bsids,
-            given=CommandLine(self.chosen_private(), self.co_teacher_roles, self.core_flag),
+            given=CommandLine(self.chosen_private(), self.co_teacher_roles, self.core_flag, clear),
             config_file=self.config_file,
             table_map=self.table_map,
             overrides_file=self.overrides_file,
@@ -99,11 +109,12 @@ class PlanOptions:
 _NAMES = frozenset(f.name for f in fields(PlanOptions)) | {"bsid"}
 
 
-def plan_options(*, board: bool = False) -> Decorator:
+def plan_options(*, board: bool = False, upload: bool = False) -> Decorator:
     """The planning options, handed to the command as one `plan` argument.
 
     A board names any number of BSIDs (`--bsid`, repeatable) and needs --data, --period
-    and --year; one-BSID commands also take --overrides and --sample.
+    and --year; one-BSID commands also take --overrides and --sample. `upload`: the
+    commands that write batch files also take the CLEAR_* flag options.
     """
     declared = options(
         data_options(required=board),
@@ -113,6 +124,7 @@ def plan_options(*, board: bool = False) -> Decorator:
         submission_options,
         config_option,
         *(() if board else (overrides_option, sample_option)),
+        *((clear_options,) if upload else ()),
     )
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -21,6 +21,7 @@ import polars as pl
 
 from onsis_batch.contract import contract
 from onsis_batch.findings import Finding, finding
+from onsis_batch.period.clear_flags import ClearChoice, flag_name, flags_set, short_names
 from onsis_batch.period.options import RunOptions
 from onsis_batch.period.periods import parse_school_year
 from onsis_batch.resources import package_file
@@ -43,6 +44,7 @@ class BoardConfig:
     report_core_flag: bool | None = None
     tables: dict[str, str] = field(default_factory=dict)  # contract table -> source table
     output_name: str | None = None
+    clear: ClearChoice = field(default_factory=ClearChoice)  # the file's `upload:` section
 
     def settings_rows(self) -> tuple[dict[str, Any], ...]:
         """The board_settings values this file supplies, one row per school year it names.
@@ -82,7 +84,8 @@ def load_config(path: Path) -> tuple[BoardConfig, list[Finding]]:
     if checker.findings and not isinstance(value, dict):
         return BoardConfig(source=file), checker.findings
     config = _build(file, value or {}, checker.columns)
-    return config, checker.findings + _semantic_findings(config)
+    upload = (value or {}).get("upload") or {}
+    return config, checker.findings + _semantic_findings(config, upload)
 
 
 def _build(file: str, value: dict[str, Any], columns: dict[str, dict[str, Any]]) -> BoardConfig:
@@ -97,7 +100,17 @@ def _build(file: str, value: dict[str, Any], columns: dict[str, dict[str, Any]])
         report_core_flag=board.get("report_core_flag"),
         tables=dict(value.get("tables") or {}),
         output_name=(value.get("output") or {}).get("name"),
+        clear=_clear_choice(value.get("upload") or {}),
     )
+
+
+def _clear_choice(upload: dict[str, Any]) -> ClearChoice:
+    """The file's CLEAR_* choice, names in full; unknown names are left to CFG009."""
+
+    def names(key: str) -> tuple[str, ...]:
+        return tuple(n for n in map(flag_name, upload.get(key) or ()) if n is not None)
+
+    return ClearChoice(bool(upload.get("reupload")), names("clear"), names("no_clear"))
 
 
 class _Checker:
@@ -220,9 +233,31 @@ def _key_name(kind: str, key: Any) -> str | None:
     return key if isinstance(key, str) and key in contract() else None
 
 
-def _semantic_findings(config: BoardConfig) -> list[Finding]:
+def _upload_findings(file: str | None, upload: dict[str, Any]) -> list[Finding]:
+    """CFG009 for a name that is no CLEAR_* flag; CFG010 when the section contradicts itself."""
+    found = [
+        finding(
+            "CFG009",
+            file=file,
+            key=f"upload.{key}[{i}]",
+            value=text,
+            known=", ".join(short_names()),
+        )
+        for key in ("clear", "no_clear")
+        for i, text in enumerate(upload.get(key) or ())
+        if flag_name(text) is None
+    ]
+    found += [
+        finding("CFG010", file=file, key="upload", problem=problem)
+        for problem in _clear_choice(upload).conflicts()
+    ]
+    return found
+
+
+def _semantic_findings(config: BoardConfig, upload: dict[str, Any]) -> list[Finding]:
     """Checks across values: dates in order and inside their school year, the output name."""
     found = [f for y, cols in config.year_columns.items() for f in _year_findings(config, y, cols)]
+    found += _upload_findings(config.source, upload)
     if config.output_name is not None:
         problem = output_name_problem(config.output_name)
         if problem:
@@ -314,7 +349,6 @@ def overlay_settings(
     return board_settings.update(overlay, on="school_year", how="full").sort("school_year")
 
 
-
 @dataclass(frozen=True)
 class CommandLine:
     """What the command line said about the settings a config can also give (None: silent)."""
@@ -322,6 +356,7 @@ class CommandLine:
     private: bool | None = None  # --private / --submission-type
     co_teacher_roles: tuple[str, ...] = ()
     report_core_flag: bool = False
+    clear: ClearChoice = field(default_factory=ClearChoice)  # --reupload, --clear, --no-clear
 
 
 def run_settings(config: BoardConfig | None, given: CommandLine) -> tuple[bool, RunOptions]:
@@ -331,10 +366,13 @@ def run_settings(config: BoardConfig | None, given: CommandLine) -> tuple[bool, 
     if private is None:
         private = config.submission_type == "private"
     roles = given.co_teacher_roles or config.co_teacher_roles or ()
+    clear = given.clear.values(config.clear.values())
     options = RunOptions(
         co_teacher_roles=tuple(roles),
         report_core_flag=given.report_core_flag or bool(config.report_core_flag),
         board_settings=config.settings_rows(),
         output_name=config.output_name,
+        clear_flags=tuple(clear.items()),
+        reupload=(given.clear.reupload or config.clear.reupload) and not flags_set(clear),
     )
     return private, options

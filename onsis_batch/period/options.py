@@ -14,6 +14,8 @@ class RunOptions:
     report_core_flag: bool = False  # private schools: send CORE_FLAG in educator assignments
     board_settings: tuple[dict[str, Any], ...] = ()  # config values over board_settings (D310)
     output_name: str | None = None  # batch file name pattern from the config
+    clear_flags: tuple[tuple[str, str], ...] = ()  # every CLEAR_* flag's value (D762)
+    reupload: bool = False  # the values come from the re-upload preset
 
     def period_settings(self) -> dict[str, Any]:
         """The keyword arguments `resolve_period` takes from these options."""
@@ -21,4 +23,5 @@ class RunOptions:
             "co_teacher_roles": self.co_teacher_roles,
             "report_core_flag": self.report_core_flag,
             "output_name": self.output_name,
+            "clear_flags": self.clear_flags,
         }

@@ -39,6 +39,7 @@ class SubmissionPeriod:
     co_teacher_roles: tuple[str, ...] = ()  # co-teacher roles that get class assignments
     report_core_flag: bool = False  # private schools: send CORE_FLAG F
     output_name: str | None = None  # batch file name pattern (config output.name); None: default
+    clear_flags: tuple[tuple[str, str], ...] = ()  # CLEAR_* values chosen; () the rule book's
 
     @property
     def first_year(self) -> int:
@@ -133,6 +134,7 @@ def resolve_period(
     co_teacher_roles: tuple[str, ...] = (),
     report_core_flag: bool = False,
     output_name: str | None = None,
+    clear_flags: tuple[tuple[str, str], ...] = (),
 ) -> SubmissionPeriod:
     """Work out the period of a run, or raise InputError with the findings that prevent it."""
     findings: list[Finding] = []
@@ -192,4 +194,5 @@ def resolve_period(
         co_teacher_roles=tuple(co_teacher_roles),
         report_core_flag=report_core_flag,
         output_name=output_name,
+        clear_flags=clear_flags,
     )

@@ -153,6 +153,7 @@ def _envelope_text(
         "ACADEMIC_YEAR": period.school_year,
         "SUBMISSION_PERIOD_TYPE": period.code,
         "SCHOOL_NUMBER": period.bsid,
+        **dict(period.clear_flags),  # the run's CLEAR_* choice (D762); else their defaults
     }
 
     def block(elements: tuple[ElementSpec, ...], level: int) -> list[str]:
@@ -160,7 +161,9 @@ def _envelope_text(
         for element in elements:
             if not element.applies(period.school_year, period.private):
                 continue
-            value = element.fixed if element.fixed is not None else run_values.get(element.name)
+            value = element.fixed
+            if value is None:
+                value = run_values.get(element.name, element.default)
             if value is None:
                 raise ValueError(f"envelope element {element.name} has no value for a run")
             lines.append(f"{INDENT * level}<{element.name}>{escape_text(value)}</{element.name}>")
@@ -244,7 +247,7 @@ def _fragments(name: str, rows: dict[str, pl.DataFrame], layout: _Layout) -> pl.
     """One XML fragment per row of segment `name`, its children already folded in."""
     spec = layout.specs[name]
     frame = _with_rank(rows[name])
-    child_columns = []
+    child_columns = {}
     for child in spec.children:
         if child not in rows:
             continue
@@ -255,16 +258,16 @@ def _fragments(name: str, rows: dict[str, pl.DataFrame], layout: _Layout) -> pl.
             .agg(pl.col(_FRAG).sort_by(_SORT, nulls_last=True).str.join("").alias(column))
         )
         frame = frame.join(joined, left_on="_id", right_on="_parent", how="left")
-        child_columns.append(pl.col(column).fill_null(""))
+        child_columns[child] = pl.col(column).fill_null("")
     indent = INDENT * layout.levels[name]
-    lines = [
-        _element_line(spec, element, frame.schema, indent + INDENT)
-        for element in spec.applicable_elements(layout.school_year, layout.private)
-    ]
+    parts = []
+    for item in spec.sequence():  # elements and children in the rule book's order
+        if isinstance(item, str):
+            parts += [child_columns[item]] if item in child_columns else []
+        elif item.applies(layout.school_year, layout.private):
+            parts.append(_element_line(spec, item, frame.schema, indent + INDENT))
     tag = spec.xml_tag
-    fragment = pl.concat_str(
-        [pl.lit(f"{indent}<{tag}>\n"), *lines, *child_columns, pl.lit(f"{indent}</{tag}>\n")]
-    )
+    fragment = pl.concat_str([pl.lit(f"{indent}<{tag}>\n"), *parts, pl.lit(f"{indent}</{tag}>\n")])
     return frame.select("_id", "_parent", _RANK, "_order", fragment.alias(_FRAG))
 
 

@@ -18,6 +18,8 @@ from typing import Any
 import polars as pl
 
 from onsis_batch.findings import Finding, catalog
+from onsis_batch.period.clear_flags import clear_flags, effective, flags_set
+from onsis_batch.period.periods import SubmissionPeriod
 from onsis_batch.plan.keys import natural_keys
 from onsis_batch.plan.model import Plan
 from onsis_batch.plan.outcome import Inputs, RunResult, errors_first
@@ -112,7 +114,16 @@ def report_data(
         "groups": _groups(found, options.lang),
         "overrides": [_override(o, mask) for o in result.overrides_applied],
         "students": students,
+        "clear_set": _clear_set(period),
     }
+
+
+def _clear_set(period: SubmissionPeriod | None) -> list[dict[str, str]]:
+    """The CLEAR_* flags the file sets to Y, each with what it purges (the banner, D762)."""
+    if period is None:
+        return []
+    purges = {e.name: e.description for e in clear_flags()}
+    return [{"name": n, "purges": purges[n]} for n in flags_set(effective(period.clear_flags))]
 
 
 def _counts(counts: dict[str, dict[str, int]]) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from onsis_batch.findings import Finding, Severity, count_by_severity
+from onsis_batch.period.clear_flags import effective, flags_set
 from onsis_batch.period.periods import default_period_code
 from onsis_batch.plan.outcome import RunResult, errors_first
 from onsis_batch.report.explain_view import labels
@@ -100,6 +101,7 @@ def summary_dict(
         "segments": result.counts(),
         "findings_by_severity": count_by_severity(result.findings),
         "overrides_applied": result.overrides_applied,
+        "clear_flags": effective(period.clear_flags) if period else None,
         "findings": [f.to_dict() for f in errors_first(result.findings)],
         "exit_code": result.exit_code,
     }
@@ -145,9 +147,20 @@ def summary_text(result: RunResult, *, shown: int = SHOWN_FINDINGS, lang: str = 
         lines.append(f"{words['summary_written']}: {result.output}")
         if result.manifest is not None and result.manifest.exists():
             lines.append(f"{words['summary_manifest']}: {result.manifest}")
+        if period:
+            lines.append(clear_line(effective(period.clear_flags), lang))
     else:
         lines.append(words["summary_not_written"])
     return "\n".join(lines)
+
+
+def clear_line(values: Mapping[str, str], lang: str = "en") -> str:
+    """Which CLEAR_* flags of the file are Y, or that none is (D762)."""
+    words = labels(lang)
+    chosen = flags_set(values)
+    if not chosen:
+        return words["summary_clear_none"]
+    return f"{words['summary_clear_set']}: {', '.join(chosen)}"
 
 
 def finding_line(item: Finding, lang: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from onsis_batch.errors import InputError, UsageError
 from onsis_batch.findings import Finding, has_errors
+from onsis_batch.period.clear_flags import effective
 from onsis_batch.period.config import BoardConfig, CommandLine, load_config, run_settings
 from onsis_batch.period.options import RunOptions
 from onsis_batch.sources.db_address import parse_database
@@ -57,6 +58,8 @@ class PlanRequest:
             "private": self.private,
             "data": data_source(self.data).label,
             "pae": str(self.pae_dir or ""),
+            "clear_flags": effective(self.options.clear_flags),  # D762
+            "reupload": self.options.reupload,
         }
 
 

@@ -161,8 +161,10 @@ class SchemaBuilder:
     def add_segment(self, name: str) -> None:
         """Add the complex type of a segment and of its children."""
         spec = self.specs[name]
-        lines = [self.element_line(e, name) for e in spec.elements]
-        lines += [self.segment_line(child, name) for child in spec.children]
+        lines = [
+            self.segment_line(i, name) if isinstance(i, str) else self.element_line(i, name)
+            for i in spec.sequence()  # elements and children in the rule book's order
+        ]
         self.add_complex(name, lines)
         for child in spec.children:
             self.add_segment(child)
