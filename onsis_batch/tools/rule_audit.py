@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from onsis_batch.resources import package_file
 from onsis_batch.specs import SpecError, load_specs
-from onsis_batch.strict_yaml import read_yaml
+from onsis_batch.strict_yaml import Shape, read_yaml, record_keys
 from onsis_batch.tools.markdown import markdown_table
 
 ENVELOPE = "ENVELOPE"  # the batch file's frame (header, school, period), not a spec segment
@@ -93,8 +93,11 @@ class AuditRule:
         return spec.built_by
 
 
-_RULE_KEYS = {f.name: None for f in fields(AuditRule) if f.name != "segment"}
-_SHAPE = {"segment": None, "section": None, "rules": [_RULE_KEYS]}
+_SHAPE: Shape = {
+    "segment": None,
+    "section": None,
+    "rules": [record_keys(AuditRule, leave_out=("segment",))],
+}
 _LISTS = ("reasons", "cases", "tests")
 
 
@@ -132,7 +135,9 @@ def _problem(rule: AuditRule) -> str | None:
 
 
 def _rule(segment: str, raw: dict[str, Any]) -> AuditRule:
-    values = {k: (tuple(v) if k in _LISTS else str(v)) for k, v in raw.items() if v is not None}
+    values: dict[str, Any] = {
+        k: (tuple(v) if k in _LISTS else str(v)) for k, v in raw.items() if v is not None
+    }
     try:
         rule = AuditRule(segment=segment, **values)
     except TypeError as missing:
@@ -179,11 +184,19 @@ INTRO = [
     "",
 ]
 COUNT_HEADERS = ("segment", "rules", *STATUSES.values())
-RULE_HEADERS = ("rule", "lines", "what the rule says", "rule ids", "applied by", "tested by", "status")
+RULE_HEADERS = (
+    "rule",
+    "lines",
+    "what the rule says",
+    "rule ids",
+    "applied by",
+    "tested by",
+    "status",
+)
 
 
 def _count_row(name: str, counts: Counter[str]) -> list[Any]:
-    return [name, sum(counts.values()), *(counts[s] for s in STATUSES)]
+    return [name, str(sum(counts.values())), *(str(counts[s]) for s in STATUSES)]
 
 
 def _status(rule: AuditRule) -> str:
