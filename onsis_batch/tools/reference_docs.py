@@ -4,7 +4,8 @@ The data contract, the segment specs, the findings catalog and the reason catalo
 declared once in YAML; the `contract`, `segments`, `codes` and `reasons` commands print
 them, and `docs` writes the same text to docs/ (and the XSD to schemas/) so the published
 reference never drifts. docs/elements.md joins the specs' element derivations to the reason
-catalog (element_reference.py).
+catalog (element_reference.py); docs/rule-audit.md traces every rule of the rule book
+(rule_audit.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from onsis_batch.specs import SegmentSpec, load_specs
 from onsis_batch.tools.element_reference import element_type, elements_markdown
 from onsis_batch.tools.markdown import Page, markdown_table
 from onsis_batch.tools.reason_reference import reasons_markdown
+from onsis_batch.tools.rule_audit import rule_audit_markdown
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -311,6 +313,7 @@ def generated_files() -> dict[Path, str]:
         DOCS / "findings.fr.md": findings_markdown("fr"),
         DOCS / "reasons.md": reasons_markdown(),
         DOCS / "reasons.fr.md": reasons_markdown("fr"),
+        DOCS / "rule-audit.md": rule_audit_markdown(),
         data_dir("schemas") / "onsis_batch.xsd": build_xsd(),
         data_dir("schemas") / MINISTRY_SCHEMA_FILE: build_ministry_xsd(),
     }
