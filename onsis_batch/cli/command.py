@@ -125,10 +125,16 @@ def plain_terminal() -> bool:
 
 
 def emit_json(
-    command: str, body: Mapping[str, Any], *, verdict: str | None, exit_code: int
+    command: str,
+    body: Mapping[str, Any],
+    *,
+    verdict: str | None,
+    exit_code: int,
+    lang: str = "en",
 ) -> None:
-    """Print a command's JSON: the shared envelope (`cli/output.schema.json`), then `body`."""
+    """Print a command's JSON: the shared envelope (`cli/output.schema.json`, the verdict's
+    words in `lang`), then `body`."""
     from onsis_batch.report.summary import envelope
 
-    data = envelope(command, body, verdict=verdict, exit_code=exit_code)
+    data = envelope(command, body, verdict=verdict, exit_code=exit_code, lang=lang)
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))

@@ -103,11 +103,10 @@ def generate(
     if as_json:
         body = summary_dict(result, request.kind, request.school_year)
         body |= {"report": str(result.report)} if result.report else {}
-        emit_json("generate", body, verdict=run_verdict(result), exit_code=result.exit_code)
+        verdict = run_verdict(result)
+        emit_json("generate", body, verdict=verdict, exit_code=result.exit_code, lang=lang)
     else:
         say(summary_text(result, lang=lang))
-        if result.report:
-            say(f"report: {result.report}")
     sys.exit(result.exit_code)
 
 
