@@ -61,7 +61,9 @@ def note(ctx: SegmentContext, kind: Kind, ids: pl.Series, reason: str) -> None:
     if reasons().get(reason) is None:
         raise KeyError(f"{reason} is not in reasons.yaml")
     found = pl.DataFrame({"record": ids.cast(pl.String)}).drop_nulls().unique()
-    _noted(ctx).append(found.with_columns(pl.lit(kind.name).alias("kind"), pl.lit(reason).alias("reason")))
+    _noted(ctx).append(
+        found.with_columns(pl.lit(kind.name).alias("kind"), pl.lit(reason).alias("reason"))
+    )
 
 
 def forget(ctx: SegmentContext) -> None:
@@ -85,9 +87,7 @@ def _students(ctx: SegmentContext) -> pl.DataFrame:
 
 
 def _classes(ctx: SegmentContext) -> pl.DataFrame:
-    sections = ctx.table("sections").filter(
-        pl.col("school_id").is_in(bsid_schools(ctx).implode())
-    )
+    sections = ctx.table("sections").filter(pl.col("school_id").is_in(bsid_schools(ctx).implode()))
     code = class_code(pl.col("class_code"))
     return (
         sections.filter(code.is_not_null() & (code != ""))
@@ -106,7 +106,9 @@ def _educators(ctx: SegmentContext) -> pl.DataFrame:
         ]
     )
     people = ctx.table("educators").unique("educator_id", keep="first", maintain_order=True)
-    return people.filter(pl.col("educator_id").is_in(ids.get_column("educator_id").implode())).select(
+    return people.filter(
+        pl.col("educator_id").is_in(ids.get_column("educator_id").implode())
+    ).select(
         pl.col("educator_id").cast(pl.String).alias("record"),
         text("men").alias("key"),
         pl.lit("educators").alias("table"),
@@ -134,8 +136,10 @@ def not_sent(ctx: SegmentContext, segments: dict[str, pl.DataFrame]) -> pl.DataF
     kind order, then by reason (catalogue order) and record."""
     rank = {reason: number for number, reason in enumerate(reasons())}
     noted = pl.concat(
-        [pl.DataFrame(schema={"record": pl.String, "kind": pl.String, "reason": pl.String})]
-        + _noted(ctx),
+        [
+            pl.DataFrame(schema={"record": pl.String, "kind": pl.String, "reason": pl.String}),
+            *_noted(ctx),
+        ],
         how="vertical_relaxed",
     ).with_columns(pl.col("reason").replace_strict(rank, return_dtype=pl.Int64).alias("_rank"))
     first = noted.sort("_rank").unique(["kind", "record"], keep="first").drop("_rank")

@@ -55,8 +55,6 @@ from onsis_batch.segments.classes.class_sections import (
 )
 from onsis_batch.segments.classes.meetings import count_meetings, section_meeting_days
 from onsis_batch.segments.context import SegmentContext, class_code, text
-from onsis_batch.segments.not_sent import CLASS as CLASS_RECORD
-from onsis_batch.segments.not_sent import note
 from onsis_batch.segments.engine import (
     ADD,
     HELD,
@@ -68,6 +66,8 @@ from onsis_batch.segments.engine import (
     match,
     settle,
 )
+from onsis_batch.segments.not_sent import CLASS as CLASS_RECORD
+from onsis_batch.segments.not_sent import note
 
 CLASS = "CLASS"
 SEGMENT = "SEGMENT"
@@ -179,9 +179,7 @@ def selected_classes(
     note(ctx, CLASS_RECORD, idle, "NOTSENT-CLS-NO-STUDENTS")
     later = matched.filter(~pl.col("named") & ~pl.col("in_period") & ~held & pl.col("active"))
     note(ctx, CLASS_RECORD, later.get_column("class_code"), "NOTSENT-CLS-OUT-OF-PERIOD")
-    frame = matched.filter(
-        pl.col("named") | ((pl.col("in_period") | held) & pl.col("active"))
-    )
+    frame = matched.filter(pl.col("named") | ((pl.col("in_period") | held) & pl.col("active")))
     class_type = pl.lit("NA") if period.private else pl.col("type").fill_null("R")
     frame = frame.with_columns(
         held.alias("class_held"),

@@ -56,7 +56,12 @@ def class_sections(ctx: SegmentContext) -> pl.DataFrame:
     elsewhere = ctx.table("sections").filter(
         ~reporting & pl.col("school_id").is_in(bsid_schools(ctx).implode())
     )
-    note(ctx, CLASS, elsewhere.select(class_code(pl.col("class_code"))).to_series(), "NOTSENT-CLS-SCHOOL")
+    note(
+        ctx,
+        CLASS,
+        elsewhere.select(class_code(pl.col("class_code"))).to_series(),
+        "NOTSENT-CLS-SCHOOL",
+    )
     sections = (
         ctx.table("sections")
         .filter(reporting)

@@ -40,7 +40,6 @@ from onsis_batch.segments.educators.assignment_values import FULL, element_value
 from onsis_batch.segments.educators.groups import drop_duplicates, group_assignments
 from onsis_batch.segments.educators.inputs import assignments
 from onsis_batch.segments.educators.minimal import minimal_rows
-from onsis_batch.segments.not_sent import EDUCATOR, note
 from onsis_batch.segments.educators.pending import held_assignments, held_men
 from onsis_batch.segments.engine import (
     ADD,
@@ -54,6 +53,7 @@ from onsis_batch.segments.engine import (
     plan_schema,
     settle,
 )
+from onsis_batch.segments.not_sent import EDUCATOR, note
 
 SEA = "SCHOOL_EDUCATOR_ASSIGNMENT"
 PRIVATE_LAST_YEAR = "2022-2023"  # private schools send no educator segments after this year
@@ -186,7 +186,9 @@ def _full_rows(ctx: SegmentContext, links: pl.DataFrame) -> tuple[pl.DataFrame, 
         pl.col("men_held").fill_null(False)
     )
     settled = settle(groups, decision)
-    unsent = groups.filter(~pl.col("educator_id").is_in(settled.get_column("educator_id").implode()))
+    unsent = groups.filter(
+        ~pl.col("educator_id").is_in(settled.get_column("educator_id").implode())
+    )
     note(ctx, EDUCATOR, unsent.get_column("educator_id"), "NOTSENT-EDU-NO-RULE")
     return _elements(ctx, settled), found + duplicates
 

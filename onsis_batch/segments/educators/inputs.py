@@ -59,7 +59,11 @@ def assignments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Finding]]:
     staff = active_staff(ctx).with_columns(pl.lit(True).alias("_staff"))
     table = ctx.table("educator_assignments")
     reporting = pl.col("school_id").is_in(list(ctx.period.school_ids))
-    _note(ctx, table.filter(~reporting & pl.col("school_id").is_in(bsid_schools(ctx).implode())), "NOTSENT-EDU-SCHOOL")
+    _note(
+        ctx,
+        table.filter(~reporting & pl.col("school_id").is_in(bsid_schools(ctx).implode())),
+        "NOTSENT-EDU-SCHOOL",
+    )
     _note(ctx, table.filter(reporting & ~_relevant(ctx)), "NOTSENT-EDU-OUT-OF-PERIOD")
     rows = table.filter(reporting & _relevant(ctx)).join(
         staff, on=["educator_id", "school_id"], how="left", maintain_order="left"
