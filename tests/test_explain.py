@@ -138,7 +138,7 @@ def test_every_reason_has_an_english_and_a_french_label():
 
 
 def _cli(*args: str):
-    return CliRunner().invoke(cli, ["explain", "--sample", *args])
+    return CliRunner().invoke(cli, ["explain", "--sample", "--period", "oct", *args])
 
 
 def test_class_held_unchanged_is_not_sent_and_other_oens_are_masked():

@@ -27,7 +27,7 @@ def _generate(out: Path, *options: str) -> Path:
         cli,
         [
             "generate",
-            "--sample",
+            "--sample", "--period", "oct",
             "--out",
             str(out),
             "--timestamp",

@@ -30,7 +30,7 @@ from onsis_batch.errors import (
 
 EPILOG = (
     examples(
-        "onsis-batch generate --sample --out out",
+        "onsis-batch generate --sample --period oct --out out",
         "onsis-batch generate --help",
         "python -m onsis_batch validate out/ONSIS_OCTSEC1_20251031_998467.xml",
     )

@@ -85,7 +85,7 @@ def board(
 
     if plan.pae_dir is None and not plan.no_pae:
         raise click.UsageError("missing --pae (or --no-pae)")
-    request = choose_bsids(plan.request())
+    request = choose_bsids(plan.resolved().request())
     silent = as_json or log_json or quiet()
     progress = _BoardProgress(len(request.bsids), not (plain_terminal() or silent), silent)
     run = run_board(

@@ -40,7 +40,7 @@ class _Stages:
 @click.command(
     cls=Command,
     epilog=examples(
-        "onsis-batch generate --sample --out out",
+        "onsis-batch generate --sample --period oct --out out",
         "onsis-batch generate --data sis/ --pae pae/ --bsid 999001 --period oct \\",
         "    --year 2025-2026 --out out --timestamp 2025-10-31T09:00:00",
         "onsis-batch generate --data postgresql://sis@db/board --config board.yaml \\",
@@ -113,9 +113,9 @@ def generate(
 @click.command(
     cls=Command,
     epilog=examples(
-        "onsis-batch explain --sample --oen 994076896",
-        "onsis-batch explain --sample --class MCV4U-01 --json",
-        "onsis-batch explain --data sis/ --pae pae/ --bsid 999001 --year 2025-2026 \\",
+        "onsis-batch explain --sample --period oct --oen 994076896",
+        "onsis-batch explain --sample --period mar --class MCV4U-01 --json",
+        "onsis-batch explain --data sis/ --pae pae/ --bsid 999001 --period oct --year 2025-2026 \\",
         "    --men 880104729 --lang fr",
     ),
 )

@@ -17,6 +17,7 @@ import click
 
 from onsis_batch.cli.options import (
     Decorator,
+    allow_unknown_columns_option,
     config_option,
     data_options,
     options,
@@ -49,15 +50,26 @@ class PlanOptions:
     config_file: Path | None = None
     overrides_file: Path | None = None
     sample: bool = False
+    allow_unknown_columns: bool = False
 
     def resolved(self) -> PlanOptions:
-        """The period defaulted to October; with --sample, the sample's data, PAE, BSID, year."""
-        kind = self.kind or "oct"
+        """The period from --period, else the configuration file's `run: period` (no
+        default: a nightly run must not silently send October, D847); with --sample, the
+        sample's data, PAE, BSID and year (a --year other than the sample's is refused)."""
+        kind = self.kind or configured_period(self.config_file)
+        if kind is None:
+            raise click.UsageError(
+                "missing --period (oct, mar or jun); a --config file can set it as run: period"
+            )
         if not self.sample:
             return replace(self, kind=kind)
         from onsis_batch.run.sample import sample_run
 
         data, pae, bsid, year = sample_run(kind)
+        if self.school_year not in (None, year):
+            raise click.UsageError(
+                f"--sample has school year {year} only; leave out --year {self.school_year}"
+            )
         return replace(self, kind=kind, data_dir=data, pae_dir=pae, bsids=(bsid,), school_year=year)
 
     def missing(self) -> list[str]:
@@ -90,10 +102,22 @@ class PlanOptions:
             config_file=self.config_file,
             table_map=self.table_map,
             overrides_file=self.overrides_file,
+            allow_unknown_columns=self.allow_unknown_columns,
         )
         for note in notes:
             click.echo(str(note), err=True)
         return request
+
+
+def configured_period(config_file: Path | None) -> str | None:
+    """The period the configuration file sets (`run: period`), if any; its findings are
+    shown when the request reads it again."""
+    if config_file is None:
+        return None
+    from onsis_batch.run.request import read_config
+
+    config, _ = read_config(config_file)
+    return config.period if config is not None else None
 
 
 _NAMES = frozenset(f.name for f in fields(PlanOptions)) | {"bsid"}
@@ -112,6 +136,7 @@ def plan_options(*, board: bool = False) -> Decorator:
         period_options(required=board),
         submission_options,
         config_option,
+        allow_unknown_columns_option,
         *(() if board else (overrides_option, sample_option)),
     )
 
