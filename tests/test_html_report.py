@@ -27,7 +27,9 @@ def _generate(out: Path, *options: str) -> Path:
         cli,
         [
             "generate",
-            "--sample", "--period", "oct",
+            "--sample",
+            "--period",
+            "oct",
             "--out",
             str(out),
             "--timestamp",

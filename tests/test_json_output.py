@@ -36,7 +36,9 @@ def run_json(*args: str) -> tuple[int, dict]:
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("generated")
-    code, data = run_json("generate", "--sample", "--period", "oct", "--out", str(out), "--timestamp", STAMP)
+    code, data = run_json(
+        "generate", "--sample", "--period", "oct", "--out", str(out), "--timestamp", STAMP
+    )
     assert code == 0 and data["output"]
     return Path(data["output"])
 

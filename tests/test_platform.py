@@ -155,7 +155,9 @@ def test_python_dash_m_is_the_same_command_line_as_onsis_batch():
 
 
 def test_quiet_prints_nothing_but_json_and_the_exit_code_tells(tmp_path):
-    result = CliRunner().invoke(cli, ["generate", "--sample", "--period", "oct", "--out", str(tmp_path), "-q"])
+    result = CliRunner().invoke(
+        cli, ["generate", "--sample", "--period", "oct", "--out", str(tmp_path), "-q"]
+    )
     assert result.exit_code == 0 and result.stdout == ""
     assert list(tmp_path.glob("*.xml"))
     result = CliRunner().invoke(cli, ["purge", "--out", str(tmp_path), "--keep", "1", "--quiet"])
