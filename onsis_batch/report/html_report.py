@@ -2,8 +2,8 @@
 
 The page starts with the verdict (D845). Sections: rows per segment and action, findings
 grouped by code (each linked to the student it concerns), overrides applied, the records
-of the school data not sent with the reason why (D844), and one section per student (anchor `s<n>`,
-numbered in plan order so no identifier leaks into a link) with the student's segment rows
+of the school data not sent with the reason why (D844), and one section per student
+(anchor `s<n>`, numbered in plan order so no identifier leaks into a link) with its rows
 (each rule id with its title from the reason catalog) and findings. Labels, finding
 messages and rule titles in English or French. Every OEN the run knows is masked unless
 `show_pii` (D282).
