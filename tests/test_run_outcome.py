@@ -210,7 +210,7 @@ def test_period_is_required_unless_the_config_sets_it(tmp_path):
     data, pae = _scenario_files(tmp_path)
     base = ("--data", data, "--pae", pae, "--year", YEAR, "--out", tmp_path / "out")
     missing = _invoke("generate", "--bsid", BSID, *base)
-    assert missing.exit_code == 2 and "missing --period" in missing.output
+    assert missing.exit_code == 2 and "missing --period (or run: period" in missing.output
     board = _invoke("board", *base)
     assert board.exit_code == 2 and "missing --period" in board.output
     config = tmp_path / "board.yaml"

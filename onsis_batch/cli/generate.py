@@ -148,7 +148,7 @@ def explain(
         raise click.UsageError("give exactly one of --oen, --class or --men")
     plan = plan.resolved()
     if plan.missing():
-        raise click.UsageError("give --data, --pae (or --no-pae), --bsid and --year (or --sample)")
+        raise click.UsageError(f"missing {', '.join(plan.missing())} (or use --sample)")
     data = explain_record(plan.request(), Subject(*asked[0]), show_pii=show_pii)
     code = EXIT_CLEAN if data["found"] else EXIT_ERRORS
     if as_json:

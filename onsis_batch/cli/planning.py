@@ -54,15 +54,13 @@ class PlanOptions:
 
     def resolved(self) -> PlanOptions:
         """The period from --period, else the configuration file's `run: period` (no
-        default: a nightly run must not silently send October, D847); with --sample, the
-        sample's data, PAE, BSID and year (a --year other than the sample's is refused)."""
+        default: a nightly run must not silently send October, D847; `missing` names it);
+        with --sample, the sample's data, PAE, BSID and year (another --year is refused)."""
         kind = self.kind or configured_period(self.config_file)
-        if kind is None:
-            raise click.UsageError(
-                "missing --period (oct, mar or jun); a --config file can set it as run: period"
-            )
         if not self.sample:
             return replace(self, kind=kind)
+        if kind is None:
+            raise click.UsageError("--sample needs --period (oct, mar or jun)")
         from onsis_batch.run.sample import sample_run
 
         data, pae, bsid, year = sample_run(kind)
@@ -74,7 +72,12 @@ class PlanOptions:
 
     def missing(self) -> list[str]:
         """The options a one-BSID run still lacks."""
-        named = {"--data": self.data_dir, "--bsid": self.bsids or None, "--year": self.school_year}
+        named = {
+            "--data": self.data_dir,
+            "--bsid": self.bsids or None,
+            "--period (or run: period in --config)": self.kind,
+            "--year": self.school_year,
+        }
         missing = [name for name, value in named.items() if value is None]
         if self.pae_dir is None and not self.no_pae:
             missing.append("--pae (or --no-pae)")
