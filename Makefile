@@ -16,7 +16,7 @@ docs:
 	$(PY) -m onsis_batch docs
 
 sample:
-	$(PY) -m onsis_batch generate --sample --out out
+	$(PY) -m onsis_batch generate --sample --period oct --out out
 
 # Build the wheel, install it in a fresh virtual environment and run it from elsewhere.
 wheel:

@@ -15,7 +15,7 @@ case "$installed" in
     "$work/venv/"*) ;;
     *) echo "wheel check: onsis_batch imported from $installed, not the fresh environment" >&2; exit 1 ;;
 esac
-"$work/venv/bin/onsis-batch" generate --sample --out "$work/out"
+"$work/venv/bin/onsis-batch" generate --sample --period oct --out "$work/out"
 "$work/venv/bin/python" -m onsis_batch validate "$work"/out/ONSIS_*.xml
 "$work/venv/bin/python" - "$work"/dist/onsis_batch-*.whl <<'PY'
 import sys, zipfile

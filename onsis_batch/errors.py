@@ -8,6 +8,7 @@ exit code 3. This module imports nothing heavy, so `--help` stays fast.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,13 @@ EXIT_ERRORS = 1  # findings of severity error (the file may still be written)
 EXIT_INPUT = 2  # unusable input, a usage error or an output folder in use: no output
 EXIT_INTERNAL = 3  # a failure of the tool itself
 EXIT_INTERRUPTED = 130  # stopped by Ctrl-C (SIGINT), as shells report 128 + 2
+DEBUG_VARIABLE = "ONSIS_BATCH_DEBUG"  # 1 (or --debug): internal errors print a traceback
+
+
+def debugging() -> bool:
+    """Whether an internal error prints its full traceback (`--debug`, which sets
+    ONSIS_BATCH_DEBUG=1 so board workers see it too, or the variable set by the caller)."""
+    return os.environ.get(DEBUG_VARIABLE, "").strip() not in ("", "0")
 
 
 class OnsisBatchError(Exception):

@@ -2,9 +2,10 @@
 
 Declared once in `reasons.yaml`: per id the segment and action it decides, an English and a
 French title, the decisions of docs/decisions.md it follows and the rule-book passage it
-implements. Validated when loaded (an unknown key, a bad action or a segment the specs do
-not know is reported with the file and the key path); `explain`, the HTML report, the
-`reasons` command and docs/reasons.md read it from here.
+implements; `not_sent: true` marks the ids that say why a record of the school data is left
+out of the file (no action; segments/not_sent.py). Validated when loaded (an unknown key, a
+bad action or a segment the specs do not know is reported with the file and the key path);
+`explain`, the HTML report, the `reasons` command and docs/reasons.md read it from here.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from onsis_batch.specs import ACTIONS, SpecError, load_specs
 ANY_SEGMENT = "*"  # the segment of a rule every segment shares (PARENT-ADD, OVERRIDE)
 LANGUAGES = ("en", "fr")
 REQUIRED = ("segment", "action", "title", "title_fr", "decisions")
-ALLOWED = {*REQUIRED, "rulebook"}
+ALLOWED = {*REQUIRED, "rulebook", "not_sent"}
 REASON_ID = re.compile(r"[A-Z][A-Z0-9]*(-[A-Z0-9]+)*")
 DECISION_ID = re.compile(r"D\d+")
 RULEBOOK_REF = re.compile(r"(?P<section>\S.*?) \(lines? (?P<first>\d+)(?:-(?P<last>\d+))?\)")
@@ -55,6 +56,7 @@ class Reason:
     title_fr: str
     decisions: tuple[str, ...]
     rulebook: tuple[RulebookRef, ...] = ()
+    not_sent: bool = False  # why a record of the school data is left out of the file
 
     def title_in(self, lang: str) -> str:
         """The title in `lang` (en or fr)."""
@@ -126,7 +128,14 @@ def _reason(reason_id: Any, raw: Any, where: str) -> Reason:
     if missing:
         raise SpecError(f"{where}: missing key(s) {', '.join(missing)}")
     segment = str(raw["segment"])
-    _check_action(segment, raw["action"], where)
+    left_out = raw.get("not_sent", False)
+    if left_out is not True and "not_sent" in raw:
+        raise SpecError(f"{where}.not_sent: must be true, or left out")
+    if left_out:
+        if raw["action"] is not None or segment not in load_specs():
+            raise SpecError(f"{where}: a not-sent reason names a segment and no action")
+    else:
+        _check_action(segment, raw["action"], where)
     return Reason(
         id=reason_id,
         segment=segment,
@@ -135,6 +144,7 @@ def _reason(reason_id: Any, raw: Any, where: str) -> Reason:
         title_fr=_title(raw, "title_fr", where),
         decisions=_decisions(raw["decisions"], f"{where}.decisions"),
         rulebook=_rulebook(raw["rulebook"], f"{where}.rulebook") if "rulebook" in raw else (),
+        not_sent=bool(left_out),
     )
 
 

@@ -145,8 +145,13 @@ def uncatalogued_reasons(plan: Plan) -> list[str]:
     for name, frame in plan.segments.items():
         for reason in frame.get_column("_reason").unique().to_list():
             entry = catalog.get(reason or "")
-            if entry is None or not entry.applies_to(name):
+            if entry is None or not entry.applies_to(name) or entry.not_sent:
                 found.add(f"{name} {reason}")
+    if plan.not_sent.width:
+        for reason in plan.not_sent.get_column("reason").unique().to_list():
+            entry = catalog.get(reason)
+            if entry is None or not entry.not_sent:
+                found.add(f"not sent {reason}")
     return sorted(found)
 
 

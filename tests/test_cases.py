@@ -3,7 +3,8 @@
 A case names the period, gives rows per contract table (merged with a one-school board
 and default student/enrolment values) and PAE rows per extract, then what the plan must
 hold: rows matched on `_id` (only the listed columns compared), ids that must be absent,
-and every finding code the run raises.
+records of the school data left out of the file with the reason why (`not_sent`, by kind:
+student, class, educator), and every finding code the run raises.
 
     - name: a new class is added with its segment
       period: oct                # oct (default), mar or jun
@@ -12,6 +13,7 @@ and every finding code the run raises.
       pae: {"0001": [...]}
       expect: {CLASS: [{_id: ENG4U-01, _action: ADD, CLASS_TYPE: R}]}
       absent: {CLASS: [OLD-01]}
+      not_sent: {class: {OLD-02: NOTSENT-CLS-NO-STUDENTS}}  # record -> reason, per kind
       findings: [CLS001, CLS001]
 
 Case files are read with the project's strict YAML rules (`onsis_batch.strict_yaml`: dates
@@ -47,6 +49,7 @@ from onsis_batch.findings import Finding, catalog
 from onsis_batch.pae.layout import load_layouts
 from onsis_batch.plan.model import Plan
 from onsis_batch.segments import build
+from onsis_batch.segments.not_sent import KINDS as NOT_SENT_KINDS
 from onsis_batch.specs import load_specs
 from onsis_batch.strict_yaml import read_yaml, unknown_keys
 
@@ -81,6 +84,7 @@ class Case:
     pae: Mapping[str, Rows] = field(default_factory=dict)
     expect: Mapping[str, Rows] = field(default_factory=dict)
     absent: Mapping[str, list[str]] = field(default_factory=dict)
+    not_sent: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     findings: tuple[str, ...] = ()
 
     def scenario(self) -> Scenario:
@@ -109,6 +113,7 @@ def _case_keys() -> dict[str, Any]:
         "pae": dict.fromkeys(load_layouts()),
         "expect": segments,
         "absent": segments,
+        "not_sent": {kind.name: None for kind in NOT_SENT_KINDS},
     }
 
 
@@ -121,6 +126,9 @@ def _problems(raw: dict[str, Any]) -> list[str]:
         value = raw.get(key, {})
         if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
             problems.append(f"{key}: a mapping of names to lists")
+    left_out = raw.get("not_sent", {})
+    if not isinstance(left_out, dict) or not all(isinstance(v, dict) for v in left_out.values()):
+        problems.append("not_sent: a mapping of kinds to {record: reason}")
     if raw.get("period", "oct") not in PERIODS:
         problems.append(f"period: one of {', '.join(PERIODS)}")
     return problems or _assertion_problems(raw)
@@ -135,7 +143,7 @@ def _assertion_problems(raw: dict[str, Any]) -> list[str]:
     rows = [row for rows in (raw.get("expect") or {}).values() for row in rows]
     if not all(isinstance(row, dict) and "_id" in row for row in rows):
         problems.append("expect: every row needs its _id")
-    if not codes and not rows:
+    if not codes and not rows and not raw.get("not_sent"):
         problems.append("it asserts nothing present: add an expect row or a finding")
     return problems
 
@@ -192,6 +200,11 @@ def check(case: Case, plan: Plan, findings: list[Finding]) -> None:
         frame = plan.segments.get(segment)
         present = set(frame.get_column("_id")) if frame is not None else set()
         assert not present & set(ids), f"{segment} should not hold {sorted(present & set(ids))}"
+    for kind, expected in case.not_sent.items():
+        frame = plan.not_sent.filter(pl.col("kind") == kind) if plan.not_sent.width else None
+        actual = dict(frame.select("record", "reason").iter_rows()) if frame is not None else {}
+        shown = {record: actual.get(record) for record in expected}
+        assert shown == dict(expected), f"not sent ({kind}): {actual}"
     codes = sorted(f.code for f in findings)
     assert codes == sorted(case.findings), f"findings were {codes}"
 

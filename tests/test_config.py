@@ -305,5 +305,5 @@ def test_explain_takes_the_config_file_and_plans_as_generate_does(tmp_path):
         return json.loads(result.stdout)["students"]
 
     assert explained() == (True, None) and generated() == 2
-    assert explained("--config", config) == (False, "EXPLAIN-NOT-SELECTED")
+    assert explained("--config", config) == (False, "NOTSENT-STU-OUT-OF-PERIOD")
     assert generated("--config", config) == 1

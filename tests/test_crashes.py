@@ -65,7 +65,7 @@ def test_an_output_path_that_is_a_file_or_under_one_is_a_usage_or_input_error(tm
     regular = tmp_path / "regular"
     regular.write_text("x")
     for out in (regular, regular / "below"):
-        ran = invoke("generate", "--sample", "--out", out)
+        ran = invoke("generate", "--sample", "--period", "oct", "--out", out)
         assert ran.exit_code == 2, ran.output
         assert "internal error" not in ran.output and regular.read_text() == "x"
     assert invoke("board", "--data", SAMPLE_DATA, "--pae", SAMPLE_PAE, "--period", "oct",
@@ -106,7 +106,7 @@ def test_a_lock_path_that_is_not_a_lock_file_is_refused(tmp_path, kind):
     else:
         victim.write_text("keep")
         lock.symlink_to(victim)
-    ran = invoke("generate", "--sample", "--out", out, "--json")
+    ran = invoke("generate", "--sample", "--period", "oct", "--out", out, "--json")
     assert ran.exit_code == 2, ran.output
     assert json.loads(ran.stdout)["findings"][0]["code"] == "RUN004"
     assert not list(out.glob("ONSIS_*"))
@@ -120,7 +120,7 @@ def test_an_output_name_too_long_for_the_system_is_an_input_error(tmp_path):
     results = REPO / "tests" / "fixtures" / "results-current.OUT"
     xml = REPO / "tests" / "golden" / "ONSIS_OCTSEC1_20251031_998467.xml"
     for args in (
-        ("generate", "--sample", "--out", long),
+        ("generate", "--sample", "--period", "oct", "--out", long),
         ("results", results, "--out", long),
         ("diff", xml, xml, "--html", long),
         ("synth", "--students", 5, "--out", long / "x"),

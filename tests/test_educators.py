@@ -229,7 +229,7 @@ def test_cli_options_reach_the_builders(tmp_path):
     teachers = [{"section_id": "s1", "educator_id": "e1", "role": "Co-teacher", "is_lead": False}]
     data, pae = write_scenario(scenario(section_teachers=teachers), tmp_path)
     common = ["generate", "--data", str(data), "--pae", str(pae), "--bsid", "999001"]
-    common += ["--year", "2025-2026", "--timestamp", "2025-10-31T12:00"]
+    common += ["--period", "oct", "--year", "2025-2026", "--timestamp", "2025-10-31T12:00"]
 
     def run(name: str, *options: str) -> etree._Element:
         out = tmp_path / name

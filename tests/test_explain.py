@@ -97,13 +97,18 @@ def test_student_not_sent_says_why_for_each_segment(run):
     data = _explain(run, "999000003")
     assert data["found"]
     student = _segment(data, "STUDENT")
-    assert not student["sent"] and student["why_not"] == "EXPLAIN-NOT-SELECTED"
+    # the rule that left the student out, not just "not selected" (D844)
+    assert not student["sent"] and student["why_not"] == "NOTSENT-STU-OUT-OF-PERIOD"
+    assert [(n["record"], n["reason"], n["table"], n["row"]) for n in data["not_sent"]] == [
+        ("3", "NOTSENT-STU-OUT-OF-PERIOD", "students", 4)
+    ]
     assert student["input_rows"] == {"students": [4]}
     sse = _segment(data, "STUDENT_SCHOOL_ENROLMENT")
     assert sse["why_not"] == "EXPLAIN-PARENT-NOT-SENT"
     text = explain_text(data)
-    assert "STUDENT: not sent (EXPLAIN-NOT-SELECTED:" in text
-    assert "STUDENT: non transmis (EXPLAIN-NOT-SELECTED:" in explain_text(data, "fr")
+    assert "STUDENT: not sent (NOTSENT-STU-OUT-OF-PERIOD: Not enrolled in the period" in text
+    french = explain_text(data, "fr")
+    assert "STUDENT: non transmis (NOTSENT-STU-OUT-OF-PERIOD: Pas inscrit pendant" in french
 
 
 def test_segment_with_nothing_anywhere_says_no_data(run):
@@ -133,7 +138,7 @@ def test_every_reason_has_an_english_and_a_french_label():
 
 
 def _cli(*args: str):
-    return CliRunner().invoke(cli, ["explain", "--sample", *args])
+    return CliRunner().invoke(cli, ["explain", "--sample", "--period", "oct", *args])
 
 
 def test_class_held_unchanged_is_not_sent_and_other_oens_are_masked():
@@ -141,7 +146,8 @@ def test_class_held_unchanged_is_not_sent_and_other_oens_are_masked():
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     klass = _segment(data, "CLASS")
-    assert (klass["sent"], klass["why_not"]) == (False, "EXPLAIN-HELD-UNCHANGED")
+    assert (klass["sent"], klass["why_not"]) == (False, "NOTSENT-CLS-HELD-UNCHANGED")
+    assert [n["reason"] for n in data["not_sent"]] == ["NOTSENT-CLS-HELD-UNCHANGED"]
     assert klass["pae_rows"] == [{"row": 3, "status": "held"}]
     enrolments = _segment(data, "STUDENT_CLASS_ENROLMENT")["rows"]
     assert enrolments and all(r["key"].startswith("OEN=******") for r in enrolments)

@@ -36,7 +36,9 @@ def test_sample_has_adds_updates_and_a_non_returning_student(tmp_path):
 
 
 def test_readme_sample_command_prints_where_the_xml_is(tmp_path):
-    result = CliRunner().invoke(cli, ["generate", "--sample", "--out", str(tmp_path)])
+    result = CliRunner().invoke(
+        cli, ["generate", "--sample", "--period", "oct", "--out", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     assert f"written: {tmp_path}" in result.output
 

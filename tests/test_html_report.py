@@ -28,6 +28,8 @@ def _generate(out: Path, *options: str) -> Path:
         [
             "generate",
             "--sample",
+            "--period",
+            "oct",
             "--out",
             str(out),
             "--timestamp",
@@ -37,7 +39,7 @@ def _generate(out: Path, *options: str) -> Path:
         ],
     )
     assert result.exit_code == 0, result.output
-    report = re.search(r"^report: (.+)$", result.output, re.M)
+    report = re.search(r"^(?:report|rapport): (.+)$", result.output, re.M)
     assert report, result.output
     return Path(report.group(1))
 

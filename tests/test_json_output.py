@@ -36,7 +36,9 @@ def run_json(*args: str) -> tuple[int, dict]:
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("generated")
-    code, data = run_json("generate", "--sample", "--out", str(out), "--timestamp", STAMP)
+    code, data = run_json(
+        "generate", "--sample", "--period", "oct", "--out", str(out), "--timestamp", STAMP
+    )
     assert code == 0 and data["output"]
     return Path(data["output"])
 
@@ -52,7 +54,7 @@ def test_the_schema_is_a_valid_json_schema_and_names_every_verdict():
 
 
 def test_generate(generated):
-    code, data = run_json("generate", "--sample", "--out", str(generated.parent))
+    code, data = run_json("generate", "--sample", "--period", "oct", "--out", str(generated.parent))
     assert data["schema"] == "onsis-batch/1"
     assert data["period"] == {"code": "OCTSEC1", "short": "oct"}
     assert data["verdict"] in ("ready", "warnings") and code == 0
@@ -92,7 +94,7 @@ def test_a_board_that_writes_nothing_names_its_period(tmp_path):
 
 
 def test_explain():
-    code, data = run_json("explain", "--sample", "--oen", SAMPLE_OEN)
+    code, data = run_json("explain", "--sample", "--period", "oct", "--oen", SAMPLE_OEN)
     assert code == 0 and data["verdict"] is None and data["period"]["short"] == "oct"
 
 

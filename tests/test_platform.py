@@ -67,7 +67,7 @@ def test_generate_board_and_purge_run_without_the_posix_only_modules(tmp_path, s
     probe = [sys.executable, "-c", "import fcntl"]
     assert subprocess.run(probe, env=env, capture_output=True, check=False).returncode == 1
     out = tmp_path / "out"
-    done = _tool("generate", "--sample", "--out", out, env=env)
+    done = _tool("generate", "--sample", "--period", "oct", "--out", out, env=env)
     assert done.returncode == 0, done.stderr
     board = [
         "board", "--data", small_board.data_dir, "--pae", small_board.pae_dirs["oct"],
@@ -155,7 +155,9 @@ def test_python_dash_m_is_the_same_command_line_as_onsis_batch():
 
 
 def test_quiet_prints_nothing_but_json_and_the_exit_code_tells(tmp_path):
-    result = CliRunner().invoke(cli, ["generate", "--sample", "--out", str(tmp_path), "-q"])
+    result = CliRunner().invoke(
+        cli, ["generate", "--sample", "--period", "oct", "--out", str(tmp_path), "-q"]
+    )
     assert result.exit_code == 0 and result.stdout == ""
     assert list(tmp_path.glob("*.xml"))
     result = CliRunner().invoke(cli, ["purge", "--out", str(tmp_path), "--keep", "1", "--quiet"])

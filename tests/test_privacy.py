@@ -30,7 +30,9 @@ def test_bad_personal_values_are_not_quoted_in_findings(tmp_path):
 
 
 def test_summary_of_the_sample_run_names_no_student(tmp_path):
-    result = CliRunner().invoke(cli, ["generate", "--sample", "--out", str(tmp_path), "--json"])
+    result = CliRunner().invoke(
+        cli, ["generate", "--sample", "--period", "oct", "--out", str(tmp_path), "--json"]
+    )
     summary = json.dumps(json.loads(result.output))
     students = pl.read_csv(data_dir("sample_data") / "students.csv", infer_schema=False)
     secrets = set()

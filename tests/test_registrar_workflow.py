@@ -19,7 +19,16 @@ def run(*args):
 
 def test_generate_override_regenerate_diff_and_results_in_french(tmp_path):
     first = run(
-        "generate", "--sample", "--out", tmp_path / "a", "--timestamp", STAMP, "--lang", "fr"
+        "generate",
+        "--sample",
+        "--period",
+        "oct",
+        "--out",
+        tmp_path / "a",
+        "--timestamp",
+        STAMP,
+        "--lang",
+        "fr",
     )
     assert first.exit_code in (0, 1), first.output
     assert "élèves:" in first.output and re.search(r"constats: \d+ error", first.output)
@@ -42,6 +51,8 @@ def test_generate_override_regenerate_diff_and_results_in_french(tmp_path):
     second = run(
         "generate",
         "--sample",
+        "--period",
+        "oct",
         "--out",
         tmp_path / "b",
         "--timestamp",

@@ -246,7 +246,7 @@ def test_table_map_problems_are_usage_errors(tmp_path) -> None:
     bad.write_text("studnets: sis_students\n", encoding="utf-8")
     with pytest.raises(ValueError, match="studnets"):
         read_table_map(bad)
-    args = ["generate", "--data", "x.sqlite", "--no-pae", "--bsid", "999001"]
+    args = ["generate", "--data", "x.sqlite", "--no-pae", "--bsid", "999001", "--period", "oct"]
     done = CliRunner().invoke(cli, [*args, "--year", "2025-2026", "--table-map", str(bad)])
     assert done.exit_code == 2 and "studnets" in done.output
     with pytest.raises(ValueError, match="not to a folder"):

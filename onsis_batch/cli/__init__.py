@@ -9,21 +9,28 @@ codes. `onsis-batch` and `python -m onsis_batch` both run `main`.
 from __future__ import annotations
 
 import sys
+import traceback
 
 import click
 
 from onsis_batch import __version__
 from onsis_batch.cli.board import board, purge
-from onsis_batch.cli.command import Commands
+from onsis_batch.cli.command import Commands, debug_option
 from onsis_batch.cli.files import diff, results, validate, verify
 from onsis_batch.cli.generate import explain, generate
 from onsis_batch.cli.options import examples
 from onsis_batch.cli.reference import codes, contract, docs, reasons, segments, synth
-from onsis_batch.errors import EXIT_CLEAN, EXIT_INTERNAL, EXIT_INTERRUPTED
+from onsis_batch.errors import (
+    DEBUG_VARIABLE,
+    EXIT_CLEAN,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    debugging,
+)
 
 EPILOG = (
     examples(
-        "onsis-batch generate --sample --out out",
+        "onsis-batch generate --sample --period oct --out out",
         "onsis-batch generate --help",
         "python -m onsis_batch validate out/ONSIS_OCTSEC1_20251031_998467.xml",
     )
@@ -46,6 +53,8 @@ def cli() -> None:
     3 internal error, 130 interrupted.
     """
 
+
+cli.params.append(debug_option())  # `onsis-batch --debug COMMAND` as well as `COMMAND --debug`
 
 for _command in (
     generate,
@@ -80,6 +89,11 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as problem:
-        click.echo(f"internal error: {type(problem).__name__}: {problem}", err=True)
+        if debugging():
+            click.echo(traceback.format_exc().rstrip(), err=True)
+            how = ""
+        else:
+            how = f" (run again with --debug, or {DEBUG_VARIABLE}=1, for the full traceback)"
+        click.echo(f"internal error: {type(problem).__name__}: {problem}{how}", err=True)
         sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else EXIT_CLEAN)

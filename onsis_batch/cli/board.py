@@ -88,6 +88,9 @@ def board(
 
     if plan.pae_dir is None and not plan.no_pae:
         raise click.UsageError("missing --pae (or --no-pae)")
+    plan = plan.resolved()
+    if plan.kind is None:
+        raise click.UsageError("missing --period (or run: period in --config)")
     request = choose_bsids(plan.request())
     silent = as_json or log_json or quiet()
     progress = _BoardProgress(len(request.bsids), not (plain_terminal() or silent), silent)

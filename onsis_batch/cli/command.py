@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from onsis_batch.errors import OnsisBatchError, UsageError
+from onsis_batch.errors import DEBUG_VARIABLE, OnsisBatchError, UsageError
 
 QUIET = "quiet"  # the key of `--quiet` in the click context's meta
 OWNER_ONLY_UMASK = 0o077  # no permission bit for the group or others
@@ -54,6 +54,25 @@ def owner_only_files() -> Iterator[None]:
         os.umask(before)
 
 
+def _remember_debug(_ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    # Kept in the environment so that board workers (spawned processes) see it too.
+    if value:
+        os.environ[DEBUG_VARIABLE] = "1"
+    return value
+
+
+def debug_option() -> click.Option:
+    """`--debug`: an internal error (exit 3) prints its full traceback on stderr."""
+    return click.Option(
+        ["--debug"],
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_remember_debug,
+        help=f"On an internal error, print the full traceback (also {DEBUG_VARIABLE}=1).",
+    )
+
+
 class Command(click.Command):
     """A click command whose library errors end it with their message and exit code.
 
@@ -64,7 +83,7 @@ class Command(click.Command):
     def __init__(self, *args: Any, owner_only: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.owner_only = owner_only
-        self.params.append(quiet_option())
+        self.params += [quiet_option(), debug_option()]
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command, turning the library's errors into output and an exit code."""
@@ -106,10 +125,16 @@ def plain_terminal() -> bool:
 
 
 def emit_json(
-    command: str, body: Mapping[str, Any], *, verdict: str | None, exit_code: int
+    command: str,
+    body: Mapping[str, Any],
+    *,
+    verdict: str | None,
+    exit_code: int,
+    lang: str = "en",
 ) -> None:
-    """Print a command's JSON: the shared envelope (`cli/output.schema.json`), then `body`."""
+    """Print a command's JSON: the shared envelope (`cli/output.schema.json`, the verdict's
+    words in `lang`), then `body`."""
     from onsis_batch.report.summary import envelope
 
-    data = envelope(command, body, verdict=verdict, exit_code=exit_code)
+    data = envelope(command, body, verdict=verdict, exit_code=exit_code, lang=lang)
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))

@@ -40,7 +40,7 @@ class _Stages:
 @click.command(
     cls=Command,
     epilog=examples(
-        "onsis-batch generate --sample --out out",
+        "onsis-batch generate --sample --period oct --out out",
         "onsis-batch generate --data sis/ --pae pae/ --bsid 999001 --period oct \\",
         "    --year 2025-2026 --out out --timestamp 2025-10-31T09:00:00",
         "onsis-batch generate --data postgresql://sis@db/board --config board.yaml \\",
@@ -104,20 +104,19 @@ def generate(
     if as_json:
         body = summary_dict(result, request.kind, request.school_year)
         body |= {"report": str(result.report)} if result.report else {}
-        emit_json("generate", body, verdict=run_verdict(result), exit_code=result.exit_code)
+        verdict = run_verdict(result)
+        emit_json("generate", body, verdict=verdict, exit_code=result.exit_code, lang=lang)
     else:
         say(summary_text(result, lang=lang))
-        if result.report:
-            say(f"report: {result.report}")
     sys.exit(result.exit_code)
 
 
 @click.command(
     cls=Command,
     epilog=examples(
-        "onsis-batch explain --sample --oen 994076896",
-        "onsis-batch explain --sample --class MCV4U-01 --json",
-        "onsis-batch explain --data sis/ --pae pae/ --bsid 999001 --year 2025-2026 \\",
+        "onsis-batch explain --sample --period oct --oen 994076896",
+        "onsis-batch explain --sample --period mar --class MCV4U-01 --json",
+        "onsis-batch explain --data sis/ --pae pae/ --bsid 999001 --period oct --year 2025-2026 \\",
         "    --men 880104729 --lang fr",
     ),
 )
@@ -150,7 +149,7 @@ def explain(
         raise click.UsageError("give exactly one of --oen, --class or --men")
     plan = plan.resolved()
     if plan.missing():
-        raise click.UsageError("give --data, --pae (or --no-pae), --bsid and --year (or --sample)")
+        raise click.UsageError(f"missing {', '.join(plan.missing())} (or use --sample)")
     data = explain_record(plan.request(), Subject(*asked[0]), show_pii=show_pii)
     code = EXIT_CLEAN if data["found"] else EXIT_ERRORS
     if as_json:

@@ -89,14 +89,14 @@ pae_options = options(
 
 
 def period_options(required: bool) -> Decorator:
-    """`--period` and `--year`."""
+    """`--period` (required unless the --config file sets it, checked when the command
+    runs) and `--year`."""
     return options(
         click.option(
             "--period",
             "kind",
             type=PERIODS,
-            required=required,
-            help="Submission period: oct, mar or jun.",
+            help="Submission period: oct, mar or jun (required unless --config sets run: period).",
         ),
         click.option(
             "--year",
@@ -136,6 +136,13 @@ config_option = click.option(
     help="Board configuration YAML (docs/config.example.yaml); command-line options win.",
 )
 
+allow_unknown_columns_option = click.option(
+    "--allow-unknown-columns",
+    is_flag=True,
+    help="A column named like a contract column (a likely typo, SRC021) is a warning, not an "
+    "error (also run: allow_unknown_columns in --config).",
+)
+
 overrides_option = click.option(
     "--overrides",
     "overrides_file",
@@ -146,7 +153,8 @@ overrides_option = click.option(
 sample_option = click.option(
     "--sample",
     is_flag=True,
-    help="Use the bundled sample school (fills --data, --pae, --bsid, --year).",
+    help="Use the bundled sample school (fills --data, --pae, --bsid, --year; --period is still "
+    "required, and a --year other than the sample's is refused).",
 )
 
 timestamp_option = click.option(

@@ -17,6 +17,7 @@ import click
 
 from onsis_batch.cli.options import (
     Decorator,
+    allow_unknown_columns_option,
     clear_options,
     config_option,
     data_options,
@@ -53,20 +54,34 @@ class PlanOptions:
     reupload: bool = False  # the CLEAR_* flags (generate and board; D762)
     clear: tuple[str, ...] = ()
     no_clear: tuple[str, ...] = ()
+    allow_unknown_columns: bool = False
 
     def resolved(self) -> PlanOptions:
-        """The period defaulted to October; with --sample, the sample's data, PAE, BSID, year."""
-        kind = self.kind or "oct"
+        """The period from --period, else the configuration file's `run: period` (no
+        default: a nightly run must not silently send October, D847; `missing` names it);
+        with --sample, the sample's data, PAE, BSID and year (another --year is refused)."""
+        kind = self.kind or configured_period(self.config_file)
         if not self.sample:
             return replace(self, kind=kind)
+        if kind is None:
+            raise click.UsageError("--sample needs --period (oct, mar or jun)")
         from onsis_batch.run.sample import sample_run
 
         data, pae, bsid, year = sample_run(kind)
+        if self.school_year not in (None, year):
+            raise click.UsageError(
+                f"--sample has school year {year} only; leave out --year {self.school_year}"
+            )
         return replace(self, kind=kind, data_dir=data, pae_dir=pae, bsids=(bsid,), school_year=year)
 
     def missing(self) -> list[str]:
         """The options a one-BSID run still lacks."""
-        named = {"--data": self.data_dir, "--bsid": self.bsids or None, "--year": self.school_year}
+        named = {
+            "--data": self.data_dir,
+            "--bsid": self.bsids or None,
+            "--period (or run: period in --config)": self.kind,
+            "--year": self.school_year,
+        }
         missing = [name for name, value in named.items() if value is None]
         if self.pae_dir is None and not self.no_pae:
             missing.append("--pae (or --no-pae)")
@@ -100,10 +115,22 @@ class PlanOptions:
             config_file=self.config_file,
             table_map=self.table_map,
             overrides_file=self.overrides_file,
+            allow_unknown_columns=self.allow_unknown_columns,
         )
         for note in notes:
             click.echo(str(note), err=True)
         return request
+
+
+def configured_period(config_file: Path | None) -> str | None:
+    """The period the configuration file sets (`run: period`), if any; its findings are
+    shown when the request reads it again."""
+    if config_file is None:
+        return None
+    from onsis_batch.run.request import read_config
+
+    config, _ = read_config(config_file)
+    return config.period if config is not None else None
 
 
 _NAMES = frozenset(f.name for f in fields(PlanOptions)) | {"bsid"}
@@ -123,6 +150,7 @@ def plan_options(*, board: bool = False, upload: bool = False) -> Decorator:
         period_options(required=board),
         submission_options,
         config_option,
+        allow_unknown_columns_option,
         *(() if board else (overrides_option, sample_option)),
         *((clear_options,) if upload else ()),
     )

@@ -45,6 +45,8 @@ class BoardConfig:
     tables: dict[str, str] = field(default_factory=dict)  # contract table -> source table
     output_name: str | None = None
     clear: ClearChoice = field(default_factory=ClearChoice)  # the file's `upload:` section
+    period: str | None = None  # run: period, used when --period is not given
+    allow_unknown_columns: bool | None = None  # run: allow_unknown_columns
 
     def settings_rows(self) -> tuple[dict[str, Any], ...]:
         """The board_settings values this file supplies, one row per school year it names.
@@ -101,6 +103,8 @@ def _build(file: str, value: dict[str, Any], columns: dict[str, dict[str, Any]])
         tables=dict(value.get("tables") or {}),
         output_name=(value.get("output") or {}).get("name"),
         clear=_clear_choice(value.get("upload") or {}),
+        period=(value.get("run") or {}).get("period"),
+        allow_unknown_columns=(value.get("run") or {}).get("allow_unknown_columns"),
     )
 
 

@@ -39,6 +39,9 @@ class Plan:
 
     period: SubmissionPeriod
     segments: dict[str, pl.DataFrame] = field(default_factory=dict)
+    # records of the school data the file leaves out: kind, record, key, table, row, reason
+    # (segments/not_sent.py); empty when the builders did not account for them
+    not_sent: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Rows per segment and action, e.g. {"STUDENT_SCHOOL_ENROLMENT": {"ADD": 3}}."""
@@ -52,3 +55,10 @@ class Plan:
                 str(a): int(n) for a, n in zip(actions[:, 0], actions[:, 1], strict=True)
             }
         return result
+
+    def not_sent_counts(self) -> dict[str, int]:
+        """Records not sent per reason id, in the order the frame lists them."""
+        if not self.not_sent.height:
+            return {}
+        counted = self.not_sent.group_by("reason", maintain_order=True).len()
+        return {str(r): int(n) for r, n in counted.iter_rows()}

@@ -48,6 +48,8 @@ class RunResult:
     overrides_applied: list[dict[str, Any]] = field(default_factory=list)
     report: Path | None = None  # the HTML run report, when asked for (`generate --html`)
     manifest: Path | None = None  # the run manifest beside a published file
+    # records of the school data the file leaves out, by reason id (catalogue order)
+    not_sent: dict[str, int] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:

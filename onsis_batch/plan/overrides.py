@@ -225,7 +225,7 @@ def apply_overrides(
             continue
         applied.append(record)
         findings.append(_finding("OVR004", entry, path, changes=_describe(record)))
-    return Plan(period=plan.period, segments=segments), applied, findings
+    return Plan(plan.period, segments, plan.not_sent), applied, findings
 
 
 def _normal_keys(keys: pl.Expr) -> pl.Expr:

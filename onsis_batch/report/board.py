@@ -16,7 +16,14 @@ from onsis_batch.errors import EXIT_CLEAN, EXIT_ERRORS, EXIT_INPUT, EXIT_INTERNA
 from onsis_batch.findings import Severity, count_by_severity
 from onsis_batch.plan.outcome import BoardRun, RunResult
 from onsis_batch.render.publish import write_private
-from onsis_batch.report.summary import envelope, period_names, run_verdict, worst_verdict
+from onsis_batch.report.summary import (
+    envelope,
+    not_sent_line,
+    period_names,
+    run_verdict,
+    verdict_line,
+    worst_verdict,
+)
 
 STATUS = {
     EXIT_CLEAN: "ok",
@@ -41,6 +48,7 @@ def _school(result: RunResult) -> dict[str, Any]:
         "segments": result.counts(),
         "findings_by_severity": count_by_severity(result.findings),
         "finding_codes": dict(sorted(Counter(f.code for f in result.findings).items())),
+        "not_sent": dict(result.not_sent),
         "output": result.output.name if result.output else None,
         "sha256": result.sha256,
         "seconds": round(result.seconds, 2),
@@ -66,6 +74,7 @@ def board_summary_dict(run: BoardRun, kind: str, school_year: str) -> dict[str, 
         "bsids": len(run.results),
         "files_written": sum(r.output is not None for r in run.results),
         "students": sum(r.students for r in run.results),
+        "not_sent": not_sent_totals(run),
         "worker_peaks_mb": [round(mb) for mb in run.worker_peaks_mb],
         "schools": [_school(r) for r in run.results],
         "school_data_findings": {
@@ -73,6 +82,14 @@ def board_summary_dict(run: BoardRun, kind: str, school_year: str) -> dict[str, 
             "findings": [f.to_dict() for f in run.data_findings],
         },
     }
+
+
+def not_sent_totals(run: BoardRun) -> dict[str, int]:
+    """Records not sent by reason id, over every school of the board."""
+    totals: Counter[str] = Counter()
+    for result in run.results:
+        totals.update(result.not_sent)
+    return dict(sorted(totals.items()))
 
 
 def school_line(result: RunResult) -> str:
@@ -87,8 +104,9 @@ def school_line(result: RunResult) -> str:
 
 
 def board_summary_text(run: BoardRun, kind: str, school_year: str) -> str:
-    """The board summary for people: one line per BSID, then the totals."""
-    lines = [f"OnSIS {kind} {school_year}: {len(run.results)} BSIDs in {run.seconds:.1f} s"]
+    """The board summary for people: the verdict, one line per BSID, then the totals."""
+    lines = [verdict_line(board_verdict(run))]
+    lines.append(f"OnSIS {kind} {school_year}: {len(run.results)} BSIDs in {run.seconds:.1f} s")
     lines += [f"  {school_line(r)}" for r in run.results]
     written = sum(r.output is not None for r in run.results)
     statuses = Counter(STATUS[r.exit_code] for r in run.results)
@@ -98,6 +116,11 @@ def board_summary_text(run: BoardRun, kind: str, school_year: str) -> str:
     )
     data = count_by_severity(run.data_findings)
     lines.append("school data findings: " + ", ".join(f"{n} {s}" for s, n in data.items()))
+    totals = not_sent_totals(run)
+    if totals:
+        lines.append(not_sent_line(totals))
+    if board_verdict(run) == "errors" and written:  # not a normal-looking end
+        lines.append("do not upload the files of the schools with errors; see the lines above")
     return "\n".join(lines)
 
 

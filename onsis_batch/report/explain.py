@@ -8,7 +8,8 @@ and the PAE rows it was compared with. A segment with no row says why, in this o
 (D280): it is not reported in this period; its parent is not sent; a check stopped it (a
 finding about the record names the segment); OnSIS already holds it and no rule sent a
 change; the school data has rows but no rule selected them; or there is nothing in the
-school data or the PAE.
+school data or the PAE. The record's own segment, when the plan left the record out, says
+the rule that did (a NOTSENT-* id of `Plan.not_sent`, D844).
 
 Everything is plain data (dicts and lists), rendered as text or JSON elsewhere; values of
 personal columns and elements are left out unless asked for.
@@ -30,6 +31,7 @@ from onsis_batch.pae.layout import load_layouts
 from onsis_batch.plan.keys import as_text, natural_keys
 from onsis_batch.plan.model import Plan
 from onsis_batch.reasons import reason_title
+from onsis_batch.report.not_sent import not_sent_rows
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.specs import SegmentSpec, load_specs
 
@@ -110,6 +112,11 @@ def explain(
         for name in [*subtree(kind.segment), *kind.related]
     ]
     found = any(s["rows"] for s in segments) or bool(inputs) or bool(pae)
+    students = inputs["students"].get_column("student_id") if "students" in inputs else None
+    left_out = not_sent_rows(plan, subject.kind, subject.normal, students)
+    for entry in segments:  # the record's own segment: the rule that left it out
+        if entry["segment"] == kind.segment and not entry["sent"] and left_out:
+            entry["why_not"] = left_out[0]["reason"]
     return {
         "subject": {"kind": subject.kind, "value": subject.normal},
         "period": plan.period.code,
@@ -122,6 +129,7 @@ def explain(
         },
         "pae": {number: _rows_out(rows, _pae_columns(number)) for number, rows in pae.items()},
         "findings": [f.to_dict() for f in related],
+        "not_sent": left_out,
     }
 
 

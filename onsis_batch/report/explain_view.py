@@ -12,6 +12,7 @@ from typing import Any
 
 from onsis_batch.findings import Finding, finding
 from onsis_batch.plan.model import Plan
+from onsis_batch.reasons import reason_title
 from onsis_batch.report.explain import Subject, explain, reason_text
 from onsis_batch.report.masking import known_oens, mask_data, text_masker
 from onsis_batch.resources import language_labels
@@ -75,7 +76,8 @@ def explain_text(data: dict[str, Any], lang: str = "en") -> str:
                 lines.append(f"  {row['action'] or '-':<7} {reason_text(row, lang)} · {row['key']}")
         else:
             why = seg["why_not"]
-            lines.append(f"{seg['segment']}: {t['not_sent']} ({why}: {t[why]})")
+            title = t.get(why) or reason_title(why, lang)
+            lines.append(f"{seg['segment']}: {t['not_sent']} ({why}: {title})")
         for table, rows in seg["input_rows"].items():
             more = f" (+{len(rows) - LISTED} {t['more']})" if len(rows) > LISTED else ""
             listed = ", ".join(map(str, rows[:LISTED]))

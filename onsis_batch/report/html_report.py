@@ -1,8 +1,9 @@
 """The HTML run report: one self-contained page beside the batch file (`generate --html`).
 
-Sections: rows per segment and action, findings grouped by code (each linked to the
-student it concerns), overrides applied, and one section per student (anchor `s<n>`,
-numbered in plan order so no identifier leaks into a link) with the student's segment rows
+The page starts with the verdict (D845). Sections: rows per segment and action, findings
+grouped by code (each linked to the student it concerns), overrides applied, the records
+of the school data not sent with the reason why (D844), and one section per student
+(anchor `s<n>`, numbered in plan order so no identifier leaks into a link) with its rows
 (each rule id with its title from the reason catalog) and findings. Labels, finding
 messages and rule titles in English or French. Every OEN the run knows is masked unless
 `show_pii` (D282).
@@ -28,7 +29,9 @@ from onsis_batch.render.publish import output_name, write_private
 from onsis_batch.report.explain import subtree
 from onsis_batch.report.explain_view import labels
 from onsis_batch.report.masking import known_oens, text_masker
+from onsis_batch.report.not_sent import report_counts, report_rows
 from onsis_batch.report.page import render
+from onsis_batch.report.summary import run_verdict
 from onsis_batch.segments.context import MISSING_OEN
 from onsis_batch.specs import load_specs
 
@@ -100,6 +103,7 @@ def report_data(
     period = result.period
     return {
         "t": labels(options.lang),
+        "verdict": run_verdict(result),
         "lang": options.lang,
         "masked": not options.show_pii,
         "bsid": result.bsid,
@@ -115,6 +119,8 @@ def report_data(
         "overrides": [_override(o, mask) for o in result.overrides_applied],
         "students": students,
         "clear_set": _clear_set(period),
+        "not_sent": report_rows(result.plan, mask, options.lang),
+        "not_sent_counts": report_counts(result.not_sent, options.lang),
     }
 
 

@@ -8,6 +8,7 @@ batch file and the exit code, then what the command reports.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -63,14 +64,31 @@ def period_names(
     return {"code": code, "short": short}
 
 
+def verdict_text(verdict: str, lang: str = "en") -> str:
+    """The verdict in words, in `lang` (the labels of report/labels.yaml)."""
+    return labels(lang)[f"verdict_{verdict}"]
+
+
+def verdict_line(verdict: str, lang: str = "en") -> str:
+    """The line every summary starts with: `verdict: ready to upload` (or in French)."""
+    return f"{labels(lang)['verdict']}: {verdict_text(verdict, lang)}"
+
+
 def envelope(
-    command: str, body: Mapping[str, Any], *, verdict: str | None, exit_code: int
+    command: str,
+    body: Mapping[str, Any],
+    *,
+    verdict: str | None,
+    exit_code: int,
+    lang: str = "en",
 ) -> dict[str, Any]:
     """`body` in the envelope every command's JSON shares; a period given as its code
-    (text) becomes the code and short name."""
+    (text) becomes the code and short name. A verdict comes with its words in `lang`."""
     if verdict is not None and verdict not in VERDICTS:
         raise ValueError(f"unknown verdict {verdict!r}")
     data: dict[str, Any] = {"schema": SCHEMA, "command": command, "verdict": verdict}
+    if verdict is not None:
+        data["verdict_text"] = verdict_text(verdict, lang)
     data |= {"exit_code": exit_code, **body}
     if isinstance(data.get("period"), str):
         data["period"] = period_names(data["period"], school_year=data.get("school_year"))
@@ -100,6 +118,7 @@ def summary_dict(
         "students": result.students,
         "segments": result.counts(),
         "findings_by_severity": count_by_severity(result.findings),
+        "not_sent": dict(result.not_sent),
         "overrides_applied": result.overrides_applied,
         "clear_flags": effective(period.clear_flags) if period else None,
         "findings": [f.to_dict() for f in errors_first(result.findings)],
@@ -119,10 +138,13 @@ def _segment_table(counts: dict[str, dict[str, int]]) -> list[str]:
 
 
 def summary_text(result: RunResult, *, shown: int = SHOWN_FINDINGS, lang: str = "en") -> str:
-    """The run summary for people: period, counts per segment, the first `shown` findings."""
+    """The run summary for people: the verdict, the period, counts per segment, records
+    not sent by reason, the first `shown` findings (then counts per code of the others),
+    the file written; a file with errors ends with a line saying not to upload it."""
     words = labels(lang)
     period = result.period
-    lines = []
+    judged = run_verdict(result)
+    lines = [verdict_line(judged, lang)]
     if period:
         lines.append(
             words["summary_title"].format(
@@ -136,6 +158,8 @@ def summary_text(result: RunResult, *, shown: int = SHOWN_FINDINGS, lang: str = 
     lines.append(f"{words['summary_students']}: {result.students}")
     if result.planned:
         lines += _segment_table(result.counts())
+    if result.not_sent:
+        lines.append(not_sent_line(result.not_sent, lang))
     severities = count_by_severity(result.findings)
     counted = ", ".join(f"{n} {s}" for s, n in severities.items())
     lines.append(f"{words['summary_findings']}: {counted}")
@@ -143,6 +167,7 @@ def summary_text(result: RunResult, *, shown: int = SHOWN_FINDINGS, lang: str = 
     lines += [f"  {finding_line(f, lang)}" for f in ordered[:shown]]
     if len(ordered) > shown:
         lines.append(f"  ... {len(ordered) - shown} {words['summary_more']}")
+        lines.append(f"  {words['summary_hidden']}: {hidden_codes(ordered[shown:])}")
     if result.output:
         lines.append(f"{words['summary_written']}: {result.output}")
         if result.manifest is not None and result.manifest.exists():
@@ -151,6 +176,10 @@ def summary_text(result: RunResult, *, shown: int = SHOWN_FINDINGS, lang: str = 
             lines.append(clear_line(effective(period.clear_flags), lang))
     else:
         lines.append(words["summary_not_written"])
+    if result.report:
+        lines.append(f"{words['summary_report']}: {result.report}")
+    if judged == "errors":  # never end on a normal-looking "written:" line
+        lines.append(words["summary_errors_tail"])
     return "\n".join(lines)
 
 
@@ -161,6 +190,20 @@ def clear_line(values: Mapping[str, str], lang: str = "en") -> str:
     if not chosen:
         return words["summary_clear_none"]
     return f"{words['summary_clear_set']}: {', '.join(chosen)}"
+
+
+def hidden_codes(findings: Iterable[Finding]) -> str:
+    """`SRC004 120, SRC012 3`: how many findings of each code a capped list left out."""
+    counted = Counter(f.code for f in findings)
+    return ", ".join(f"{code} {n}" for code, n in sorted(counted.items()))
+
+
+def not_sent_line(counts: Mapping[str, int], lang: str = "en") -> str:
+    """`not sent: 12 (NOTSENT-STU-NO-SHOW 3, ...)`: records of the school data left out of
+    the file, by reason id."""
+    total = sum(counts.values())
+    by_reason = ", ".join(f"{reason} {n}" for reason, n in counts.items())
+    return f"{labels(lang)['summary_not_sent']}: {total} ({by_reason})"
 
 
 def finding_line(item: Finding, lang: str) -> str:

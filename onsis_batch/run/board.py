@@ -16,8 +16,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -28,7 +30,7 @@ from typing import Any
 
 import psutil
 
-from onsis_batch.errors import InputError
+from onsis_batch.errors import InputError, debugging
 from onsis_batch.findings import Finding, finding, has_errors
 from onsis_batch.period.periods import SubmissionPeriod
 from onsis_batch.plan.outcome import BoardRun, Inputs, RunResult
@@ -83,7 +85,10 @@ def _rss_mb() -> float:
 
 
 def _internal(bsid: str, findings: list[Finding], step: str, problem: Exception) -> RunResult:
-    # Only the exception's type: its message may quote a value from the data.
+    # Only the exception's type: its message may quote a value from the data. The full
+    # traceback goes to stderr only when asked for (--debug / ONSIS_BATCH_DEBUG=1).
+    if debugging():
+        traceback.print_exception(problem, file=sys.stderr)
     failed = finding("RUN001", key=bsid, error=type(problem).__name__, step=step)
     return RunResult(bsid=bsid, findings=[*findings, failed])
 

@@ -87,6 +87,7 @@ def plan_bsid(
     ctx = SegmentContext(period=period, tables=tables_for_bsid(inputs.tables, period, pae), pae=pae)
     built, found = build_plan(ctx)
     result.findings += found
+    result.not_sent = built.not_sent_counts()
     if has_errors(found):  # the data cannot be sent as it is
         return Planned(inputs, ctx, built, result)
     if overrides is not None:

@@ -74,9 +74,11 @@ def build_request(
     config_file: Path | None = None,
     table_map: Path | None = None,
     overrides_file: Path | None = None,
+    allow_unknown_columns: bool = False,
 ) -> tuple[PlanRequest, list[Finding]]:
     """The request the command line describes, over the configuration file (D310), and the
-    file's findings that do not stop the run.
+    file's findings that do not stop the run. `allow_unknown_columns` (or the file's `run:
+    allow_unknown_columns`) makes a column named like a contract column a warning.
 
     InputError when the configuration file has errors; UsageError when the table map does
     not fit the data source.
@@ -84,6 +86,8 @@ def build_request(
     config, notes = read_config(config_file)
     private, options = run_settings(config, given or CommandLine())
     source = open_source(data, table_map, config)
+    if allow_unknown_columns or (config is not None and config.allow_unknown_columns):
+        source = replace(source, allow_unknown_columns=True)  # SRC021 only warns
     request = PlanRequest(
         source, pae_dir, kind, school_year, tuple(bsids), private, options, overrides_file
     )

@@ -20,6 +20,7 @@ from onsis_batch.segments.credentials.build import build_credentials
 from onsis_batch.segments.credits.build import build_credits
 from onsis_batch.segments.educators.assignments import build_educators
 from onsis_batch.segments.engine import Frames, children_of_adds_are_adds
+from onsis_batch.segments.not_sent import forget, not_sent
 from onsis_batch.segments.programs.build import build_programs
 from onsis_batch.segments.students.build import build_student_segments
 
@@ -39,11 +40,14 @@ BUILDERS: tuple[Builder, ...] = (
 
 
 def build_plan(ctx: SegmentContext) -> tuple[Plan, list[Finding]]:
-    """The plan of one batch file, and the findings met while building it."""
+    """The plan of one batch file (with the records it leaves out, and why), and the
+    findings met while building it."""
     frames: Frames = {}
     found: list[Finding] = []
+    forget(ctx)
     for builder in BUILDERS:
         built, findings = builder(ctx, dict(frames))
         frames.update(built)
         found += findings
-    return Plan(period=ctx.period, segments=children_of_adds_are_adds(frames)), found
+    segments = children_of_adds_are_adds(frames)
+    return Plan(ctx.period, segments, not_sent(ctx, segments)), found

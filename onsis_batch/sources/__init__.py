@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
 
 from onsis_batch.contract import Table, contract
-from onsis_batch.findings import Finding, finding
+from onsis_batch.findings import Finding, Severity, finding
 from onsis_batch.sources.cells import Mappings, convert, empty_frame
 from onsis_batch.sources.files import Unreadable
 from onsis_batch.sources.integrity import (
@@ -41,6 +41,7 @@ __all__ = ["DataSource", "LoadResult", "StagedData", "data_source", "load_folder
 
 MAPPINGS = "code_mappings"  # read first: it changes how every code column is read
 CONVERT_ROWS = 250_000  # rows converted at a time
+SIMILAR_COLUMN = "SRC021"  # an unknown column named like a contract column (a typo)
 
 
 @dataclass(frozen=True)
@@ -112,11 +113,18 @@ def _read_folder(
         table = contract()[name]
         _add_all(log, broken_references(table, frame, labels[name], targets))
     frames = {t.name: loaded[t.name][0] if t.name in loaded else empty_frame(t) for t in selected}
+    findings = log.findings()
+    if source.allow_unknown_columns:  # --allow-unknown-columns: a likely typo only warns
+        findings = [_as_warning(f) if f.code == SIMILAR_COLUMN else f for f in findings]
     return LoadResult(
         tables={name: frames[name] for name in contract() if name in frames},
         files=files,
-        findings=log.findings(),
+        findings=findings,
     )
+
+
+def _as_warning(found: Finding) -> Finding:
+    return replace(found, severity=Severity.WARNING)
 
 
 def _load_all(

@@ -8,9 +8,10 @@ through `cells`. Every problem with a file or its header is a finding, never an 
 from __future__ import annotations
 
 import csv
+import difflib
 import re
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,9 @@ from onsis_batch.sources.issues import Issue
 from onsis_batch.sources.records import SHORT, record_problems
 
 SUFFIXES = (".csv", ".parquet")
+SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}  # the separators a CSV may use
 PROBE_BYTES = 65_536  # enough for a header row and the first records
+SIMILAR_NAME = 0.85  # difflib ratio from which an unknown column is taken for a typo
 _COLUMN_NAME = re.compile(r"[a-z][a-z0-9_]*")  # the form of every contract column name
 
 
@@ -45,12 +48,13 @@ class RawTable:
     skip: int  # records before the data (a CSV's header)
     first_row: int  # the row number users see for record 0 of the scan
     width: int | None = None  # a CSV's number of header fields (None: Parquet)
+    separator: str = ","  # a CSV's cell separator (detected from its header)
 
     def shape_issues(self) -> Iterator[Issue]:
         """SRC016 for the CSV records without the header's shape (see `records`)."""
         if self.width is None:
             return
-        rows = record_problems(self.path, self.width)
+        rows = record_problems(self.path, self.width, self.separator)
         if rows.height:
             yield Issue(SHORT, self.path.name, None, rows)
 
@@ -108,9 +112,10 @@ def locate(folder: Path, tables: Collection[Table]) -> tuple[dict[str, Path], li
 
 def read_table(table: Table, path: Path) -> tuple[RawTable | None, list[Finding]]:
     """Open one table's file; None (with an SRC008) when it cannot be read at all."""
+    separator = ","
     try:
         if path.suffix.lower() == ".csv":
-            names, frame = scan_csv(path)
+            names, frame, separator = scan_csv(path)
         else:
             names, frame = scan_parquet(path)
     except Unreadable as exc:
@@ -119,14 +124,28 @@ def read_table(table: Table, path: Path) -> tuple[RawTable | None, list[Finding]
         # Quoting these cells would quote a student's data: the header row is missing.
         reason = "its first row is not a header: none of its cells is a column of the table"
         return None, [finding("SRC008", file=path.name, reason=reason)]
-    return fit_columns(table, frame, names, path)
+    raw, findings = fit_columns(table, frame, names, path)
+    if separator != ",":
+        name = SEPARATOR_NAMES[separator]
+        findings.insert(0, finding("SRC022", file=path.name, separator=name))
+    return replace(raw, separator=separator), findings
 
 
-def scan_csv(path: Path) -> tuple[list[str], pl.LazyFrame]:
-    """Header names and a lazy frame of text columns `_c0..`, plus `_row` (header = row 1)."""
+def detect_separator(head: bytes) -> str:
+    """The cell separator of a CSV: of comma, semicolon and tab, the one its header line
+    holds most of (a comma when none, or on a tie with it)."""
+    line = head.split(b"\n", 1)[0]
+    counts = {sep: line.count(sep.encode()) for sep in SEPARATOR_NAMES}
+    return max(SEPARATOR_NAMES, key=lambda sep: counts[sep])  # dicts keep order: comma first
+
+
+def scan_csv(path: Path) -> tuple[list[str], pl.LazyFrame, str]:
+    """Header names, a lazy frame of text columns `_c0..` plus `_row` (header = row 1),
+    and the cell separator found in the header (`detect_separator`)."""
     head = _read_bytes(path, probe=True)  # an unreadable file is named before polars sees it
     if b"\r" in head and b"\n" not in head:  # polars would read the whole file as a header
         raise Unreadable("its lines end with a carriage return alone (CR); save it with LF")
+    separator = detect_separator(head)
     # No header for polars: the first record is the header, so row numbers and header
     # names come from the same parse. Empty cells, quoted or not, are read as null.
     options: dict[str, Any] = {
@@ -134,6 +153,7 @@ def scan_csv(path: Path) -> tuple[list[str], pl.LazyFrame]:
         "infer_schema": False,
         "quote_char": '"',
         "null_values": [""],
+        "separator": separator,
     }
     try:
         header = pl.read_csv(path, n_rows=1, **options)
@@ -146,7 +166,7 @@ def scan_csv(path: Path) -> tuple[list[str], pl.LazyFrame]:
     names = [name or "" for name in header.row(0)]
     renamed = {name: f"_c{i}" for i, name in enumerate(header.columns)}
     frame = pl.scan_csv(path, **options).rename(renamed)
-    return names, frame
+    return names, frame, separator
 
 
 def scan_parquet(path: Path) -> tuple[list[str], pl.LazyFrame]:
@@ -194,9 +214,7 @@ def fit_names(
         if name in refused:
             continue
         if name not in wanted:
-            # A header cell without a column name's form may be data (a lost header row).
-            shown = name if _COLUMN_NAME.fullmatch(name) else f"(column {i + 1})"
-            findings.append(finding("SRC013", file=file, column=shown))
+            findings.append(_unknown_column(name, i, sorted(wanted), file))
         elif name in kept:
             reason = f"column '{name}' appears more than once; only the first is read"
             findings.append(finding("SRC008", file=file, reason=reason))
@@ -209,6 +227,18 @@ def fit_names(
         if column.required and column.name in missing and column.name not in refused:
             findings.append(finding("SRC002", file=file, column=column.name))
     return kept, missing, findings
+
+
+def _unknown_column(name: str, index: int, wanted: list[str], file: str) -> Finding:
+    """SRC021 (an error unless unknown columns are allowed) for a column named like a
+    contract column of the table, which is most likely a typo; SRC013 (a warning) else."""
+    if not _COLUMN_NAME.fullmatch(name):
+        # A header cell without a column name's form may be data (a lost header row).
+        return finding("SRC013", file=file, column=f"(column {index + 1})")
+    similar = difflib.get_close_matches(name, wanted, n=1, cutoff=SIMILAR_NAME)
+    if similar:
+        return finding("SRC021", file=file, column=name, similar=similar[0])
+    return finding("SRC013", file=file, column=name)
 
 
 def _as_text_unless_typed(

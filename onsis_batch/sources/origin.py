@@ -50,6 +50,7 @@ class FolderSource:
     """School data as a folder of CSV or Parquet files."""
 
     folder: Path
+    allow_unknown_columns: bool = False  # SRC021 is a warning, not an error
 
     @property
     def label(self) -> str:
@@ -68,6 +69,7 @@ class DatabaseSource:
 
     database: Database
     table_map: Mapping[str, str] = field(default_factory=dict)  # contract table -> SQL name
+    allow_unknown_columns: bool = False  # SRC021 is a warning, not an error
 
     @property
     def label(self) -> str:

@@ -15,6 +15,7 @@ blank line too) is one row, however many lines it spans.
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import polars as pl
@@ -23,17 +24,19 @@ SHORT = "SRC016"
 _QUOTED = r'"[^"]*"'
 
 
-def record_problems(path: Path, width: int) -> pl.DataFrame:
-    """`_row` and `problem` of the records of `path` that do not have `width` fields.
+def record_problems(path: Path, width: int, separator: str = ",") -> pl.DataFrame:
+    """`_row` and `problem` of the records of `path` that do not have `width` fields
+    (cells separated by `separator`).
 
     Records with more fields are left to the parser, which refuses the file (SRC008).
     """
     lines = _lines(path)
     if lines is None or (lines.get_column("quotes") % 2 == 1).any():
-        return _strict_problems(path, width)
-    fields = _fields(lines)
+        return _strict_problems(path, width, separator)
+    fields = _fields(lines, separator)
+    blank = f"[^{re.escape(separator)}\\s]"
     short = lines.with_columns(fields).filter(
-        (pl.col("fields") < width) & pl.col("line").str.contains(r"[^,\s]")
+        (pl.col("fields") < width) & pl.col("line").str.contains(blank)
     )
     return short.select("_row", pl.format(_few(width), "fields").alias("problem"))
 
@@ -59,20 +62,20 @@ def _lines(path: Path) -> pl.DataFrame | None:
     )
 
 
-def _fields(lines: pl.DataFrame) -> pl.Expr:
-    """Fields of each line: its commas outside quoted cells, plus one."""
+def _fields(lines: pl.DataFrame, separator: str) -> pl.Expr:
+    """Fields of each line: its separators outside quoted cells, plus one."""
     line = pl.col("line")
     outside = pl.when(pl.col("quotes") > 0).then(line.str.replace_all(_QUOTED, "")).otherwise(line)
-    return (outside.str.count_matches(",", literal=True) + 1).alias("fields")
+    return (outside.str.count_matches(separator, literal=True) + 1).alias("fields")
 
 
-def _strict_problems(path: Path, width: int) -> pl.DataFrame:
+def _strict_problems(path: Path, width: int, separator: str) -> pl.DataFrame:
     """The same check with the csv module, which follows quoted cells across lines."""
     rows: list[tuple[int, str]] = []
     row = 1  # the last record read: the header is row 1
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle, strict=True)
+            reader = csv.reader(handle, strict=True, delimiter=separator)
             next(reader, None)
             for record in reader:
                 row += 1

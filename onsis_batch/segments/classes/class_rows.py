@@ -66,6 +66,8 @@ from onsis_batch.segments.engine import (
     match,
     settle,
 )
+from onsis_batch.segments.not_sent import CLASS as CLASS_RECORD
+from onsis_batch.segments.not_sent import note
 
 CLASS = "CLASS"
 SEGMENT = "SEGMENT"
@@ -172,9 +174,12 @@ def selected_classes(
         pl.col("class_code").is_in(named.implode()).alias("named"),
     )
     held = pl.col(HELD)
-    frame = match(desired, _held_classes(ctx), CLASS_DECISION).filter(
-        pl.col(WANTED) & (pl.col("named") | ((pl.col("in_period") | held) & pl.col("active")))
-    )
+    matched = match(desired, _held_classes(ctx), CLASS_DECISION).filter(pl.col(WANTED))
+    idle = matched.filter(~pl.col("named") & ~pl.col("active")).get_column("class_code")
+    note(ctx, CLASS_RECORD, idle, "NOTSENT-CLS-NO-STUDENTS")
+    later = matched.filter(~pl.col("named") & ~pl.col("in_period") & ~held & pl.col("active"))
+    note(ctx, CLASS_RECORD, later.get_column("class_code"), "NOTSENT-CLS-OUT-OF-PERIOD")
+    frame = matched.filter(pl.col("named") | ((pl.col("in_period") | held) & pl.col("active")))
     class_type = pl.lit("NA") if period.private else pl.col("type").fill_null("R")
     frame = frame.with_columns(
         held.alias("class_held"),
@@ -278,7 +283,10 @@ def build_classes(
     """CLASS rows (under SCHOOL, `_id` = class code) and their SEGMENT rows
     (`_id` = class code|course code|institution)."""
     sections = class_sections(ctx)
-    reported = sections.filter(pl.col("course_type").is_in(REPORTED_COURSE_TYPES))
+    reportable = pl.col("course_type").is_in(REPORTED_COURSE_TYPES)
+    unreported = sections.filter(~reportable.fill_null(False)).get_column("class_code")
+    note(ctx, CLASS_RECORD, unreported, "NOTSENT-CLS-COURSE-TYPE")
+    reported = sections.filter(reportable)
     selected = selected_classes(
         ctx, classes_of(reported), active_codes(ctx, reported), named_codes(built)
     )

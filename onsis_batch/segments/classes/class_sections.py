@@ -13,6 +13,7 @@ import polars as pl
 
 from onsis_batch.segments.context import SegmentContext, class_code, text
 from onsis_batch.segments.engine import DELETE
+from onsis_batch.segments.not_sent import CLASS, bsid_schools, note
 
 LANGUAGES = ("E", "F", "B")
 
@@ -51,9 +52,19 @@ def class_sections(ctx: SegmentContext) -> pl.DataFrame:
         .unique("term_id", keep="first", maintain_order=True)
         .select("term_id", "first_day", "last_day")
     )
+    reporting = pl.col("school_id").is_in(list(ctx.period.school_ids))
+    elsewhere = ctx.table("sections").filter(
+        ~reporting & pl.col("school_id").is_in(bsid_schools(ctx).implode())
+    )
+    note(
+        ctx,
+        CLASS,
+        elsewhere.select(class_code(pl.col("class_code"))).to_series(),
+        "NOTSENT-CLS-SCHOOL",
+    )
     sections = (
         ctx.table("sections")
-        .filter(pl.col("school_id").is_in(list(ctx.period.school_ids)))
+        .filter(reporting)
         .join(_courses(ctx), on="course_number", how="left", maintain_order="left")
         .join(terms, on="term_id", how="left", maintain_order="left")
     )

@@ -53,6 +53,7 @@ from onsis_batch.segments.engine import (
     plan_schema,
     settle,
 )
+from onsis_batch.segments.not_sent import EDUCATOR, note
 
 SEA = "SCHOOL_EDUCATOR_ASSIGNMENT"
 PRIVATE_LAST_YEAR = "2022-2023"  # private schools send no educator segments after this year
@@ -184,7 +185,12 @@ def _full_rows(ctx: SegmentContext, links: pl.DataFrame) -> tuple[pl.DataFrame, 
     groups = groups.join(men, on="men", how="left", maintain_order="left").with_columns(
         pl.col("men_held").fill_null(False)
     )
-    return _elements(ctx, settle(groups, decision)), found + duplicates
+    settled = settle(groups, decision)
+    unsent = groups.filter(
+        ~pl.col("educator_id").is_in(settled.get_column("educator_id").implode())
+    )
+    note(ctx, EDUCATOR, unsent.get_column("educator_id"), "NOTSENT-EDU-NO-RULE")
+    return _elements(ctx, settled), found + duplicates
 
 
 def _finish(frame: pl.DataFrame) -> pl.DataFrame:
@@ -206,9 +212,13 @@ def build_educators(
     """SCHOOL_EDUCATOR_ASSIGNMENT rows (`_id` SEA|MEN|position|leave|withdrawal) and their
     INSTRUCTIONAL_TM and CLASS_ASSIGNMENT rows (`_id` parent id|type or class code)."""
     if not sends_educators(ctx):
+        note(ctx, EDUCATOR, ctx.table("educators").get_column("educator_id"), "NOTSENT-EDU-PRIVATE")
         return {}, []
     links = teaching_links(ctx)
     if ctx.period.exclude_teacher_reporting:
+        # The assignment tables are not read: every educator without a class is left out.
+        ids = ctx.table("educators").get_column("educator_id")
+        note(ctx, EDUCATOR, ids, "NOTSENT-EDU-MINIMAL")
         rows, found = minimal_rows(ctx, links)
     else:
         rows, found = _full_rows(ctx, links)

@@ -14,6 +14,7 @@ import polars as pl
 from onsis_batch.findings import Finding, FromColumn
 from onsis_batch.segments.context import SegmentContext, text
 from onsis_batch.segments.located import at_data_rows
+from onsis_batch.segments.not_sent import EDUCATOR, bsid_schools, note
 
 MEN_PATTERN = r"^\d{9}$"
 
@@ -56,14 +57,23 @@ def _relevant(ctx: SegmentContext) -> pl.Expr:
 def assignments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Finding]]:
     """The assignments this submission works with, one row each, and the input findings."""
     staff = active_staff(ctx).with_columns(pl.lit(True).alias("_staff"))
-    rows = (
-        ctx.table("educator_assignments")
-        .filter(pl.col("school_id").is_in(list(ctx.period.school_ids)) & _relevant(ctx))
-        .join(staff, on=["educator_id", "school_id"], how="left", maintain_order="left")
-        .filter(pl.col("_staff").fill_null(False))
-        .join(educators(ctx), on="educator_id", how="left", maintain_order="left")
+    table = ctx.table("educator_assignments")
+    reporting = pl.col("school_id").is_in(list(ctx.period.school_ids))
+    _note(
+        ctx,
+        table.filter(~reporting & pl.col("school_id").is_in(bsid_schools(ctx).implode())),
+        "NOTSENT-EDU-SCHOOL",
+    )
+    _note(ctx, table.filter(reporting & ~_relevant(ctx)), "NOTSENT-EDU-OUT-OF-PERIOD")
+    rows = table.filter(reporting & _relevant(ctx)).join(
+        staff, on=["educator_id", "school_id"], how="left", maintain_order="left"
+    )
+    _note(ctx, rows.filter(~pl.col("_staff").fill_null(False)), "NOTSENT-EDU-NOT-ACTIVE")
+    rows = rows.filter(pl.col("_staff").fill_null(False)).join(
+        educators(ctx), on="educator_id", how="left", maintain_order="left"
     )
     undated = rows.filter(pl.col("position_type").is_null() | pl.col("start_date").is_null())
+    _note(ctx, undated, "NOTSENT-EDU-INCOMPLETE")
     found = at_data_rows(
         "EDU003",
         undated.with_columns(
@@ -78,8 +88,14 @@ def assignments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Finding]]:
     )
     rows = rows.filter(pl.col("position_type").is_not_null() & pl.col("start_date").is_not_null())
     found += men_findings(rows)
-    rows = rows.filter(pl.col("men").str.contains(MEN_PATTERN).fill_null(False))
-    return _typed(rows), found
+    good_men = pl.col("men").str.contains(MEN_PATTERN).fill_null(False)
+    _note(ctx, rows.filter(~good_men), "NOTSENT-EDU-NO-MEN")
+    return _typed(rows.filter(good_men)), found
+
+
+def _note(ctx: SegmentContext, dropped: pl.DataFrame, reason: str) -> None:
+    """Not sent: the educators of the assignment rows a step drops, for `reason`."""
+    note(ctx, EDUCATOR, dropped.get_column("educator_id"), reason)
 
 
 def men_findings(rows: pl.DataFrame) -> list[Finding]:

@@ -32,6 +32,7 @@ from onsis_batch.segments.engine import (
     decide,
 )
 from onsis_batch.segments.located import at_plan_rows
+from onsis_batch.segments.not_sent import STUDENT, bsid_schools, note
 from onsis_batch.segments.programs.facts import special_education_flags
 from onsis_batch.segments.students import enrolment_values as v
 from onsis_batch.segments.students import fte_values as f
@@ -42,6 +43,7 @@ from onsis_batch.segments.students.multi_school import concurrent_primary_enrolm
 from onsis_batch.segments.students.scope import (
     classify_enrolments,
     current_enrolments,
+    overlaps_period,
     previous_enrolments,
 )
 from onsis_batch.segments.students.side_facts import community_hours, literacy_status
@@ -227,6 +229,13 @@ def _enrolled(
     """Desired: the reportable students' enrolments in the period, with `short_stay` (entered
     and left in the period) and `active` (something else to report this period)."""
     current = current_enrolments(classified, ctx.period)
+    usable = pl.col("ignored").is_null()
+    ids = classified.filter(usable & ~pl.col("in_period")).get_column("student_id")
+    note(ctx, STUDENT, ids, "NOTSENT-STU-OUT-OF-PERIOD")
+    ids = classified.filter(pl.col("in_period") & pl.col("is_ex")).get_column("student_id")
+    note(ctx, STUDENT, ids, "NOTSENT-STU-ATTENDANCE-EX")
+    excluded = ctx.table("students").filter(pl.col("exclude_from_reporting"))
+    note(ctx, STUDENT, excluded.get_column("student_id"), "NOTSENT-STU-EXCLUDED")
     frame = (
         current.join(students, on="student_id", how="inner")
         .filter(~pl.col("exclude_from_reporting"))
@@ -275,6 +284,27 @@ def _findings(frame: pl.DataFrame) -> list[Finding]:
     ]
 
 
+IGNORED_REASONS = {
+    "same_day": "NOTSENT-STU-SAME-DAY",
+    "no_show": "NOTSENT-STU-NO-SHOW",
+    "unmapped_exit": "NOTSENT-STU-UNMAPPED-EXIT",
+}
+
+
+def _note_unread_enrolments(ctx: SegmentContext, classified: pl.DataFrame) -> None:
+    """Not sent: students whose enrolments in the period the rule book ignores (same day,
+    no-show, unmapped exit code) or that are at a school of the BSID that does not report."""
+    overlapping = classified.filter(overlaps_period(ctx.period))
+    for ignored, reason in IGNORED_REASONS.items():
+        ids = overlapping.filter(pl.col("ignored") == ignored).get_column("student_id")
+        note(ctx, STUDENT, ids, reason)
+    elsewhere = bsid_schools(ctx).filter(~bsid_schools(ctx).is_in(ctx.period.school_ids))
+    unread = ctx.table("school_enrolments").filter(
+        pl.col("school_id").is_in(elsewhere.implode()) & overlaps_period(ctx.period)
+    )
+    note(ctx, STUDENT, unread.get_column("student_id"), "NOTSENT-STU-SCHOOL")
+
+
 def build_school_enrolments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Finding]]:
     """Every STUDENT_SCHOOL_ENROLMENT row of the run, before ordering.
 
@@ -282,11 +312,15 @@ def build_school_enrolments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Fin
     segment can be built from the same selection.
     """
     classified, found = classify_enrolments(ctx.table("school_enrolments"), ctx.period)
+    _note_unread_enrolments(ctx, classified)
     held = _held(ctx)
     students = _students(ctx, classified, held)
     previous = _prefixed(previous_enrolments(classified, ctx.period), "prev_", keep="student_id")
     pending = _pending(held, students, classified)
-    decided = decide(_enrolled(ctx, classified, students), pending, DECISION)
+    enrolled = _enrolled(ctx, classified, students)
+    short = enrolled.filter(SHORT_STAY & ~pl.col("active")).get_column("student_id")
+    note(ctx, STUDENT, short, "NOTSENT-STU-SHORT-STAY")  # unless OnSIS holds them
+    decided = decide(enrolled, pending, DECISION)
     outcome = (WANTED, HELD, "_action", "_reason")
     gone = decided.filter(~pl.col(WANTED)).select(*pending.columns, *outcome)
     frames = [

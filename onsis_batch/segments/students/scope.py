@@ -31,6 +31,14 @@ def _ignored_reason() -> pl.Expr:
     )
 
 
+def overlaps_period(period: SubmissionPeriod) -> pl.Expr:
+    """True for enrolment rows that overlap the period: entered by the count date, not
+    left before the period starts."""
+    return (pl.col("entry_date") <= period.count_date) & (
+        pl.col("exit_date").is_null() | (pl.col("exit_date") > period.start)
+    )
+
+
 def classify_enrolments(
     enrolments: pl.DataFrame, period: SubmissionPeriod
 ) -> tuple[pl.DataFrame, list[Finding]]:
@@ -38,11 +46,8 @@ def classify_enrolments(
     enr = enrolments.filter(pl.col("school_id").is_in(list(period.school_ids))).with_columns(
         _ignored_reason().alias("ignored")
     )
-    overlaps = (pl.col("entry_date") <= period.count_date) & (
-        pl.col("exit_date").is_null() | (pl.col("exit_date") > period.start)
-    )
     enr = enr.with_columns(
-        (pl.col("ignored").is_null() & overlaps).alias("in_period"),
+        (pl.col("ignored").is_null() & overlaps_period(period)).alias("in_period"),
         (pl.col("attendance_type").fill_null("") == "EX").alias("is_ex"),
     )
     findings = at_data_rows(
