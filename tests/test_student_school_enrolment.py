@@ -174,8 +174,8 @@ def test_non_returning_in_march_takes_the_exit_date_and_pae_fte():
         .in_pae("999000001", enrolment_start_date=date(2025, 9, 3), fte=0.5)
     )
     row = sse(scenario.plan("mar")[0], "1")
-    # Left before the March period opened: the end date cannot precede the period start.
-    assert row["ENROLMENT_END_DATE"] == date(2025, 11, 1)
+    # Left before the March period opened: the rule book sends the exit date itself (D784).
+    assert row["ENROLMENT_END_DATE"] == date(2025, 10, 20)
     assert row["FTE"] == 0.5
 
 
