@@ -26,6 +26,7 @@ import polars as pl
 
 from onsis_batch.findings import Finding, FromColumn
 from onsis_batch.segments.context import MISSING_OEN, SegmentContext, normalised_oen
+from onsis_batch.segments.credentials.diploma import diploma_activity
 from onsis_batch.segments.engine import (
     ADD,
     HELD,
@@ -36,7 +37,6 @@ from onsis_batch.segments.engine import (
     decide,
 )
 from onsis_batch.segments.located import at_data_rows, at_plan_rows
-from onsis_batch.segments.credentials.diploma import diploma_activity
 from onsis_batch.segments.programs.facts import special_education_flags
 from onsis_batch.segments.students import enrolment_values as v
 from onsis_batch.segments.students import fte_values as f
@@ -339,5 +339,12 @@ def build_school_enrolments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Fin
         for f in frames
     ]
     result = pl.concat(rows, how="vertical")
-    found += at_data_rows("SSE005", untyped, "school_enrolments", student_id=FromColumn("student_id"))
+    # Named on STUDENT, the segment the student is missing from: `explain` shows the note.
+    found += at_data_rows(
+        "SSE005",
+        untyped,
+        "school_enrolments",
+        segment="STUDENT",
+        student_id=FromColumn("student_id"),
+    )
     return result, found + concurrent_primary_enrolments(classified) + _findings(result)
