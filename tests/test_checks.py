@@ -173,6 +173,64 @@ def test_rul007_names_the_ministry_edit_it_anticipates():
     assert hit.params == {"fte": "0.80", "residence": "01", "attendance": "PT"}
 
 
+@pytest.mark.parametrize(
+    ("independent", "expected"),
+    [(True, []), (False, ["RUL005"]), (None, ["RUL005"])],  # None: a plan without the column
+)
+def test_rul005_accepts_the_zero_fte_of_independent_study_only_students(independent, expected):
+    plan = plan_with({"FTE": 0.0, "HIGH_CREDIT_FTE": 0.0, "ATTENDANCE_TYPE": "PT"})
+    if independent is not None:
+        sse = plan.segments["STUDENT_SCHOOL_ENROLMENT"]
+        plan.segments["STUDENT_SCHOOL_ENROLMENT"] = sse.with_columns(
+            pl.lit(independent).alias("independent_study_only")
+        )
+    assert codes_of(plan) == expected
+
+
+def test_an_independent_study_only_student_passes_the_fte_checks_end_to_end():
+    # D783: IS-only is sent at 0.00 and PT and RUL005 accepts it; a student in no class
+    # (D785) is sent at 0.00 and PT too, and RUL005 says OnSIS will reject that.
+    scenario = Scenario()
+    scenario.extra.update(
+        {
+            "courses": [{"course_number": "IDC4U1", "ministry_code": "IDC4U", "course_type": "M"}],
+            "terms": [
+                {
+                    "term_id": "S1",
+                    "school_id": "100",
+                    "first_day": date(2025, 9, 2),
+                    "last_day": date(2026, 1, 30),
+                }
+            ],
+            "sections": [
+                {
+                    "section_id": "IND",
+                    "school_id": "100",
+                    "course_number": "IDC4U1",
+                    "term_id": "S1",
+                    "class_code": "IDC4U-01",
+                    "is_independent_study": True,
+                }
+            ],
+            "calendar_days": [{"school_id": "100", "date": date(2025, 10, 30)}],
+            "class_enrolments": [
+                {
+                    "student_id": "1",
+                    "section_id": "IND",
+                    "date_enrolled": date(2025, 9, 2),
+                    "date_left": date(2026, 1, 31),
+                }
+            ],
+        }
+    )
+    for sid in ("1", "2"):
+        scenario.student(sid, f"99900000{sid}").enrol(sid, date(2025, 9, 3), fte=None)
+    plan, _ = scenario.plan()
+    rows = {r["_id"]: r for r in plan.segments["STUDENT_SCHOOL_ENROLMENT"].to_dicts()}
+    assert [(rows[s]["FTE"], rows[s]["ATTENDANCE_TYPE"]) for s in "12"] == [(0.0, "PT")] * 2
+    assert [(f.code, f.key) for f in check_plan(plan) if f.code == "RUL005"] == [("RUL005", "2")]
+
+
 def test_fte_rules_skip_an_omitted_fte():
     assert codes_of(plan_with({"FTE": 3.0, "FTE__omit": True})) == []
 

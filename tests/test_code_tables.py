@@ -62,6 +62,31 @@ def test_the_iso_mapping_reaches_ministry_codes_in_force():
     assert header.split(",") == list(contract()["code_mappings"].column_names)
 
 
+def test_a_sis_with_iso_letters_needs_only_the_shipped_mapping_end_to_end(tmp_path: Path):
+    # The README's one line: the shipped file becomes (or joins) code_mappings.csv (D787).
+    from builders import BSID, Scenario, write_scenario
+    from click.testing import CliRunner
+    from lxml import etree
+
+    from onsis_batch.cli import cli
+
+    scenario = Scenario()
+    scenario.student("1", "999000001", birth_country="FRA")
+    scenario.student("2", "999000002", birth_country="US")
+    for sid in ("1", "2"):
+        scenario.enrol(sid, date(2025, 9, 3))
+    data, pae = write_scenario(scenario, tmp_path)
+    shutil.copy(package_file(ISO_COUNTRY_FILE), data / "code_mappings.csv")
+    out = tmp_path / "out"
+    args = ["generate", "--data", data, "--pae", pae, "--bsid", BSID, "--period", "oct"]
+    args += ["--year", "2025-2026", "--out", out, "--timestamp", "2025-10-31T09:00:00"]
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exit_code in (0, 1), result.output
+    (batch,) = out.glob("ONSIS_*.xml")
+    births = etree.parse(str(batch)).findall(".//STUDENT_SCHOOL_ENROLMENT/COUNTRY_TYPE_BIRTH")
+    assert sorted(b.text or "" for b in births) == ["202", "667"]  # France, United States
+
+
 def test_provinces_are_canadas_thirteen():
     provinces = code_table("province_state_type")
     assert len(provinces.codes) == 13 and provinces.is_valid("ON") and not provinces.is_valid("NY")

@@ -207,11 +207,12 @@ def test_high_credit_fte_only_for_pupils_of_the_board():
     assert sse(plan, "1")["HIGH_CREDIT_FTE"] == 0.0
 
 
-def test_missing_fte_is_left_empty_with_a_warning_not_invented():
-    plan, findings = one(enrol={"fte": None})
+def test_a_student_in_no_class_is_part_time_with_zero_fte():
+    # No class at all is no minutes scheduled: the rule book's PT, FTE 0.00 (D785).
+    plan, findings = one(enrol={"fte": None, "high_credit_fte": None})
     row = sse(plan, "1")
-    assert row["FTE"] is None and row["ATTENDANCE_TYPE"] is None
-    assert "SSE002" in {f.code for f in findings}
+    assert (row["FTE"], row["HIGH_CREDIT_FTE"], row["ATTENDANCE_TYPE"]) == (0.0, 0.0, "PT")
+    assert "SSE002" not in {f.code for f in findings}
 
 
 def test_ade_is_zero_for_full_time_pupils_of_the_board():

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import polars as pl
 import pytest
-from builders import Scenario
+from builders import Scenario, sse
 
 from onsis_batch.segments.students.funding import funding_values, scheduled_minutes
 
@@ -180,13 +180,23 @@ def test_night_school_and_independent_study_minutes_are_excluded():
     assert [rows[i]["is_independent_study_only"] for i in "1234"] == [False, False, False, True]
 
 
-def test_unknown_timetable_and_missing_class_data_leave_minutes_empty():
+def test_unknown_timetable_leaves_minutes_empty_and_no_class_is_zero_minutes():
     s = scenario()
     take(student(s, "1"), "1", "ENG", "PPL")
     student(s, "2")
     rows = minutes_of(s)
     assert (rows["1"]["minutes"], rows["1"]["has_class_data"]) == (None, True)
-    assert (rows["2"]["minutes"], rows["2"]["has_class_data"]) == (None, False)
+    # A student in no class of the BSID's schools has no minutes scheduled (D785).
+    assert (rows["2"]["minutes"], rows["2"]["has_class_data"]) == (0, False)
+
+
+def test_an_unknown_timetable_leaves_fte_empty_with_a_warning_not_invented():
+    s = scenario()
+    take(student(s, "1", {"fte": None, "high_credit_fte": None}), "1", "ENG", "PPL")
+    plan, findings = s.plan()
+    row = sse(plan, "1")
+    assert row["FTE"] is None and row["ATTENDANCE_TYPE"] is None
+    assert "SSE002" in {f.code for f in findings}
 
 
 def test_reference_rows_can_name_another_day_and_school():
@@ -352,7 +362,7 @@ def test_expulsion_and_independent_study_only_rules_need_no_minutes():
     assert (rows["3"]["funding_rule"], rows["3"]["fte"]) == ("minutes", 0.0)
 
 
-def test_kindergarten_aged_six_is_full_time_and_no_data_gives_no_fte():
+def test_kindergarten_aged_six_is_full_time_and_no_class_gives_zero_fte():
     s = scenario()
     take(student(s, "1", {"grade_level": "K"}), "1", "ENG")
     student(s, "2")
@@ -360,9 +370,9 @@ def test_kindergarten_aged_six_is_full_time_and_no_data_gives_no_fte():
     assert rows["1"]["full_time_rule"] is True
     assert rows["2"]["full_time_rule"] is False
     assert (rows["2"]["funding_rule"], rows["2"]["fte"], rows["2"]["high_credit_fte"]) == (
-        None,
-        None,
-        None,
+        "minutes",
+        0.0,
+        0.0,
     )
 
 
@@ -372,4 +382,4 @@ def test_many_students_in_one_pass():
         take(student(s, str(1000 + i)), str(1000 + i), *(["ENG", "MAT", "SCI"][: i % 4]))
     rows = fte_of(s)
     assert len(rows) == 200
-    assert {rows[str(1000 + i)]["fte"] for i in range(200)} == {None, 0.25, 0.5, 1.0}
+    assert {rows[str(1000 + i)]["fte"] for i in range(200)} == {0.0, 0.25, 0.5, 1.0}

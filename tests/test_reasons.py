@@ -244,10 +244,9 @@ def test_reasons_lists_every_id_by_segment_with_decisions_and_rule_book():
     lines = result.output.splitlines()
     at = lines.index("STUDENT_SCHOOL_ENROLMENT")
     assert re.match(r"  SSE-ADD-NEW +ADD +Enrolled in the period, new to OnSIS$", lines[at + 1])
-    assert (
-        "D5, D11, D314 · Student School Enrolment Segment › ACTION (lines 1621-1629)"
-        in (lines[at + 2])
-    )
+    decided = "D5, D11, D314, D780, D781, D783, D785"
+    rule = "Student School Enrolment Segment › ACTION (lines 1621-1629)"
+    assert f"{decided} · {rule}" in lines[at + 2]
 
 
 def test_reasons_of_one_segment_in_french_and_as_json():

@@ -174,8 +174,8 @@ def test_non_returning_in_march_takes_the_exit_date_and_pae_fte():
         .in_pae("999000001", enrolment_start_date=date(2025, 9, 3), fte=0.5)
     )
     row = sse(scenario.plan("mar")[0], "1")
-    # Left before the March period opened: the end date cannot precede the period start.
-    assert row["ENROLMENT_END_DATE"] == date(2025, 11, 1)
+    # Left before the March period opened: the rule book sends the exit date itself (D784).
+    assert row["ENROLMENT_END_DATE"] == date(2025, 10, 20)
     assert row["FTE"] == 0.5
 
 
@@ -300,3 +300,68 @@ def test_reach_ahead_grade_8_is_reported_in_grade_9():
     row = sse(scenario.plan()[0], "1")
     assert row["GRADE_TYPE"] == "9"
     assert row["REACH_AHEAD_FLAG"] is True
+
+
+# --- issue 12 item 7 (D780-D785) ----------------------------------------------------------
+
+
+def _untyped_cross_scenario() -> Scenario:
+    """Student 1 cross-enrolled at school 100 in one class of a course with no type."""
+    scenario = Scenario().student("1", "999000001")
+    scenario.enrol("1", SEP, is_cross_enrolment=True, home_school_level="S", fte=None)
+    scenario.extra.update(
+        {
+            "courses": [{"course_number": "HOME01", "ministry_code": "HOME0"}],
+            "terms": [
+                {
+                    "term_id": "S1",
+                    "school_id": "100",
+                    "first_day": date(2025, 9, 2),
+                    "last_day": date(2026, 1, 30),
+                }
+            ],
+            "sections": [
+                {
+                    "section_id": "UNT",
+                    "school_id": "100",
+                    "course_number": "HOME01",
+                    "term_id": "S1",
+                    "class_code": "HOME0-01",
+                }
+            ],
+            "class_enrolments": [
+                {
+                    "student_id": "1",
+                    "section_id": "UNT",
+                    "date_enrolled": date(2025, 9, 2),
+                    "date_left": date(2026, 1, 31),
+                }
+            ],
+        }
+    )
+    return scenario
+
+
+def test_untyped_cross_enrolment_is_a_note_at_the_enrolment_row_and_nothing_is_sent():
+    plan, findings = _untyped_cross_scenario().plan()
+    assert reported(plan) == set()
+    note = next(f for f in findings if f.code == "SSE005")
+    assert (note.severity.value, note.file, note.row, note.segment) == (
+        "info",
+        "school_enrolments",
+        2,
+        "STUDENT",
+    )
+    assert note.params["student_id"] == "1"
+
+
+def test_explain_says_a_check_stopped_an_untyped_cross_enrolment():
+    from onsis_batch.report.explain import Subject, explain
+
+    scenario = _untyped_cross_scenario()
+    plan, findings = scenario.plan()
+    entry = explain(scenario.context(), plan, findings, Subject("oen", "999000001"))
+    by_segment = {s["segment"]: s for s in entry["segments"]}
+    assert by_segment["STUDENT"]["why_not"] == "EXPLAIN-CHECK-STOPPED"
+    assert by_segment["STUDENT_SCHOOL_ENROLMENT"]["why_not"] == "EXPLAIN-PARENT-NOT-SENT"
+    assert [f["code"] for f in entry["findings"]] == ["SSE005"]

@@ -36,6 +36,8 @@ def build_student_segments(
     ).drop("student_id", "oen_key", "student_row", "_key")
     frames = {
         "STUDENT": finish("STUDENT", student_rows),
-        "STUDENT_SCHOOL_ENROLMENT": finish("STUDENT_SCHOOL_ENROLMENT", enrolment_rows),
+        "STUDENT_SCHOOL_ENROLMENT": finish(
+            "STUDENT_SCHOOL_ENROLMENT", enrolment_rows, extra=("independent_study_only",)
+        ),
     }
     return frames, found + student_findings

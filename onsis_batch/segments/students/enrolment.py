@@ -9,7 +9,11 @@ when none does). Joined on the student and OEN:
   in 0003, known student, no enrolment ..... UPDATE  SSE-UPD-NONRETURNING (SSE-UPD-EXCLUDED
                                                       when their enrolment is attendance EX)
   in 0003, unknown to the school data ...... UPDATE  SSE-UPD-PAE-ONLY
+  in 0003, cross-enrolled only in classes
+    of courses with no course type ......... UPDATE  SSE-UPD-UNTYPED-CROSS
   entered and left in the period, not in 0003, nothing else to report: not sent.
+  cross-enrolled only in classes of courses with no course type, not in 0003: not sent
+    (SSE005, D782).
 
 The segment never sends DELETE.
 """
@@ -20,8 +24,9 @@ from collections.abc import Callable
 
 import polars as pl
 
-from onsis_batch.findings import Finding
+from onsis_batch.findings import Finding, FromColumn
 from onsis_batch.segments.context import MISSING_OEN, SegmentContext, normalised_oen
+from onsis_batch.segments.credentials.diploma import diploma_activity
 from onsis_batch.segments.engine import (
     ADD,
     HELD,
@@ -31,13 +36,14 @@ from onsis_batch.segments.engine import (
     Outcome,
     decide,
 )
-from onsis_batch.segments.located import at_plan_rows
+from onsis_batch.segments.located import at_data_rows, at_plan_rows
 from onsis_batch.segments.not_sent import STUDENT, bsid_schools, note
 from onsis_batch.segments.programs.facts import special_education_flags
 from onsis_batch.segments.students import enrolment_values as v
 from onsis_batch.segments.students import fte_values as f
 from onsis_batch.segments.students import movement_values as m
 from onsis_batch.segments.students.activity import students_with_activity
+from onsis_batch.segments.students.cross_classes import class_facts
 from onsis_batch.segments.students.enrolment_values import CLOSING, ENROLLED, RowKind
 from onsis_batch.segments.students.multi_school import concurrent_primary_enrolments
 from onsis_batch.segments.students.scope import (
@@ -57,7 +63,12 @@ def element_names() -> list[str]:
     return [e.name for e in load_specs()[SEGMENT].elements if e.type != "action"]
 
 
-CLOSING_REASONS = ["SSE-UPD-NONRETURNING", "SSE-UPD-EXCLUDED", "SSE-UPD-PAE-ONLY"]
+CLOSING_REASONS = [
+    "SSE-UPD-NONRETURNING",
+    "SSE-UPD-EXCLUDED",
+    "SSE-UPD-UNTYPED-CROSS",
+    "SSE-UPD-PAE-ONLY",
+]
 ROW_COLUMNS = (
     "student_id",
     "oen_key",
@@ -67,6 +78,7 @@ ROW_COLUMNS = (
     "_reason",
     "GENDER_TYPE__omit",
     "GENDER_DESC__omit",
+    "independent_study_only",  # kept in the plan for the FTE range check (RUL005, D783)
 )
 SNAPSHOT_COLUMNS = (
     "grade_level",
@@ -81,6 +93,13 @@ SNAPSHOT_COLUMNS = (
     "gender_desc",
     "oyap",
     "online_graduation_requirement",
+)
+# A cross-enrolled student whose classes of the period are all of courses with no course
+# type is not reported (D782); a primary enrolment ended in the period keeps them (D314).
+UNTYPED_CROSS = (
+    ~pl.col("main_school")
+    & ~pl.col("became_shared")
+    & pl.col("cross_untyped_only").fill_null(False)
 )
 # Joined on student and OEN: a pending row is 0003's row of an OEN for each student who
 # carries it (for none when no student of the school data does).
@@ -101,6 +120,8 @@ DECISION = Decision(
         .then(pl.lit("SSE-UPD-PAE-ONLY"))
         .when(pl.col("holder_reported") & pl.col("holder_excluded"))
         .then(pl.lit("SSE-UPD-EXCLUDED"))
+        .when(pl.col("holder_reported") & pl.col("holder_untyped"))
+        .then(pl.lit("SSE-UPD-UNTYPED-CROSS"))
         .when(pl.col("holder_reported"))
         .then(pl.lit("SSE-UPD-NONRETURNING")),
     ),
@@ -173,15 +194,19 @@ def _held(ctx: SegmentContext) -> pl.DataFrame:
     return _prefixed(pae.drop("_row"), "pae_", keep="oen_key")
 
 
-def _pending(held: pl.DataFrame, students: pl.DataFrame, classified: pl.DataFrame) -> pl.DataFrame:
+def _pending(
+    held: pl.DataFrame, students: pl.DataFrame, classified: pl.DataFrame, untyped: pl.Series
+) -> pl.DataFrame:
     """0003's rows per student carrying the OEN, with whether that student may be reported
-    (`holder_reported`) and was excluded by attendance EX in the period (`holder_excluded`)."""
+    (`holder_reported`), was excluded by attendance EX in the period (`holder_excluded`) or
+    is cross-enrolled only in classes of untyped courses (`holder_untyped`, `untyped`)."""
     excluded_ex = classified.filter(pl.col("in_period") & pl.col("is_ex")).get_column("student_id")
     holders = students.filter(pl.col("oen_key").is_not_null()).select(
         "student_id",
         "oen_key",
         (~pl.col("exclude_from_reporting")).alias("holder_reported"),
         pl.col("student_id").is_in(excluded_ex.implode()).alias("holder_excluded"),
+        pl.col("student_id").is_in(untyped.implode()).alias("holder_untyped"),
     )
     return held.join(holders, on="oen_key", how="left", maintain_order="left")
 
@@ -227,7 +252,8 @@ def _enrolled(
     ctx: SegmentContext, classified: pl.DataFrame, students: pl.DataFrame
 ) -> pl.DataFrame:
     """Desired: the reportable students' enrolments in the period, with `short_stay` (entered
-    and left in the period) and `active` (something else to report this period)."""
+    and left in the period), `active` (something else to report this period), the class
+    facts (cross_classes.py) and `grants_diploma` (a diploma sent in this submission)."""
     current = current_enrolments(classified, ctx.period)
     usable = pl.col("ignored").is_null()
     ids = classified.filter(usable & ~pl.col("in_period")).get_column("student_id")
@@ -236,10 +262,13 @@ def _enrolled(
     note(ctx, STUDENT, ids, "NOTSENT-STU-ATTENDANCE-EX")
     excluded = ctx.table("students").filter(pl.col("exclude_from_reporting"))
     note(ctx, STUDENT, excluded.get_column("student_id"), "NOTSENT-STU-EXCLUDED")
+    diplomas = diploma_activity(ctx, current).implode()
     frame = (
         current.join(students, on="student_id", how="inner")
         .filter(~pl.col("exclude_from_reporting"))
         .join(_snapshot(ctx), on="student_id", how="left")
+        .join(class_facts(ctx, classified, current), on="student_id", how="left")
+        .with_columns(pl.col("student_id").is_in(diplomas).alias("grants_diploma"))
     )
     period = ctx.period
     short_stay = (
@@ -316,16 +345,21 @@ def build_school_enrolments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Fin
     held = _held(ctx)
     students = _students(ctx, classified, held)
     previous = _prefixed(previous_enrolments(classified, ctx.period), "prev_", keep="student_id")
-    pending = _pending(held, students, classified)
     enrolled = _enrolled(ctx, classified, students)
     short = enrolled.filter(SHORT_STAY & ~pl.col("active")).get_column("student_id")
     note(ctx, STUDENT, short, "NOTSENT-STU-SHORT-STAY")  # unless OnSIS holds them
-    decided = decide(enrolled, pending, DECISION)
+    untyped = enrolled.filter(UNTYPED_CROSS)
+    pending = _pending(held, students, classified, untyped.get_column("student_id"))
+    decided = decide(enrolled.filter(~UNTYPED_CROSS), pending, DECISION)
     outcome = (WANTED, HELD, "_action", "_reason")
     gone = decided.filter(~pl.col(WANTED)).select(*pending.columns, *outcome)
     frames = [
-        element_values(decided.filter(pl.col(WANTED)), ctx, ENROLLED),
-        _closing(ctx, gone, students, previous),
+        element_values(decided.filter(pl.col(WANTED)), ctx, ENROLLED).with_columns(
+            v.independent_study_only().alias("independent_study_only")
+        ),
+        _closing(ctx, gone, students, previous).with_columns(
+            pl.lit(False).alias("independent_study_only")
+        ),
     ]
     closing = pl.col("_reason").is_in(CLOSING_REASONS)
     rows = [
@@ -338,4 +372,12 @@ def build_school_enrolments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Fin
         for f in frames
     ]
     result = pl.concat(rows, how="vertical")
+    # Named on STUDENT, the segment the student is missing from: `explain` shows the note.
+    found += at_data_rows(
+        "SSE005",
+        untyped,
+        "school_enrolments",
+        segment="STUDENT",
+        student_id=FromColumn("student_id"),
+    )
     return result, found + concurrent_primary_enrolments(classified) + _findings(result)

@@ -33,7 +33,7 @@ RowKind = Literal["enrolled", "closing"]
 ENROLLED: RowKind = "enrolled"
 CLOSING: RowKind = "closing"
 
-SHARED, ELEARNING, BOARD_PUPIL = "08", "09", "01"
+SHARED, ELEARNING, BOARD_PUPIL, OTHER_STUDENT = "08", "09", "01", "07"
 ELEMENTARY_GRADES = ["JK", "K", "1", "2", "3", "4", "5", "6", "7", "8"]
 
 
@@ -85,17 +85,17 @@ def _primary_reach_ahead() -> pl.Expr:
 
 
 def stu_brd_res_stat_type(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
-    """Not-main, cross-enrolled and primary reach-ahead students are shared (08), or
-    e-learning (09) when so recorded. Closing: the previous enrolment's, else OnSIS's."""
+    """Not-main and primary reach-ahead students are shared (08). Cross-enrolled students
+    are e-learning (09) when their cross-enrolled classes are (cross_classes.py, D781),
+    else shared; without such classes, 09 only when so recorded. Closing: the previous
+    enrolment's, else OnSIS's."""
     if kind == CLOSING:
         return pl.coalesce(
             pl.col("prev_board_residence_status"), pl.col("pae_stu_brd_res_stat_type")
         ).alias("STU_BRD_RES_STAT_TYPE")
-    cross_value = (
-        pl.when(pl.col("board_residence_status") == ELEARNING)
-        .then(pl.lit(ELEARNING))
-        .otherwise(pl.lit(SHARED))
-    )
+    recorded = pl.col("board_residence_status") == ELEARNING
+    elearning = pl.coalesce(pl.col("cross_elearning"), recorded)
+    cross_value = pl.when(elearning).then(pl.lit(ELEARNING)).otherwise(pl.lit(SHARED))
     return (
         pl.when(flag(pl.col("not_main_school")) | _primary_reach_ahead())
         .then(pl.lit(SHARED))
@@ -212,16 +212,32 @@ def gender_desc(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
 # --- school and programs -----------------------------------------------------------------------
 
 
+def independent_study_only() -> pl.Expr:
+    """A pupil of the board (01) or other student (07) whose classes on the FTE day are all
+    independent study (segments/students/school_day.py): part-time, FTE and high-credit FTE
+    0.00, main school only where a diploma is granted (D783)."""
+    return pl.col("calc_is_independent_study_only").fill_null(False) & pl.col(
+        "STU_BRD_RES_STAT_TYPE"
+    ).is_in([BOARD_PUPIL, OTHER_STUDENT])
+
+
 def main_school_flag(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
-    """T for a primary enrolment that is not shared, e-learning or not-main; closing:
-    OnSIS's (T when it does not say)."""
+    """T for a primary enrolment that is not shared, e-learning or not-main; an
+    independent-study-only student is T only when this school grants them a diploma in
+    this submission. Closing: OnSIS's (T when it does not say)."""
     if kind == CLOSING:
         return closing_main().alias("MAIN_SCHOOL_FLAG")
-    return (
+    main = (
         pl.col("main_school")
         & ~flag(pl.col("not_main_school"))
         & ~pl.col("STU_BRD_RES_STAT_TYPE").is_in([SHARED, ELEARNING])
-    ).alias("MAIN_SCHOOL_FLAG")
+    )
+    return (
+        pl.when(independent_study_only())
+        .then(flag(pl.col("grants_diploma")))
+        .otherwise(main)
+        .alias("MAIN_SCHOOL_FLAG")
+    )
 
 
 def _scholarship_date(ctx: SegmentContext) -> pl.Expr:
@@ -325,13 +341,22 @@ def oyap_flag(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
 
 
 def enrolment_start_date(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
-    """The enrolment's start date on ADD, OnSIS's on UPDATE and on closing rows."""
+    """OnSIS's on UPDATE and on closing rows. On ADD, a cross-enrolled student's earliest
+    class start in the period among the classes causing the cross-enrolment; anyone else's
+    earlier of the entry date and the earliest class start in the period; the entry date
+    when no class says (cross_classes.py, D780)."""
     if kind == CLOSING:
         return pl.col("pae_enrolment_start_date").alias("ENROLMENT_START_DATE")
+    entry, classes = pl.col("start_date"), pl.col("class_start")
+    added = (
+        pl.when(pl.col("main_school"))
+        .then(pl.min_horizontal(entry, classes))
+        .otherwise(pl.coalesce(classes, entry))
+    )
     return (
         pl.when(pl.col(HELD))
         .then(pl.col("pae_enrolment_start_date"))
-        .otherwise(pl.col("start_date"))
+        .otherwise(added)
         .alias("ENROLMENT_START_DATE")
     )
 
@@ -342,7 +367,7 @@ def enrolment_end_date(ctx: SegmentContext, kind: RowKind) -> pl.Expr:
     Closing rows close the enrolment OnSIS holds. October: the last exit if it is on or
     after the period start, else the period start. March/June: the period start for
     non-main students, when no exit is known, or when the exit predates what OnSIS holds;
-    otherwise the exit, never before the period start.
+    otherwise the exit date itself (D784).
     """
     period = ctx.period
     if kind == CLOSING:
@@ -364,5 +389,5 @@ def _closing_end(ctx: SegmentContext) -> pl.Expr:
             ~closing_main() | exit_date.is_null() | (exit_date < pl.col("pae_enrolment_start_date"))
         )
         .then(start)
-        .otherwise(pl.max_horizontal(exit_date, start))
+        .otherwise(exit_date)
     )

@@ -22,11 +22,19 @@ from onsis_batch.segments.students.enrolment_values import (
     SHARED,
     RowKind,
     flag,
+    independent_study_only,
 )
 from onsis_batch.segments.students.funding import funding_values
 
 FULL_TIME_FTE = 0.7  # FTE + high-credit FTE below this is part-time (Ministry rule MSE0026)
-CALCULATED = ("fte", "high_credit_fte", "full_time_rule", "funding_rule", "minutes")
+CALCULATED = (
+    "fte",
+    "high_credit_fte",
+    "full_time_rule",
+    "funding_rule",
+    "minutes",
+    "is_independent_study_only",
+)
 
 
 def with_calculated(
@@ -69,8 +77,13 @@ def with_funding_inputs(frame: pl.DataFrame, ctx: SegmentContext, kind: RowKind)
 
 
 def _shared() -> pl.Expr:
-    """Shared, e-learning, cross-enrolled and not-main students count 0.00 and part-time."""
-    return pl.col("STU_BRD_RES_STAT_TYPE").is_in([SHARED, ELEARNING]) | ~pl.col("MAIN_SCHOOL_FLAG")
+    """Shared, e-learning, cross-enrolled, not-main and independent-study-only students
+    count 0.00 and part-time, whatever the enrolment's overrides say (D783)."""
+    return (
+        pl.col("STU_BRD_RES_STAT_TYPE").is_in([SHARED, ELEARNING])
+        | ~pl.col("MAIN_SCHOOL_FLAG")
+        | independent_study_only()
+    )
 
 
 def _enrolled_high_credit() -> pl.Expr:

@@ -119,7 +119,8 @@ def _class_minutes(ctx: SegmentContext, classes: pl.DataFrame) -> pl.DataFrame:
 
 
 def schedule(ctx: SegmentContext, days: pl.DataFrame) -> pl.DataFrame:
-    """Per student: class data present, minutes on the day, current credits, IS-only."""
+    """Per student: class data present, minutes on the day (0 for a student in no class
+    of the BSID's schools), current credits, IS-only."""
     sections = _sections(ctx)
     classes = _class_minutes(ctx, _classes_on_day(ctx, days, sections))
     counted = ~pl.col("independent_study")
@@ -151,8 +152,11 @@ def schedule(ctx: SegmentContext, days: pl.DataFrame) -> pl.DataFrame:
         .join(per_student, on="student_id", how="left")
         .with_columns(pl.col("has_class_data").fill_null(False))
     )
+    # No class at all is no minutes scheduled (D785); classes without a day are unknown.
     minutes = (
-        pl.when(~pl.col("has_class_data") | pl.col("fte_day").is_null())
+        pl.when(~pl.col("has_class_data"))
+        .then(0)
+        .when(pl.col("fte_day").is_null())
         .then(None)
         .when(pl.col("_in_class").is_null())
         .then(0)  # in no class that day

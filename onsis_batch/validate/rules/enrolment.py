@@ -1,4 +1,5 @@
-"""STUDENT_SCHOOL_ENROLMENT: FTE ranges (RUL005, RUL006), attendance type against FTE
+"""STUDENT_SCHOOL_ENROLMENT: FTE ranges (RUL005, RUL006; independent-study-only students
+report 0.00 like shared ones, D783), attendance type against FTE
 (RUL007), the Ontario Scholar flag outside the main school (RUL008), high-credit FTE of a
 student who is not a pupil of the board (RUL016) or is 21 or older (RUL017), literacy
 status in grade 9 (RUL018), country and province of birth together (RUL021) and community
@@ -17,15 +18,31 @@ SSE = "STUDENT_SCHOOL_ENROLMENT"
 FTE_MIN, FTE_MAX, PT_MAX = 0.04, 1.0, 0.69
 FT_MIN = 0.70  # below this (with high-credit FTE) a student is part-time
 EPSILON = 1e-9  # FTE is a two-decimal value held as a float
+IS_ONLY = "independent_study_only"  # the builder's column for the rule of D783
 HIGH_CREDIT_AGE_LIMIT = 21  # on December 31 of the school year's first calendar year
 MAX_HOURS = 999.0
 
 
+def _independent_study_only(plan: Plan) -> pl.DataFrame:
+    """`_id` of the enrolments the builder found independent-study-only (D783); none for a
+    plan that does not say."""
+    frame = plan.segments.get(SSE)
+    if frame is None or IS_ONLY not in frame.columns:
+        return pl.DataFrame(schema={"_id": pl.String()})
+    return frame.filter(pl.col(IS_ONLY).fill_null(False)).select("_id")
+
+
 def _fte_rows(plan: Plan) -> pl.DataFrame:
+    """Sent enrolments with an FTE, `zero_fte` (shared and e-learning students report 0)
+    and `independent` (enrolled only in independent-study classes: 0.00 as well)."""
     rows = sent(
         plan, SSE, "FTE", "HIGH_CREDIT_FTE", "ATTENDANCE_TYPE", "STU_BRD_RES_STAT_TYPE"
     ).filter(pl.col("FTE").is_not_null())
-    return rows.with_columns(zero_fte=pl.col("STU_BRD_RES_STAT_TYPE").is_in([SHARED, ELEARNING]))
+    independent = _independent_study_only(plan).get_column("_id").implode()
+    return rows.with_columns(
+        zero_fte=pl.col("STU_BRD_RES_STAT_TYPE").is_in([SHARED, ELEARNING]),
+        independent=pl.col("_id").is_in(independent),
+    )
 
 
 def _fte_hits(rows: pl.DataFrame, bad: pl.Expr) -> pl.DataFrame:
@@ -39,10 +56,12 @@ def _fte_hits(rows: pl.DataFrame, bad: pl.Expr) -> pl.DataFrame:
 
 @rule("RUL005")
 def fte_out_of_range(plan: Plan) -> pl.DataFrame:
-    """Enrolments whose FTE lies outside the range OnSIS accepts."""
+    """Enrolments whose FTE lies outside the range OnSIS accepts; an
+    independent-study-only student's 0.00 is the rule book's own value."""
     fte = pl.col("FTE")
     outside = (fte < FTE_MIN - EPSILON) | (fte > FTE_MAX + EPSILON)
-    return _fte_hits(_fte_rows(plan), ~pl.col("zero_fte") & outside)
+    independent_zero = pl.col("independent") & (fte.abs() <= EPSILON)
+    return _fte_hits(_fte_rows(plan), ~pl.col("zero_fte") & outside & ~independent_zero)
 
 
 @rule("RUL006")
