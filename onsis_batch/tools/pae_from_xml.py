@@ -27,6 +27,7 @@ from onsis_batch.pae.extracts import extract_bytes, extract_file_name, read_pae_
 from onsis_batch.pae.grid import decode, split_line, to_typed
 from onsis_batch.pae.layout import ROW_COLUMN, Layout, load_layouts
 from onsis_batch.render.publish import private_folder, write_private
+from onsis_batch.segments.context import MISSING_OEN
 from onsis_batch.sources.issues import without_oens
 from onsis_batch.tools.diff import batch_period_description
 from onsis_batch.tools.pae_apply import ExtractRows, Op, Row
@@ -72,6 +73,7 @@ def pae_from_xml(
     if has_errors(done.findings):
         return done
     records = _records(batch)
+    done.findings += _without_oen(xml, records)
     blocks: dict[str, list[tuple[str, pl.DataFrame]]] = {}
     for extract, layout in load_layouts().items():
         for school in batch.schools:
@@ -101,6 +103,15 @@ def _records(batch: Batch) -> dict[str, dict[tuple[str, str], Record]]:
         name: {(r["_school"], r["_key"]): r for r in frame.iter_rows(named=True)}
         for name, frame in batch.frames.items()
     }
+
+
+def _without_oen(xml: Path, records: dict[str, dict[tuple[str, str], Record]]) -> list[Finding]:
+    """PAE023 for each student sent without an OEN: none of their rows can be written."""
+    return [
+        finding("PAE023", file=str(xml), line=record["_line"], segment="STUDENT")
+        for record in records.get("STUDENT", {}).values()
+        if record.get("OEN") == MISSING_OEN
+    ]
 
 
 def _stamp(batch: Batch) -> datetime:
@@ -186,6 +197,8 @@ def _ops(
                 continue
             cells = _cells(role, record, records, school) if role.role == "row" else {}
             cells |= _own(role, record)
+            if cells.get("oen") == MISSING_OEN:
+                continue  # OnSIS gives the student an OEN the file does not know (PAE023)
             ops.append(op)
             texts.append({c: v for c, v in cells.items() if c in known})
     typed, bad = _typed(layout, texts)
