@@ -23,7 +23,8 @@ from onsis_batch.errors import EXIT_CLEAN, InputError, UsageError
     "pae-from-xml",
     cls=Command,
     epilog=examples(
-        "onsis-batch pae-from-xml out/ONSIS_OCTSEC1_20251031_999001.xml --pae pae/ --out pae-after/",
+        "onsis-batch pae-from-xml out/ONSIS_OCTSEC1_20251031_999001.xml --pae pae/ \\\n"
+        "    --out pae-after/",
         "onsis-batch generate --data sis/ --pae pae-after/ --bsid 999001 --period oct \\\n"
         "    --year 2025-2026 --out again/     # what a second file would still send",
     ),
@@ -67,8 +68,8 @@ def pae_from_xml(
         }
         emit_json("pae-from-xml", body, verdict=None, exit_code=EXIT_CLEAN)
     else:
-        for problem in done.findings:
-            say(str(problem))
+        for found in done.findings:
+            say(str(found))
         for path in done.written:
             say(f"written: {path}")
         rows = ", ".join(f"{extract} {count}" for extract, count in done.rows.items())

@@ -72,7 +72,7 @@ def pae_from_xml(
     done.findings += pae.findings
     if has_errors(done.findings):
         return done
-    records = _records(batch)
+    records = FileRecords.of_batch(batch)
     done.findings += _without_oen(xml, records)
     blocks: dict[str, list[tuple[str, pl.DataFrame]]] = {}
     for extract, layout in load_layouts().items():
@@ -97,19 +97,33 @@ def pae_from_xml(
     return done
 
 
-def _records(batch: Batch) -> dict[str, dict[tuple[str, str], Record]]:
-    """Every record of the file per segment, by school and key path."""
-    return {
-        name: {(r["_school"], r["_key"]): r for r in frame.iter_rows(named=True)}
-        for name, frame in batch.frames.items()
-    }
+@dataclass(frozen=True)
+class FileRecords:
+    """Every record of the file, per segment and by school and key path."""
+
+    by_segment: dict[str, list[Record]]
+    by_key: dict[tuple[str, str], tuple[str, Record]]  # (school, key) -> (segment, record)
+
+    @classmethod
+    def of_batch(cls, batch: Batch) -> FileRecords:
+        """The records `read_batch` read."""
+        by_segment = {name: list(f.iter_rows(named=True)) for name, f in batch.frames.items()}
+        by_key = {
+            (r["_school"], r["_key"]): (name, r) for name, rows in by_segment.items() for r in rows
+        }
+        return cls(by_segment, by_key)
+
+    def of(self, segment: str, school: str) -> list[tuple[str, Record]]:
+        """(key path, record) of one segment's records of one school, in file order."""
+        rows = self.by_segment.get(segment, [])
+        return [(r["_key"], r) for r in rows if r["_school"] == school]
 
 
-def _without_oen(xml: Path, records: dict[str, dict[tuple[str, str], Record]]) -> list[Finding]:
+def _without_oen(xml: Path, records: FileRecords) -> list[Finding]:
     """PAE023 for each student sent without an OEN: none of their rows can be written."""
     return [
         finding("PAE023", file=str(xml), line=record["_line"], segment="STUDENT")
-        for record in records.get("STUDENT", {}).values()
+        for record in records.by_segment.get("STUDENT", [])
         if record.get("OEN") == MISSING_OEN
     ]
 
@@ -143,7 +157,7 @@ def _applied(
     layout: Layout,
     school: str,
     held: pl.DataFrame | None,
-    records: dict[str, dict[tuple[str, str], Record]],
+    records: FileRecords,
 ) -> tuple[pl.DataFrame, list[Finding]]:
     """One school's block of one extract after the file's records were applied."""
     columns = [c.name for c in layout.columns]
@@ -175,42 +189,36 @@ def _applied(
 
 
 def _ops(
-    xml: Path, layout: Layout, school: str, records: dict[str, dict[tuple[str, str], Record]]
+    xml: Path, layout: Layout, school: str, records: FileRecords
 ) -> tuple[list[Op], list[Finding]]:
     """The school's records of the segments this extract holds, in file order, as ops."""
     roles = [r for r in segment_roles().values() if r.extract == layout.extract]
     known = {c.name for c in layout.columns}
-    ops: list[Op] = []
+    coded: list[Op] = []  # list and flag records: a code, no cells
+    celled: list[Op] = []  # row and fan_out records, with their cells as text
     texts: list[dict[str, str | None]] = []
     findings: list[Finding] = []
     for role in (r for r in roles if r.role != "part"):
-        for (bsid, key), record in records.get(role.segment, {}).items():
-            if bsid != school:
-                continue
+        for key, record in records.of(role.segment, school):
             op = Op(role, record["_action"], key, record["_parent_key"], record["_line"])
             if role.role in ("list", "flag"):
                 op.code = record.get(role.spec.key[0]) or ""
                 if role.role == "flag" and op.code not in role.columns:
                     findings.append(_unholdable(xml, op, layout, role.spec.key[0], op.code))
-                    continue
-                ops.append(op)
+                else:
+                    coded.append(op)
                 continue
-            cells = _cells(role, record, records, school) if role.role == "row" else {}
+            cells = _from_ancestors(role, record, records, school) if role.role == "row" else {}
             cells |= _own(role, record)
             if cells.get("oen") == MISSING_OEN:
                 continue  # OnSIS gives the student an OEN the file does not know (PAE023)
-            ops.append(op)
+            celled.append(op)
             texts.append({c: v for c, v in cells.items() if c in known})
     typed, bad = _typed(layout, texts)
-    for index, column, value in bad:
-        row_ops = [op for op in ops if op.role.role in ("row", "fan_out")]
-        findings.append(_unholdable(xml, row_ops[index], layout, column, value))
-    row_ops = iter(typed)
-    for op in ops:
-        if op.role.role in ("row", "fan_out"):
-            op.cells = next(row_ops)
-    ops.sort(key=lambda op: op.line or 0)
-    return ops, findings
+    findings += [_unholdable(xml, celled[i], layout, column, value) for i, column, value in bad]
+    for op, cells in zip(celled, typed, strict=True):
+        op.cells = cells
+    return sorted([*celled, *coded], key=lambda op: op.line or 0), findings
 
 
 def _own(role: SegmentRole, record: Record) -> dict[str, str | None]:
@@ -222,38 +230,28 @@ def _own(role: SegmentRole, record: Record) -> dict[str, str | None]:
     }
 
 
-def _cells(
-    role: SegmentRole,
-    record: Record,
-    records: dict[str, dict[tuple[str, str], Record]],
-    school: str,
+def _from_ancestors(
+    role: SegmentRole, record: Record, records: FileRecords, school: str
 ) -> dict[str, str | None]:
-    """What a row takes from its ancestors: their keys; all of a `part` parent's cells;
-    the `inherit` columns of its parent."""
-    roles, cells, parent_key = segment_roles(), {}, record["_parent_key"]
-    first = True
+    """What a row takes from its ancestors: their key columns; every cell of a `part`
+    parent (STUDENT for 0003); the `inherit` columns of its parent."""
+    roles, cells = segment_roles(), dict[str, str | None]()
+    parent_key, first = record["_parent_key"], True
     while parent_key:
-        name, parent = _find(records, school, parent_key)
-        parent_role = roles.get(name)
-        own = _own(parent_role, parent) if parent_role else {}
-        if first and parent_role is not None and parent_role.role == "part":
-            cells = own | cells
-        elif first:
-            cells |= {c: own.get(c) for c in role.inherit if c in own}
-        spec = parent_role.spec if parent_role else None
-        keys = [parent_role.column(k) if parent_role else k.lower() for k in spec.key] if spec else []
+        name, parent = records.by_key[(school, parent_key)]
+        parent_key = parent["_parent_key"]
+        ancestor = roles.get(name)
+        if ancestor is None:  # STUDENT_NON_ENROLMENT: no extract, no key
+            first = False
+            continue
+        own = _own(ancestor, parent)
+        if first:
+            taken = own if ancestor.role == "part" else {c: own.get(c) for c in role.inherit}
+            cells = {c: v for c, v in taken.items() if c in own} | cells
+        keys = [ancestor.column(k) for k in ancestor.spec.key]
         cells |= {c: own[c] for c in keys if c in own}
-        parent_key, first = parent["_parent_key"], False
+        first = False
     return cells
-
-
-def _find(
-    records: dict[str, dict[tuple[str, str], Record]], school: str, key: str
-) -> tuple[str, Record]:
-    for name, found in records.items():
-        if (school, key) in found:
-            return name, found[(school, key)]
-    raise KeyError(key)  # read_batch made every parent key from a record of the file
 
 
 def _typed(
