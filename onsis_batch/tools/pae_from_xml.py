@@ -60,12 +60,11 @@ def pae_from_xml(
     """
     batch = read_batch(xml)
     done = PaeFromXml(xml, pae_dir, out_dir, list(batch.schools))
-    description = batch_period_description(batch)
     pae = read_pae_folder(
         pae_dir,
         school_year=batch.school_year,
         period_code=batch.period_code,
-        period_description=description,
+        period_description=batch_period_description(batch),
         bsids=batch.schools,
         required=(),
     )
@@ -77,24 +76,31 @@ def pae_from_xml(
     blocks: dict[str, list[tuple[str, pl.DataFrame]]] = {}
     for extract, layout in load_layouts().items():
         for school in batch.schools:
-            held = pae.frames.get((extract, school))
-            rows, found = _applied(xml, layout, school, held, records)
+            rows, found = _applied(xml, layout, school, pae.frames.get((extract, school)), records)
             done.findings += found
             blocks.setdefault(extract, []).append((school, rows))
-    if has_errors(done.findings):
-        return done
-    names = _school_names(pae_dir)
-    stamp = created or _stamp(batch)
+    if not has_errors(done.findings):
+        _write(done, batch, blocks, created or _stamp(batch))
+    return done
+
+
+def _write(
+    done: PaeFromXml,
+    batch: Batch,
+    blocks: dict[str, list[tuple[str, pl.DataFrame]]],
+    stamp: datetime,
+) -> None:
+    """Every extract file, written only when all of them could be made."""
+    names = _school_names(done.pae_dir)
     files = []
     for extract, frames in blocks.items():
-        data, problem = _bytes(xml, extract, batch, description, frames, names, stamp)
+        data, problem = _bytes(done.xml, extract, batch, frames, names, stamp)
         done.findings += problem
         done.rows[extract] = sum(frame.height for _, frame in frames)
-        files.append((out_dir / extract_file_name(extract), data))
+        files.append((done.out_dir / extract_file_name(extract), data))
     if not has_errors(done.findings):
-        private_folder(out_dir)
+        private_folder(done.out_dir)
         done.written = [write_private(path, data) for path, data in files]
-    return done
 
 
 @dataclass(frozen=True)
@@ -285,7 +291,6 @@ def _bytes(
     xml: Path,
     extract: str,
     batch: Batch,
-    description: str,
     frames: list[tuple[str, pl.DataFrame]],
     names: dict[str, str],
     stamp: datetime,
@@ -296,7 +301,7 @@ def _bytes(
         data = extract_bytes(
             extract,
             school_year=batch.school_year,
-            period_description=description,
+            period_description=batch_period_description(batch),
             blocks=blocks,
             created=stamp,
         )
