@@ -19,6 +19,7 @@ from onsis_batch.cli.command import Commands, debug_option
 from onsis_batch.cli.files import diff, results, validate, verify
 from onsis_batch.cli.generate import explain, generate
 from onsis_batch.cli.options import examples
+from onsis_batch.cli.pae_tools import pae_from_xml
 from onsis_batch.cli.reference import codes, contract, docs, reasons, segments, synth
 from onsis_batch.errors import (
     DEBUG_VARIABLE,
@@ -71,6 +72,7 @@ for _command in (
     diff,
     results,
     verify,
+    pae_from_xml,
 ):
     cli.add_command(_command)
 

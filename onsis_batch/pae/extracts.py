@@ -66,6 +66,7 @@ __all__ = [
     "LayoutColumn",
     "PaeSet",
     "empty_frame",
+    "extract_bytes",
     "extract_file_name",
     "load_layouts",
     "read_pae_folder",
@@ -335,9 +336,31 @@ def write_extract(
 ) -> None:
     """Write an extract the way the Ministry hands it out, for test data and the generator.
 
-    `blocks` are (BSID, school name, rows); columns missing from a frame are written empty.
-    Every cell is quoted, lines end with CRLF and the file is windows-1252, so a value that
-    encoding cannot hold raises UnicodeEncodeError rather than being changed silently.
+    `blocks` are (BSID, school name, rows); the bytes are `extract_bytes`'.
+    """
+    data = extract_bytes(
+        extract,
+        school_year=school_year,
+        period_description=period_description,
+        blocks=blocks,
+        created=created,
+    )
+    path.write_bytes(data)
+
+
+def extract_bytes(
+    extract: str,
+    *,
+    school_year: str,
+    period_description: str,
+    blocks: Sequence[tuple[str, str, pl.DataFrame]],
+    created: datetime,
+) -> bytes:
+    """An extract file's bytes: an H1 header, then an H2 line and the rows of each block.
+
+    Columns missing from a frame are written empty. Every cell is quoted, lines end with
+    CRLF and the file is windows-1252, so a value that encoding cannot hold raises
+    UnicodeEncodeError rather than being changed silently.
     """
     layouts = load_layouts()
     if extract not in layouts:
@@ -356,4 +379,4 @@ def write_extract(
     for bsid, school_name, frame in blocks:
         lines.append(quoted(["H2", bsid, school_name, H2_STATUS]))
         lines.extend(to_lines(frame, layout))
-    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    return ("\r\n".join(lines) + "\r\n").encode("cp1252")

@@ -86,7 +86,7 @@ def diff_pae(
 ) -> DiffResult:
     """What the batch file `xml` would change in the Pending Area held in `pae_dir`."""
     batch = read_batch(xml)
-    description = period_description or _description(batch)
+    description = period_description or batch_period_description(batch)
     pae = read_pae_folder(
         pae_dir,
         school_year=batch.school_year,
@@ -117,7 +117,7 @@ def diff_pae(
     return result
 
 
-def _description(batch: Batch) -> str:
+def batch_period_description(batch: Batch) -> str:
     """The PAE header description of the file's period (board overrides aside)."""
     for kind in ("oct", "mar", "jun"):
         code, description = default_period_code(kind, batch.school_year)

@@ -3,6 +3,8 @@
 Each combined assignment (see educator_groups) is decided against PAE 0009 (P = period
 start, E = count date; "held" = 0009 has the MEN and position type, see educator_pae):
 
+  starts in the period, held with the same leave and withdrawal
+  type (OnSIS accepted it from an earlier file of the period) .. UPDATE  SEA-UPD-RESENT
   starts in the period, open past E ............................ ADD     SEA-ADD-NEW
   starts and ends in the period with a withdrawal, held with a
   smaller FTE .................................................. ADD     SEA-ADD-WTHD
@@ -130,9 +132,14 @@ def _decision(ctx: SegmentContext, short: pl.Series) -> Decision:
     add_leave = (
         (start < p) & open_past_e & leave & held & ~SAME_LEAVE & (pl.col("fte") < pl.col("pae_fte"))
     )
+    # The rule book assumes OnSIS never holds an assignment starting in the period; it
+    # does once it has accepted a file of the period, and a second ADD would be refused.
+    resent = starts_in & held & SAME_LEAVE & pl.col("wthd").eq_missing(pl.col("pae_wthd"))
     in_short = pl.col("members").list.eval(pl.element().is_in(short.implode())).list.any()
     reason = (
-        pl.when(starts_in & open_past_e)
+        pl.when(resent)
+        .then(pl.lit("SEA-UPD-RESENT"))
+        .when(starts_in & open_past_e)
         .then(pl.lit("SEA-ADD-NEW"))
         .when(starts_in & ends_in & wthd & held & (pl.col("pae_fte") < pl.col("fte")))
         .then(pl.lit("SEA-ADD-WTHD"))
