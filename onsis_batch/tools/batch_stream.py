@@ -84,7 +84,7 @@ class _Reader:
 
     def __init__(self, tree: dict[tuple[str, str], str], keep: set[str] | None) -> None:
         self.tree, self.keep = tree, keep
-        self.stack: list[_Open] = []
+        self.stack: list[_Open | None] = []  # None: a plain value of a record
         self.out = Streamed()
         self.rows: dict[str, list[dict[str, Any]]] = {}
         self.buffered = 0
@@ -94,10 +94,17 @@ class _Reader:
 
     def start(self, element: etree._Element) -> None:
         tag, parent = str(element.tag), self.stack[-1] if self.stack else None
-        if parent is not None and parent.kind == "leaf":  # a value with children after all
-            self._become_segment(parent, self.stack[-2])
-        self.order += 1
-        node = _Open("ignore", tag, self.order, element.sourceline or 0)
+        self.order += 2
+        if parent is None and self.stack:  # a plain value with children: a segment after all
+            parent = self._promoted(element.getparent())
+        elif parent is not None and parent.kind == "leaf":  # the same, under SCHOOL
+            self._become_segment(parent, self._open(-2))
+        plain = parent is not None and parent.kind == "segment" and tag != ERROR_CONTAINER
+        if plain and parent is not None and (parent.name, tag) not in self.tree:
+            parent.children = True  # a plain value (most elements): the fast path
+            self.stack.append(None)
+            return
+        node = _Open("ignore", tag, self.order, _line(element))
         if parent is None:
             node.kind = "root"
             self.out.root = tag
@@ -126,6 +133,22 @@ class _Reader:
         if parent is not None:
             parent.children = True
 
+    def _open(self, index: int) -> _Open:
+        """An element of the open path that is not a plain value (a record, a section)."""
+        node = self.stack[index]
+        assert node is not None  # plain values have no children, so never a parent
+        return node
+
+    def _promoted(self, element: etree._Element | None) -> _Open:
+        """The `_Open` of a plain value whose first child just started: a segment named
+        after its tag, started just before that child."""
+        assert element is not None  # the child's parent is open
+        node = _Open("leaf", str(element.tag), self.order - 1, _line(element))
+        self._become_segment(node, self._open(-2))
+        node.children = True
+        self.stack[-1] = node
+        return node
+
     def _under_record(self, node: _Open, parent: _Open) -> None:
         """A child of SCHOOL or of a record: a segment, or a plain value (known at its end)."""
         node.school = parent.school
@@ -152,12 +175,16 @@ class _Reader:
     def end(self, element: etree._Element) -> None:
         node = self.stack.pop()
         parent = self.stack[-1] if self.stack else None
+        if node is None:  # a plain value of a record; cleared with the record
+            if parent is not None:
+                parent.values[str(element.tag)] = (element.text or "").strip()
+            return
         if parent is not None and node.kind in ("leaf", "value", "errors"):
             self._value(node, parent, (element.text or "").strip())
         if node.kind == "segment":
             self._record(node, parent)
         elif node.kind == "error" and parent is not None:
-            self._error(node, self.stack[-2])
+            self._error(node, self._open(-2))
         elif node.kind == "school":
             self.out.schools[node.school] = node.values.get("SCHOOL_NUMBER", "")
         elif node.kind == "header":
@@ -291,3 +318,8 @@ def stream_batch(
 def _declares_doctype(root: etree._Element) -> bool:
     docinfo: Any = root.getroottree().docinfo  # lxml-stubs' DocInfo lacks `doctype`
     return bool(docinfo.doctype) or docinfo.internalDTD is not None
+
+
+def _line(element: etree._Element) -> int:
+    """The element's line in the file (lxml-stubs misdeclare `sourceline`)."""
+    return int(getattr(element, "sourceline", None) or 0)
