@@ -135,7 +135,8 @@ def diff(
 ) -> None:
     """Compare two batch files by natural key, or one batch file with the PAE (--pae)."""
     from onsis_batch.render.publish import write_private
-    from onsis_batch.tools.diff import diff_files, diff_pae
+    from onsis_batch.tools.diff import diff_files
+    from onsis_batch.tools.diff_pae import diff_pae
     from onsis_batch.tools.diff_report import diff_dict, diff_html, diff_text
     from onsis_batch.tools.records import NotABatchFile, batch_findings
 
