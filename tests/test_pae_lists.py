@@ -102,6 +102,7 @@ def test_sal_components_are_split_the_same_way(tmp_path):
         ("{name: a, type: text, list: true}, {name: b, type: text, list: true}", "at most one"),
         ("{name: a, type: text, list: yes}", "true or false"),
         ("{name: a, type: text, element: salep.type}", "SEGMENT.ELEMENT"),
+        ("{name: a, type: text, element: [SALEP.TYPE, 3]}", "SEGMENT.ELEMENT"),
     ],
 )
 def test_layout_list_and_element_declarations_are_checked(tmp_path, column, message):

@@ -64,7 +64,7 @@ class LayoutColumn:
     type: str  # one of COLUMN_TYPES
     format: str | None = None  # one of FORMATS: values must have that form
     list: bool = False  # one cell holds several values ("GUI,LIB"): read as one row each
-    element: str | None = None  # "SEGMENT.ELEMENT" it holds, when the names differ (diff)
+    element: tuple[str, ...] = ()  # "SEGMENT.ELEMENT"s it holds, when the names differ
 
     @property
     def dtype(self) -> pl.DataType:
@@ -96,11 +96,11 @@ class Layout:
     def columns_of(self, segment: str, element: str) -> list[str]:
         """The columns holding `element` of `segment`: those mapped to it by `element`,
         else the column of the element's name in lower case (D702)."""
-        mapped = [c.name for c in self.columns if c.element == f"{segment}.{element}"]
+        mapped = [c.name for c in self.columns if f"{segment}.{element}" in c.element]
         if mapped:
             return mapped
         named = element.lower()
-        return [c.name for c in self.columns if c.name == named and c.element is None]
+        return [c.name for c in self.columns if c.name == named and not c.element]
 
     def schema(self) -> dict[str, pl.DataType]:
         """Column name -> dtype of the frames read for this extract."""
@@ -128,10 +128,13 @@ def _column(raw: Any, where: str) -> LayoutColumn:
     is_list = raw.get("list", False)
     if not isinstance(is_list, bool):
         raise SpecError(f"{where}.list: must be true or false")
-    element = raw.get("element")
-    if element is not None and (not isinstance(element, str) or not _ELEMENT.match(element)):
+    element = raw.get("element", [])
+    elements = [element] if isinstance(element, str) else element
+    if not isinstance(elements, list) or not all(
+        isinstance(e, str) and _ELEMENT.match(e) for e in elements
+    ):
         raise SpecError(f"{where}.element: {element!r} is not SEGMENT.ELEMENT, e.g. SALEP.TYPE")
-    return LayoutColumn(name, type_, value_format, is_list, element)
+    return LayoutColumn(name, type_, value_format, is_list, tuple(elements))
 
 
 def _string_list(raw: Any, where: str) -> tuple[str, ...]:

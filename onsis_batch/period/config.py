@@ -314,7 +314,6 @@ def overlay_settings(
     return board_settings.update(overlay, on="school_year", how="full").sort("school_year")
 
 
-
 @dataclass(frozen=True)
 class CommandLine:
     """What the command line said about the settings a config can also give (None: silent)."""
