@@ -173,3 +173,29 @@ def test_a_pae_decimal_equals_the_same_number_in_the_file(tmp_path):
     )
     result = diff_pae(write(tmp_path / "x.xml", xml), pae_folder(tmp_path))
     assert result.counts["STUDENT_SCHOOL_ENROLMENT"]["no-change"] == 1
+
+
+def test_files_too_large_for_the_memory_are_refused_with_the_figures(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from click.testing import CliRunner
+    from test_results import CURRENT
+
+    from onsis_batch.cli import cli
+    from onsis_batch.tools import memory
+
+    a = write(tmp_path / "a.xml", programs())
+    monkeypatch.setattr(
+        memory.psutil, "virtual_memory", lambda: SimpleNamespace(available=100_000_000)
+    )
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["diff", str(a), str(a)])
+    assert refused.exit_code == 2 and "DIF002" in refused.output
+    assert "100 MB is available" in refused.output and "needs about 300 MB" in refused.output
+    pae = runner.invoke(cli, ["diff", str(a), "--pae", str(pae_folder(tmp_path))])
+    assert pae.exit_code == 2 and "DIF002" in pae.output
+    results = runner.invoke(cli, ["results", str(CURRENT)])
+    assert results.exit_code == 2 and "RES004" in results.output
+    [found] = memory.memory_findings("DIF002", [a], available=0)
+    assert found.severity == "error"
+    assert memory.memory_findings("DIF002", [a], available=10**12) == []
