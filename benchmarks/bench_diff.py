@@ -18,7 +18,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -230,7 +230,9 @@ def write_pae(folder: Path, per_school: int) -> None:
                 _pae_rows(out, extract, school, per_school, row)
 
 
-def _pae_rows(out: TextIO, extract: str, school: int, per_school: int, row) -> None:  # noqa: ANN001
+def _pae_rows(
+    out: TextIO, extract: str, school: int, per_school: int, row: Callable[..., str]
+) -> None:
     if extract == "0001":
         for c in range(CLASSES_PER_SCHOOL):
             out.write(row("0001", class_code=_class_code(c), class_end_date="2026/01/30"))
