@@ -67,8 +67,8 @@ def _class(n: int) -> str:
     return f"<CLASS>{_leaves(values)}<SEGMENT>{segment}</SEGMENT></CLASS>"
 
 
-def _enrolment(n: int, k: int, mark: str, error: str) -> str:
-    values = {
+def _enrolment_values(n: int, k: int, mark: str) -> dict[str, str]:
+    return {
         "ACTION": "UPDATE",
         "CLASS_CODE": _class_code(n * 3 + k * 37),
         "MINISTRY_DFND_CRS": f"MCV{k % 4 + 1}U",
@@ -96,6 +96,10 @@ def _enrolment(n: int, k: int, mark: str, error: str) -> str:
         "COURSE_INCOMPLETE_FLAG": "F",
         "COURSE_CONTINUED_FLAG": "F",
     }
+
+
+def _enrolment(n: int, k: int, mark: str, error: str) -> str:
+    values = _enrolment_values(n, k, mark)
     info = _leaves({"ACTION": "ADD", "OTHER_COURSE_INFO_TYPE": "1"})
     child = f"<OTHER_COURSE_INFO>{info}</OTHER_COURSE_INFO>" if k == 0 else ""
     return f"<STUDENT_CLASS_ENROLMENT>{_leaves(values)}{error}{child}</STUDENT_CLASS_ENROLMENT>"
@@ -110,11 +114,8 @@ def _errors(field: str, value: str, code: str, message: str) -> str:
     )
 
 
-def _student(school: int, n: int, variant: str) -> str:
-    """One STUDENT; `variant` "b" changes some values, "out" adds errors and echoes."""
-    changed = variant == "b" and n % 50 == 0
-    wrong = variant == "out" and n % 40 == 0
-    sse = {
+def _school_enrolment_values(n: int, changed: bool) -> dict[str, str]:
+    return {
         "ACTION": "UPDATE",
         "GRADE_TYPE": str(9 + (n + changed) % 4),
         "GRADE_DESIGNATION_TYPE": "1",
@@ -146,6 +147,13 @@ def _student(school: int, n: int, variant: str) -> str:
         "REACH_AHEAD_FLAG": "F",
         "OYAP_FLAG": "F",
     }
+
+
+def _student(school: int, n: int, variant: str) -> str:
+    """One STUDENT; `variant` "b" changes some values, "out" adds errors and echoes."""
+    changed = variant == "b" and n % 50 == 0
+    wrong = variant == "out" and n % 40 == 0
+    sse = _school_enrolment_values(n, changed)
     echo = _errors("", "", "", "Parent entry in error") if wrong else ""
     enrolments = "".join(
         _enrolment(
@@ -235,16 +243,18 @@ def _pae_rows(
 ) -> None:
     if extract == "0001":
         for c in range(CLASSES_PER_SCHOOL):
-            out.write(row("0001", class_code=_class_code(c), class_end_date="2026/01/30"))
+            values = {"class_code": _class_code(c), "class_start_date": "2025/09/02"}
+            out.write(row("0001", **values, class_end_date="2026/01/30", class_type="R"))
         return
-    for n in range(per_school):
+    for n in range(per_school):  # what file "a" sends, one grade in 60 changed since
         oen = _oen(school, n)
         if extract == "0003":
-            out.write(row("0003", oen=oen, grade_type=str(9 + (n + (n % 60 == 0)) % 4)))
+            values = _school_enrolment_values(n, n % 60 == 0)
+            out.write(row("0003", oen=oen, **{k.lower(): v for k, v in values.items()}))
             continue
         for k in range(CLASSES_PER_STUDENT):
-            code = _class_code(n * 3 + k * 37)
-            out.write(row("0004", oen=oen, class_code=code, final_mark=str(60 + (n + k) % 40)))
+            values = _enrolment_values(n, k, str(60 + (n + k) % 40))
+            out.write(row("0004", oen=oen, **{k.lower(): v for k, v in values.items()}))
 
 
 def peak_of(args: list[str]) -> tuple[float, float, int]:
