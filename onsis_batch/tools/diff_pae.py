@@ -32,7 +32,7 @@ def diff_pae(
     xml: Path, pae_dir: Path, *, show_pii: bool = False, period_description: str | None = None
 ) -> DiffResult:
     """What the batch file `xml` would change in the Pending Area held in `pae_dir`."""
-    batch = read_batch(xml)
+    batch = read_batch(xml, keep=held_elements())  # what no extract holds is never compared
     description = period_description or _description(batch)
     pae = read_pae_folder(
         pae_dir,
@@ -64,6 +64,16 @@ def diff_pae(
     result = tally.result("pae", str(pae_dir), str(xml), batch)
     result.not_compared, result.findings = skipped, list(pae.findings)
     return result
+
+
+def held_elements() -> set[str]:
+    """Every element some extract holds for its segment, and ACTION."""
+    held = {"ACTION"}
+    for spec in load_specs().values():
+        if spec.pae_extract is not None:
+            layout = load_layouts()[spec.pae_extract]
+            held |= {e.name for e in spec.elements if layout.columns_of(spec.segment, e.name)}
+    return held
 
 
 def _description(batch: Batch) -> str:
