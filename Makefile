@@ -1,6 +1,6 @@
 PY ?= .venv/bin/python
 
-.PHONY: setup test lint docs bench bench-board sample wheel clean refresh-sample
+.PHONY: setup test lint docs bench bench-board bench-diff sample wheel clean refresh-sample
 
 setup:
 	python3 -m venv .venv && .venv/bin/pip install -q -c constraints.txt -e '.[dev]'
@@ -26,6 +26,10 @@ bench:
 
 bench-board:
 	$(PY) benchmarks/bench_board.py
+
+# Peak memory of diff, diff --pae and results on large files (SIZE_MB each, default 100).
+bench-diff:
+	$(PY) benchmarks/bench_diff.py --size-mb $(or $(SIZE_MB),100)
 
 clean:
 	rm -rf out bench_out .pytest_cache .ruff_cache

@@ -16,6 +16,7 @@ import polars as pl
 
 from onsis_batch.contract import contract, frame_from_rows
 from onsis_batch.pae.extracts import extract_file_name, write_extract
+from onsis_batch.pae.grid import split_lists
 from onsis_batch.pae.layout import empty_frame, load_layouts
 from onsis_batch.period.periods import resolve_period
 from onsis_batch.plan.model import Plan
@@ -50,7 +51,9 @@ def pae_frame(rows: list[dict[str, Any]], extract: str = "0003") -> pl.DataFrame
         for name, dtype in empty.schema.items()
     }
     data["_row"] = list(range(3, len(rows) + 3))
-    return pl.DataFrame(data, schema=empty.schema)
+    # a list cell ("GUI,LIB") is one row per value, as the reader gives it (D700)
+    frame, _ = split_lists(pl.DataFrame(data, schema=empty.schema), load_layouts()[extract], 0)
+    return frame
 
 
 def _pae_value(value: Any, dtype: pl.DataType) -> Any:

@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from onsis_batch.cli import cli
 from onsis_batch.pae.extracts import extract_file_name, write_extract
-from onsis_batch.tools.diff import diff_files, diff_pae
+from onsis_batch.tools.diff import diff_files
+from onsis_batch.tools.diff_pae import diff_pae
 from onsis_batch.tools.diff_report import diff_html, diff_text
 
 
@@ -194,7 +195,7 @@ def test_diff_command_text_json_html_and_unreadable_file(tmp_path):
     runner = CliRunner()
     text = runner.invoke(cli, ["diff", str(a), str(b), "--html", str(tmp_path / "d.html")])
     assert text.exit_code == 0, text.output
-    assert "~ CLASS CLASS_CODE=SCH4U-01 [changed, ADD]" in text.output
+    assert "~ 999001 CLASS CLASS_CODE=SCH4U-01 [changed, ADD]" in text.output
     page = (tmp_path / "d.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and 'id="changes"' in page and "<link" not in page
     assert (tmp_path / "d.html").stat().st_mode & 0o777 == 0o600
@@ -211,7 +212,11 @@ def test_diff_command_text_json_html_and_unreadable_file(tmp_path):
     usage = runner.invoke(cli, ["diff", str(a)])
     assert usage.exit_code == 2
     pae = runner.invoke(cli, ["diff", str(a), "--pae", str(pae_folder(tmp_path))])
-    assert pae.exit_code == 0 and "not compared" in pae.output
+    assert pae.exit_code == 0 and "not compared" not in pae.output  # every segment is
+    info = (
+        "OEN=111111111 / STUDENT_SCHOOL_ENROLMENT / CLASS_CODE=MCV4U-01 / OTHER_COURSE_INFO_TYPE=1"
+    )
+    assert f"+ 999001 OTHER_COURSE_INFO {info} [add, ADD]" in pae.output
 
 
 def test_a_segment_no_spec_names_yet_is_still_compared_by_its_tag(tmp_path):

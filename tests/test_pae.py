@@ -273,13 +273,18 @@ def test_quoted_commas_doubled_quotes_unquoted_cells_and_padding(tmp_path):
         "oen": "123456789",
         "salep_type": "01",
         "status_type": "02",
-        "component_types": "001,002,007",
+        "component_types": "001",  # the list cell is read one component a row (D700)
         "exit_type": None,
         "start_date": date(2025, 9, 2),
         "end_date": date(2026, 6, 30),
         "prepopulation_flag": True,
     }
-    assert frame.select("salep_type", "status_type").row(1) == ('9"9', 'say "hi", then go')
+    assert frame.select("_row", "component_types").rows()[:3] == [
+        (3, "001"),
+        (3, "002"),
+        (3, "007"),
+    ]
+    assert frame.select("salep_type", "status_type").row(3) == ('9"9', 'say "hi", then go')
 
 
 def test_space_after_closing_quote_and_stray_quote_still_read(tmp_path):

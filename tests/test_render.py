@@ -171,9 +171,7 @@ def test_latin1_characters_are_written_as_bytes():
 
 
 def test_characters_outside_latin1_become_references_with_a_warning():
-    data, findings = rendered(
-        one_student_plan({"STUDENT_LEGAL_LAST_NAME": "Gőzła"}), show_pii=True
-    )
+    data, findings = rendered(one_student_plan({"STUDENT_LEGAL_LAST_NAME": "Gőzła"}), show_pii=True)
     assert b"<STUDENT_LEGAL_LAST_NAME>G&#337;z&#322;a</STUDENT_LEGAL_LAST_NAME>" in data
     assert text_of(etree.fromstring(data), ".//STUDENT_LEGAL_LAST_NAME") == ["Gőzła"]
     [warning] = findings

@@ -26,9 +26,7 @@ from onsis_batch.synth.rand import share_of, some_of, take_share
 from onsis_batch.synth.schools import make_board
 from onsis_batch.synth.tables import ColumnStore
 
-EXTRACTS = (
-    "0001", "0002", "0003", "0004", "0005", "0007", "0009", "0010", "0026", "0027", "0028"
-)
+EXTRACTS = ("0001", "0002", "0003", "0004", "0005", "0007", "0009", "0010", "0026", "0027", "0028")
 
 YEAR = "2025-2026"
 SCENARIOS = (

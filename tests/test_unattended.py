@@ -45,11 +45,16 @@ def test_a_second_run_on_a_locked_folder_writes_nothing(tmp_path):
 def test_the_lock_is_released_when_its_holder_is_killed(tmp_path):
     out = tmp_path / "out"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys,time; from pathlib import Path; "
-         "from onsis_batch.run.lock import output_lock; "
-         f"lock = output_lock(Path({str(out)!r})); lock.__enter__(); print('held', flush=True); "
-         "time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys,time; from pathlib import Path; "
+            "from onsis_batch.run.lock import output_lock; "
+            f"lock = output_lock(Path({str(out)!r})); lock.__enter__(); print('held', flush=True); "
+            "time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     assert _sample(out).exit_code == 2
@@ -72,9 +77,22 @@ def test_a_run_killed_at_any_moment_leaves_the_old_or_the_new_file_never_a_parti
     summary = synthesize(tmp_path / "school", students=1500, schools=1, seed=2, periods=("oct",))
     out = tmp_path / "out"
     command = [
-        sys.executable, "-m", "onsis_batch", "generate", "--data", summary.data_dir,
-        "--pae", summary.pae_dirs["oct"], "--bsid", summary.bsids[0], "--period", "oct",
-        "--year", "2025-2026", "--out", out,
+        sys.executable,
+        "-m",
+        "onsis_batch",
+        "generate",
+        "--data",
+        summary.data_dir,
+        "--pae",
+        summary.pae_dirs["oct"],
+        "--bsid",
+        summary.bsids[0],
+        "--period",
+        "oct",
+        "--year",
+        "2025-2026",
+        "--out",
+        out,
     ]
     command = [str(part) for part in command]
     # The previous good file, then what the new run writes when left alone.
@@ -90,7 +108,8 @@ def test_a_run_killed_at_any_moment_leaves_the_old_or_the_new_file_never_a_parti
     for fraction in (0.3, 0.5, 0.65, 0.8, 0.9, 0.95):
         child = subprocess.Popen(
             [*command, "--timestamp", "2025-10-31T09:00:00"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         time.sleep(full * fraction)
         child.send_signal(signal.SIGKILL)
@@ -123,8 +142,12 @@ def test_purge_by_age_and_by_count_takes_companions_along(tmp_path):
     manifest = out / "ONSIS_OCTSEC1_20251031_111111.xml.manifest.json"
     manifest.write_text("{}")
     assert purge(out, older_than_days=30, dry_run=True) == sorted(
-        [files["ONSIS_OCTSEC1_20251031_111111.xml"], manifest,
-         files["ONSIS_OCTSEC1_20251031_222222.xml"], files["board-summary-oct-2025-2026.json"]]
+        [
+            files["ONSIS_OCTSEC1_20251031_111111.xml"],
+            manifest,
+            files["ONSIS_OCTSEC1_20251031_222222.xml"],
+            files["board-summary-oct-2025-2026.json"],
+        ]
     )
     assert files["ONSIS_OCTSEC1_20251031_111111.xml"].exists()  # a dry run deletes nothing
     removed = purge(out, keep=2)
@@ -146,14 +169,26 @@ def board_data(tmp_path_factory):
     return synthesize(root, students=120, schools=3, seed=8, periods=("oct",))
 
 
-def test_board_command_writes_every_bsid_a_private_summary_and_safe_log_lines(
-    board_data, tmp_path
-):
+def test_board_command_writes_every_bsid_a_private_summary_and_safe_log_lines(board_data, tmp_path):
     out = tmp_path / "out"
     args = [
-        "board", "--data", board_data.data_dir, "--pae", board_data.pae_dirs["oct"],
-        "--period", "oct", "--year", "2025-2026", "--out", out, "--workers", "2",
-        "--timestamp", "2025-10-31T09:00:00", "--log-json", "--json",
+        "board",
+        "--data",
+        board_data.data_dir,
+        "--pae",
+        board_data.pae_dirs["oct"],
+        "--period",
+        "oct",
+        "--year",
+        "2025-2026",
+        "--out",
+        out,
+        "--workers",
+        "2",
+        "--timestamp",
+        "2025-10-31T09:00:00",
+        "--log-json",
+        "--json",
     ]
     result = CliRunner().invoke(cli, [str(a) for a in args])
     assert result.exit_code in (0, 1), result.output
@@ -183,9 +218,23 @@ def test_board_command_writes_every_bsid_a_private_summary_and_safe_log_lines(
 def test_board_command_text_output_has_one_line_per_school_and_keeps_n_files(board_data, tmp_path):
     out = tmp_path / "out"
     args = [
-        "board", "--data", board_data.data_dir, "--pae", board_data.pae_dirs["oct"],
-        "--period", "oct", "--year", "2025-2026", "--out", out, "--workers", "1",
-        "--bsid", board_data.bsids[0], "--keep", "1",
+        "board",
+        "--data",
+        board_data.data_dir,
+        "--pae",
+        board_data.pae_dirs["oct"],
+        "--period",
+        "oct",
+        "--year",
+        "2025-2026",
+        "--out",
+        out,
+        "--workers",
+        "1",
+        "--bsid",
+        board_data.bsids[0],
+        "--keep",
+        "1",
     ]
     result = CliRunner().invoke(cli, [str(a) for a in args])
     assert result.exit_code in (0, 1), result.output
@@ -200,7 +249,10 @@ def test_board_runs_write_a_manifest_per_file_that_verifies(board_data, tmp_path
     from onsis_batch.run.manifest import manifest_path, verify_manifest
 
     request = PlanRequest(
-        board_data.data_dir, board_data.pae_dirs["oct"], "oct", "2025-2026",
+        board_data.data_dir,
+        board_data.pae_dirs["oct"],
+        "oct",
+        "2025-2026",
         tuple(board_data.bsids),
     )
     run = generate_many(request, tmp_path / "out", created=STAMP, workers=2)

@@ -203,12 +203,17 @@ def diff(
 ) -> None:
     """Compare two batch files by natural key, or one batch file with the PAE (--pae)."""
     from onsis_batch.render.publish import write_private
-    from onsis_batch.tools.diff import diff_files, diff_pae
+    from onsis_batch.tools.diff import diff_files
+    from onsis_batch.tools.diff_pae import diff_pae
     from onsis_batch.tools.diff_report import diff_dict, diff_html, diff_text
+    from onsis_batch.tools.memory import memory_findings
     from onsis_batch.tools.records import NotABatchFile, batch_findings
 
     if (new is None) == (pae_dir is None):
         raise click.UsageError("give two batch files, or one batch file and --pae FOLDER")
+    too_large = memory_findings("DIF002", [p for p in (old, new, pae_dir) if p is not None])
+    if too_large:
+        raise InputError(too_large)
     try:
         if pae_dir is not None:
             result = diff_pae(old, pae_dir, show_pii=show_pii)
@@ -266,9 +271,14 @@ def results(
     as_json: bool,
 ) -> None:
     """Import a results file (.OUT) from OnSIS into a work list per school."""
+    from onsis_batch.tools.memory import memory_findings
     from onsis_batch.tools.results import NotAResultsFile, import_results
     from onsis_batch.tools.worklist import results_dict, results_text, write_worklists
 
+    inputs = [results_file] if previous is None else [results_file, previous]
+    too_large = memory_findings("RES004", inputs)
+    if too_large:
+        raise InputError(too_large)
     try:
         imported = import_results(
             results_file, previous=previous, data_dir=data_dir, show_pii=show_pii

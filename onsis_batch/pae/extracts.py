@@ -39,6 +39,7 @@ from onsis_batch.pae.grid import (
     quoted,
     read_grid,
     split_line,
+    split_lists,
     to_lines,
     to_typed,
 )
@@ -284,6 +285,11 @@ def _split_blocks(
         pl.col(TYPE_COLUMN).alias(RECORD_COLUMN),
         _BSID,
         *(clean(cell_name(i)).alias(c.name) for i, c in enumerate(layout.columns, start=1)),
+    )
+    rows, emptied = split_lists(rows, layout, MAX_REPORTED)
+    findings.extend(
+        finding("PAE014", file=name, row=b.row, column=b.column, value=without_oens(b.value))
+        for b in emptied
     )
     typed, bad = to_typed(rows, layout, MAX_REPORTED)
     findings.extend(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from onsis_batch.pae.layout import FORMATS, RECORD_COLUMN, ROW_COLUMN, Layout
+from onsis_batch.pae.layout import FORMATS, LIST_SEPARATOR, RECORD_COLUMN, ROW_COLUMN, Layout
 
 PAD = " \t"  # padding trimmed around every cell; some files pad fixed-width style
 DATE_FORMATS = ("%Y/%m/%d", "%Y-%m-%d")  # the Ministry writes YYYY/MM/DD; ISO is tolerated
@@ -191,6 +191,34 @@ class BadValue:
     column: str
     value: str
     type: str
+
+
+def split_lists(
+    frame: pl.DataFrame, layout: Layout, max_reported: int
+) -> tuple[pl.DataFrame, list[BadValue]]:
+    """One row per value of the layout's list column ("GUI,LIB" -> GUI, LIB), each keeping
+    its line number; the cells holding an empty value ("GUI,,LIB") are returned.
+
+    An empty value is left out; a cell with no value at all stays one row with none, so the
+    record it belongs to is kept.
+    """
+    column = layout.list_column
+    if column is None or frame.is_empty():
+        return frame, []
+    name, cell = column.name, pl.col(column.name)
+    values = cell.str.split(LIST_SEPARATOR).list.eval(
+        pl.element().str.strip_chars(PAD).replace("", None)
+    )
+    emptied = frame.filter(values.list.eval(pl.element().is_null()).list.any().fill_null(False))
+    bad = [
+        BadValue(row, name, text, "list")
+        for row, text in emptied.head(max_reported).select(ROW_COLUMN, name).iter_rows()
+    ]
+    kept = values.list.drop_nulls()
+    split = frame.with_columns(
+        pl.when(kept.list.len() > 0).then(kept).otherwise(pl.lit([None], pl.List(pl.Utf8)))
+    ).explode(name)
+    return split, bad
 
 
 def _typed(name: str, type_: str) -> pl.Expr:

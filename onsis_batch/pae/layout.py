@@ -52,6 +52,8 @@ FORMATS = {  # the `format` a layout column may declare
     ),
 }
 _EXTRACT = re.compile(r"^\d{4}$")
+_ELEMENT = re.compile(r"^[A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*$")  # SEGMENT.ELEMENT
+LIST_SEPARATOR = ","  # between the values of a list cell, e.g. "GUI,LIB"
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class LayoutColumn:
     name: str
     type: str  # one of COLUMN_TYPES
     format: str | None = None  # one of FORMATS: values must have that form
+    list: bool = False  # one cell holds several values ("GUI,LIB"): read as one row each
+    element: tuple[str, ...] = ()  # "SEGMENT.ELEMENT"s it holds, when the names differ
 
     @property
     def dtype(self) -> pl.DataType:
@@ -83,6 +87,20 @@ class Layout:
     def keeps_record_type(self) -> bool:
         """Several data record types (0029's D1/D2/D3) carry meaning, so rows keep theirs."""
         return len(self.record_types) > 1
+
+    @property
+    def list_column(self) -> LayoutColumn | None:
+        """The column whose cells hold comma-separated lists, if the extract has one."""
+        return next((c for c in self.columns if c.list), None)
+
+    def columns_of(self, segment: str, element: str) -> list[str]:
+        """The columns holding `element` of `segment`: those mapped to it by `element`,
+        else the column of the element's name in lower case (D702)."""
+        mapped = [c.name for c in self.columns if f"{segment}.{element}" in c.element]
+        if mapped:
+            return mapped
+        named = element.lower()
+        return [c.name for c in self.columns if c.name == named and not c.element]
 
     def schema(self) -> dict[str, pl.DataType]:
         """Column name -> dtype of the frames read for this extract."""
@@ -107,7 +125,16 @@ def _column(raw: Any, where: str) -> LayoutColumn:
     value_format = raw.get("format")
     if value_format is not None and (value_format not in FORMATS or type_ != "text"):
         raise SpecError(f"{where}.format: a text column's format is one of {sorted(FORMATS)}")
-    return LayoutColumn(name=name, type=type_, format=value_format)
+    is_list = raw.get("list", False)
+    if not isinstance(is_list, bool):
+        raise SpecError(f"{where}.list: must be true or false")
+    element = raw.get("element", [])
+    elements = [element] if isinstance(element, str) else element
+    if not isinstance(elements, list) or not all(
+        isinstance(e, str) and _ELEMENT.match(e) for e in elements
+    ):
+        raise SpecError(f"{where}.element: {element!r} is not SEGMENT.ELEMENT, e.g. SALEP.TYPE")
+    return LayoutColumn(name, type_, value_format, is_list, tuple(elements))
 
 
 def _string_list(raw: Any, where: str) -> tuple[str, ...]:
@@ -140,6 +167,8 @@ def _layout(raw: Any, stem: str) -> Layout:
     names = [c.name for c in columns]
     if len(set(names)) != len(names) or {ROW_COLUMN, RECORD_COLUMN} & set(names):
         raise SpecError("columns: a column name is repeated or reserved")
+    if sum(c.list for c in columns) > 1:  # two lists in a row would pair values by chance
+        raise SpecError("columns: at most one column may be a list")
     key = _string_list(raw.get("key"), "key")
     if any(k not in names for k in key):
         raise SpecError("key: every key must be one of the columns")

@@ -67,7 +67,8 @@ def diff_text(result: DiffResult, lang: str = "en") -> str:
     lines += [f"  {f.severity.upper()} {f.code}: {_message(f, lang)}" for f in result.findings]
     for row in result.changes.iter_rows(named=True):
         action = row["new_action"] or row["old_action"] or ""
-        head = f"{SYMBOL.get(row['change'], '?')} {row['segment']} {row['key']}"
+        # the school on every line: keys repeat across the schools of a board file
+        head = f"{SYMBOL.get(row['change'], '?')} {row['school']} {row['segment']} {row['key']}"
         head += f" [{row['change']}{', ' + action if action else ''}]"
         if row["change"] in ("changed", "update"):
             head += f": {_values(row['elements'], labels['empty'])}"

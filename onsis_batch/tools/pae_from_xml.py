@@ -29,7 +29,7 @@ from onsis_batch.pae.layout import ROW_COLUMN, Layout, load_layouts
 from onsis_batch.render.publish import private_folder, write_private
 from onsis_batch.segments.context import MISSING_OEN
 from onsis_batch.sources.issues import without_oens
-from onsis_batch.tools.diff import batch_period_description
+from onsis_batch.tools.diff_pae import batch_period_description
 from onsis_batch.tools.pae_apply import ExtractRows, Op, Row
 from onsis_batch.tools.pae_roles import SegmentRole, segment_roles
 from onsis_batch.tools.records import Batch, read_batch

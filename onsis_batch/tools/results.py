@@ -89,7 +89,7 @@ class NotAResultsFile(ValueError):
 def read_errors(path: Path) -> tuple[pl.DataFrame, str, str, list[str]]:
     """Every ERROR of a results file (echoes included); raise NotAResultsFile otherwise."""
     try:
-        batch = read_batch(path)
+        batch = read_batch(path, keep=())  # the keys of the records are all it needs
     except NotABatchFile as problem:
         raise NotAResultsFile(problem.reason, path) from None
     if batch.root != RESULTS_ROOT:

@@ -127,7 +127,15 @@ def _pending(ctx: SegmentContext, students: pl.DataFrame) -> pl.DataFrame:
         pl.col("salep_type").str.strip_chars().alias("TYPE"),
         pl.col("start_date").alias("START_DATE"),
     )
-    pae = pae.unique(["oen_key", "TYPE", "START_DATE"], keep="first", maintain_order=True)
+    # The reader gives one row per component (D700): the first line of a key, its components
+    # gathered back into one list.
+    held = ["oen_key", "TYPE", "START_DATE"]
+    first_line = pl.col("_row") == pl.col("_row").min().over(held)
+    pae = (
+        pae.filter(first_line)
+        .group_by(held, maintain_order=True)
+        .agg(pl.exclude("component_types").first(), pl.col("component_types").drop_nulls())
+    )
     known = _sal_enrolments(ctx).select(
         "student_id",
         pl.col("sal_type").alias("TYPE"),
@@ -162,7 +170,7 @@ def _codes(column: str) -> pl.Expr:
 
 
 def _listed(frame: pl.DataFrame) -> pl.DataFrame:
-    """One row per comma-separated code in `TYPE`, blanks left out."""
+    """One row per code of the list `TYPE`, blanks left out."""
     return (
         frame.explode("TYPE")
         .with_columns(pl.col("TYPE").str.strip_chars())
@@ -180,7 +188,7 @@ def component_rows(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     unknown = sis.filter(~pl.col("TYPE").is_in(known))
     updated = rows.filter(pl.col("_action") == UPDATE)
     held = _listed(
-        updated.select(pl.col("_id").alias("salep_id"), _codes("component_types"))
+        updated.select(pl.col("_id").alias("salep_id"), pl.col("component_types").alias("TYPE"))
     ).unique()
     components = decide(
         sis.filter(pl.col("TYPE").is_in(known)).drop("_row"), held, COMPONENT_DECISION
