@@ -1,6 +1,6 @@
 PY ?= .venv/bin/python
 
-.PHONY: setup test lint docs bench bench-board bench-diff sample wheel clean refresh-sample
+.PHONY: setup test lint docs guide guide-serve bench bench-board bench-diff sample wheel clean refresh-sample
 
 setup:
 	python3 -m venv .venv && .venv/bin/pip install -q -c constraints.txt -e '.[dev]'
@@ -9,11 +9,19 @@ test:
 	$(PY) -m pytest -n 2
 
 lint:
-	$(PY) -m ruff check onsis_batch tests benchmarks
+	$(PY) -m ruff check onsis_batch tests benchmarks docs/guide
 	$(PY) -m mypy
 
 docs:
 	$(PY) -m onsis_batch docs
+
+# The user guide as a site in build/site (mkdocs.yml); warnings, such as a broken link, are errors.
+guide:
+	$(PY) -m mkdocs build --strict
+
+# The same site served at http://127.0.0.1:8000, rebuilt as pages are edited.
+guide-serve:
+	$(PY) -m mkdocs serve
 
 sample:
 	$(PY) -m onsis_batch generate --sample --period oct --out out
