@@ -17,6 +17,7 @@ from onsis_batch.cli.board import board, purge
 from onsis_batch.cli.command import Commands
 from onsis_batch.cli.files import diff, results, validate, verify
 from onsis_batch.cli.generate import explain, generate
+from onsis_batch.cli.lists import lists, preview
 from onsis_batch.cli.options import examples
 from onsis_batch.cli.reference import codes, contract, docs, reasons, segments, synth
 from onsis_batch.errors import EXIT_CLEAN, EXIT_INTERNAL, EXIT_INTERRUPTED
@@ -62,6 +63,8 @@ for _command in (
     diff,
     results,
     verify,
+    lists,
+    preview,
 ):
     cli.add_command(_command)
 
