@@ -168,7 +168,6 @@ def _run_share(job: Job, bsids: list[str], done: Done) -> float:
 
 # --- worker processes ------------------------------------------------------------------------
 
-
 def _worker(job: Job, bsids: list[str]) -> float:
     return _run_share(job, bsids, report)
 

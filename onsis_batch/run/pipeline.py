@@ -51,7 +51,6 @@ def generate(
     created = created or datetime.now()
     settings = request.manifest_settings(bsid) | {"encoding": encoding}
     settings |= {"overrides": str(request.overrides_file or "")}
-
     def manifest(file: RunResult) -> tuple[Path, bytes]:
         return manifest_companion(file, request.data, request.pae_dir, created, settings)
 
