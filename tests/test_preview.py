@@ -13,11 +13,14 @@ from pathlib import Path
 from batchxml import BSID, batch, segment, write
 from builders import YEAR, pae_frame
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from onsis_batch.cli import cli
 from onsis_batch.pae.extracts import extract_file_name, write_extract
 from onsis_batch.resources import data_dir
+from onsis_batch.tools.preview.figures import preview
 
 SCHEMA = json.loads(
     (Path(__file__).parents[1] / "onsis_batch" / "cli" / "output.schema.json").read_text("utf-8")
@@ -240,3 +243,36 @@ def test_the_sample_file_s_figures_add_up(tmp_path):
         }
         assert all(round(by_measure.get(k, v), 2) == round(v, 2) for k, v in totals.items())
     assert values(data, "diplomas")[("total", "rows")] == 31
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["9", "10", "11", "12"]),
+            st.sampled_from(["FT", "PT"]),
+            st.sampled_from(["0.00", "0.25", "0.50", "1.00"]),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_enrolment_and_fte_totals_are_what_the_file_sends(tmp_path, enrolments):
+    students = [
+        student(f"0123456{n:02d}", grade, kind, fte, end="2025/10/01" if left else "")
+        for n, (grade, kind, fte, left) in enumerate(enrolments)
+    ]
+    path = write(tmp_path / "any.xml", batch(*students))
+    result = preview(path)
+    by_name = {
+        f.name: {(r["group"], r["measure"]): r["value"] for r in f.rows} for f in result.figures
+    }
+    still = [e for e in enrolments if not e[3]]
+    assert by_name["enrolment"].get(("total", "rows"), 0) == len(still)
+    assert by_name["fte"][("total", "FTE")] == round(sum(float(e[2]) for e in enrolments), 2)
+    for grade in {e[0] for e in still}:
+        groups = [v for (g, _), v in by_name["enrolment"].items() if g.split(" ")[0] == grade]
+        assert sum(groups) == sum(1 for e in still if e[0] == grade)
