@@ -18,6 +18,7 @@ from onsis_batch.cli.board import board, purge
 from onsis_batch.cli.command import Commands, debug_option
 from onsis_batch.cli.files import diff, results, validate, verify
 from onsis_batch.cli.generate import explain, generate
+from onsis_batch.cli.lists import lists, preview
 from onsis_batch.cli.options import examples
 from onsis_batch.cli.pae_tools import pae_from_xml
 from onsis_batch.cli.reference import codes, contract, docs, reasons, segments, synth
@@ -73,6 +74,8 @@ for _command in (
     results,
     verify,
     pae_from_xml,
+    lists,
+    preview,
 ):
     cli.add_command(_command)
 

@@ -21,6 +21,7 @@ from onsis_batch.run.log import RunLog
 from onsis_batch.run.request import PlanRequest
 from onsis_batch.run.retention import purge
 from onsis_batch.sources import load_folder
+from onsis_batch.tools.lists.board_view import write_transmission_status
 
 
 def choose_bsids(request: PlanRequest) -> PlanRequest:
@@ -45,9 +46,10 @@ def run_board(
 ) -> BoardRun:
     """Generate every BSID of the request (see `choose_bsids`), one file each.
 
-    Writes the board summary when anything was learnt, keeps only the newest `keep` files
-    per BSID afterwards, and logs each step on `log`. `workers` defaults to the number of
-    cores, never more than there are BSIDs.
+    Writes the board summary and the transmission status board view beside it when
+    anything was learnt, keeps only the newest `keep` files per BSID afterwards, and logs
+    each step on `log`. `workers` defaults to the number of cores, never more than there
+    are BSIDs.
     """
     workers = min(workers or os.cpu_count() or 1, max(len(request.bsids), 1))
     log.event(
@@ -64,11 +66,14 @@ def run_board(
         workers=workers,
         on_result=_logged(log, on_result),
     )
-    if run.data_findings or any(r.output for r in run.results):
+    learnt = run.data_findings or any(r.output for r in run.results)
+    if learnt:
         write_board_summary(run, out_dir, request.kind, request.school_year)
     if keep is not None:
         removed = purge(out_dir, keep=keep)
         log.event("purged", out_dir=str(out_dir), removed=len(removed))
+    if learnt:  # after the purge, so that it names only files still there (D876)
+        write_transmission_status(out_dir, request.kind, request.school_year)
     log.event("board_done", exit_code=run.exit_code, seconds=round(run.seconds, 1))
     return run
 
