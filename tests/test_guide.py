@@ -122,7 +122,7 @@ def test_the_worked_mapping_example_generates_what_the_guide_says(tmp_path):
 def test_the_shipped_overrides_example_takes_effect_on_the_sample(tmp_path):
     page = (ROOT / "docs/guide/overrides.md").read_text(encoding="utf-8")
     assert f"```yaml\n{EXAMPLE.read_text(encoding='utf-8')}```" in page  # shown as shipped
-    done = _generate("--sample", "--overrides", EXAMPLE, "--out", tmp_path)
+    done = _generate("--sample", "--period", "oct", "--overrides", EXAMPLE, "--out", tmp_path)
     assert done.exit_code == 0, done.output
     assert "OVR004" in done.output and "STUDENT_MOBILITY_TYPE_EXIT None → 64" in done.output
     tree = etree.parse(str(tmp_path / "ONSIS_OCTSEC1_20251031_998467.xml"))

@@ -25,7 +25,7 @@ import polars as pl
 from onsis_batch.findings import Finding, finding, has_errors
 from onsis_batch.pae.extracts import extract_bytes, extract_file_name, read_pae_folder
 from onsis_batch.pae.grid import decode, split_line, to_typed
-from onsis_batch.pae.layout import ROW_COLUMN, Layout, load_layouts
+from onsis_batch.pae.layout import LIST_SEPARATOR, ROW_COLUMN, Layout, load_layouts
 from onsis_batch.render.publish import private_folder, write_private
 from onsis_batch.segments.context import MISSING_OEN
 from onsis_batch.sources.issues import without_oens
@@ -34,6 +34,8 @@ from onsis_batch.tools.pae_apply import ExtractRows, Op, Row
 from onsis_batch.tools.pae_roles import SegmentRole, segment_roles
 from onsis_batch.tools.records import Batch, read_batch
 
+# Extracts whose list cells are applied one row per value (0009: D102; see pae_from_xml.yaml).
+ROW_PER_VALUE = frozenset({"0009"})
 Record = dict[str, Any]  # a record as read_batch reads it: bookkeeping and element texts
 
 
@@ -76,12 +78,27 @@ def pae_from_xml(
     blocks: dict[str, list[tuple[str, pl.DataFrame]]] = {}
     for extract, layout in load_layouts().items():
         for school in batch.schools:
-            rows, found = _applied(xml, layout, school, pae.frames.get((extract, school)), records)
+            held = _cells_as_held(layout, pae.frames.get((extract, school)))
+            rows, found = _applied(xml, layout, school, held, records)
             done.findings += found
             blocks.setdefault(extract, []).append((school, rows))
     if not has_errors(done.findings):
         _write(done, batch, blocks, created or _stamp(batch))
     return done
+
+
+def _cells_as_held(layout: Layout, frame: pl.DataFrame | None) -> pl.DataFrame | None:
+    """The extract's rows as its file holds them: a list cell the reader split into one row
+    per value (0027's SAL components) joined back, so its `list` role edits the one cell."""
+    column = layout.list_column
+    if frame is None or column is None or layout.extract in ROW_PER_VALUE:
+        return frame
+    return (
+        frame.group_by(ROW_COLUMN, maintain_order=True)
+        .agg(pl.exclude(column.name).first(), pl.col(column.name).drop_nulls())
+        .with_columns(pl.col(column.name).list.join(LIST_SEPARATOR).replace("", None))
+        .select(frame.columns)
+    )
 
 
 def _write(

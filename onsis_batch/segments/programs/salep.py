@@ -127,14 +127,16 @@ def _pending(ctx: SegmentContext, students: pl.DataFrame) -> pl.DataFrame:
         pl.col("salep_type").str.strip_chars().alias("TYPE"),
         pl.col("start_date").alias("START_DATE"),
     )
-    # The reader gives one row per component (D700): the first line of a key, its components
-    # gathered back into one list.
+    # The reader gives one row per component (D700): a key's components gathered back into
+    # one list, from every line that holds the key (the first line's other values).
     held = ["oen_key", "TYPE", "START_DATE"]
-    first_line = pl.col("_row") == pl.col("_row").min().over(held)
     pae = (
-        pae.filter(first_line)
+        pae.sort("_row", maintain_order=True)
         .group_by(held, maintain_order=True)
-        .agg(pl.exclude("component_types").first(), pl.col("component_types").drop_nulls())
+        .agg(
+            pl.exclude("component_types").first(),
+            pl.col("component_types").drop_nulls().unique(maintain_order=True),
+        )
     )
     known = _sal_enrolments(ctx).select(
         "student_id",
