@@ -125,6 +125,14 @@ def test_a_change_lists_old_and_new_values_and_masks_personal_ones(tmp_path):
     assert "Smyth" in diff_text(shown)
 
 
+def test_the_diff_page_masks_oens_unless_asked_and_wraps_to_the_screen(tmp_path):
+    result = diff_files(write(tmp_path / "a.xml", OLD), write(tmp_path / "b.xml", NEW))
+    page = diff_html(result)
+    assert "111111111" not in page and "OEN=******111" in page
+    assert "OEN=111111111" in diff_html(result, show_pii=True)
+    assert '<meta name="viewport"' in page and '<div class="scroll">\n<table id="changes">' in page
+
+
 def test_identical_files_have_no_differences_and_a_repeated_key_is_numbered(tmp_path):
     twice = batch(klass("X-01", action="UPDATE"), klass("X-01"))
     result = diff_files(write(tmp_path / "a.xml", twice), write(tmp_path / "b.xml", twice))

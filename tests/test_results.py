@@ -152,6 +152,12 @@ def test_results_command_writes_a_work_list_per_school(tmp_path):
     }
     page = (out / "worklist-999001.html").read_text()
     assert 'id="errors"' in page and "MCE0039" in page and "<script" not in page
+    oens = {e["oen"] for e in json.loads((out / "worklist-999001.json").read_text())["errors"]}
+    assert oens - {None} and not [o for o in oens if o and o in page]  # masked on the page
+    assert '<meta name="viewport"' in page and '<div class="scroll">\n<table id="errors">' in page
+    runner.invoke(cli, ["results", str(CURRENT), "--out", str(tmp_path / "pii"), "--show-pii"])
+    shown = (tmp_path / "pii" / "worklist-999001.html").read_text()
+    assert all(o in shown for o in oens - {None})
     as_json = runner.invoke(cli, ["results", str(CURRENT), "--json"])
     assert json.loads(as_json.output)["counts"]["999002"] == {"new": 1}
 

@@ -187,7 +187,7 @@ def verify(manifest: Path, as_json: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write an HTML page.",
 )
-@show_pii_option("names, birth dates and postal codes")
+@show_pii_option("names, birth dates, postal codes and whole OENs (the HTML page)")
 @click.option("--exit-code", is_flag=True, help="Exit with 1 when there are differences.")
 @lang_option
 @json_option("the diff")
@@ -223,7 +223,7 @@ def diff(
     except NotABatchFile as problem:  # the tools' own exception, in the family's terms
         raise InputError(batch_findings(problem)) from None
     if html_out is not None:
-        write_private(html_out, diff_html(result, lang))
+        write_private(html_out, diff_html(result, lang, show_pii=show_pii))
     code = EXIT_ERRORS if exit_code and result.differs else EXIT_CLEAN
     if as_json:
         emit_json("diff", diff_dict(result), verdict=None, exit_code=code)
@@ -258,7 +258,9 @@ def diff(
     type=click.Path(file_okay=False, path_type=Path),
     help="Write worklist-<BSID>.csv/.json/.html here.",
 )
-@show_pii_option("the names, birth dates and postal codes OnSIS echoes (masked by default)")
+@show_pii_option(
+    "the names, birth dates and postal codes OnSIS echoes, and whole OENs in the HTML page"
+)
 @lang_option
 @json_option("the errors")
 def results(
@@ -285,7 +287,7 @@ def results(
         )
     except NotAResultsFile as problem:  # the tools' own exception, in the family's terms
         raise InputError(problem.findings()) from None
-    written = write_worklists(imported, out_dir, lang) if out_dir is not None else []
+    written = write_worklists(imported, out_dir, lang, show_pii) if out_dir is not None else []
     code = EXIT_ERRORS if imported.open_errors() else EXIT_CLEAN
     if as_json:
         body = results_dict(imported) | {"written": [str(path) for path in written]}

@@ -26,11 +26,13 @@ from onsis_batch.plan.model import Plan
 from onsis_batch.plan.outcome import Inputs, RunResult, errors_first
 from onsis_batch.reasons import reason_title
 from onsis_batch.render.publish import output_name, write_private
+from onsis_batch.report.chart import counts_svg
 from onsis_batch.report.explain import subtree
 from onsis_batch.report.explain_view import labels
 from onsis_batch.report.masking import known_oens, text_masker
 from onsis_batch.report.not_sent import report_counts, report_rows
 from onsis_batch.report.page import render
+from onsis_batch.report.student_data import compact_students, script_json
 from onsis_batch.report.summary import run_verdict
 from onsis_batch.segments.context import MISSING_OEN
 from onsis_batch.specs import load_specs
@@ -101,8 +103,10 @@ def report_data(
         if row["anchor"]:
             anchors[row["anchor"]]["findings"].append(row)
     period = result.period
+    counts = _counts(result.counts())
+    t = labels(options.lang)
     return {
-        "t": labels(options.lang),
+        "t": t,
         "verdict": run_verdict(result),
         "lang": options.lang,
         "masked": not options.show_pii,
@@ -114,13 +118,28 @@ def report_data(
         "generated": created.strftime("%Y-%m-%d %H:%M"),
         "students_count": result.students,
         "actions": ACTIONS,
-        "counts": _counts(result.counts()),
+        "counts": counts,
+        "chart": counts_svg(counts, ACTIONS, t["counts"]),
         "groups": _groups(found, options.lang),
+        "severities": _severities(found),
         "overrides": [_override(o, mask) for o in result.overrides_applied],
-        "students": students,
+        "students": script_json(compact_students(students)),
+        "script_labels": script_json(_script_labels(t)),
         "clear_set": _clear_set(period),
         "not_sent": report_rows(result.plan, mask, options.lang),
         "not_sent_counts": report_counts(result.not_sent, options.lang),
+    }
+
+
+def _script_labels(t: dict[str, str]) -> dict[str, Any]:
+    """The words the page's script writes (student details, search and filter counts)."""
+    columns = [t[k] for k in ("segment", "action", "rule", "rule_title", "key")]
+    return {
+        "student": t["student"],
+        "no_rows": t["no_rows"],
+        "columns": columns,
+        "found": t["student_search_found"],
+        "shown": t["filter_shown"],
     }
 
 
@@ -216,6 +235,12 @@ def _groups(found: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
         group["items"].append(row)
     rank = {"error": 0, "warning": 1, "info": 2}
     return sorted(groups.values(), key=lambda g: (rank.get(g["severity"], 3), g["code"]))
+
+
+def _severities(found: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """How many findings of each severity, errors first (the verdict banner, the filter)."""
+    order = ("error", "warning", "info")
+    return [(s, n) for s in order if (n := sum(f["severity"] == s for f in found))]
 
 
 def _override(applied: dict[str, Any], mask: Any) -> dict[str, Any]:

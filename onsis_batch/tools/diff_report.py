@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from onsis_batch.findings import Finding
+from onsis_batch.report.masking import mask_data, text_masker
 from onsis_batch.report.page import render
 from onsis_batch.resources import language_labels
 from onsis_batch.tools.diff import DiffResult
@@ -82,9 +84,21 @@ def _message(item: Finding, lang: str) -> str:
     return item.message_fr if lang == "fr" else item.message_en
 
 
-def diff_html(result: DiffResult, lang: str = "en") -> str:
-    """The diff as one self-contained HTML page, in `lang`."""
+def diff_oens(data: dict[str, Any]) -> set[str]:
+    """The OENs of a diff: in its key paths (`OEN=…`) and the values of its OEN elements."""
+    found = set(re.findall(r"OEN=(\d{9})\b", str([c["key"] for c in data["changes"]])))
+    for change in data["changes"]:
+        for element in change["elements"] or []:
+            if element["name"] == "OEN":
+                found |= {v for v in (element["old"], element["new"]) if v}
+    return found
+
+
+def diff_html(result: DiffResult, lang: str = "en", *, show_pii: bool = False) -> str:
+    """The diff as one self-contained HTML page, in `lang`, OENs masked unless `show_pii`."""
     data = diff_dict(result)
     for item, found in zip(data["findings"], result.findings, strict=True):
         item["message"] = _message(found, lang)
+    if not show_pii:
+        data = mask_data(data, text_masker(diff_oens(data)))
     return render("diff.html", result=data, symbol=SYMBOL, labels=diff_labels(lang), lang=lang)

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from onsis_batch.render.publish import file_in, write_private
+from onsis_batch.report.masking import known_oens, mask_data, text_masker
 from onsis_batch.report.page import render
 from onsis_batch.resources import language_labels
 from onsis_batch.tools.results import ResultsImport
@@ -115,7 +117,21 @@ def results_text(imported: ResultsImport, lang: str = "en") -> str:
     return "\n".join(lines)
 
 
-def write_worklists(imported: ResultsImport, out_dir: Path, lang: str = "en") -> list[Path]:
+def page_rows(errors: pl.DataFrame, lang: str, show_pii: bool) -> list[dict[str, Any]]:
+    """The rows of the HTML work list: every OEN masked unless `show_pii` (the CSV and
+    JSON keep them whole: they are the lists a registrar corrects the school data from)."""
+    rows = _rows(errors, lang)
+    if show_pii:
+        return rows
+    keys = " ".join(str(row["key"]) for row in rows)
+    oens = known_oens([errors]) | set(re.findall(r"OEN=(\d{9})\b", keys))
+    masked: list[dict[str, Any]] = mask_data(rows, text_masker(oens))
+    return masked
+
+
+def write_worklists(
+    imported: ResultsImport, out_dir: Path, lang: str = "en", show_pii: bool = False
+) -> list[Path]:
     """`worklist-<BSID>.csv`, `.json` and `.html` for each school of the results file."""
     import json
 
@@ -129,7 +145,7 @@ def write_worklists(imported: ResultsImport, out_dir: Path, lang: str = "en") ->
         page = render(
             "worklist.html",
             data=data,
-            rows=_rows(errors, lang),
+            rows=page_rows(errors, lang, show_pii),
             lang=lang,
             bsid=bsid,
             words=results_labels(lang),
