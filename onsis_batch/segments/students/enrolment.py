@@ -349,6 +349,7 @@ def build_school_enrolments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Fin
     short = enrolled.filter(SHORT_STAY & ~pl.col("active")).get_column("student_id")
     note(ctx, STUDENT, short, "NOTSENT-STU-SHORT-STAY")  # unless OnSIS holds them
     untyped = enrolled.filter(UNTYPED_CROSS)
+    note(ctx, STUDENT, untyped.get_column("student_id"), "NOTSENT-STU-UNTYPED-CROSS")
     pending = _pending(held, students, classified, untyped.get_column("student_id"))
     decided = decide(enrolled.filter(~UNTYPED_CROSS), pending, DECISION)
     outcome = (WANTED, HELD, "_action", "_reason")
