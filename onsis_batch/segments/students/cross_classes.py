@@ -1,10 +1,12 @@
 """What a student's class enrolments at the BSID's schools say about their school enrolment.
 
-The rule book reads three things about STUDENT_SCHOOL_ENROLMENT from the classes ([CC]):
+The rule book reads four things about STUDENT_SCHOOL_ENROLMENT from the classes ([CC]):
 
 - ENROLMENT_START_DATE on ADD: the earliest class start in the period; for a cross-enrolled
   student, of the classes that cause the cross-enrolment, for the others the earlier of
   that and the entry date (D780);
+- ENROLMENT_END_DATE of a cross-enrolled student: the latest date left of the classes that
+  cause the cross-enrolment (sent only when it falls in the period, D942);
 - STU_BRD_RES_STAT_TYPE of a cross-enrolled student: 09 (e-learning) when every
   cross-enrolled class on the count date is delivered as e-learning (18 or 19), or when
   all of them ended early as e-learning and the student left by the count date; else 08
@@ -25,7 +27,7 @@ import polars as pl
 from onsis_batch.segments.context import SegmentContext, text
 
 ELEARNING_DELIVERY = ["18", "19"]  # e-learning, with and without the provincial LMS
-FACTS = ("class_start", "cross_elearning", "cross_untyped_only")
+FACTS = ("class_start", "class_end", "cross_elearning", "cross_untyped_only")
 
 
 def _classes(ctx: SegmentContext, student_ids: pl.Series) -> pl.DataFrame:
@@ -81,12 +83,13 @@ def _cross_classes(classes: pl.DataFrame, classified: pl.DataFrame) -> pl.DataFr
 
 
 def _cross_facts(cross: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
-    """Per student: first cross class start, and the delivery and course-type facts."""
+    """Per student: first cross class start, last date left, delivery and course types."""
     period = ctx.period
     on_count = pl.col("date_left") > period.count_date
     starts_in_period = pl.col("date_enrolled") >= period.start
     return cross.group_by("student_id").agg(
         pl.col("date_enrolled").filter(starts_in_period).min().alias("cross_start"),
+        pl.col("date_left").max().alias("cross_end"),
         on_count.any().alias("_on_count"),
         pl.col("elearning").filter(on_count).all().alias("_elearning_on_count"),
         pl.col("elearning").all().alias("_elearning_all"),
@@ -99,8 +102,9 @@ def class_facts(
 ) -> pl.DataFrame:
     """student_id and the FACTS of each student of `current` (the speaking enrolments,
     with `main_school` and `exit_date`): `class_start` (the class start the start date
-    rule reads), `cross_elearning` (whether the cross-enrolment is e-learning, 09) and
-    `cross_untyped_only`; null where the student has no class that counts."""
+    rule reads), `class_end` (a cross-enrolled student's last date left), `cross_elearning`
+    (whether the cross-enrolment is e-learning, 09) and `cross_untyped_only`; null where
+    the student has no class that counts."""
     classes = _classes(ctx, current.get_column("student_id"))
     starts = classes.filter(pl.col("date_enrolled") >= ctx.period.start)
     first_any = starts.group_by("student_id").agg(pl.col("date_enrolled").min().alias("any_start"))
@@ -121,6 +125,7 @@ def class_facts(
             .then(pl.col("any_start"))
             .otherwise(pl.col("cross_start"))
             .alias("class_start"),
+            pl.when(~pl.col("main_school")).then(pl.col("cross_end")).alias("class_end"),
             pl.when(~pl.col("main_school")).then(elearning).alias("cross_elearning"),
             pl.when(~pl.col("main_school"))
             .then(pl.col("cross_untyped_only"))

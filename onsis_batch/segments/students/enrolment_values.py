@@ -363,6 +363,8 @@ def enrolment_start_date(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
 
 def enrolment_end_date(ctx: SegmentContext, kind: RowKind) -> pl.Expr:
     """Exit inside the period; in June, staying past the last school day is not leaving.
+    A cross-enrolled student leaves with the last of the classes causing the cross-enrolment,
+    their row's exit date standing in only when no such class says (cross_classes.py, D942).
 
     Closing rows close the enrolment OnSIS holds. October: the last exit if it is on or
     after the period start, else the period start. March/June: the period start for
@@ -372,7 +374,7 @@ def enrolment_end_date(ctx: SegmentContext, kind: RowKind) -> pl.Expr:
     period = ctx.period
     if kind == CLOSING:
         return _closing_end(ctx).alias("ENROLMENT_END_DATE")
-    exit_date = pl.col("exit_date")
+    exit_date = pl.coalesce(pl.col("class_end"), pl.col("exit_date"))
     inside = exit_date.is_not_null() & (exit_date > period.start) & (exit_date <= period.count_date)
     if period.kind == "jun" and period.last_school_day is not None:
         inside = inside & (exit_date <= period.last_school_day)
