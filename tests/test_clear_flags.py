@@ -98,7 +98,8 @@ def school() -> Scenario:
 def generate(tmp_path: Path, *extra: str, config: str | None = None):
     data, pae = write_scenario(school(), tmp_path)
     out = tmp_path / "out"
-    args = ["generate", "--data", data, "--pae", pae, "--bsid", BSID, "--period", "oct", "--year", "2025-2026"]
+    args = ["generate", "--data", data, "--pae", pae, "--bsid", BSID, "--period", "oct"]
+    args += ["--year", "2025-2026"]
     args += ["--out", out, "--timestamp", STAMP]
     if config is not None:
         (tmp_path / "board.yaml").write_text(config, encoding="utf-8")

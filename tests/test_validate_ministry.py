@@ -220,7 +220,8 @@ def test_our_schema_refuses_what_the_check_mode_accepts(tmp_path):
 
 def test_our_generated_sample_passes(tmp_path):
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["generate", "--sample", "--period", "oct", "--out", str(out), "-q"])
+    args = ["generate", "--sample", "--period", "oct", "--out", str(out), "-q"]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code in (0, 1), result.output
     [made] = out.glob("*.xml")
     checked = CliRunner().invoke(cli, ["validate", str(made), "--ministry", "--json"])
