@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
