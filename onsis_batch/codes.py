@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -19,6 +20,9 @@ from onsis_batch.resources import package_file
 from onsis_batch.strict_yaml import ANY_KEY, SpecError, read_checked
 
 ISO_COUNTRY_FILE = "country_codes_iso3166.csv"
+# The code mappings shipped with the tool, by what they map and their name: a board's
+# configuration (`code_mappings: {country: iso3166}`) reads one after the data's own (D945).
+SHIPPED_MAPPINGS = {"country": {"iso3166": ISO_COUNTRY_FILE}}
 _CODE_KEYS = {"en", "fr", "start", "end"}
 _FILE_KEYS = {
     ANY_KEY: {"source": None, "ministry_table": None, "codes": {ANY_KEY: None}, "pattern": None}
@@ -84,10 +88,33 @@ def iso_country_codes() -> dict[str, str]:
     """ISO 3166 country letters (alpha-3 and alpha-2) -> Ministry country code.
 
     The shipped `country_codes_iso3166.csv` has the layout of the `code_mappings` table, so
-    a board whose SIS keeps ISO letters uses it as its code mappings (D613).
+    a board whose SIS keeps ISO letters names it in its configuration (D613, D945).
     """
-    with package_file(ISO_COUNTRY_FILE).open(encoding="utf-8", newline="") as rows:
-        return {row["local_code"]: row["ministry_code"] for row in csv.DictReader(rows)}
+    return _mapping_rows(ISO_COUNTRY_FILE)["country_type"]
+
+
+@cache
+def _mapping_rows(file: str) -> dict[str, dict[str, str]]:
+    """Code table -> local code -> Ministry code of a shipped file in the code_mappings
+    layout (the first row of a code wins, as in the table)."""
+    mappings: dict[str, dict[str, str]] = {}
+    with package_file(file).open(encoding="utf-8", newline="") as rows:
+        for row in csv.DictReader(rows):
+            mappings.setdefault(row["code_table"], {}).setdefault(
+                row["local_code"], row["ministry_code"]
+            )
+    return mappings
+
+
+def shipped_mappings(chosen: Iterable[tuple[str, str]]) -> dict[str, dict[str, str]]:
+    """The shipped code mappings a configuration names, as (what it maps, name) pairs, e.g.
+    ("country", "iso3166"); code table -> local code -> Ministry code. KeyError for a pair
+    that is not shipped (the configuration's schema refuses it first, CFG005)."""
+    merged: dict[str, dict[str, str]] = {}
+    for what, name in chosen:
+        for table, codes in _mapping_rows(SHIPPED_MAPPINGS[what][name]).items():
+            merged.setdefault(table, {}).update(codes)
+    return merged
 
 
 def _tables(raw: dict[str, dict[str, Any]]) -> dict[str, CodeTable]:

@@ -87,6 +87,73 @@ def test_a_sis_with_iso_letters_needs_only_the_shipped_mapping_end_to_end(tmp_pa
     assert sorted(b.text or "" for b in births) == ["202", "667"]  # France, United States
 
 
+def test_one_configuration_line_maps_iso_country_letters_end_to_end(tmp_path: Path):
+    # `code_mappings: {country: iso3166}` in the board configuration (D945); the data's own
+    # code_mappings rows still win.
+    from builders import BSID, Scenario, write_scenario
+    from click.testing import CliRunner
+    from lxml import etree
+
+    from onsis_batch.cli import cli
+
+    scenario = Scenario()
+    scenario.student("1", "999000001", birth_country="FRA")
+    scenario.student("2", "999000002", birth_country="US")
+    scenario.student("3", "999000003", birth_country="DE")
+    for sid in ("1", "2", "3"):
+        scenario.enrol(sid, date(2025, 9, 3))
+    data, pae = write_scenario(scenario, tmp_path)
+    own = "code_table,local_code,ministry_code\ncountry_type,DE,034\n"  # the board's choice
+    (data / "code_mappings.csv").write_text(own, encoding="utf-8")
+    config = tmp_path / "board.yaml"
+    config.write_text("code_mappings:\n  country: iso3166\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["generate", "--data", data, "--pae", pae, "--bsid", BSID, "--period", "oct"]
+    args += ["--year", "2025-2026", "--out", out, "--timestamp", "2025-10-31T09:00:00"]
+    args += ["--config", config]
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exit_code in (0, 1), result.output
+    (batch,) = out.glob("ONSIS_*.xml")
+    births = etree.parse(str(batch)).findall(".//STUDENT_SCHOOL_ENROLMENT/COUNTRY_TYPE_BIRTH")
+    assert sorted(b.text or "" for b in births) == ["034", "202", "667"]
+
+
+def test_without_the_configuration_line_iso_letters_are_refused(tmp_path: Path):
+    found = _students(tmp_path, "1,A,B,2010-01-01,01,FRA\n")
+    assert found == [("SRC006", 2, "birth_country"), ("01", None)]
+
+
+def test_the_shipped_mapping_reads_a_database_too(tmp_path: Path):
+    import sqlite3
+    from dataclasses import replace
+
+    from onsis_batch.sources import data_source
+
+    path = tmp_path / "sis.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute(f"CREATE TABLE students ({STUDENT_HEADER.strip()})")
+        db.execute("INSERT INTO students VALUES ('1', 'A', 'B', '2010-01-01', '01', 'FR')")
+        db.execute("INSERT INTO students VALUES ('2', 'A', 'B', '2010-01-01', '01', 'CAN')")
+    source = replace(data_source(f"sqlite:///{path}"), shipped_mappings=(("country", "iso3166"),))
+    loaded = load_folder(source, tables=["students"])
+    assert loaded.findings == []
+    assert loaded.tables["students"].get_column("birth_country").to_list() == ["202", "CAN"]
+
+
+def test_an_unknown_shipped_mapping_is_a_configuration_error(tmp_path: Path):
+    from onsis_batch.period.config import load_config
+
+    path = tmp_path / "board.yaml"
+    path.write_text("code_mappings:\n  country: iso3166-2\n  language: iso639\n")
+    config, findings = load_config(path)
+    assert [(f.code, f.key) for f in findings] == [
+        ("CFG005", "code_mappings.country"),
+        ("CFG002", "code_mappings.language"),
+    ]
+    assert config.code_mappings == {}
+    assert codes.SHIPPED_MAPPINGS == {"country": {"iso3166": ISO_COUNTRY_FILE}}
+
+
 def test_provinces_are_canadas_thirteen():
     provinces = code_table("province_state_type")
     assert len(provinces.codes) == 13 and provinces.is_valid("ON") and not provinces.is_valid("NY")

@@ -296,10 +296,12 @@ def test_not_main_school_flag_makes_the_student_shared():
 
 
 def test_reach_ahead_grade_8_is_reported_in_grade_9():
+    """Grade 9 whatever the classes; the flag needs a language course among them (D944),
+    and this student has no class."""
     scenario = _cross(home_school_level="E", grade_level="8")
     row = sse(scenario.plan()[0], "1")
     assert row["GRADE_TYPE"] == "9"
-    assert row["REACH_AHEAD_FLAG"] is True
+    assert row["REACH_AHEAD_FLAG"] is False
 
 
 # --- issue 12 item 7 (D780-D785) ----------------------------------------------------------
@@ -355,13 +357,14 @@ def test_untyped_cross_enrolment_is_a_note_at_the_enrolment_row_and_nothing_is_s
     assert note.params["student_id"] == "1"
 
 
-def test_explain_says_a_check_stopped_an_untyped_cross_enrolment():
+def test_explain_names_the_untyped_cross_enrolment_rule_and_its_note():
+    """The not-sent reason (D941) is the STUDENT segment's why-not; SSE005 is still shown."""
     from onsis_batch.report.explain import Subject, explain
 
     scenario = _untyped_cross_scenario()
     plan, findings = scenario.plan()
     entry = explain(scenario.context(), plan, findings, Subject("oen", "999000001"))
     by_segment = {s["segment"]: s for s in entry["segments"]}
-    assert by_segment["STUDENT"]["why_not"] == "EXPLAIN-CHECK-STOPPED"
+    assert by_segment["STUDENT"]["why_not"] == "NOTSENT-STU-UNTYPED-CROSS"
     assert by_segment["STUDENT_SCHOOL_ENROLMENT"]["why_not"] == "EXPLAIN-PARENT-NOT-SENT"
     assert [f["code"] for f in entry["findings"]] == ["SSE005"]

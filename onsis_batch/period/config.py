@@ -47,6 +47,7 @@ class BoardConfig:
     clear: ClearChoice = field(default_factory=ClearChoice)  # the file's `upload:` section
     period: str | None = None  # run: period, used when --period is not given
     allow_unknown_columns: bool | None = None  # run: allow_unknown_columns
+    code_mappings: dict[str, str] = field(default_factory=dict)  # shipped mapping per kind
 
     def settings_rows(self) -> tuple[dict[str, Any], ...]:
         """The board_settings values this file supplies, one row per school year it names.
@@ -105,6 +106,7 @@ def _build(file: str, value: dict[str, Any], columns: dict[str, dict[str, Any]])
         clear=_clear_choice(value.get("upload") or {}),
         period=(value.get("run") or {}).get("period"),
         allow_unknown_columns=(value.get("run") or {}).get("allow_unknown_columns"),
+        code_mappings=dict(value.get("code_mappings") or {}),
     )
 
 

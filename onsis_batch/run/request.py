@@ -78,7 +78,8 @@ def build_request(
 ) -> tuple[PlanRequest, list[Finding]]:
     """The request the command line describes, over the configuration file (D310), and the
     file's findings that do not stop the run. `allow_unknown_columns` (or the file's `run:
-    allow_unknown_columns`) makes a column named like a contract column a warning.
+    allow_unknown_columns`) makes a column named like a contract column a warning; the
+    file's `code_mappings` add the shipped mappings it names under the data's own.
 
     InputError when the configuration file has errors; UsageError when the table map does
     not fit the data source.
@@ -88,6 +89,8 @@ def build_request(
     source = open_source(data, table_map, config)
     if allow_unknown_columns or (config is not None and config.allow_unknown_columns):
         source = replace(source, allow_unknown_columns=True)  # SRC021 only warns
+    if config is not None and config.code_mappings:  # e.g. country: iso3166 (D945)
+        source = replace(source, shipped_mappings=tuple(sorted(config.code_mappings.items())))
     request = PlanRequest(
         source, pae_dir, kind, school_year, tuple(bsids), private, options, overrides_file
     )

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
+from onsis_batch.codes import shipped_mappings
 from onsis_batch.contract import Table, contract
 from onsis_batch.findings import Finding, Severity, finding
 from onsis_batch.sources.cells import Mappings, convert, empty_frame
@@ -105,7 +106,8 @@ def _read_folder(
         labels, located = reader.locate(selected)
         for item in located:
             log.add(item)
-        loaded = _load_all(selected, reader, labels, log, stage)
+        shipped = shipped_mappings(source.shipped_mappings)
+        loaded = _load_all(selected, reader, labels, log, stage, shipped)
         files = {name: reader.where(name) for name in loaded}
     # A column missing from its file (SRC002) cannot tell which references are broken.
     targets = {name: frame.drop(missing, strict=False) for name, (frame, missing) in loaded.items()}
@@ -133,14 +135,16 @@ def _load_all(
     labels: dict[str, str],
     log: FindingLog,
     stage: Path | None,
+    shipped: Mappings,
 ) -> dict[str, tuple[pl.DataFrame, frozenset[str]]]:
     """Typed frame and missing columns of every table whose file could be read.
 
     When staging, each table's rows go to Parquet and the frame returned keeps only the
-    columns the folder-wide checks read (key, references, code mappings).
+    columns the folder-wide checks read (key, references, code mappings). The `shipped`
+    code mappings the configuration names apply under the data's own (D945).
     """
     loaded = {}
-    mappings: Mappings = {}
+    mappings: Mappings = shipped
     for table in selected:
         label = labels.get(table.name)
         keep = _Staged(stage / table.name, _checked_columns(table)) if stage else _Kept()
@@ -149,9 +153,16 @@ def _load_all(
             continue
         loaded[table.name] = result
         if table.name == MAPPINGS:
-            mappings = code_mappings(result[0])
-            _add_all(log, mapping_issues(result[0], label, mappings))
+            own = code_mappings(result[0])
+            _add_all(log, mapping_issues(result[0], label, own))
+            mappings = _under(own, shipped)
     return loaded
+
+
+def _under(own: Mappings, shipped: Mappings) -> Mappings:
+    """The data's own code mappings, with the shipped ones for codes the data does not map."""
+    tables = set(own) | set(shipped)
+    return {t: {**shipped.get(t, {}), **own.get(t, {})} for t in sorted(tables)}
 
 
 def _selected(names: Collection[str] | None) -> list[Table]:

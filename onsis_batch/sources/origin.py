@@ -51,6 +51,7 @@ class FolderSource:
 
     folder: Path
     allow_unknown_columns: bool = False  # SRC021 is a warning, not an error
+    shipped_mappings: tuple[tuple[str, str], ...] = ()  # e.g. (("country", "iso3166"),)
 
     @property
     def label(self) -> str:
@@ -70,6 +71,7 @@ class DatabaseSource:
     database: Database
     table_map: Mapping[str, str] = field(default_factory=dict)  # contract table -> SQL name
     allow_unknown_columns: bool = False  # SRC021 is a warning, not an error
+    shipped_mappings: tuple[tuple[str, str], ...] = ()  # e.g. (("country", "iso3166"),)
 
     @property
     def label(self) -> str:

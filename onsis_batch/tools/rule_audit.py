@@ -10,8 +10,10 @@ that check it, and its status:
 - implemented: the tool does what the rule says (cases or tests required);
 - decided: the tool does something else on purpose, recorded as a D-number of
   docs/decisions.md;
-- not-applicable: the rule cannot apply to this tool (e.g. a PowerSchool screen), with why;
-- open: a known defect being fixed (issue 12); only the defects of `KNOWN_OPEN` may be open.
+- not-applicable: the rule cannot apply to this tool (e.g. a PowerSchool screen), with why.
+
+There is no `open` status: a rule the tool gets wrong is fixed, or its difference recorded as
+a decision (D940).
 
 tests/test_rule_audit.py checks every reference (cases, tests, rule ids, functions,
 D-numbers) and that every rule id a builder emits is covered; `onsis-batch docs` writes
@@ -38,21 +40,7 @@ STATUSES = {
     "implemented": "implemented",
     "decided": "decided otherwise",
     "not-applicable": "not applicable",
-    "open": "open",
 }
-KNOWN_OPEN = {
-    "elearning-residence": "board residence 09 from the delivery types of the cross-enrolled "
-    "classes",
-    "cross-enrolled-start": "a cross-enrolled student's start date from the earliest class "
-    "enrolment",
-    "no-course-type-cross": "a student cross-enrolled only in classes without a course type is "
-    "not submitted",
-    "independent-study-only": "independent-study-only students: MAIN_SCHOOL_FLAG, FTE and PT",
-    "no-minutes-part-time": "a student with class data but no minutes is part-time",
-    "non-returning-end-date": "non-returning end dates in March and June",
-}
-"""The defects of issue 12 another change is fixing: the only rows that may stay open."""
-
 LINES = re.compile(r"(\d+)(?:-(\d+))?")
 DECISION = re.compile(r"D\d+")
 
@@ -72,8 +60,7 @@ class AuditRule:
     cases: tuple[str, ...] = ()  # scenario case names (tests/cases)
     tests: tuple[str, ...] = ()  # test node ids, tests/test_x.py::test_name
     decision: str | None = None  # D-number of a decided (or not-applicable) rule
-    why: str | None = None  # why a rule does not apply, or what an open row lacks
-    open: str | None = None  # a key of KNOWN_OPEN
+    why: str | None = None  # why a rule does not apply
 
     @property
     def span(self) -> tuple[int, int]:
@@ -127,10 +114,6 @@ def _problem(rule: AuditRule) -> str | None:
         return "a decided rule names its decision"
     if rule.status == "not-applicable" and not rule.why:
         return "a rule that does not apply says why"
-    if (rule.status == "open") != (rule.open is not None):
-        return "an open rule, and only an open rule, names its defect (open)"
-    if rule.open is not None and rule.open not in KNOWN_OPEN:
-        return f"open {rule.open!r} is not one of the known defects"
     return None
 
 
@@ -179,7 +162,7 @@ INTRO = [
     "what it says in our words, the rule ids it gives ([reasons.md](reasons.md)), the function "
     "applying it ([elements.md](elements.md)), the scenario cases (`tests/cases/<SEGMENT>.yaml`) "
     "or tests checking it, and its status: implemented, decided otherwise (a decision of "
-    "[decisions.md](decisions.md)), not applicable, or open (a known defect being fixed). "
+    "[decisions.md](decisions.md)) or not applicable. "
     "`tests/test_rule_audit.py` checks every reference.",
     "",
 ]
@@ -201,8 +184,6 @@ def _count_row(name: str, counts: Counter[str]) -> list[Any]:
 
 def _status(rule: AuditRule) -> str:
     words = STATUSES[rule.status]
-    if rule.status == "open" and rule.open:
-        words += f": {KNOWN_OPEN[rule.open]}"
     details = [d for d in (rule.decision, rule.why) if d]
     return f"{words} ({'; '.join(details)})" if details else words
 

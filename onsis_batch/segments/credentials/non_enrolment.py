@@ -7,9 +7,9 @@ there that overlaps the period, and they have one of:
 
   a diploma granted here dated inside the period .............. NE-ADD-DIPLOMA
   an SHSM certification completed inside the period ........... NE-ADD-SHSM
-  a scholarship date inside the period, with no enrolment at
-  any (non-summer) school on that date, and one of the BSID's
-  schools as the latest (non-summer) school before it ......... NE-ADD-SCHOLARSHIP
+  a scholarship date inside the period that one of the BSID's
+  schools reports (students/scholarship.py: none enrolls them
+  on that date or in the period, so the latest before it) ..... NE-ADD-SCHOLARSHIP
 
 The segment is always ADD, with MAIN_SCHOOL_FLAG T.
 """
@@ -22,43 +22,11 @@ from onsis_batch.segments.context import SegmentContext, normalised_oen
 from onsis_batch.segments.credentials.diploma import non_enrolled_diplomas
 from onsis_batch.segments.credentials.shsm import non_enrolled_shsm
 from onsis_batch.segments.engine import ADD, Decision, Outcome, decide, finish
+from onsis_batch.segments.students.scholarship import reports_scholarship
 from onsis_batch.segments.students.scope import classify_enrolments
 from onsis_batch.segments.students.side_facts import community_hours, literacy_status
 
 SEGMENT = "STUDENT_NON_ENROLMENT"
-
-
-def _scholarship_students(ctx: SegmentContext) -> pl.Series:
-    """Students whose scholarship date in the period falls outside any enrolment and after
-    an enrolment at one of the BSID's schools (their latest before that date)."""
-    period = ctx.period
-    students = ctx.table("students").filter(
-        pl.col("scholarship_date").is_between(period.start, period.count_date)
-    )
-    summer = ctx.table("schools").filter(pl.col("is_summer_school")).get_column("school_id")
-    rows = (
-        students.select("student_id", "scholarship_date")
-        .join(ctx.table("school_enrolments"), on="student_id")
-        .filter(
-            ~pl.col("school_id").is_in(summer.implode())
-            & (pl.col("entry_date") <= pl.col("scholarship_date"))
-        )
-    )
-    open_on_date = pl.col("exit_date").is_null() | (
-        pl.col("exit_date") > pl.col("scholarship_date")
-    )
-    latest = (
-        rows.sort("student_id", "entry_date", "school_id")
-        .group_by("student_id", maintain_order=True)
-        .agg(
-            open_on_date.any().alias("_enrolled"),
-            pl.col("school_id").last().alias("_latest_school"),
-        )
-    )
-    chosen = latest.filter(
-        ~pl.col("_enrolled") & pl.col("_latest_school").is_in(list(period.school_ids))
-    )
-    return chosen.get_column("student_id")
 
 
 def _former_students(ctx: SegmentContext, reported: pl.Series) -> pl.DataFrame:
@@ -82,7 +50,7 @@ def _decision(ctx: SegmentContext) -> Decision:
     reports no extract of the segment, so every row is new."""
     diplomas = non_enrolled_diplomas(ctx).get_column("student_id").implode()
     shsm = non_enrolled_shsm(ctx)[1].get_column("student_id").implode()
-    scholars = _scholarship_students(ctx).implode()
+    scholars = reports_scholarship(ctx).implode()
     sid = pl.col("student_id")
     reason = (
         pl.when(sid.is_in(diplomas))

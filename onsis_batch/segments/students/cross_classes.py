@@ -1,14 +1,19 @@
 """What a student's class enrolments at the BSID's schools say about their school enrolment.
 
-The rule book reads three things about STUDENT_SCHOOL_ENROLMENT from the classes ([CC]):
+The rule book reads five things about STUDENT_SCHOOL_ENROLMENT from the classes ([CC]):
 
 - ENROLMENT_START_DATE on ADD: the earliest class start in the period; for a cross-enrolled
   student, of the classes that cause the cross-enrolment, for the others the earlier of
   that and the entry date (D780);
+- ENROLMENT_END_DATE of a cross-enrolled student: the latest date left of the classes that
+  cause the cross-enrolment (sent only when it falls in the period, D942);
 - STU_BRD_RES_STAT_TYPE of a cross-enrolled student: 09 (e-learning) when every
   cross-enrolled class on the count date is delivered as e-learning (18 or 19), or when
   all of them ended early as e-learning and the student left by the count date; else 08
   (D781);
+- REACH_AHEAD_FLAG of a cross-enrolled elementary grade-8 student: T only when one of the
+  classes causing the cross-enrolment is a language course, i.e. its Ministry course code
+  starts with L or has 1 or 2 as its fourth character (D944);
 - selection: a student cross-enrolled only in classes of courses with no course type is not
   reported (D782).
 
@@ -25,7 +30,10 @@ import polars as pl
 from onsis_batch.segments.context import SegmentContext, text
 
 ELEARNING_DELIVERY = ["18", "19"]  # e-learning, with and without the provincial LMS
-FACTS = ("class_start", "cross_elearning", "cross_untyped_only")
+FACTS = ("class_start", "class_end", "cross_elearning", "cross_reach_ahead", "cross_untyped_only")
+# A language course, in the rule book's words: [courses]alt_course_number (the Ministry course
+# code) starting with L or with 1 or 2 as its fourth character.
+LANGUAGE_COURSE = r"^(L|...[12])"
 
 
 def _classes(ctx: SegmentContext, student_ids: pl.Series) -> pl.DataFrame:
@@ -36,7 +44,11 @@ def _classes(ctx: SegmentContext, student_ids: pl.Series) -> pl.DataFrame:
     courses = (
         ctx.table("courses")
         .unique("course_number", keep="first", maintain_order=True)
-        .select("course_number", text("course_type").alias("course_type"))
+        .select(
+            "course_number",
+            text("course_type").alias("course_type"),
+            text("ministry_code").str.to_uppercase().alias("ministry_code"),
+        )
     )
     in_session = (pl.col("date_enrolled") <= period.count_date) & (
         pl.col("date_left") > period.start
@@ -61,6 +73,10 @@ def _classes(ctx: SegmentContext, student_ids: pl.Series) -> pl.DataFrame:
             "date_left",
             pl.col("delivery_type").is_in(ELEARNING_DELIVERY).fill_null(False).alias("elearning"),
             "course_type",
+            pl.col("ministry_code")
+            .str.contains(LANGUAGE_COURSE)
+            .fill_null(False)
+            .alias("language_course"),
         )
     )
 
@@ -81,15 +97,17 @@ def _cross_classes(classes: pl.DataFrame, classified: pl.DataFrame) -> pl.DataFr
 
 
 def _cross_facts(cross: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
-    """Per student: first cross class start, and the delivery and course-type facts."""
+    """Per student: first cross class start, last date left, delivery and course types."""
     period = ctx.period
     on_count = pl.col("date_left") > period.count_date
     starts_in_period = pl.col("date_enrolled") >= period.start
     return cross.group_by("student_id").agg(
         pl.col("date_enrolled").filter(starts_in_period).min().alias("cross_start"),
+        pl.col("date_left").max().alias("cross_end"),
         on_count.any().alias("_on_count"),
         pl.col("elearning").filter(on_count).all().alias("_elearning_on_count"),
         pl.col("elearning").all().alias("_elearning_all"),
+        pl.col("language_course").any().alias("cross_reach_ahead"),
         pl.col("course_type").is_null().all().alias("cross_untyped_only"),
     )
 
@@ -99,8 +117,10 @@ def class_facts(
 ) -> pl.DataFrame:
     """student_id and the FACTS of each student of `current` (the speaking enrolments,
     with `main_school` and `exit_date`): `class_start` (the class start the start date
-    rule reads), `cross_elearning` (whether the cross-enrolment is e-learning, 09) and
-    `cross_untyped_only`; null where the student has no class that counts."""
+    rule reads), `class_end` (a cross-enrolled student's last date left), `cross_elearning`
+    (whether the cross-enrolment is e-learning, 09), `cross_reach_ahead` (a language course
+    among the classes) and `cross_untyped_only`; null where the student has no class that
+    counts."""
     classes = _classes(ctx, current.get_column("student_id"))
     starts = classes.filter(pl.col("date_enrolled") >= ctx.period.start)
     first_any = starts.group_by("student_id").agg(pl.col("date_enrolled").min().alias("any_start"))
@@ -121,7 +141,11 @@ def class_facts(
             .then(pl.col("any_start"))
             .otherwise(pl.col("cross_start"))
             .alias("class_start"),
+            pl.when(~pl.col("main_school")).then(pl.col("cross_end")).alias("class_end"),
             pl.when(~pl.col("main_school")).then(elearning).alias("cross_elearning"),
+            pl.when(~pl.col("main_school"))
+            .then(pl.col("cross_reach_ahead"))
+            .alias("cross_reach_ahead"),
             pl.when(~pl.col("main_school"))
             .then(pl.col("cross_untyped_only"))
             .alias("cross_untyped_only"),

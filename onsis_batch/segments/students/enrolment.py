@@ -46,6 +46,7 @@ from onsis_batch.segments.students.activity import students_with_activity
 from onsis_batch.segments.students.cross_classes import class_facts
 from onsis_batch.segments.students.enrolment_values import CLOSING, ENROLLED, RowKind
 from onsis_batch.segments.students.multi_school import concurrent_primary_enrolments
+from onsis_batch.segments.students.scholarship import reports_scholarship
 from onsis_batch.segments.students.scope import (
     classify_enrolments,
     current_enrolments,
@@ -230,7 +231,12 @@ def _students(ctx: SegmentContext, classified: pl.DataFrame, held: pl.DataFrame)
         candidates.join(community_hours(hours), on="student_id", how="left")
         .join(literacy_status(results), on="student_id", how="left")
         .join(special_education_flags(ctx), on="student_id", how="left")
-        .with_columns(pl.col("special_education").fill_null(False))
+        .with_columns(
+            pl.col("special_education").fill_null(False),
+            pl.col("student_id")
+            .is_in(reports_scholarship(ctx).implode())
+            .alias("reports_scholarship"),
+        )
         .rename({"_row": "student_row"})
     )
 
@@ -349,6 +355,7 @@ def build_school_enrolments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Fin
     short = enrolled.filter(SHORT_STAY & ~pl.col("active")).get_column("student_id")
     note(ctx, STUDENT, short, "NOTSENT-STU-SHORT-STAY")  # unless OnSIS holds them
     untyped = enrolled.filter(UNTYPED_CROSS)
+    note(ctx, STUDENT, untyped.get_column("student_id"), "NOTSENT-STU-UNTYPED-CROSS")
     pending = _pending(held, students, classified, untyped.get_column("student_id"))
     decided = decide(enrolled.filter(~UNTYPED_CROSS), pending, DECISION)
     outcome = (WANTED, HELD, "_action", "_reason")

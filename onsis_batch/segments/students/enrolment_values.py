@@ -241,10 +241,12 @@ def main_school_flag(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
 
 
 def _scholarship_date(ctx: SegmentContext) -> pl.Expr:
-    """Scholarship date inside the period, never for cross-enrolled students."""
+    """Scholarship date inside the period, never for cross-enrolled students, and only when
+    the BSID's school is the one reporting it (scholarship.py, D943)."""
     period = ctx.period
     inside = pl.col("scholarship_date").is_between(period.start, period.count_date)
-    return pl.when(pl.col("MAIN_SCHOOL_FLAG") & inside).then(pl.col("scholarship_date"))
+    here = pl.col("MAIN_SCHOOL_FLAG") & inside & pl.col("reports_scholarship")
+    return pl.when(here).then(pl.col("scholarship_date"))
 
 
 def ontario_scholarship_flag(ctx: SegmentContext, kind: RowKind) -> pl.Expr:
@@ -311,7 +313,8 @@ def mature_student_flag(_ctx: SegmentContext, _kind: RowKind) -> pl.Expr:
 
 
 def reach_ahead_flag(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
-    """On UPDATE OnSIS keeps its value; a cross-enrolled elementary grade 8 reaches ahead,
+    """On UPDATE OnSIS keeps its value; a cross-enrolled elementary grade 8 reaches ahead
+    when one of their cross-enrolled classes is a language course (cross_classes.py, D944),
     and so does a primary enrolment in an elementary grade (D315). Closing: OnSIS's."""
     if kind == CLOSING:
         return pl.col("pae_reach_ahead_flag").alias("REACH_AHEAD_FLAG")
@@ -319,6 +322,7 @@ def reach_ahead_flag(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
         ~pl.col("main_school")
         & (pl.col("home_school_level") == "E")
         & (pl.col("grade_level") == "8")
+        & pl.col("cross_reach_ahead").fill_null(False)
     ) | _primary_reach_ahead()
     return (
         pl.when(pl.col(HELD) & pl.col("pae_reach_ahead_flag").is_not_null())
@@ -363,6 +367,8 @@ def enrolment_start_date(_ctx: SegmentContext, kind: RowKind) -> pl.Expr:
 
 def enrolment_end_date(ctx: SegmentContext, kind: RowKind) -> pl.Expr:
     """Exit inside the period; in June, staying past the last school day is not leaving.
+    A cross-enrolled student leaves with the last of the classes causing the cross-enrolment,
+    their row's exit date standing in only when no such class says (cross_classes.py, D942).
 
     Closing rows close the enrolment OnSIS holds. October: the last exit if it is on or
     after the period start, else the period start. March/June: the period start for
@@ -372,7 +378,7 @@ def enrolment_end_date(ctx: SegmentContext, kind: RowKind) -> pl.Expr:
     period = ctx.period
     if kind == CLOSING:
         return _closing_end(ctx).alias("ENROLMENT_END_DATE")
-    exit_date = pl.col("exit_date")
+    exit_date = pl.coalesce(pl.col("class_end"), pl.col("exit_date"))
     inside = exit_date.is_not_null() & (exit_date > period.start) & (exit_date <= period.count_date)
     if period.kind == "jun" and period.last_school_day is not None:
         inside = inside & (exit_date <= period.last_school_day)

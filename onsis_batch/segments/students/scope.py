@@ -18,7 +18,9 @@ from onsis_batch.segments.located import at_data_rows
 NO_SHOW = "NS"
 
 
-def _ignored_reason() -> pl.Expr:
+def ignored_reason() -> pl.Expr:
+    """Why the rule book ignores an enrolment row (same_day, no_show, unmapped_exit), or
+    null for a row it reads."""
     exit_codes = list(code_table("student_mobility_type_exit").codes)
     return (
         pl.when(pl.col("exit_date") == pl.col("entry_date"))
@@ -44,7 +46,7 @@ def classify_enrolments(
 ) -> tuple[pl.DataFrame, list[Finding]]:
     """Enrolments at the BSID's schools, tagged `ignored` (reason or null) and `in_period`."""
     enr = enrolments.filter(pl.col("school_id").is_in(list(period.school_ids))).with_columns(
-        _ignored_reason().alias("ignored")
+        ignored_reason().alias("ignored")
     )
     enr = enr.with_columns(
         (pl.col("ignored").is_null() & overlaps_period(period)).alias("in_period"),
