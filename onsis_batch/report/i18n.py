@@ -10,6 +10,7 @@ files and logs show them; decimals take the language's separator ("12,4 s"). D89
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -43,7 +44,12 @@ def _locale(lang: str) -> Locale:
 
 def counted(lang: str, key: str, n: int, **values: Any) -> str:
     """`n` with the label `key` in the plural form `n` takes in `lang`: `2 avertissements`."""
-    forms = plural_forms(lang)[key]
+    return plural(lang, plural_forms(lang)[key], n, **values)
+
+
+def plural(lang: str, forms: Mapping[str, str], n: int, **values: Any) -> str:
+    """`n` in the one of `forms` (CLDR category -> text with `{n}`) that `n` takes in
+    `lang`; labels files other than labels.yaml keep their counts this way too."""
     text = forms.get(_locale(lang).plural_form(n), forms["other"])
     return text.format(n=n, **values)
 

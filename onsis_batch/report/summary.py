@@ -206,4 +206,3 @@ def not_sent_line(counts: Mapping[str, int], lang: str = "en") -> str:
     total = sum(counts.values())
     by_reason = ", ".join(f"{reason} {n}" for reason, n in counts.items())
     return f"{labels(lang)['summary_not_sent']}: {total} ({by_reason})"
-

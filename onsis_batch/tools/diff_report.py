@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from onsis_batch.findings import Finding
+from onsis_batch.report.i18n import plural, severity_word
 from onsis_batch.report.page import render
 from onsis_batch.resources import language_labels
 from onsis_batch.tools.diff import DiffResult
@@ -55,20 +56,26 @@ def diff_text(result: DiffResult, lang: str = "en") -> str:
     labels = diff_labels(lang)
     title = labels["arrow_pae"] if result.mode == "pae" else labels["arrow_files"]
     schools = ", ".join(result.schools)
+    named = plural(lang, labels["schools_named"], len(result.schools))
     lines = [
         f"{title}: {result.left} → {result.right}",
-        f"{result.period_code} {result.school_year}, {labels['schools']} {schools}",
+        f"{result.period_code} {result.school_year}, {named} {schools}",
     ]
     for segment, counts in result.counts.items():
-        cells = ", ".join(f"{n} {change}" for change, n in counts.items())
+        cells = ", ".join(
+            plural(lang, labels["counted"][change], n) for change, n in counts.items()
+        )
         lines.append(f"  {segment}: {cells}")
     for segment, reason in result.not_compared.items():
         lines.append(f"  {segment}: {labels['not_compared_short']} ({reason})")
-    lines += [f"  {f.severity.upper()} {f.code}: {_message(f, lang)}" for f in result.findings]
+    lines += [
+        f"  {severity_word(lang, f.severity)} {f.code}: {_message(f, lang)}"
+        for f in result.findings
+    ]
     for row in result.changes.iter_rows(named=True):
         action = row["new_action"] or row["old_action"] or ""
         head = f"{SYMBOL.get(row['change'], '?')} {row['segment']} {row['key']}"
-        head += f" [{row['change']}{', ' + action if action else ''}]"
+        head += f" [{labels['change_names'][row['change']]}{', ' + action if action else ''}]"
         if row["change"] in ("changed", "update"):
             head += f": {_values(row['elements'], labels['empty'])}"
         lines.append(head)
