@@ -82,7 +82,10 @@ def explain_text(data: dict[str, Any], lang: str = "en") -> str:
     message = "message_fr" if lang == "fr" else "message_en"
     if data["findings"]:
         lines.append(f"{t['findings']}:")
-        lines += [f"  {f['severity'].upper()} {f['code']}: {f[message]}" for f in data["findings"]]
+        lines += [
+            f"  {t['severity_' + f['severity']]} {f['code']}: {f[message]}"
+            for f in data["findings"]
+        ]
     if data["inputs"]:
         lines.append(f"{t['input_rows']}:")
         for name, block in data["inputs"].items():

@@ -18,6 +18,7 @@ from babel import Locale
 from babel.numbers import format_decimal
 
 from onsis_batch.findings import Finding, Severity
+from onsis_batch.reasons import RulebookRef
 from onsis_batch.resources import language_labels
 
 LABELS = "report/labels.yaml"
@@ -111,15 +112,28 @@ def finding_line(item: Finding, lang: str) -> str:
     return f"{severity_word(lang, item.severity)} {item.code}{shown}: {message}"
 
 
+def retold(text: str, english: Mapping[str, str], local: Mapping[str, str]) -> str:
+    """`text`, which the code words in English after one of the `english` templates, told
+    with the `local` template of the same key; `text` itself when no template fits."""
+    for key, template in english.items():
+        pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+)", re.escape(template))
+        matched = re.fullmatch(pattern, text)
+        if matched and key in local:
+            return local[key].format(**matched.groupdict())
+    return text
+
+
 def stage_text(stage: str, lang: str) -> str:
     """A pipeline stage (`reading school data`, `planning BSID 999001`) in `lang`: the run
     names its stages in English, the `stage_*` labels say them in each language."""
-    english = labels("en")
-    for key, text in english.items():
-        if not key.startswith("stage_"):
-            continue
-        pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+)", re.escape(text))
-        matched = re.fullmatch(pattern, stage)
-        if matched:
-            return labels(lang)[key].format(**matched.groupdict())
-    return stage
+    stages = {key: text for key, text in labels("en").items() if key.startswith("stage_")}
+    return retold(stage, stages, labels(lang))
+
+
+def rulebook_ref(ref: RulebookRef, lang: str) -> str:
+    """A rule-book passage: its (English) section heading, then its lines in `lang`."""
+    section = word(lang, "quoted", text=ref.section)  # the rule book is in English
+    if ref.first_line == ref.last_line:
+        return f"{section} ({word(lang, 'at_line', n=ref.first_line)})"
+    lines = word(lang, "at_lines", first=ref.first_line, last=ref.last_line)
+    return f"{section} ({lines})"

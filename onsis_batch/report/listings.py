@@ -83,7 +83,8 @@ def contract_text(lang: str = FR) -> str:
         for column in table.columns:
             kind = column.type + (f" ({column.codes})" if column.codes else "")
             flag = f" {words['list_required']}" if column.required else ""
-            lines.append(f"  {column.name:<32} {kind}{flag}  {column.source or ''}".rstrip())
+            fields = " ".join(re.findall(r"\[[^\]]+\]\w+", column.source or ""))
+            lines.append(f"  {column.name:<32} {kind}{flag}  {fields}".rstrip())
             named |= {column.codes} if column.codes else set()
     lines += ["", words["list_code_tables"]]
     tables = code_tables()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from onsis_batch.findings import Finding
-from onsis_batch.report.i18n import plural, severity_word
+from onsis_batch.report.i18n import plural, retold, severity_word
 from onsis_batch.report.page import render
 from onsis_batch.resources import language_labels
 from onsis_batch.tools.diff import DiffResult
@@ -67,7 +67,10 @@ def diff_text(result: DiffResult, lang: str = "en") -> str:
         )
         lines.append(f"  {segment}: {cells}")
     for segment, reason in result.not_compared.items():
-        lines.append(f"  {segment}: {labels['not_compared_short']} ({reason})")
+        why = retold(
+            reason, diff_labels("en")["not_compared_reasons"], labels["not_compared_reasons"]
+        )
+        lines.append(f"  {segment}: {labels['not_compared_short']} ({why})")
     lines += [
         f"  {severity_word(lang, f.severity)} {f.code}: {_message(f, lang)}"
         for f in result.findings

@@ -108,7 +108,7 @@ def results_text(imported: ResultsImport, lang: str = "en") -> str:
             f"{label}: " + ", ".join(plural(lang, counted[s], n) for s, n in counts.items())
         )
     for row in _rows(imported.errors, lang):
-        where = row["key"] or row["level"]
+        where = row["key"] or words["levels"].get(row["level"], row["level"])
         folded = f" (+{row['folded']} {words['below']})" if row["folded"] else ""
         lines.append(
             f"  {status[row['status']]:<10} {row['segment']} {where}: {row['field_name']} "
