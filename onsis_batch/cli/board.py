@@ -63,7 +63,6 @@ def board(
     from onsis_batch.cli.live import BoardDisplay
     from onsis_batch.period.clear_flags import effective
     from onsis_batch.report.board import board_summary_dict, board_summary_text, board_verdict
-    from onsis_batch.run.board_run import choose_bsids, run_board
     from onsis_batch.run.log import RunLog
 
     if plan.pae_dir is None and not plan.no_pae:
@@ -71,9 +70,12 @@ def board(
     plan = plan.resolved()
     if plan.kind is None:
         raise click.UsageError("missing --period (or run: period in --config)")
-    request = choose_bsids(plan.request())
     silent = as_json or log_json or quiet()
-    with BoardDisplay(len(request.bsids), lang, silent=silent) as display:
+    with BoardDisplay(lang, silent=silent) as display:  # shown before the school data is read
+        from onsis_batch.run.board_run import choose_bsids, run_board
+
+        request = choose_bsids(plan.request())
+        display.total = len(request.bsids)
         run = run_board(
             request,
             out_dir,

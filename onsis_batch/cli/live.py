@@ -48,8 +48,9 @@ def is_live(console: Console) -> bool:
 class BoardDisplay:
     """The progress of a board run, used as a context manager around the run."""
 
-    def __init__(self, total: int, lang: str, *, silent: bool) -> None:
-        self.total, self.lang = total, lang
+    def __init__(self, lang: str, *, silent: bool) -> None:
+        self.lang = lang
+        self.total = 0  # the schools, set once they are chosen
         self.console = make_console()
         self.live = not silent and is_live(self.console)
         self.plain = not silent and not self.live

@@ -89,10 +89,10 @@ def contract_text(lang: str = FR) -> str:
     lines += ["", words["list_code_tables"]]
     tables = code_tables()
     for name in sorted(named & set(tables)):
-        table = tables[name]
-        if table.pattern:
-            values = f"{words['list_pattern']} {table.pattern}"
+        codes = tables[name]
+        if codes.pattern:
+            values = f"{words['list_pattern']} {codes.pattern}"
         else:
-            values = ", ".join(f"{code} {table.meaning(code, lang)}" for code in table.codes)
+            values = ", ".join(f"{code} {codes.meaning(code, lang)}" for code in codes.codes)
         lines.append(f"  {name}: {values}")
     return "\n".join([*lines, "", words["english_only"]])
