@@ -167,7 +167,7 @@ def test_student_text_keeps_the_oen_asked_about_in_clear():
 def test_unknown_record_is_exp001_and_exit_1():
     result = _cli("--men", "000000001", "--lang", "fr")
     assert result.exit_code == 1
-    assert "ERROR EXP001: Aucun dossier avec men 000000001" in result.output
+    assert "ERREUR EXP001: Aucun dossier avec men 000000001" in result.output
 
 
 def test_exactly_one_record_must_be_asked_for():

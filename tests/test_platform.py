@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from onsis_batch.cli import cli
-from onsis_batch.cli.command import plain_terminal
+from onsis_batch.cli.live import is_live
 from onsis_batch.run.lock import LOCK_NAME, output_lock, owner_only_acl
 from onsis_batch.synth import synthesize
 
@@ -79,7 +79,7 @@ def test_generate_board_and_purge_run_without_the_posix_only_modules(tmp_path, s
     assert len(list(out.glob("ONSIS_*.xml"))) == 3
     done = _tool("purge", "--out", out, "--keep", "1", env=env)
     assert done.returncode == 0, done.stderr
-    assert "0 file(s) deleted" in done.stdout
+    assert "0 files deleted" in done.stdout
 
 
 def _complete(xml: Path) -> bool:
@@ -167,15 +167,19 @@ def test_quiet_prints_nothing_but_json_and_the_exit_code_tells(tmp_path):
 
 
 def test_no_color_and_dumb_terminals_get_no_redrawn_lines(monkeypatch):
-    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    import io
+
+    from rich.console import Console
+
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("TERM", "xterm")
-    assert not plain_terminal()
+    assert is_live(Console(file=io.StringIO(), force_terminal=True))
+    assert not is_live(Console(file=io.StringIO()))  # cron: stderr is no terminal
     monkeypatch.setenv("NO_COLOR", "1")
-    assert plain_terminal()
+    assert not is_live(Console(file=io.StringIO(), force_terminal=True))
     monkeypatch.delenv("NO_COLOR")
     monkeypatch.setenv("TERM", "dumb")
-    assert plain_terminal()
+    assert not is_live(Console(file=io.StringIO(), force_terminal=True))
 
 
 def test_every_command_shows_examples_and_takes_quiet():

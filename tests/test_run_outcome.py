@@ -117,7 +117,7 @@ def test_the_terminal_summary_starts_with_the_verdict_in_the_chosen_language(tmp
     french = _generate(data, pae, tmp_path / "fr", "--lang", "fr", "--json")
     assert json.loads(french.output)["verdict_text"] == "prêt à téléverser"
     text = _generate(data, pae, tmp_path / "fr2", "--lang", "fr").output
-    assert text.splitlines()[0] == "verdict: prêt à téléverser"
+    assert text.splitlines()[0] == "décision: prêt à téléverser"
     assert "non transmis: 1 (NOTSENT-STU-EXCLUDED 1)" in text
 
 
@@ -136,7 +136,7 @@ def test_a_file_with_errors_ends_by_saying_not_to_upload_it(tmp_path):
     assert lines[-2] == f"written: {tmp_path / 'ONSIS_X.xml'}"
     assert lines[-1].startswith("do not upload: the file has errors")
     french = summary_text(errors, lang="fr").splitlines()
-    assert french[0] == "verdict: ne pas téléverser (erreurs)"
+    assert french[0] == "décision: ne pas téléverser (erreurs)"
     assert french[-1].startswith("ne pas téléverser : le fichier contient des erreurs")
     nothing = summary_text(_result([_found("SRC001", Severity.ERROR)], None)).splitlines()
     assert nothing[0] == "verdict: nothing written" and nothing[-1] == "no file written"

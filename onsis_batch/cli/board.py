@@ -8,33 +8,16 @@ from pathlib import Path
 
 import click
 
-from onsis_batch.cli.command import Command, emit_json, plain_terminal, quiet, say
-from onsis_batch.cli.options import examples, json_option, out_option, timestamp_option
+from onsis_batch.cli.command import Command, emit_json, quiet, say
+from onsis_batch.cli.options import (
+    examples,
+    json_option,
+    lang_option,
+    out_option,
+    timestamp_option,
+)
 from onsis_batch.cli.planning import PlanOptions, plan_options
 from onsis_batch.errors import EXIT_CLEAN
-
-
-class _BoardProgress:
-    """A live status line on a terminal; one line per finished school otherwise."""
-
-    def __init__(self, total: int, live: bool, quiet: bool) -> None:
-        self.total, self.live, self.quiet, self.finished = total, live, quiet, 0
-        self.started = datetime.now()
-
-    def step(self, line: str) -> None:
-        """One more school finished: update the status line, or print its line."""
-        self.finished += 1
-        if self.live:
-            elapsed = (datetime.now() - self.started).total_seconds()
-            status = f"[{self.finished}/{self.total}] {elapsed:5.0f} s  {line}"
-            click.echo(f"\r\033[K{status}", nl=False, err=True)
-        elif not self.quiet:
-            click.echo(line)
-
-    def done(self) -> None:
-        """Clear the status line."""
-        if self.live:
-            click.echo("\r\033[K", nl=False, err=True)
 
 
 @click.command(
@@ -61,6 +44,7 @@ class _BoardProgress:
     type=click.IntRange(1),
     help="Afterwards, keep only the newest N batch files per BSID (and summaries).",
 )
+@lang_option
 def board(
     plan: PlanOptions,
     out_dir: Path,
@@ -69,21 +53,16 @@ def board(
     as_json: bool,
     log_json: bool,
     keep: int | None,
+    lang: str,
 ) -> None:
     """Generate the batch file of every BSID of the board for one period, in parallel.
 
     Each school is isolated: one school's bad data or failure gives findings for that
     school and does not stop the others. Exit code: the worst of the schools' codes.
     """
+    from onsis_batch.cli.live import BoardDisplay
     from onsis_batch.period.clear_flags import effective
-    from onsis_batch.report.board import (
-        board_summary_dict,
-        board_summary_text,
-        board_verdict,
-        school_line,
-    )
-    from onsis_batch.report.summary import clear_line
-    from onsis_batch.run.board_run import choose_bsids, run_board
+    from onsis_batch.report.board import board_summary_dict, board_summary_text, board_verdict
     from onsis_batch.run.log import RunLog
 
     if plan.pae_dir is None and not plan.no_pae:
@@ -91,26 +70,29 @@ def board(
     plan = plan.resolved()
     if plan.kind is None:
         raise click.UsageError("missing --period (or run: period in --config)")
-    request = choose_bsids(plan.request())
     silent = as_json or log_json or quiet()
-    progress = _BoardProgress(len(request.bsids), not (plain_terminal() or silent), silent)
-    run = run_board(
-        request,
-        out_dir,
-        log=RunLog(as_json=True, enabled=log_json),  # the school lines say the rest
-        created=timestamp,
-        workers=workers,
-        keep=keep,
-        on_result=lambda result: progress.step(school_line(result)),
-    )
-    progress.done()
+    with BoardDisplay(lang, silent=silent) as display:  # shown before the school data is read
+        from onsis_batch.run.board_run import choose_bsids, run_board
+
+        request = choose_bsids(plan.request())
+        display.total = len(request.bsids)
+        run = run_board(
+            request,
+            out_dir,
+            log=RunLog(as_json=True, enabled=log_json),  # the school lines say the rest
+            created=timestamp,
+            workers=workers,
+            keep=keep,
+            on_result=display.finished,
+            on_staged=display.staged,
+        )
+    flags = effective(request.options.clear_flags)
     if as_json:
-        body = board_summary_dict(run, request.kind, request.school_year)
-        body |= {"clear_flags": effective(request.options.clear_flags)}
-        emit_json("board", body, verdict=board_verdict(run), exit_code=run.exit_code)
+        body = board_summary_dict(run, request.kind, request.school_year) | {"clear_flags": flags}
+        verdict = board_verdict(run)
+        emit_json("board", body, verdict=verdict, exit_code=run.exit_code, lang=lang)
     else:
-        say(board_summary_text(run, request.kind, request.school_year))
-        say(clear_line(effective(request.options.clear_flags)))
+        say(board_summary_text(run, request.kind, request.school_year, lang, flags))
     sys.exit(run.exit_code)
 
 
@@ -128,10 +110,12 @@ def board(
 @click.option("--keep", type=click.IntRange(1), help="Keep only the newest N batch files per BSID.")
 @click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
 @json_option("the files deleted (or to delete)")
+@lang_option
 def purge(
-    out_dir: Path, days: float | None, keep: int | None, dry_run: bool, as_json: bool
+    out_dir: Path, days: float | None, keep: int | None, dry_run: bool, as_json: bool, lang: str
 ) -> None:
     """Delete old batch files, manifests and summaries: personal data kept no longer."""
+    from onsis_batch.report.i18n import counted, word
     from onsis_batch.run.retention import purge as remove
 
     if days is None and keep is None:
@@ -142,5 +126,5 @@ def purge(
         emit_json("purge", body, verdict=None, exit_code=EXIT_CLEAN)
         return
     for path in removed:
-        say(f"{'would delete' if dry_run else 'deleted'}: {path}")
-    say(f"{len(removed)} file(s) {'to delete' if dry_run else 'deleted'}")
+        say(f"{word(lang, 'would_delete' if dry_run else 'deleted')}: {path}")
+    say(counted(lang, "n_files_to_delete" if dry_run else "n_files_deleted", len(removed)))

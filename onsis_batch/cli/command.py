@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from typing import Any
@@ -114,14 +113,6 @@ def say(text: str) -> None:
     """Print `text` on stdout unless the command was given `--quiet`."""
     if not quiet():
         click.echo(text)
-
-
-def plain_terminal() -> bool:
-    """True when stderr is not a terminal, or asks for no colour or escape codes
-    (`NO_COLOR`, `TERM=dumb`): then nothing redraws a status line."""
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
-        return True
-    return not sys.stderr.isatty()
 
 
 def emit_json(

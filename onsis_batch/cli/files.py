@@ -70,6 +70,7 @@ def validate(
     if private:
         raise click.UsageError("--private goes with --ministry")
     from onsis_batch.findings import has_errors
+    from onsis_batch.report.i18n import word
     from onsis_batch.report.summary import finding_line, verdict
     from onsis_batch.tools.schema_errors import explain_schema_errors
     from onsis_batch.validate.batch_file import validate_file
@@ -86,15 +87,16 @@ def validate(
             "findings": [f.to_dict() for f in findings],
         }
         body |= {"explained": [e.to_dict() for e in explained]} if explain else {}
-        emit_json("validate", body, verdict=verdict(findings, written=True), exit_code=code)
+        judged = verdict(findings, written=True)
+        emit_json("validate", body, verdict=judged, exit_code=code, lang=lang)
     else:
         for problem in findings:
             say(finding_line(problem, lang))
         if explained:
-            say("explained (xmlschema):")
+            say(f"{word(lang, 'explained')}:")
         for error in explained:
             say(f"  {error}")
-        say(f"{xml_file}: {'invalid' if has_errors(findings) else 'valid'}")
+        say(f"{xml_file}: {word(lang, 'invalid' if has_errors(findings) else 'valid')}")
     sys.exit(code)
 
 
@@ -102,6 +104,7 @@ def _validate_ministry(
     xml_file: Path, *, private: bool, lang: str, show_pii: bool, as_json: bool
 ) -> None:
     """`validate --ministry`: the check mode, its findings and exit code."""
+    from onsis_batch.report.i18n import counted, word
     from onsis_batch.report.summary import finding_line, verdict
     from onsis_batch.validate.ministry import check_ministry_file
 
@@ -117,18 +120,14 @@ def _validate_ministry(
             "valid": checked.valid,
             "findings": [f.to_dict() for f in checked.findings],
         }
-        emit_json(
-            "validate", body, verdict=verdict(checked.findings, not unreadable), exit_code=code
-        )
+        judged = verdict(checked.findings, not unreadable)
+        emit_json("validate", body, verdict=judged, exit_code=code, lang=lang)
     else:
         for problem in checked.findings:
             say(finding_line(problem, lang))
-        state = (
-            ("invalid" if lang == "en" else "non conforme")
-            if not checked.valid
-            else ("valid" if lang == "en" else "conforme")
-        )
-        say(f"{checked.file}: {state} (--ministry, {checked.rows} segments)")
+        state = word(lang, "valid" if checked.valid else "invalid")
+        rows = counted(lang, "n_segments", checked.rows)
+        say(f"{checked.file}: {state} (--ministry, {rows})")
     sys.exit(code)
 
 
@@ -141,9 +140,11 @@ def _validate_ministry(
 )
 @click.argument("manifest", type=EXISTING_FILE)
 @json_option("the findings")
-def verify(manifest: Path, as_json: bool) -> None:
+@lang_option
+def verify(manifest: Path, as_json: bool, lang: str) -> None:
     """Re-check the SHA-256 of every file a run manifest lists (inputs and output)."""
-    from onsis_batch.report.summary import verdict
+    from onsis_batch.report.i18n import counted, word
+    from onsis_batch.report.summary import finding_line, verdict
     from onsis_batch.run.manifest import verify_manifest
 
     findings, checked = verify_manifest(manifest)
@@ -156,12 +157,15 @@ def verify(manifest: Path, as_json: bool) -> None:
             "valid": not findings,
             "findings": [f.to_dict() for f in findings],
         }
-        emit_json("verify", body, verdict=verdict(findings, not unreadable), exit_code=code)
+        judged = verdict(findings, not unreadable)
+        emit_json("verify", body, verdict=judged, exit_code=code, lang=lang)
     else:
         for problem in findings:
-            say(str(problem))
-        state = "unreadable" if unreadable else "changed" if findings else "all files match"
-        say(f"{manifest}: {checked} file(s) checked, {state}")
+            say(finding_line(problem, lang))
+        state = (
+            "verify_unreadable" if unreadable else "verify_changed" if findings else "verify_match"
+        )
+        say(f"{manifest}: {counted(lang, 'n_files_checked', checked)}, {word(lang, state)}")
     sys.exit(code)
 
 
@@ -273,6 +277,7 @@ def results(
     as_json: bool,
 ) -> None:
     """Import a results file (.OUT) from OnSIS into a work list per school."""
+    from onsis_batch.report.i18n import word
     from onsis_batch.tools.memory import memory_findings
     from onsis_batch.tools.results import NotAResultsFile, import_results
     from onsis_batch.tools.worklist import results_dict, results_text, write_worklists
@@ -295,5 +300,5 @@ def results(
     else:
         say(results_text(imported, lang))
         for path in written:
-            say(f"written: {path}")
+            say(f"{word(lang, 'summary_written')}: {path}")
     sys.exit(code)

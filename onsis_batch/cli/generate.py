@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from onsis_batch.cli.command import Command, emit_json, plain_terminal, quiet, say
+from onsis_batch.cli.command import Command, emit_json, quiet, say
 from onsis_batch.cli.options import (
     examples,
     json_option,
@@ -19,22 +19,6 @@ from onsis_batch.cli.options import (
 )
 from onsis_batch.cli.planning import PlanOptions, plan_options
 from onsis_batch.errors import EXIT_CLEAN, EXIT_ERRORS
-
-
-class _Stages:
-    """One status line on an interactive terminal (redrawn in place); silent otherwise."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-
-    def __call__(self, stage: str) -> None:
-        if self.enabled:
-            click.echo(f"\r\033[K{stage}…", nl=False, err=True)
-
-    def done(self) -> None:
-        """Clear the status line."""
-        if self.enabled:
-            click.echo("\r\033[K", nl=False, err=True)
 
 
 @click.command(
@@ -81,6 +65,7 @@ def generate(
     as_json: bool,
 ) -> None:
     """Generate the batch file of one BSID for one submission period."""
+    from onsis_batch.cli.live import StageDisplay
     from onsis_batch.report.html_report import ReportOptions
     from onsis_batch.report.summary import run_verdict, summary_dict, summary_text
     from onsis_batch.run.pipeline import generate as run
@@ -89,18 +74,17 @@ def generate(
     if plan.missing():
         raise click.UsageError(f"missing {', '.join(plan.missing())} (or use --sample)")
     request = plan.request()
-    stages = _Stages(not (plain_terminal() or as_json or quiet()))
     report = ReportOptions(lang=lang, show_pii=show_pii) if html_report else None
-    result = run(
-        request,
-        out_dir,
-        created=timestamp,
-        encoding=encoding,
-        on_stage=stages,
-        report=report,
-        show_pii=show_pii,
-    )
-    stages.done()
+    with StageDisplay(lang, silent=as_json or quiet()) as stages:
+        result = run(
+            request,
+            out_dir,
+            created=timestamp,
+            encoding=encoding,
+            on_stage=stages,
+            report=report,
+            show_pii=show_pii,
+        )
     if as_json:
         body = summary_dict(result, request.kind, request.school_year)
         body |= {"report": str(result.report)} if result.report else {}

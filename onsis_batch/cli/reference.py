@@ -13,6 +13,7 @@ from onsis_batch.cli.options import (
     checked_school_year,
     examples,
     json_option,
+    lang_option,
     out_option,
 )
 from onsis_batch.errors import EXIT_CLEAN, EXIT_ERRORS
@@ -38,13 +39,17 @@ def _listing(command: str, key: str, data: object, text: str, as_json: bool) -> 
 )
 @click.argument("segment", required=False)
 @json_option("the listing")
-def segments(segment: str | None, as_json: bool) -> None:
+@lang_option
+def segments(segment: str | None, as_json: bool, lang: str) -> None:
     """List the segments this version generates, or the elements of one segment."""
+    from onsis_batch.report.listings import segment_text, segments_text
     from onsis_batch.tools.reference_docs import segment_listing
 
     data, text = segment_listing(segment)
     if data is None:
         raise click.BadParameter(f"no segment {segment!r}", param_hint="SEGMENT")
+    if lang != "en":
+        text = segments_text(lang) if segment is None else segment_text(segment, lang) or ""
     _listing("segments", "segments", data, text, as_json)
 
 
@@ -53,12 +58,14 @@ def segments(segment: str | None, as_json: bool) -> None:
     epilog=examples("onsis-batch contract", "onsis-batch contract --json"),
 )
 @json_option("the contract")
-def contract(as_json: bool) -> None:
+@lang_option
+def contract(as_json: bool, lang: str) -> None:
     """Describe every input table and column the tool reads."""
+    from onsis_batch.report.listings import contract_text
     from onsis_batch.tools.reference_docs import contract_listing
 
     data, text = contract_listing()
-    _listing("contract", "tables", data, text, as_json)
+    _listing("contract", "tables", data, text if lang == "en" else contract_text(lang), as_json)
 
 
 @click.command(
@@ -106,8 +113,10 @@ def reasons(segment: str | None, as_json: bool, lang: str) -> None:
     epilog=examples("onsis-batch docs", "onsis-batch docs --check   # in CI: fail when stale"),
 )
 @click.option("--check", is_flag=True, help="Fail if the committed files are out of date.")
-def docs(check: bool) -> None:
+@lang_option
+def docs(check: bool, lang: str) -> None:
     """Regenerate the reference docs and the XSD from the specs (or check them)."""
+    from onsis_batch.report.i18n import labels
     from onsis_batch.tools.reference_docs import write_generated
 
     try:
@@ -115,7 +124,7 @@ def docs(check: bool) -> None:
     except FileNotFoundError as problem:
         raise click.UsageError(str(problem)) from None
     for path in stale:
-        say(f"{'stale' if check else 'written'}: {path}")
+        say(f"{labels(lang)['stale' if check else 'summary_written']}: {path}")
     sys.exit(EXIT_ERRORS if check and stale else EXIT_CLEAN)
 
 
@@ -149,11 +158,19 @@ def docs(check: bool) -> None:
 )
 @out_option(required=True, text="Folder for the school data and the PAE extracts.")
 @json_option("what was written")
+@lang_option
 def synth(
-    students: int, schools: int, seed: int, school_year: str, out_dir: Path, as_json: bool
+    students: int,
+    schools: int,
+    seed: int,
+    school_year: str,
+    out_dir: Path,
+    as_json: bool,
+    lang: str,
 ) -> None:
     """Write synthetic school data and matching PAE extracts (fake OENs)."""
     from onsis_batch.render.publish import private_folder
+    from onsis_batch.report.i18n import counted, labels
     from onsis_batch.synth import synthesize
 
     private_folder(out_dir)  # RUN003 when a file is in the way
@@ -169,7 +186,9 @@ def synth(
         }
         emit_json("synth", body, verdict=None, exit_code=EXIT_CLEAN)
         return
-    say(f"school data: {summary.data_dir}")
+    words = labels(lang)
+    say(f"{words['synth_data']}: {summary.data_dir}")
     for code, folder in summary.pae_dirs.items():
-        say(f"PAE {code}: {folder}")
-    say(f"BSIDs: {', '.join(summary.bsids)}; students: {summary.students}")
+        say(f"{words['synth_pae'].format(code=code)}: {folder}")
+    students_made = counted(lang, "n_students", summary.students)
+    say(f"{words['synth_bsids']}: {', '.join(summary.bsids)}; {students_made}")

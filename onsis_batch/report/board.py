@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from onsis_batch.errors import EXIT_CLEAN, EXIT_ERRORS, EXIT_INPUT, EXIT_INTERNAL
-from onsis_batch.findings import Severity, count_by_severity
-from onsis_batch.plan.outcome import BoardRun, RunResult
+from onsis_batch.findings import Finding, Severity, count_by_severity
+from onsis_batch.plan.outcome import BoardRun, RunResult, errors_first
 from onsis_batch.render.publish import write_private
+from onsis_batch.report.i18n import counted, labels, location, seconds, severity_counts
 from onsis_batch.report.summary import (
+    clear_line,
     envelope,
     not_sent_line,
     period_names,
@@ -92,36 +95,126 @@ def not_sent_totals(run: BoardRun) -> dict[str, int]:
     return dict(sorted(totals.items()))
 
 
-def school_line(result: RunResult) -> str:
-    """One line per finished BSID, for logs and non-interactive output."""
+FIRST_FINDINGS = 3  # findings shown under the line of a school that failed
+WORST_CODES = 3  # finding codes named on a school's line
+LOOK_FIRST = 5  # schools named at the end of the board summary
+_SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def worst_codes(findings: Iterable[Finding], shown: int = WORST_CODES) -> str:
+    """`SRC004×120 SRC012×3`: the most serious finding codes, most frequent first."""
+    counts = Counter((f.code, f.severity) for f in findings)
+    ranked = sorted(counts.items(), key=lambda item: (_SEVERITY_RANK[item[0][1]], -item[1]))
+    return " ".join(f"{code}×{n}" for (code, _), n in ranked[:shown])
+
+
+def failed(result: RunResult) -> bool:
+    """Whether the school got no file because of its input or an internal error."""
+    return result.exit_code in (EXIT_INPUT, EXIT_INTERNAL)
+
+
+def status_word(result: RunResult, lang: str = "en") -> str:
+    """The school's status in words: ok, errors, not generated, internal error."""
+    return labels(lang)[f"status_{STATUS[result.exit_code].replace(' ', '-')}"]
+
+
+def school_line(result: RunResult, lang: str = "en") -> str:
+    """One line per finished BSID: status, counts, time, file and its worst finding codes."""
     counts = count_by_severity(result.findings)
-    written = result.output.name if result.output else "no file"
-    return (
-        f"{result.bsid:<8} {STATUS[result.exit_code]:<14} students {result.students:>6}  "
-        f"errors {counts[str(Severity.ERROR)]:>4}  warnings {counts[str(Severity.WARNING)]:>4}  "
-        f"{result.seconds:5.1f} s  {written}"
-    )
+    written = result.output.name if result.output else labels(lang)["no_file"]
+    cells = [
+        f"{result.bsid:<8} {status_word(result, lang):<14}",
+        counted(lang, "n_students", result.students).rjust(14),
+        counted(lang, "n_errors", counts[str(Severity.ERROR)]).rjust(12),
+        counted(lang, "n_warnings", counts[str(Severity.WARNING)]).rjust(20),
+        seconds(lang, result.seconds).rjust(8),
+        written,
+    ]
+    codes = worst_codes(result.findings)
+    return "  ".join(cells) + (f"  {codes}" if codes else "")
 
 
-def board_summary_text(run: BoardRun, kind: str, school_year: str) -> str:
-    """The board summary for people: the verdict, one line per BSID, then the totals."""
-    lines = [verdict_line(board_verdict(run))]
-    lines.append(f"OnSIS {kind} {school_year}: {len(run.results)} BSIDs in {run.seconds:.1f} s")
-    lines += [f"  {school_line(r)}" for r in run.results]
-    written = sum(r.output is not None for r in run.results)
-    statuses = Counter(STATUS[r.exit_code] for r in run.results)
+def school_lines(result: RunResult, lang: str = "en") -> list[str]:
+    """A school's line, and under it the first findings of a school that failed (code,
+    file, row, column: where to look)."""
+    lines = [school_line(result, lang)]
+    if failed(result):
+        shown = errors_first(result.findings)[:FIRST_FINDINGS]
+        lines += [f"    {_finding_brief(f, lang)}" for f in shown]
+    return lines
+
+
+def _finding_brief(item: Finding, lang: str) -> str:
+    where = location(item, lang)
+    message = item.message_fr if lang == "fr" else item.message_en
+    return f"{item.code}{f' [{where}]' if where else ''}: {message}"
+
+
+def look_first(results: Iterable[RunResult], shown: int = LOOK_FIRST) -> list[RunResult]:
+    """The schools to look at first: those that failed, then those with errors (most
+    first), then those with the most warnings; clean schools are left out."""
+
+    def urgency(result: RunResult) -> tuple[int, int, int]:
+        counts = count_by_severity(result.findings)
+        errors, warnings = counts[str(Severity.ERROR)], counts[str(Severity.WARNING)]
+        return (0 if failed(result) else 1 if errors else 2, -errors, -warnings)
+
+    worth = [r for r in results if urgency(r) != (2, 0, 0)]
+    return sorted(worth, key=urgency)[:shown]
+
+
+def _look_first_line(results: Iterable[RunResult], lang: str) -> str | None:
+    chosen = look_first(results)
+    if not chosen:
+        return None
+    named = []
+    for result in chosen:
+        counts = count_by_severity(result.findings)
+        if failed(result):
+            why = status_word(result, lang)
+        elif counts[str(Severity.ERROR)]:
+            why = counted(lang, "n_errors", counts[str(Severity.ERROR)])
+        else:
+            why = counted(lang, "n_warnings", counts[str(Severity.WARNING)])
+        named.append(f"{result.bsid} ({why})")
+    return f"{labels(lang)['board_look_first']}: {', '.join(named)}"
+
+
+def board_summary_text(
+    run: BoardRun,
+    kind: str,
+    school_year: str,
+    lang: str = "en",
+    clear_flags: Mapping[str, str] | None = None,
+) -> str:
+    """The board summary for people: the verdict, one line per BSID (with the first
+    findings of those that failed), the totals, and last the schools to look at first."""
+    words = labels(lang)
+    lines = [verdict_line(board_verdict(run), lang)]
+    bsids = counted(lang, "n_bsids", len(run.results))
     lines.append(
-        f"files written: {written}/{len(run.results)}; "
-        + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+        words["board_title"].format(
+            kind=kind, year=school_year, bsids=bsids, seconds=seconds(lang, run.seconds)
+        )
     )
-    data = count_by_severity(run.data_findings)
-    lines.append("school data findings: " + ", ".join(f"{n} {s}" for s, n in data.items()))
+    lines += [f"  {line}" for r in run.results for line in school_lines(r, lang)]
+    written = sum(r.output is not None for r in run.results)
+    statuses = Counter(STATUS[r.exit_code].replace(" ", "-") for r in run.results)
+    lines.append(
+        f"{words['board_files_written']}: {written}/{len(run.results)}; "
+        + ", ".join(counted(lang, f"n_status_{s}", n) for s, n in sorted(statuses.items()))
+    )
+    data = severity_counts(lang, count_by_severity(run.data_findings))
+    lines.append(f"{words['board_data_findings']}: {data}")
     totals = not_sent_totals(run)
     if totals:
-        lines.append(not_sent_line(totals))
+        lines.append(not_sent_line(totals, lang))
+    if clear_flags is not None:
+        lines.append(clear_line(clear_flags, lang))
     if board_verdict(run) == "errors" and written:  # not a normal-looking end
-        lines.append("do not upload the files of the schools with errors; see the lines above")
-    return "\n".join(lines)
+        lines.append(words["board_errors_tail"])
+    first = _look_first_line(run.results, lang)
+    return "\n".join([*lines, first] if first else lines)
 
 
 def write_board_summary(run: BoardRun, out_dir: Path, kind: str, school_year: str) -> Path:

@@ -7,24 +7,17 @@ about are masked unless `--show-pii` (D281).
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from onsis_batch.findings import Finding, finding
 from onsis_batch.plan.model import Plan
 from onsis_batch.reasons import reason_title
 from onsis_batch.report.explain import Subject, explain, reason_text
+from onsis_batch.report.i18n import labels as labels  # the home of the labels
 from onsis_batch.report.masking import known_oens, mask_data, text_masker
-from onsis_batch.resources import language_labels
 from onsis_batch.segments.context import SegmentContext
 
 LISTED = 12  # row numbers per table on one text line
-
-
-@cache
-def labels(lang: str) -> dict[str, str]:
-    """The report and explain labels of one language (`en` or `fr`)."""
-    return {str(k): str(v) for k, v in language_labels("report/labels.yaml", lang).items()}
 
 
 def explanation(
@@ -89,7 +82,10 @@ def explain_text(data: dict[str, Any], lang: str = "en") -> str:
     message = "message_fr" if lang == "fr" else "message_en"
     if data["findings"]:
         lines.append(f"{t['findings']}:")
-        lines += [f"  {f['severity'].upper()} {f['code']}: {f[message]}" for f in data["findings"]]
+        lines += [
+            f"  {t['severity_' + f['severity']]} {f['code']}: {f[message]}"
+            for f in data["findings"]
+        ]
     if data["inputs"]:
         lines.append(f"{t['input_rows']}:")
         for name, block in data["inputs"].items():

@@ -16,7 +16,8 @@ from onsis_batch.findings import Finding, Severity, count_by_severity
 from onsis_batch.period.clear_flags import effective, flags_set
 from onsis_batch.period.periods import default_period_code
 from onsis_batch.plan.outcome import RunResult, errors_first
-from onsis_batch.report.explain_view import labels
+from onsis_batch.report.i18n import counted, labels, severity_counts
+from onsis_batch.report.i18n import finding_line as finding_line  # where commands find it
 
 ACTIONS = ("ADD", "UPDATE", "DELETE")
 SHOWN_FINDINGS = 50
@@ -126,13 +127,15 @@ def summary_dict(
     }
 
 
-def _segment_table(counts: dict[str, dict[str, int]]) -> list[str]:
-    width = max([len("segment"), *map(len, counts)])
-    lines = ["  " + "segment".ljust(width) + "".join(a.rjust(9) for a in ACTIONS)]
+def _segment_table(counts: dict[str, dict[str, int]], lang: str) -> list[str]:
+    heading = labels(lang)["segment"].lower()
+    width = max([len(heading), *map(len, counts)])
+    lines = ["  " + heading.ljust(width) + "".join(a.rjust(9) for a in ACTIONS)]
     for name, by_action in counts.items():
         cells = "".join(str(by_action.get(a, 0)).rjust(9) for a in ACTIONS)
         if not any(by_action.get(a) for a in ACTIONS):  # STUDENT has no ACTION: show its total
-            cells = str(sum(by_action.values())).rjust(9) + " rows".ljust(18)
+            total = sum(by_action.values())
+            cells = (" " * (9 - len(str(total))) + counted(lang, "n_rows", total)).ljust(27)
         lines.append("  " + name.ljust(width) + cells)
     return lines
 
@@ -157,12 +160,11 @@ def summary_text(result: RunResult, *, shown: int = SHOWN_FINDINGS, lang: str = 
         )
     lines.append(f"{words['summary_students']}: {result.students}")
     if result.planned:
-        lines += _segment_table(result.counts())
+        lines += _segment_table(result.counts(), lang)
     if result.not_sent:
         lines.append(not_sent_line(result.not_sent, lang))
     severities = count_by_severity(result.findings)
-    counted = ", ".join(f"{n} {s}" for s, n in severities.items())
-    lines.append(f"{words['summary_findings']}: {counted}")
+    lines.append(f"{words['summary_findings']}: {severity_counts(lang, severities)}")
     ordered = errors_first(result.findings)
     lines += [f"  {finding_line(f, lang)}" for f in ordered[:shown]]
     if len(ordered) > shown:
@@ -204,11 +206,3 @@ def not_sent_line(counts: Mapping[str, int], lang: str = "en") -> str:
     total = sum(counts.values())
     by_reason = ", ".join(f"{reason} {n}" for reason, n in counts.items())
     return f"{labels(lang)['summary_not_sent']}: {total} ({by_reason})"
-
-
-def finding_line(item: Finding, lang: str) -> str:
-    """One finding as a line of text, its message in `lang` (en or fr)."""
-    if lang != "fr":
-        return str(item)
-    where = f" [{item.location}]" if item.location else ""
-    return f"{item.severity.upper()} {item.code}{where}: {item.message_fr}"

@@ -54,6 +54,7 @@ SHARE_BSIDS = 10
 _SPAWN = multiprocessing.get_context("spawn")
 
 Done = Callable[[RunResult], None]
+Staged = Callable[[], None]  # told when the school data is staged and the schools start
 
 
 @dataclass(frozen=True)
@@ -274,11 +275,13 @@ def generate_many(
     created: datetime,
     workers: int = 2,
     on_result: Done | None = None,
+    on_staged: Staged | None = None,
 ) -> BoardRun:
     """Generate one file per BSID of the request with `workers` processes.
 
     The output folder is locked for the run (RUN002 for every BSID when another run has
-    it). `on_result` is called in this process with each BSID's result as it finishes.
+    it). `on_result` is called in this process with each BSID's result as it finishes,
+    `on_staged` once the school data is staged.
     """
     started = time.perf_counter()
     bsids = list(request.bsids)
@@ -291,7 +294,9 @@ def generate_many(
 
     try:
         with output_lock(out_dir), _stage_folder(out_dir) as folder:
-            staged, peaks = _stage_and_run(request, out_dir, created, folder, workers, done)
+            staged, peaks = _stage_and_run(
+                request, out_dir, created, folder, workers, done, on_staged
+            )
     except InputError as problem:  # the folder is locked
         for bsid in bsids:
             done(RunResult(bsid=bsid, findings=problem.findings))
@@ -308,10 +313,18 @@ def generate_many(
 
 
 def _stage_and_run(
-    request: PlanRequest, out_dir: Path, created: datetime, folder: Path, workers: int, done: Done
+    request: PlanRequest,
+    out_dir: Path,
+    created: datetime,
+    folder: Path,
+    workers: int,
+    done: Done,
+    on_staged: Staged | None = None,
 ) -> tuple[StagedData, list[float]]:
     """Stage the board in `folder`, then run its BSIDs in shares; the stage, the peaks."""
     staged = _stage_in_child(request.data, folder)
+    if on_staged is not None:
+        on_staged()
     owners = FindingOwners(staged)
     job = Job(
         replace(staged, findings=owners.board_findings),

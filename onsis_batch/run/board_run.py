@@ -8,15 +8,16 @@ run does lives here, so a scheduler calling the library gets the same run (D452)
 from __future__ import annotations
 
 import os
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
 from onsis_batch.errors import InputError
-from onsis_batch.findings import count_by_severity
+from onsis_batch.findings import Severity, count_by_severity
 from onsis_batch.period.periods import board_bsids
-from onsis_batch.plan.outcome import BoardRun, RunResult
-from onsis_batch.report.board import write_board_summary
-from onsis_batch.run.board import Done, generate_many
+from onsis_batch.plan.outcome import BoardRun, RunResult, errors_first
+from onsis_batch.report.board import FIRST_FINDINGS, failed, worst_codes, write_board_summary
+from onsis_batch.run.board import Done, Staged, generate_many
 from onsis_batch.run.log import RunLog
 from onsis_batch.run.request import PlanRequest
 from onsis_batch.run.retention import purge
@@ -43,13 +44,15 @@ def run_board(
     workers: int | None = None,
     keep: int | None = None,
     on_result: Done | None = None,
+    on_staged: Staged | None = None,
 ) -> BoardRun:
     """Generate every BSID of the request (see `choose_bsids`), one file each.
 
     Writes the board summary and the transmission status board view beside it when
     anything was learnt, keeps only the newest `keep` files per BSID afterwards, and logs
     each step on `log`. `workers` defaults to the number of cores, never more than there
-    are BSIDs.
+    are BSIDs. `on_staged` is called once the school data is staged, `on_result` with each
+    school's result (both for a display).
     """
     workers = min(workers or os.cpu_count() or 1, max(len(request.bsids), 1))
     log.event(
@@ -65,6 +68,7 @@ def run_board(
         created=created or datetime.now(),
         workers=workers,
         on_result=_logged(log, on_result),
+        on_staged=on_staged,
     )
     learnt = run.data_findings or any(r.output for r in run.results)
     if learnt:
@@ -74,7 +78,8 @@ def run_board(
         log.event("purged", out_dir=str(out_dir), removed=len(removed))
     if learnt:  # after the purge, so that it names only files still there (D876)
         write_transmission_status(out_dir, request.kind, request.school_year)
-    log.event("board_done", exit_code=run.exit_code, seconds=round(run.seconds, 1))
+    level = "info" if run.exit_code == 0 else "error"
+    log.event("board_done", level, exit_code=run.exit_code, seconds=round(run.seconds, 1))
     return run
 
 
@@ -83,9 +88,14 @@ def _logged(log: RunLog, then: Done | None) -> Done:
 
     def finished(result: RunResult) -> None:
         by_severity = count_by_severity(result.findings)
+        worst = worst_codes(result.findings, shown=1).partition("×")[0]
+        level = "error" if result.exit_code else "warning" if by_severity["warning"] else "info"
         log.event(
             "bsid_done",
+            level,
             bsid=result.bsid,
+            code=worst or None,
+            codes=dict(Counter(f.code for f in result.findings)),
             exit_code=result.exit_code,
             students=result.students,
             output=result.output.name if result.output else None,
@@ -93,6 +103,11 @@ def _logged(log: RunLog, then: Done | None) -> Done:
             errors=by_severity["error"],
             warnings=by_severity["warning"],
         )
+        if failed(result):  # where to look, as the school's line shows it
+            for item in errors_first(result.findings)[:FIRST_FINDINGS]:
+                level = "error" if item.severity == Severity.ERROR else "warning"
+                place = {"file": item.file, "row": item.row, "column": item.column}
+                log.event("finding", level, bsid=result.bsid, code=item.code, **place)
         if then is not None:
             then(result)
 

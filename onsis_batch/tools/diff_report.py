@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from onsis_batch.findings import Finding
+from onsis_batch.report.i18n import plural, retold, severity_word
 from onsis_batch.report.masking import mask_data, text_masker
 from onsis_batch.report.page import render
 from onsis_batch.resources import language_labels
@@ -57,21 +58,30 @@ def diff_text(result: DiffResult, lang: str = "en") -> str:
     labels = diff_labels(lang)
     title = labels["arrow_pae"] if result.mode == "pae" else labels["arrow_files"]
     schools = ", ".join(result.schools)
+    named = plural(lang, labels["schools_named"], len(result.schools))
     lines = [
         f"{title}: {result.left} → {result.right}",
-        f"{result.period_code} {result.school_year}, {labels['schools']} {schools}",
+        f"{result.period_code} {result.school_year}, {named} {schools}",
     ]
     for segment, counts in result.counts.items():
-        cells = ", ".join(f"{n} {change}" for change, n in counts.items())
+        cells = ", ".join(
+            plural(lang, labels["counted"][change], n) for change, n in counts.items()
+        )
         lines.append(f"  {segment}: {cells}")
     for segment, reason in result.not_compared.items():
-        lines.append(f"  {segment}: {labels['not_compared_short']} ({reason})")
-    lines += [f"  {f.severity.upper()} {f.code}: {_message(f, lang)}" for f in result.findings]
+        why = retold(
+            reason, diff_labels("en")["not_compared_reasons"], labels["not_compared_reasons"]
+        )
+        lines.append(f"  {segment}: {labels['not_compared_short']} ({why})")
+    lines += [
+        f"  {severity_word(lang, f.severity)} {f.code}: {_message(f, lang)}"
+        for f in result.findings
+    ]
     for row in result.changes.iter_rows(named=True):
         action = row["new_action"] or row["old_action"] or ""
         # the school on every line: keys repeat across the schools of a board file
         head = f"{SYMBOL.get(row['change'], '?')} {row['school']} {row['segment']} {row['key']}"
-        head += f" [{row['change']}{', ' + action if action else ''}]"
+        head += f" [{labels['change_names'][row['change']]}{', ' + action if action else ''}]"
         if row["change"] in ("changed", "update"):
             head += f": {_values(row['elements'], labels['empty'])}"
         lines.append(head)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from onsis_batch.reasons import ANY_SEGMENT, Reason, reasons
+from onsis_batch.report.i18n import rulebook_ref
 from onsis_batch.specs import load_specs
 from onsis_batch.tools.markdown import Page, markdown_table
 
@@ -78,7 +79,8 @@ def reason_listing(segment: str | None = None, lang: str = "en") -> tuple[Any, s
         lines.append(SHARED[lang] if name == ANY_SEGMENT else name)
         for entry in entries:
             lines.append(f"  {entry.id:<24} {entry.action or '-':<7} {entry.title_in(lang)}")
-            lines.append(f"  {'':<24} {'':<7} {', '.join(entry.decisions)} · {_refs(entry)}")
+            refs = "; ".join(rulebook_ref(ref, lang) for ref in entry.rulebook) or "-"
+            lines.append(f"  {'':<24} {'':<7} {', '.join(entry.decisions)} · {refs}")
     return data, "\n".join(lines)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 
 from onsis_batch.render.publish import file_in, write_private
+from onsis_batch.report.i18n import finding_line, plural
 from onsis_batch.report.masking import known_oens, mask_data, text_masker
 from onsis_batch.report.page import render
 from onsis_batch.resources import language_labels
@@ -101,12 +102,15 @@ def results_text(imported: ResultsImport, lang: str = "en") -> str:
     lines = [f"{imported.path}: {imported.period_code} {imported.school_year}"]
     if imported.previous:
         lines.append(f"{words['compared_with']} {imported.previous}")
-    lines += [f"  {f}" for f in imported.findings]
+    lines += [f"  {finding_line(f, lang)}" for f in imported.findings]
+    counted = words["counted_statuses"]
     for school, counts in results_dict(imported)["counts"].items():
         label = f"{words['school']} {school}" if school else words["whole_file"]
-        lines.append(f"{label}: " + ", ".join(f"{n} {status[s]}" for s, n in counts.items()))
+        lines.append(
+            f"{label}: " + ", ".join(plural(lang, counted[s], n) for s, n in counts.items())
+        )
     for row in _rows(imported.errors, lang):
-        where = row["key"] or row["level"]
+        where = row["key"] or words["levels"].get(row["level"], row["level"])
         folded = f" (+{row['folded']} {words['below']})" if row["folded"] else ""
         lines.append(
             f"  {status[row['status']]:<10} {row['segment']} {where}: {row['field_name']} "
