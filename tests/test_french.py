@@ -73,6 +73,13 @@ def _sample_args(out: Path) -> dict[str, list[list[str]]]:
         "synth": [["--students", "20", "--out", str(out / "synth")]],
         "docs": [["--check"]],
         "purge": [["--out", str(out / "gen"), "--keep", "1", "--dry-run"]],
+        "lists": [
+            [],
+            ["failing-marks", "--sample", "--period", "jun", "--out", str(out / "lists-fm")],
+            ["transmission", "--out", str(out / "gen")],
+        ],
+        "preview": [[xml], [xml, "--pae", str(pae)]],
+        "pae-from-xml": [[xml, "--pae", str(pae), "--out", str(out / "pae-after")]],
     }
 
 
@@ -81,6 +88,7 @@ def _set_aside(text: str) -> str:
     (« ... ») and the school data's table names where a location or row list names them."""
     tables = "|".join(sorted(contract(), key=len, reverse=True))
     text = re.sub(r"«[^»]*»", " ", text)
+    text = re.sub(r"EXSMS-\d{4}\.\d{2} - [^\n]*?\.csv", " ", text)  # the Ministry's file names
     text = re.sub(rf"\[({tables})(?=[,\]])", "[", text)
     text = re.sub(rf"^(\s*)({tables}) \(", r"\1(", text, flags=re.M)  # a table's heading
     return re.sub(rf"(l'école) ({tables}):", r"\1:", text)
@@ -90,6 +98,8 @@ def english_words(text: str) -> list[str]:
     """The English words of `text`, once codes, ids, paths and names are set aside."""
     found = []
     for token in _set_aside(text).split():
+        if re.fullmatch(r"[a-z]+(?:-[a-z]+)+", token):
+            continue  # a kebab-case id: a command, a list's name, a status
         if re.search(r"[/\\_=|.:@\]]\w|\w[/\\_=|@]|\d|[A-Z]{2,}-", token):
             continue  # a path, a file, a column, element or rule-book field name, an id
         for word in re.findall(r"[A-Za-zÀ-ÿ]+(?:['’][A-Za-zÀ-ÿ]+)*", token):

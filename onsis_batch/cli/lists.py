@@ -25,6 +25,7 @@ from onsis_batch.cli.options import (
 )
 from onsis_batch.cli.planning import PlanOptions
 from onsis_batch.errors import EXIT_CLEAN
+from onsis_batch.report.i18n import word
 
 FOLDER = click.Path(file_okay=False, path_type=Path)
 
@@ -116,7 +117,7 @@ def lists(
     else:
         say(list_text(result, lang, show_pii))
         for path in written:
-            say(f"written: {path}")
+            say(f"{word(lang, 'summary_written')}: {path}")
 
 
 def _show_lists(lang: str, as_json: bool) -> None:
@@ -192,9 +193,9 @@ def preview(
     if as_json:
         body = preview_dict(figures, lang)
         body |= {"compared_with": str(previous) if previous else None, "differences": changes}
-        emit_json("preview", body, verdict=None, exit_code=EXIT_CLEAN)
+        emit_json("preview", body, verdict=None, exit_code=EXIT_CLEAN, lang=lang)
     else:
         say(preview_text(figures, lang, changes))
         if html_out is not None:
-            say(f"written: {html_out}")
+            say(f"{word(lang, 'summary_written')}: {html_out}")
     sys.exit(EXIT_CLEAN)

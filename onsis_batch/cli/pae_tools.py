@@ -13,6 +13,7 @@ from onsis_batch.cli.options import (
     EXISTING_FILE,
     examples,
     json_option,
+    lang_option,
     out_option,
     timestamp_option,
 )
@@ -40,11 +41,18 @@ from onsis_batch.errors import EXIT_CLEAN, InputError, UsageError
 @out_option(required=True, text="Folder for the extracts after the file (not the --pae folder).")
 @timestamp_option
 @json_option("what was written")
+@lang_option
 def pae_from_xml(
-    xml_file: Path, pae_dir: Path, out_dir: Path, timestamp: datetime | None, as_json: bool
+    xml_file: Path,
+    pae_dir: Path,
+    out_dir: Path,
+    timestamp: datetime | None,
+    as_json: bool,
+    lang: str,
 ) -> None:
     """Write the PAE extracts OnSIS would hand out after accepting a batch file."""
     from onsis_batch.findings import has_errors
+    from onsis_batch.report.i18n import finding_line, word
     from onsis_batch.tools.pae_from_xml import pae_from_xml as apply_file
     from onsis_batch.tools.records import NotABatchFile, batch_findings
 
@@ -66,12 +74,12 @@ def pae_from_xml(
             "written": [str(path) for path in done.written],
             "findings": [f.to_dict() for f in done.findings],
         }
-        emit_json("pae-from-xml", body, verdict=None, exit_code=EXIT_CLEAN)
+        emit_json("pae-from-xml", body, verdict=None, exit_code=EXIT_CLEAN, lang=lang)
     else:
         for found in done.findings:
-            say(str(found))
+            say(finding_line(found, lang))
         for path in done.written:
-            say(f"written: {path}")
+            say(f"{word(lang, 'summary_written')}: {path}")
         rows = ", ".join(f"{extract} {count}" for extract, count in done.rows.items())
-        say(f"rows per extract: {rows}")
+        say(f"{word(lang, 'rows_per_extract')}: {rows}")
     sys.exit(EXIT_CLEAN)

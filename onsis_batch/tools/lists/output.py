@@ -128,7 +128,7 @@ def list_text(result: ListResult, lang: str = "en", show_pii: bool = False) -> s
     lines.append(f"{words['list_rows']}: {len(rows)}")
     if rows:
         headers = [words.get(f"list_col_{c}", c) for c in columns]
-        table = [headers] + [[r[c] for c in columns] for r in rows[:SHOWN_ROWS]]
+        table = [headers] + [[_shown(words, c, r[c]) for c in columns] for r in rows[:SHOWN_ROWS]]
         widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
         lines += [
             "  " + "  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip()
@@ -139,6 +139,11 @@ def list_text(result: ListResult, lang: str = "en", show_pii: bool = False) -> s
     if not show_pii and "oen" in columns:
         lines.append(words["masked_note"])
     return "\n".join(lines)
+
+
+def _shown(words: dict[str, str], column: str, value: str) -> str:
+    """A cell for the terminal: a verdict in the chosen language, other values as they are."""
+    return words.get(f"verdict_{value}", value) if column == "verdict" else value
 
 
 def _scope_shown(result: ListResult) -> list[tuple[str, str]]:

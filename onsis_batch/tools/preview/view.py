@@ -60,7 +60,8 @@ def preview_text(
     ]
     lines += [f"  {f}" for f in preview.findings]
     for figure in preview.figures:
-        lines.append(f"{figure.title(lang)} ({'; '.join(figure.sources)})")
+        sources = "; ".join(figure.sources).replace("file", labels(lang)["preview_file"])
+        lines.append(f"{figure.title(lang)} ({sources})")
         for row in figure.rows:
             group = words["total"] if row["group"] == "total" else row["group"]
             value = shown(row["value"], row["measure"])
