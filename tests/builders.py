@@ -179,12 +179,14 @@ def write_scenario(scenario: Scenario, root: Path, kind: str = "oct") -> tuple[P
         if rows:
             frame_from_rows(name, rows).drop("_row").write_csv(data / f"{name}.csv")
     period = scenario.context(kind).period
-    write_extract(
-        pae / extract_file_name("0003"),
-        "0003",
-        school_year=YEAR,
-        period_description=period.description,
-        blocks=[(BSID, "Sample Secondary School", pae_frame(scenario.pae_0003).drop("_row"))],
-        created=datetime(2025, 10, 1, 8, 0),
-    )
+    for extract in load_layouts():  # every extract, as downloaded: a missing one is PAE030
+        rows = scenario.pae_0003 if extract == "0003" else []
+        write_extract(
+            pae / extract_file_name(extract),
+            extract,
+            school_year=YEAR,
+            period_description=period.description,
+            blocks=[(BSID, "Sample Secondary School", pae_frame(rows, extract).drop("_row"))],
+            created=datetime(2025, 10, 1, 8, 0),
+        )
     return data, pae

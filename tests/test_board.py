@@ -201,3 +201,13 @@ def test_results_larger_than_the_pipe_never_hang_the_board(tmp_path):
     peaks = _in_workers(job, [["1", "2", "3"], ["4", "5"]], received.append, _chatty_share)
     assert sorted(r.bsid for r in received) == ["1", "2", "3", "4", "5"]
     assert peaks == [1.0, 1.0]
+
+
+def test_a_missing_extract_is_warned_for_each_bsid_by_its_own_number(tmp_path):
+    summary = synthesize(tmp_path / "board", students=60, schools=2, seed=3, periods=("oct",))
+    pae = summary.pae_dirs["oct"]
+    (pae / next(p.name for p in pae.iterdir() if p.name.startswith("EXSMS-0028"))).unlink()
+    run = run_board(summary, tmp_path / "out")
+    for result in run.results:
+        missing = [f for f in result.findings if f.code == "PAE030"]
+        assert [(f.key, f.params["extract"]) for f in missing] == [(result.bsid, "0028")]

@@ -175,3 +175,32 @@ def test_every_command_has_help():
 def test_generated_docs_and_schema_are_current():
     result = run("docs", "--check")
     assert result.exit_code == 0, f"run `onsis-batch docs`: {result.output}"
+
+
+def _without(pae, extract):
+    (pae / next(p.name for p in pae.iterdir() if p.name.startswith(f"EXSMS-{extract}"))).unlink()
+
+
+def test_a_missing_extract_is_a_warning_naming_folder_extract_and_segments(tmp_path):
+    data, pae = write_scenario(school(), tmp_path)
+    _without(pae, "0009")
+    args = ["--data", data, "--pae", pae, "--bsid", BSID, "--period", "oct", "--year", "2025-2026"]
+    result = run("generate", *args, "--out", tmp_path / "out", "--timestamp", STAMP, "--json")
+    assert result.exit_code == 0, result.output
+    missing = [f for f in json.loads(result.output)["findings"] if f["code"] == "PAE030"]
+    assert [(f["severity"], f["file"], f["key"]) for f in missing] == [("warning", str(pae), BSID)]
+    assert "extract 0009" in missing[0]["message_en"]
+    assert (
+        "of INSTRUCTIONAL_TM, SCHOOL_EDUCATOR_ASSIGNMENT is sent as ADD" in missing[0]["message_en"]
+    )
+    explained = run("explain", *args, "--oen", "999000002", "--json")
+    assert [f["code"] for f in json.loads(explained.output)["findings"]] == ["PAE030"]
+
+
+def test_every_extract_present_or_no_pae_is_silent_about_extracts(tmp_path):
+    result, _ = generate(tmp_path / "a", None, "--json")
+    assert "PAE030" not in result.output
+    data, _ = write_scenario(school(), tmp_path / "b")
+    args = ["--bsid", BSID, "--period", "oct", "--year", "2025-2026", "--json"]
+    first = run("generate", "--data", data, "--no-pae", *args, "--out", tmp_path / "out")
+    assert first.exit_code == 0 and "PAE030" not in first.output

@@ -5,6 +5,7 @@ import json
 from datetime import date
 
 import polars as pl
+import pytest
 import yaml
 from builders import BSID, Scenario, write_scenario
 from click.testing import CliRunner
@@ -115,8 +116,19 @@ def test_malformed_entries_are_errors_naming_the_entry(tmp_path):
     entries, found = load_overrides(path)
     assert entries == [] and codes(found) == ["OVR003"] * 6
     assert [f.row for f in found] == [1, 2, 3, 4, 5, 6]
-    (tmp_path / "bad.yaml").write_text("overrides: {not: a list}")
-    assert codes(load_overrides(tmp_path / "bad.yaml")[1]) == ["OVR003"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["overrides: {not: a list}", "- segment: STUDENT\n", "entries: []\n", "overrides: []\nx: 1\n"],
+)
+def test_a_file_without_the_top_level_overrides_list_says_so_not_entry_none(tmp_path, text):
+    (tmp_path / "bad.yaml").write_text(text)
+    entries, found = load_overrides(tmp_path / "bad.yaml")
+    assert entries == [] and codes(found) == ["OVR008"] and found[0].severity == "error"
+    assert "top-level `overrides:` key" in found[0].message_en
+    assert "clé `overrides:` au premier niveau" in found[0].message_fr
+    assert "None" not in found[0].message_en + found[0].message_fr
 
 
 def test_a_value_that_does_not_fit_the_element_stops_the_run(tmp_path):
@@ -180,3 +192,24 @@ def test_generate_stops_on_a_malformed_overrides_file(tmp_path):
     result, out = generate(tmp_path, path)
     assert result.exit_code == 2 and "OVR003" in result.output
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_explain_takes_generates_timestamp_and_reports_the_same_override_findings(tmp_path):
+    path = write(
+        tmp_path,
+        entry(set={"GRADE_TYPE": "12"}),  # live on 2025-10-31, expired today
+        entry(key=SSE2, set={"GRADE_TYPE": "10"}, expires="2025-10-01"),
+    )
+    data, pae = write_scenario(school(), tmp_path)
+    args = ["--data", data, "--pae", pae, "--bsid", BSID, "--period", "oct", "--year", "2025-2026"]
+    args += ["--overrides", path, "--timestamp", STAMP, "--json"]
+    result = CliRunner().invoke(cli, [str(a) for a in ["generate", *args, "--out", tmp_path / "o"]])
+    found = json.loads(result.output)["findings"]
+    generated = {(f["code"], f["row"]) for f in found if f["code"].startswith("OVR")}
+    assert generated == {("OVR004", 1), ("OVR001", 2)}
+    args = ["explain", *args]
+    for oen in ("999000001", "999000002"):  # whichever record: the run's override findings
+        explained = CliRunner().invoke(cli, [str(a) for a in [*args, "--oen", oen]])
+        assert explained.exit_code == 0, explained.output
+        found = json.loads(explained.output)["findings"]
+        assert {(f["code"], f["row"]) for f in found if f["code"].startswith("OVR")} == generated

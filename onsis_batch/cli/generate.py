@@ -102,12 +102,14 @@ def generate(
         "onsis-batch explain --sample --period mar --class MCV4U-01 --json",
         "onsis-batch explain --data sis/ --pae pae/ --bsid 999001 --period oct --year 2025-2026 \\",
         "    --men 880104729 --lang fr",
+        "onsis-batch explain ... --overrides overrides.yaml --timestamp 2025-10-31T09:00:00",
     ),
 )
 @click.option("--oen", help="Explain the student with this OEN.")
 @click.option("--class", "class_code", help="Explain the class with this class code.")
 @click.option("--men", help="Explain the educator with this MEN.")
 @plan_options()
+@timestamp_option
 @show_pii_option("names, birth dates and every OEN")
 @lang_option
 @json_option("the explanation")
@@ -116,6 +118,7 @@ def explain(
     class_code: str | None,
     men: str | None,
     plan: PlanOptions,
+    timestamp: datetime | None,
     show_pii: bool,
     lang: str,
     as_json: bool,
@@ -134,7 +137,8 @@ def explain(
     plan = plan.resolved()
     if plan.missing():
         raise click.UsageError(f"missing {', '.join(plan.missing())} (or use --sample)")
-    data = explain_record(plan.request(), Subject(*asked[0]), show_pii=show_pii)
+    today = timestamp.date() if timestamp else None  # the day overrides expire against
+    data = explain_record(plan.request(), Subject(*asked[0]), show_pii=show_pii, today=today)
     code = EXIT_CLEAN if data["found"] else EXIT_ERRORS
     if as_json:
         emit_json("explain", data, verdict=None, exit_code=code)

@@ -160,7 +160,8 @@ sample_option = click.option(
 timestamp_option = click.option(
     "--timestamp",
     callback=_timestamp,
-    help="Pin the header DATE/TIME (ISO), for byte-identical reruns.",
+    help="Pin the run's date and time (ISO): the header DATE/TIME and the day overrides "
+    "expire against, for identical reruns.",
 )
 
 

@@ -28,6 +28,8 @@ class Inputs:
     tables: dict[str, pl.DataFrame]
     pae: dict[str, dict[str, pl.DataFrame]]  # bsid -> extract -> rows
     findings: list[Finding]
+    # bsid -> findings about that BSID's extracts alone (PAE030), so a board places them
+    pae_findings: dict[str, list[Finding]] = field(default_factory=dict)
 
 
 @dataclass

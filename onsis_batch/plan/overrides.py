@@ -17,8 +17,8 @@ An applied override changes the row, sets its rule id to OVERRIDE and is reporte
 and recorded in the run manifest. An expired entry (OVR001) or one that matches no row
 (OVR002) is reported and not applied. One forcing an ACTION the segment's spec does not
 allow (OVR006) stops the run, as the engine refuses such a row from a builder; so does a
-malformed file (OVR003): an override never fills in data silently, and an element it
-empties is still checked as mandatory.
+malformed entry (OVR003) or file (OVR008): an override never fills in data silently, and
+an element it empties is still checked as mandatory.
 """
 
 from __future__ import annotations
@@ -88,7 +88,8 @@ def normal_key(key: str) -> str:
 
 
 def load_overrides(path: Path) -> tuple[list[Override], list[Finding]]:
-    """The entries of an overrides file; OVR003 for each problem (nothing is guessed)."""
+    """The entries of an overrides file; OVR003 for each bad entry, OVR008 for a file without
+    the one top-level `overrides:` list (nothing is guessed)."""
     try:
         raw = read_yaml(path, name=str(path))
     except YamlError as problem:
@@ -98,7 +99,7 @@ def load_overrides(path: Path) -> tuple[list[Override], list[Finding]]:
         or set(raw) != {"overrides"}
         or not isinstance(raw["overrides"], list)
     ):
-        return [], [_bad(path, None, "it must hold one key, `overrides`, with a list of entries")]
+        return [], [finding("OVR008", file=str(path))]  # the file, not an entry, is wrong
     entries, findings = [], []
     for number, item in enumerate(raw["overrides"], start=1):
         entry, trouble = _entry(number, item)

@@ -212,13 +212,20 @@ def _selected(
     return selected
 
 
+def _about_the_run(found: Finding) -> bool:
+    """Findings generate shows for any record's plan: the overrides applied or not (OVR) and
+    the extracts read as empty (PAE030), since either may change any record (D982)."""
+    return found.code.startswith("OVR") or found.code == "PAE030"
+
+
 def _related_findings(
     findings: list[Finding],
     subject: Subject,
     inputs: dict[str, pl.DataFrame],
     selected: dict[str, pl.DataFrame],
 ) -> list[Finding]:
-    """Findings about the record: by key (OEN, class code, MEN or row id) or input row."""
+    """Findings about the record (by key: OEN, class code, MEN or row id; or input row) or
+    about the whole run."""
     words = {subject.normal}
     for frame in selected.values():
         if "_id" in frame.columns:
@@ -232,6 +239,8 @@ def _related_findings(
                 words.update(rows.get_column(column).drop_nulls().cast(pl.String).to_list())
 
     def about(found: Finding) -> bool:
+        if _about_the_run(found):
+            return True
         if found.file and found.row is not None and (found.file, found.row) in places:
             return True
         names = [found.key or "", *map(str, found.params.values())]

@@ -17,6 +17,7 @@ import polars as pl
 from onsis_batch.contract import contract
 from onsis_batch.errors import InputError
 from onsis_batch.findings import Finding, has_errors
+from onsis_batch.pae.expected import missing_extracts
 from onsis_batch.pae.extracts import read_pae_folder
 from onsis_batch.pae.layout import empty_frame, load_layouts
 from onsis_batch.period.config import overlay_settings
@@ -82,7 +83,8 @@ def plan_bsid(
     `findings`: the input findings the result carries (default: all of `inputs`').
     """
     carried = inputs.findings if findings is None else findings
-    result = RunResult(bsid=period.bsid, period=period, findings=list(carried))
+    carried = [*carried, *inputs.pae_findings.get(period.bsid, [])]
+    result = RunResult(bsid=period.bsid, period=period, findings=carried)
     pae = inputs.pae[period.bsid]
     ctx = SegmentContext(period=period, tables=tables_for_bsid(inputs.tables, period, pae), pae=pae)
     built, found = build_plan(ctx)
@@ -172,7 +174,13 @@ def _with_pae(
     if has_errors(findings):
         raise InputError(findings)
     pae = {bsid: pae_set.for_bsid(bsid) for bsid in request.bsids}
-    return Inputs(tables=tables, pae=pae, findings=findings), periods
+    missing = {
+        bsid: missing_extracts(
+            pae_set, request.pae_dir, bsid, periods[bsid].kind, required=REQUIRED_EXTRACTS
+        )
+        for bsid in request.bsids
+    }
+    return Inputs(tables=tables, pae=pae, findings=findings, pae_findings=missing), periods
 
 
 def _periods(tables: dict[str, pl.DataFrame], request: PlanRequest) -> dict[str, SubmissionPeriod]:
