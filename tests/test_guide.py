@@ -110,7 +110,7 @@ def test_the_worked_mapping_example_generates_what_the_guide_says(tmp_path):
     options = f"--data {tmp_path / 'sis'} --no-pae --bsid 999001 --period oct --year 2025-2026"
     done = _generate(*options.split(), "--out", out)
     assert done.exit_code == 0, done.output
-    assert "findings: 0 error, 0 warning, 0 info" in done.output
+    assert "findings: 0 errors, 0 warnings, 0 notes" in done.output
     tree = etree.parse(str(out / "ONSIS_OCTSEC1_20251031_999001.xml"))
     enrolment = tree.xpath("//STUDENT[OEN='999100011']/STUDENT_SCHOOL_ENROLMENT")[0]
     assert enrolment.findtext("STUDENT_MOBILITY_TYPE") == "05"

@@ -86,12 +86,12 @@ def generate(
             show_pii=show_pii,
         )
     if as_json:
-        body = summary_dict(result, request.kind, request.school_year)
+        body = summary_dict(result, request.kind, request.school_year, show_pii=show_pii)
         body |= {"report": str(result.report)} if result.report else {}
         verdict = run_verdict(result)
         emit_json("generate", body, verdict=verdict, exit_code=result.exit_code, lang=lang)
     else:
-        say(summary_text(result, lang=lang))
+        say(summary_text(result, lang=lang, show_pii=show_pii))
     sys.exit(result.exit_code)
 
 

@@ -18,6 +18,7 @@ from onsis_batch.period.periods import default_period_code
 from onsis_batch.plan.outcome import RunResult, errors_first
 from onsis_batch.report.i18n import counted, labels, severity_counts
 from onsis_batch.report.i18n import finding_line as finding_line  # where commands find it
+from onsis_batch.sources.issues import without_oens
 
 ACTIONS = ("ADD", "UPDATE", "DELETE")
 SHOWN_FINDINGS = 50
@@ -102,7 +103,11 @@ def run_verdict(result: RunResult) -> str:
 
 
 def summary_dict(
-    result: RunResult, kind: str | None = None, school_year: str | None = None
+    result: RunResult,
+    kind: str | None = None,
+    school_year: str | None = None,
+    *,
+    show_pii: bool = False,
 ) -> dict[str, Any]:
     """The run summary as plain data (`generate --json`); `kind` and `school_year` (the
     request's) name the period when the run stopped before working it out."""
@@ -122,7 +127,7 @@ def summary_dict(
         "not_sent": dict(result.not_sent),
         "overrides_applied": result.overrides_applied,
         "clear_flags": effective(period.clear_flags) if period else None,
-        "findings": [f.to_dict() for f in errors_first(result.findings)],
+        "findings": [_shown(f.to_dict(), show_pii) for f in errors_first(result.findings)],
         "exit_code": result.exit_code,
     }
 
@@ -140,7 +145,9 @@ def _segment_table(counts: dict[str, dict[str, int]], lang: str) -> list[str]:
     return lines
 
 
-def summary_text(result: RunResult, *, shown: int = SHOWN_FINDINGS, lang: str = "en") -> str:
+def summary_text(
+    result: RunResult, *, shown: int = SHOWN_FINDINGS, lang: str = "en", show_pii: bool = False
+) -> str:
     """The run summary for people: the verdict, the period, counts per segment, records
     not sent by reason, the first `shown` findings (then counts per code of the others),
     the file written; a file with errors ends with a line saying not to upload it."""
@@ -166,7 +173,8 @@ def summary_text(result: RunResult, *, shown: int = SHOWN_FINDINGS, lang: str = 
     severities = count_by_severity(result.findings)
     lines.append(f"{words['summary_findings']}: {severity_counts(lang, severities)}")
     ordered = errors_first(result.findings)
-    lines += [f"  {finding_line(f, lang)}" for f in ordered[:shown]]
+    hide = (lambda text: text) if show_pii else without_oens  # a segment's key holds the OEN
+    lines += [f"  {hide(finding_line(f, lang))}" for f in ordered[:shown]]
     if len(ordered) > shown:
         lines.append(f"  ... {len(ordered) - shown} {words['summary_more']}")
         lines.append(f"  {words['summary_hidden']}: {hidden_codes(ordered[shown:])}")
@@ -206,3 +214,11 @@ def not_sent_line(counts: Mapping[str, int], lang: str = "en") -> str:
     total = sum(counts.values())
     by_reason = ", ".join(f"{reason} {n}" for reason, n in counts.items())
     return f"{labels(lang)['summary_not_sent']}: {total} ({by_reason})"
+
+
+def _shown(found: dict[str, Any], show_pii: bool) -> dict[str, Any]:
+    """A finding's data with every nine-digit run (an OEN in a segment's key or message)
+    shown by its last three digits, unless personal values were asked for."""
+    if show_pii:
+        return found
+    return {k: without_oens(v) if isinstance(v, str) else v for k, v in found.items()}
