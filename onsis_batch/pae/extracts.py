@@ -151,8 +151,11 @@ def read_pae_folder(
             if key not in frames:  # the first file by name wins; a duplicate is an error anyway
                 frames[key], files[key] = frame, path.name
     for (extract, bsid), names in sources.items():
-        if len(names) > 1:
-            findings.append(finding("PAE008", extract=extract, bsid=bsid, files=", ".join(names)))
+        if len(names) > 1:  # named at the first file whose block is left unread
+            listed = ", ".join(names)
+            findings.append(
+                finding("PAE008", file=names[1], extract=extract, bsid=bsid, files=listed)
+            )
     findings.extend(_missing(folder, required, run.bsids, frames))
     return PaeSet(frames, files, findings)
 
