@@ -77,7 +77,9 @@ BYTE_DAMAGE: dict[str, Callable[[bytes, float, bytes], bytes]] = {
     ),
     "padded": lambda data, where, junk: _line_changed(data, where, lambda line: b" " + line),
     "twice": lambda data, where, junk: _line_changed(data, where, lambda line: line + b"\n" + line),
-    "blank_lines": lambda data, where, junk: _line_changed(data, where, lambda line: line + b"\n\n"),
+    "blank_lines": lambda data, where, junk: _line_changed(
+        data, where, lambda line: line + b"\n\n"
+    ),
     "excel": lambda data, where, junk: _excel(data),
     "utf8": lambda data, where, junk: data.decode("cp1252", "replace").encode("utf-8"),
     "cp1252": lambda data, where, junk: data.decode("utf-8", "replace").encode("cp1252", "replace"),
@@ -207,8 +209,14 @@ def _parquet(path: Path, cast: str) -> None:
         frame = pl.DataFrame({"x": [text]})
     if cast and frame.width:
         name = frame.columns[len(frame.columns) // 2]
-        casts = {"int": pl.Int64, "float": pl.Float64, "bool": pl.Boolean, "date": pl.Date}
-        frame = frame.with_columns(pl.col(name).cast(casts[cast], strict=False))
+        column = pl.col(name)
+        casts = {
+            "int": column.cast(pl.Int64, strict=False),
+            "float": column.cast(pl.Float64, strict=False),
+            "bool": column.is_in(["1", "T", "Y", "true"]),
+            "date": column.str.to_date(strict=False),
+        }
+        frame = frame.with_columns(casts[cast])
     frame.write_parquet(path.with_suffix(".parquet"))
 
 
@@ -260,13 +268,14 @@ def folder_damage(kinds: list[str]) -> st.SearchStrategy[Damage]:
     )
 
 
+@st.composite
 def damages(
-    style: Style, rows: st.SearchStrategy[float], folder: list[str]
-) -> st.SearchStrategy[list[Damage]]:
+    draw: st.DrawFn, style: Style, rows: st.SearchStrategy[float], folder: list[str]
+) -> list[Damage]:
     """One to three damages, applied in turn; damage to the folder only ever comes last."""
     in_file = st.one_of(byte_damage(), record_damage(style, rows))
-    last = st.one_of(in_file, in_file, folder_damage(folder))
-    return st.tuples(st.lists(in_file, max_size=2), last).map(lambda pair: [*pair[0], pair[1]])
+    first = draw(st.lists(in_file, max_size=2))
+    return [*first, draw(st.one_of(in_file, in_file, folder_damage(folder)))]
 
 
 def apply_all(path: Path, damage: list[Damage]) -> None:

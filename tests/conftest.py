@@ -71,4 +71,5 @@ def _campaign_summary(terminalreporter) -> None:
         shown = ", ".join(f"{name}: {count}" for name, count in sorted(outcomes.items()))
         terminalreporter.line(f"{sum(outcomes.values()):6}  {kind} ({shown})")
     total = sum(sum(outcomes.values()) for kind, outcomes in kinds.items() if "kill" not in kind)
-    terminalreporter.line(f"{total:6}  inputs in all")
+    asked = os.environ.get("ONSIS_CAMPAIGN_EXAMPLES")
+    terminalreporter.line(f"{total:6}  inputs in all" + (f" (asked for {asked})" if asked else ""))
