@@ -1,54 +1,67 @@
-"""Damage campaign (issue 13): damaged PAE extracts and school-data CSVs never crash a run,
-never lose data without an input finding, and never leak personal values.
+"""Property campaign over school data and PAE extracts (issue 13): damaged inputs never
+crash a run, never lose data without a finding that names where, and never leak.
 
-Each example writes a small school, damages one file (a cut, junk bytes, lone carriage
-returns, a lost field, a stray quote, an Excel-mangled number, a padded line, UTF-8
-bytes...) and runs `generate`. It asserts:
+Each example copies a small school (three students, four tables, five extracts) prepared
+once per worker, damages one school-data table or one extract (see `campaign_damage`) and
+reads it: most examples through the layer that reads it (`load_folder`,
+`read_pae_folder`), some through a whole `generate` run in this process. For every input:
 
-* the exit code is 0, 1 or 2 (never an internal error);
-* on exit 2 every error finding names a real input location (a file of the data or PAE
-  folder, one of its tables or extracts, or the folder itself), never a temporary file;
-* no name or birth date of the school appears in stdout, stderr or any file written, and
-  no full OEN in the message of a finding about the inputs;
-* every file written is inside --out and readable by its owner only.
+* the exit code is 0, 1 or 2, never 3 (a layer: no exception; errors mean exit 2);
+* on exit 2 every error finding names an input given that exists (a file of the data or
+  PAE folder, or the folder, or a table or extract whose file is missing), with a row and
+  column within that file when it names them, never a temporary file;
+* no name or birth date of the school appears in stdout, stderr or any file written but
+  the batch XML (unless --show-pii), and no full OEN in a finding about the inputs;
+* every file and folder written is inside --out and readable by its owner only.
 
-The everyday suite runs 50 examples; CI's long run sets ONSIS_CAMPAIGN_EXAMPLES.
+Sizes: `campaign_kit.examples`; CI's long run sets ONSIS_CAMPAIGN_EXAMPLES.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
-import stat
+import shutil
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
-from builders import BSID, Scenario, write_scenario
-from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from builders import BSID, YEAR, Scenario, write_scenario
+from campaign_damage import PAE_CSV, PAE_FOLDER, SCHOOL_CSV, TABLE_FOLDER, apply_all, damages
+from campaign_kit import (
+    Inputs,
+    Tally,
+    campaign,
+    error_locations,
+    leaked,
+    misplaced,
+    quoted_oens,
+    run_main,
+    snapshot,
+    stray_writes,
+    written_texts,
+)
+from hostile import SAMPLE_PAE
+from hypothesis import given
 from hypothesis import strategies as st
 
-from onsis_batch.cli import cli
 from onsis_batch.contract import contract
-from onsis_batch.findings import catalog
-from onsis_batch.pae.layout import load_layouts
+from onsis_batch.errors import OnsisBatchError
+from onsis_batch.findings import Finding, has_errors
+from onsis_batch.pae.extracts import read_pae_folder
+from onsis_batch.sources import load_folder
 
-pytestmark = pytest.mark.campaign
+pytestmark = pytest.mark.campaign(everyday=True)
 
-EXAMPLES = int(os.environ.get("ONSIS_CAMPAIGN_EXAMPLES", "50"))
-CAMPAIGN = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
 STUDENTS = [  # id, OEN, given name, family name, birth date
-    ("1", "987654321", "Zoë", "Quillfeather", date(2009, 4, 17)),
+    ("1", "987654321", "Zoë", "Marrowvane", date(2009, 4, 17)),
     ("2", "912345678", "Anaïs", "Brightwater", date(2008, 11, 2)),
     ("3", "934567812", "Tolbric", "Harrowgate", date(2010, 1, 29)),
 ]
-DAMAGED_FILES = ["pae", "students.csv", "school_enrolments.csv", "schools.csv"]
+TABLES = ["students", "school_enrolments", "schools", "board_settings"]
+MORE_EXTRACTS = ["0005", "0009", "0028"]  # from the sample, cut to three records each
+PERIOD = {"school_year": YEAR, "period_code": "OCTSEC1"}
+PERIOD_DESCRIPTION = "October Secondary School"
 
 
 def school() -> Scenario:
@@ -68,117 +81,196 @@ def personal_values() -> list[str]:
     return values
 
 
-# --- damage ------------------------------------------------------------------------------
+@dataclass
+class Bench:
+    """A school prepared once per worker, and a work folder each example starts afresh in."""
+
+    base: Path
+    work: Path
+    oens: list[str]
+
+    def fresh(self) -> tuple[Path, Path]:
+        """Clean copies of the data and PAE folders (anything an example added is gone)."""
+        shutil.rmtree(self.work, ignore_errors=True)
+        shutil.copytree(self.base, self.work, symlinks=True)
+        return self.work / "data", self.work / "pae"
 
 
-def _at(data: bytes, where: float) -> int:
-    return min(len(data), int(where * len(data)))
+@pytest.fixture(scope="session")
+def school_base(tmp_path_factory) -> tuple[Path, list[str]]:
+    base = tmp_path_factory.mktemp("campaign-school")
+    _, pae = write_scenario(school(), base)
+    oens = [s[1] for s in STUDENTS]
+    for extract in MORE_EXTRACTS:
+        (sample,) = SAMPLE_PAE.glob(f"EXSMS-{extract}.00*.csv")
+        lines = sample.read_bytes().split(b"\n")[:5]
+        (pae / sample.name).write_bytes(
+            b"\n".join(lines).replace(b'"998467"', f'"{BSID}"'.encode()) + b"\n"
+        )
+        if extract != "0009":  # MENs are not personal to a student (D281)
+            oens += [line.split(b",")[1].strip(b'"').decode() for line in lines[2:]]
+    return base, oens
 
 
-def _lines_changed(data: bytes, where: float, change) -> bytes:
-    lines = data.split(b"\n")
-    index = min(len(lines) - 1, int(where * len(lines)))
-    lines[index] = change(lines[index])
-    return b"\n".join(lines)
+@pytest.fixture
+def bench(school_base, tmp_path) -> Bench:
+    base, oens = school_base
+    return Bench(base, tmp_path / "work", oens)
 
 
-def _mangled(data: bytes) -> bytes:
-    match = re.search(rb"\d{9}", data)
-    if not match:
-        return data
-    digits = match.group(0)
-    excel = digits[:1] + b"." + digits[1:6] + b"E+08"
-    return data[: match.start()] + excel + data[match.end() :]
-
-
-DAMAGES = {
-    "cut": lambda data, where, junk: data[: _at(data, where)],
-    "junk": lambda data, where, junk: data[: _at(data, where)] + junk + data[_at(data, where) :],
-    "drop": lambda data, where, junk: data[: _at(data, where)] + data[_at(data, where) + 3 :],
-    "lone_cr": lambda data, where, junk: data.replace(b"\r\n", b"\r").replace(b"\n", b"\r"),
-    "quote": lambda data, where, junk: data[: _at(data, where)] + b'"' + data[_at(data, where) :],
-    "lost_field": lambda data, where, junk: _lines_changed(
-        data, where, lambda line: line.rsplit(b",", 1)[0]
-    ),
-    "padded": lambda data, where, junk: _lines_changed(data, where, lambda line: b" " + line),
-    "twice": lambda data, where, junk: _lines_changed(
-        data, where, lambda line: line + b"\n" + line
-    ),
-    "excel": lambda data, where, junk: _mangled(data),
-    "utf8": lambda data, where, junk: data.decode("cp1252", "replace").encode("utf-8"),
-}
-
-
-@st.composite
-def damages(draw):
-    return (
-        draw(st.sampled_from(DAMAGED_FILES)),
-        draw(st.sampled_from(sorted(DAMAGES))),
-        draw(st.floats(0, 1)),
-        draw(st.binary(min_size=1, max_size=6)),
-    )
-
-
-def damage(data: Path, pae: Path, target: str, kind: str, where: float, junk: bytes) -> None:
-    path = next(pae.glob("*.csv")) if target == "pae" else data / target
-    path.write_bytes(DAMAGES[kind](path.read_bytes(), where, junk))
-
-
-# --- checks ------------------------------------------------------------------------------
-
-
-def input_labels(data: Path, pae: Path) -> set[str]:
-    """Every name a finding may give an input location."""
-    labels = {
-        str(data),
-        str(pae),
-        *(p.name for p in data.iterdir()),
-        *(p.name for p in pae.iterdir()),
+def neighbours(table: str) -> set[str]:
+    """The table and those it refers to or that refer to it: all a load needs to check it
+    (a quarter of the cost of reading every table)."""
+    tables = contract()
+    refers = {ref.table for ref in tables[table].references}
+    return {
+        table,
+        *refers,
+        *(t for t in TABLES if table in {r.table for r in tables[t].references}),
     }
-    labels |= set(contract()) | {f"PAE extract {extract}" for extract in load_layouts()}
-    return labels
 
 
-def names_input(code: str) -> bool:
-    """Findings about the inputs (load, PAE) and the pre-render check, which must not quote
-    an OEN; segment findings name a student by OEN on purpose (the registrar looks it up)."""
-    return catalog()[code].stage in ("load", "pae") or code == "OUT004"
+def table_cases() -> st.SearchStrategy:
+    return st.tuples(st.sampled_from(TABLES), damages(SCHOOL_CSV, st.floats(0, 1), TABLE_FOLDER))
 
 
-def written_files(root: Path, data: Path, pae: Path) -> list[Path]:
-    inputs = {data, pae}
-    return [p for p in root.rglob("*") if p.is_file() and not inputs & set(p.parents)]
+def extract_cases() -> st.SearchStrategy:
+    return st.tuples(st.integers(0, 3), damages(PAE_CSV, st.floats(0, 1), PAE_FOLDER))
 
 
-@CAMPAIGN
-@given(damages())
-def test_damaged_inputs_give_findings_not_crashes_or_leaks(tmp_path_factory, case):
-    root = tmp_path_factory.mktemp("campaign")
-    data, pae = write_scenario(school(), root)
-    damage(data, pae, *case)
-    out = root / "out"
-    args = ["generate", "--data", str(data), "--pae", str(pae), "--bsid", BSID]
-    args += ["--period", "oct", "--year", "2025-2026", "--out", str(out), "--json"]
-    args += ["--timestamp", "2025-10-31T09:00:00"]
-    result = CliRunner().invoke(cli, args)
-    assert result.exit_code in (0, 1, 2), (case, result.output, result.exception)
-    streams = result.stdout + result.stderr
-    findings = json.loads(result.stdout)["findings"]
-    if result.exit_code == 2:
-        labels = input_labels(data, pae)
-        errors = [f for f in findings if f["severity"] == "error"]
-        assert errors, (case, streams)
-        for item in errors:
-            assert item.get("file") in labels, (case, item)
-        assert ".tmp" not in streams
-    for item in (f for f in findings if names_input(f["code"])):
-        text = item["message_en"] + item["message_fr"]
-        for oen in (s[1] for s in STUDENTS):
-            assert oen not in text, (case, item)
-    files = written_files(root, data, pae)
-    for path in files:
-        assert out in path.parents, (case, path)
-        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, (case, path)
-    texts = [streams, *(p.read_text("utf-8", "replace") for p in files if p.suffix != ".xml")]
-    for value in personal_values():
-        assert not any(value in text for text in texts), (case, value)
+def damage_extract(pae: Path, which: int, damage) -> None:
+    apply_all(sorted(pae.glob("*.csv"))[which], damage)
+
+
+# --- the layers ----------------------------------------------------------------------------
+
+
+def layer_verdict(read) -> tuple[int, list[Finding]]:
+    """Exit code a command would give for the layer's findings, and the findings."""
+    try:
+        findings = read()
+    except OnsisBatchError as problem:
+        return problem.exit_code, problem.findings
+    return (2 if has_errors(findings) else 0), findings
+
+
+def check_layer(code: int, findings: list[Finding], inputs: Inputs, bench: Bench, case) -> None:
+    items = [f.to_dict() for f in findings]
+    if code == 2:
+        assert any(f["severity"] == "error" for f in items), case
+        assert not error_locations(items, inputs), (case, error_locations(items, inputs))
+    for item in items:  # a finding that names an input file names a real place in it
+        if item.get("file") and inputs.resolve(item["file"]):
+            assert not misplaced(item, inputs), (case, misplaced(item, inputs), item)
+    assert not quoted_oens(items, bench.oens), (case, items)
+    texts = [json.dumps(items, ensure_ascii=False), *(str(f) for f in findings)]
+    assert not leaked(texts, personal_values()), (case, texts)
+
+
+def test_damaged_school_data_tables_are_read_or_refused_by_place(bench, record_property):
+    tally = Tally("school data: tables read (sources.load_folder)")
+
+    @campaign("tables")
+    @given(table_cases())
+    def check(case):
+        table, damage = case
+        data, _ = bench.fresh()
+        apply_all(data / f"{table}.csv", damage)
+        code, findings = layer_verdict(lambda: load_folder(data, neighbours(table)).findings)
+        tally.add(code)
+        check_layer(code, findings, Inputs(folders=[data]), bench, case)
+
+    check()
+    tally.record(record_property)
+
+
+def test_damaged_extracts_are_read_or_refused_by_place(bench, record_property):
+    tally = Tally("PAE extracts read (pae.read_pae_folder)")
+
+    def read(pae: Path) -> list[Finding]:
+        found = read_pae_folder(pae, **PERIOD, period_description=PERIOD_DESCRIPTION, bsids=[BSID])
+        return found.findings
+
+    @campaign("pae")
+    @given(extract_cases())
+    def check(case):
+        which, damage = case
+        _, pae = bench.fresh()
+        damage_extract(pae, which, damage)
+        code, findings = layer_verdict(lambda: read(pae))
+        tally.add(code)
+        check_layer(code, findings, Inputs(folders=[pae]), bench, case)
+
+    check()
+    tally.record(record_property)
+
+
+# --- whole runs ----------------------------------------------------------------------------
+
+OPTIONS = st.sampled_from(
+    [["--json"], ["--json"], ["--json", "--html"], ["--json", "--lang", "fr"], [], ["-q"],
+     ["--json", "--show-pii"], ["--html", "--show-pii"]]
+)  # fmt: skip
+
+
+def generate(data: Path, pae: Path, out: Path, options: list[str]):
+    return run_main(
+        "generate", "--data", data, "--pae", pae, "--bsid", BSID, "--period", "oct",
+        "--year", YEAR, "--out", out, "--timestamp", "2025-10-31T09:00:00", *options,
+    )  # fmt: skip
+
+
+def check_run(outcome, options: list[str], inputs: Inputs, bench: Bench, before, case) -> None:
+    root, out = bench.work, bench.work / "out"
+    assert outcome.code in (0, 1, 2), (case, outcome.code, outcome.streams[-3000:])
+    assert ".tmp" not in outcome.streams and "onsis-batch-stage" not in outcome.streams, case
+    if "--json" in options:
+        findings = json.loads(outcome.stdout)["findings"]
+        if outcome.code == 2:
+            assert any(f["severity"] == "error" for f in findings), (case, outcome.streams)
+            assert not error_locations(findings, inputs), (case, error_locations(findings, inputs))
+        if "--show-pii" not in options:
+            assert not quoted_oens(findings, bench.oens), (case, findings)
+    assert not stray_writes(root, before, out), (case, stray_writes(root, before, out))
+    if outcome.code == 2:  # nothing written but the folder's lock
+        added = [p.name for p in snapshot(root) - before if p.is_file()]
+        assert added in ([], [".onsis-batch.lock"]), (case, added)
+    if "--show-pii" not in options:
+        texts = [outcome.streams, *written_texts(root, before)]
+        assert not leaked(texts, personal_values()), (case, leaked(texts, personal_values()))
+
+
+def test_generate_on_damaged_school_data(bench, record_property):
+    tally = Tally("school data: whole generate runs")
+
+    @campaign("tables-generate")
+    @given(table_cases(), OPTIONS)
+    def check(case, options):
+        table, damage = case
+        data, pae = bench.fresh()
+        apply_all(data / f"{table}.csv", damage)
+        before = snapshot(bench.work)
+        outcome = generate(data, pae, bench.work / "out", options)
+        tally.add(outcome.code)
+        check_run(outcome, options, Inputs(folders=[data, pae]), bench, before, (case, options))
+
+    check()
+    tally.record(record_property)
+
+
+def test_generate_on_damaged_extracts(bench, record_property):
+    tally = Tally("PAE extracts: whole generate runs")
+
+    @campaign("pae-generate")
+    @given(extract_cases(), OPTIONS)
+    def check(case, options):
+        which, damage = case
+        data, pae = bench.fresh()
+        damage_extract(pae, which, damage)
+        before = snapshot(bench.work)
+        outcome = generate(data, pae, bench.work / "out", options)
+        tally.add(outcome.code)
+        check_run(outcome, options, Inputs(folders=[data, pae]), bench, before, (case, options))
+
+    check()
+    tally.record(record_property)

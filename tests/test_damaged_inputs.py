@@ -601,3 +601,34 @@ def test_a_shifted_oen_in_school_data_is_never_quoted_whole(tmp_path):
     loaded = load_meetings(tmp_path / "d", "section_id,cycle_day,minutes\nS1,A,987654321\n")
     said = str([f.to_dict() for f in loaded.findings])
     assert "987654321" not in said and "******321" in said
+
+
+def test_a_shifted_birth_date_is_never_quoted(tmp_path):
+    # found by the 10,000-input campaign: a row shifted by one cell (a lost header cell and
+    # a stray leading comma) put the birth date in the gender column, quoted by SRC006
+    folder = tmp_path / "d"
+    folder.mkdir()
+    header = "student_id,oen,first_name,last_name,birth_date,gender,,first_language"
+    row = ",3,934567812,Tolbric,Harrowgate,2010-01-29,,"
+    (folder / "students.csv").write_text(f"{header}\n{row}\n", encoding="utf-8")
+    from onsis_batch.sources import load_folder
+
+    findings = load_folder(folder, tables=["students"]).findings
+    said = str([f.to_dict() for f in findings])
+    assert any(f.code == "SRC006" and f.column == "gender" for f in findings), said
+    assert "2010-01-29" not in said and "****-**-**" in said
+
+
+@pytest.mark.parametrize("field", ["year", "period"])
+def test_a_shifted_oen_in_the_extract_header_is_never_quoted_whole(tmp_path, field):
+    # found by the campaign: H1's school year (or period) cell holding an OEN, quoted by
+    # PAE002 (PAE003)
+    write_raw(tmp_path, "a.csv", [h1(**{field: "987654321"}), h2(), dt(oen="111111111")])
+    said = str([f.to_dict() for f in read(tmp_path).findings])
+    assert "987654321" not in said and "******321" in said
+
+
+def test_a_shifted_oen_in_the_school_header_is_never_quoted_whole(tmp_path):
+    write_raw(tmp_path, "a.csv", [h1(), h2("987654321"), dt(oen="111111111")])
+    said = str([f.to_dict() for f in read(tmp_path).findings])
+    assert "987654321" not in said

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from campaign_kit import Tally
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = [
@@ -218,13 +219,16 @@ def test_a_board_killed_at_random_moments_leaves_nothing_running_or_readable(tmp
 
 
 @pytest.mark.campaign
-def test_kill_campaign_on_a_board(tmp_path, small_board):
+def test_kill_campaign_on_a_board(tmp_path, small_board, record_property):
+    tally = Tally("board kills (SIGKILL at a random moment, then a clean rerun)")
     full = full_board_seconds(small_board, tmp_path)
     chosen = random.Random()
     for round_number in range(18):
         out = tmp_path / f"out-{round_number}"
         kill_board_at(small_board, out, full * chosen.uniform(0.05, 1.0))
         check_next_run(small_board, out)
+        tally.add("survived")
+    tally.record(record_property)
 
 
 def test_the_stage_is_a_private_folder_inside_the_output_folder(tmp_path):

@@ -455,6 +455,8 @@ def test_same_extract_twice(tmp_path):
     assert codes(pae) == ["PAE008"]
     assert pae.findings[0].params["files"] == "a.CSV, b.csv"
     assert pae.files[("0003", BSID)] == "a.CSV"
+    # found by the campaign: the finding names a file, the one whose block is left unread
+    assert pae.findings[0].file == "b.csv"
 
 
 # --- what is not an extract ------------------------------------------------------------------

@@ -153,8 +153,11 @@ def read_pae_folder(
             if key not in frames:  # the first file by name wins; a duplicate is an error anyway
                 frames[key], files[key] = frame, path.name
     for (extract, bsid), names in sources.items():
-        if len(names) > 1:
-            findings.append(finding("PAE008", extract=extract, bsid=bsid, files=", ".join(names)))
+        if len(names) > 1:  # named at the first file whose block is left unread
+            listed = ", ".join(names)
+            findings.append(
+                finding("PAE008", file=names[1], extract=extract, bsid=bsid, files=listed)
+            )
     findings.extend(_missing(folder, required, run.bsids, frames))
     return PaeSet(frames, files, findings)
 
@@ -243,7 +246,13 @@ def _check_header(name: str, line: int, h1: list[str], run: _Run) -> list[Findin
     year, period = h1[3], h1[4]
     if year != run.school_year:
         findings.append(
-            finding("PAE002", file=name, row=line, found=year or "(none)", expected=run.school_year)
+            finding(
+                "PAE002",
+                file=name,
+                row=line,
+                found=without_oens(year) or "(none)",
+                expected=run.school_year,
+            )
         )
     accepted = {run.period_code.casefold(), run.period_description.casefold()}
     if period.casefold() not in accepted:
@@ -252,7 +261,7 @@ def _check_header(name: str, line: int, h1: list[str], run: _Run) -> list[Findin
                 "PAE003",
                 file=name,
                 row=line,
-                found=period,
+                found=without_oens(period),
                 expected=f"{run.period_code} ({run.period_description})",
             )
         )
@@ -271,7 +280,7 @@ def _split_blocks(
     present = {b for b in heads.get_column(_BSID).to_list() if b is not None}
     wanted = present & run.bsids
     if not wanted:
-        found = ", ".join(sorted(present)) or "none"
+        found = without_oens(", ".join(sorted(present))) or "none"
         findings.append(
             finding("PAE004", file=name, found=found, expected=", ".join(sorted(run.bsids)))
         )

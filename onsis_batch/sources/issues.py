@@ -22,6 +22,9 @@ from onsis_batch.findings import Finding, catalog, finding
 LIMIT = 20
 MAX_VALUE_CHARS = 80  # a 10,000-character cell would drown the message it is quoted in
 _NINE_DIGITS = re.compile(r"(?<![0-9])[0-9]{9}(?![0-9])")
+_WHOLE_DATE = re.compile(
+    r"(?<![0-9])(?:[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{4})(?![0-9])"
+)
 
 Slot = tuple[str | None, str | None, str]  # (file, column, code)
 
@@ -71,7 +74,7 @@ class FindingLog:
         room = max(self._limit - self._listed[slot], 0)
         for values in issue.rows.head(room).iter_rows(named=True):
             row = values.pop("_row")
-            values = {k: _shorten(v) if isinstance(v, str) else v for k, v in values.items()}
+            values = {k: _shown(k, v) if isinstance(v, str) else v for k, v in values.items()}
             self._findings.append(
                 finding(
                     issue.code,
@@ -104,9 +107,21 @@ def _summary(slot: Slot, count: int) -> Finding:
     )
 
 
-def _shorten(value: str) -> str:
-    value = without_oens(value)
+def _shown(name: str, value: str) -> str:
+    """A row's value as a finding quotes it: no OEN whole, no date but a key's (the key of
+    an enrolment holds its entry date, which tells the duplicate rows apart), and short."""
+    value = without_oens(value) if name == "key" else without_dates(without_oens(value))
     return value if len(value) <= MAX_VALUE_CHARS else value[: MAX_VALUE_CHARS - 1] + "…"
+
+
+def without_dates(text: str) -> str:
+    """`text` with every whole date shown as `****-**-**`.
+
+    A whole date quoted from a cell is either a date its column refuses (the row and
+    column already say where) or a date shifted into another column by a lost cell, which
+    may well be a birth date (D727).
+    """
+    return _WHOLE_DATE.sub("****-**-**", text)
 
 
 def without_oens(text: str) -> str:
