@@ -1,6 +1,6 @@
 PY ?= .venv/bin/python
 
-.PHONY: setup test lint docs bench bench-board sample wheel clean refresh-sample
+.PHONY: setup test lint docs bench bench-board bench-province sample wheel clean refresh-sample
 
 setup:
 	python3 -m venv .venv && .venv/bin/pip install -q -c constraints.txt -e '.[dev]'
@@ -26,6 +26,10 @@ bench:
 
 bench-board:
 	$(PY) benchmarks/bench_board.py
+
+# 880 schools, 700,000 students: synthesised once (minutes), kept in bench_out/province.
+bench-province:
+	$(PY) benchmarks/bench_province.py
 
 clean:
 	rm -rf out bench_out .pytest_cache .ruff_cache
