@@ -124,16 +124,20 @@ def load_inputs(
 
 
 def load_staged_inputs(
-    staged: StagedData, request: PlanRequest
+    staged: StagedData, request: PlanRequest, *, pae_staged: bool = False
 ) -> tuple[Inputs, dict[str, SubmissionPeriod]]:
     """Periods and PAE extracts of the request's BSIDs of a staged board, no student rows yet.
 
     `tables` holds only the board-wide settings; `share_inputs` adds the rows of the
     students of some of these BSIDs, so a worker holds a few schools' students at a time.
+    `pae_staged`: the extracts were staged too (`run.pae_stage`) and are read a few BSIDs
+    at a time later; `pae` is left empty.
     """
     if has_errors(staged.findings):
         raise InputError(list(staged.findings))
     settings = {name: staged.scan(name).collect() for name in ("board_settings", "schools")}
+    if pae_staged:
+        return Inputs(settings, {}, list(staged.findings)), board_periods(settings, request)
     return _with_pae(settings, staged.findings, request)
 
 
@@ -153,7 +157,7 @@ def _with_pae(
     findings = list(found)
     if has_errors(findings):
         raise InputError(findings)
-    periods = _periods(tables, request)
+    periods = board_periods(tables, request)
     if request.pae_dir is None:
         empty = {bsid: {n: empty_frame(n) for n in load_layouts()} for bsid in request.bsids}
         return Inputs(tables=tables, pae=empty, findings=findings), periods
@@ -174,7 +178,9 @@ def _with_pae(
     return Inputs(tables=tables, pae=pae, findings=findings), periods
 
 
-def _periods(tables: dict[str, pl.DataFrame], request: PlanRequest) -> dict[str, SubmissionPeriod]:
+def board_periods(
+    tables: dict[str, pl.DataFrame], request: PlanRequest
+) -> dict[str, SubmissionPeriod]:
     """The period of each BSID of the request, the configuration's settings over the table's."""
     board_settings = overlay_settings(tables["board_settings"], request.options.board_settings)
     return {
