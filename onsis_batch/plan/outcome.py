@@ -28,6 +28,10 @@ class Inputs:
     tables: dict[str, pl.DataFrame]
     pae: dict[str, dict[str, pl.DataFrame]]  # bsid -> extract -> rows
     findings: list[Finding]
+    # A board worker's chunk: the BSIDs planned from these tables one after another, and
+    # what their plans share, computed once for all of them (segments.context.Chunk).
+    chunk: tuple[SubmissionPeriod, ...] = ()
+    shared: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass

@@ -27,7 +27,7 @@ from onsis_batch.plan.overrides import OverrideSet
 from onsis_batch.run.request import PlanRequest
 from onsis_batch.run.slicing import share_tables, tables_for_bsid
 from onsis_batch.segments.build import build_plan
-from onsis_batch.segments.context import SegmentContext
+from onsis_batch.segments.context import Chunk, SegmentContext
 from onsis_batch.sources import StagedData, load_folder
 from onsis_batch.validate.values import unsendable_values
 
@@ -84,7 +84,9 @@ def plan_bsid(
     carried = inputs.findings if findings is None else findings
     result = RunResult(bsid=period.bsid, period=period, findings=list(carried))
     pae = inputs.pae[period.bsid]
-    ctx = SegmentContext(period=period, tables=tables_for_bsid(inputs.tables, period, pae), pae=pae)
+    chunk = Chunk(inputs.tables, inputs.chunk, inputs.shared) if inputs.chunk else None
+    tables = tables_for_bsid(inputs.tables, period, pae)
+    ctx = SegmentContext(period=period, tables=tables, pae=pae, chunk=chunk)
     built, found = build_plan(ctx)
     result.findings += found
     if has_errors(found):  # the data cannot be sent as it is
@@ -144,7 +146,7 @@ def load_staged_inputs(
 def share_inputs(staged: StagedData, inputs: Inputs, periods: list[SubmissionPeriod]) -> Inputs:
     """`inputs` with every table, per-student ones limited to these BSIDs' students."""
     tables = share_tables(staged, periods, inputs.pae, list(contract()))
-    return replace(inputs, tables=tables)
+    return replace(inputs, tables=tables, chunk=tuple(periods), shared={})
 
 
 def _with_pae(
