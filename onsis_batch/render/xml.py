@@ -261,7 +261,8 @@ def _fragments(name: str, rows: dict[str, pl.DataFrame], layout: _Layout) -> pl.
         frame = frame.join(joined, left_on="_id", right_on="_parent", how="left")
         child_columns[child] = pl.col(column).fill_null("")
     indent = INDENT * layout.levels[name]
-    parts, values = [], {}
+    parts: list[pl.Expr] = []
+    values: dict[str, pl.Expr] = {}
     for item in spec.sequence():  # elements and children in the rule book's order
         if isinstance(item, str):
             parts += [child_columns[item]] if item in child_columns else []
