@@ -1,6 +1,6 @@
 PY ?= .venv/bin/python
 
-.PHONY: setup test lint docs guide guide-serve bench bench-board bench-diff sample wheel clean refresh-sample
+.PHONY: setup test lint docs guide guide-serve bench bench-board bench-diff bench-province sample wheel clean refresh-sample
 
 setup:
 	python3 -m venv .venv && .venv/bin/pip install -q -c constraints.txt -e '.[dev]'
@@ -38,6 +38,10 @@ bench-board:
 # Peak memory of diff, diff --pae and results on large files (SIZE_MB each, default 100).
 bench-diff:
 	$(PY) benchmarks/bench_diff.py --size-mb $(or $(SIZE_MB),100)
+
+# 880 schools, 700,000 students: synthesised once (minutes), kept in bench_out/province.
+bench-province:
+	$(PY) benchmarks/bench_province.py
 
 clean:
 	rm -rf out bench_out .pytest_cache .ruff_cache

@@ -211,3 +211,64 @@ def test_a_missing_extract_is_warned_for_each_bsid_by_its_own_number(tmp_path):
     for result in run.results:
         missing = [f for f in result.findings if f.code == "PAE030"]
         assert [(f.key, f.params["extract"]) for f in missing] == [(result.bsid, "0028")]
+
+
+def test_staged_pae_equals_the_extracts_read_for_each_bsid(tmp_path):
+    import stat
+
+    from onsis_batch.pae.extracts import read_pae_folder
+    from onsis_batch.run.pae_stage import stage_pae
+    from onsis_batch.sources import stage_folder
+
+    summary = synthesize(tmp_path / "board", students=120, schools=3, seed=6, periods=("oct",))
+    request = PlanRequest(summary.data_dir, summary.pae_dirs["oct"], "oct", "2025-2026")
+    request = request.for_bsids(summary.bsids)
+    (tmp_path / "stage").mkdir(mode=0o700)
+    staged = stage_folder(summary.data_dir, tmp_path / "stage")
+    pae = stage_pae(staged, request, tmp_path / "stage")
+    assert pae is not None and pae.covers(summary.bsids[:1])
+    read = read_pae_folder(
+        summary.pae_dirs["oct"],
+        school_year="2025-2026",
+        period_code="OCTSEC1",
+        period_description="October",
+        bsids=list(summary.bsids),
+    )
+    chunk = pae.chunk_pae(summary.bsids[1:])
+    assert sorted(chunk) == sorted(summary.bsids[1:])
+    for bsid, extracts in chunk.items():
+        for extract, frame in read.for_bsid(bsid).items():
+            assert extracts[extract].equals(frame), (bsid, extract)
+    for path in pae.extracts.values():
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0  # owner-only, like the stage
+
+
+def test_board_with_staged_pae_equals_workers_reading_the_extracts(tmp_path, monkeypatch):
+    import onsis_batch.run.board as board
+
+    summary = synthesize(tmp_path / "board", students=150, schools=4, seed=8, periods=("mar",))
+    created = datetime(2026, 3, 31, 9, 0)
+    monkeypatch.setattr(board, "SHARE_BSIDS", 3)  # chunks of a share read from the stage
+    staged = run_board(summary, tmp_path / "staged", kind="mar", created=created, workers=1)
+    # The workers (one, in this process) read the extracts themselves, as without a stage.
+    monkeypatch.setattr(board.StagedPae, "covers", lambda *_: False)
+    read = run_board(summary, tmp_path / "read", kind="mar", created=created, workers=1)
+    for ours, theirs in zip(staged.results, read.results, strict=True):
+        assert ours.output is not None and theirs.output is not None
+        assert ours.output.read_bytes() == theirs.output.read_bytes(), ours.bsid
+        assert sorted(map(str, ours.findings)) == sorted(map(str, theirs.findings))
+
+
+def test_board_run_of_the_bundled_sample_is_byte_identical_to_generate(tmp_path):
+    from onsis_batch.run.pipeline import generate
+    from onsis_batch.run.sample import sample_run
+
+    for kind in ("oct", "mar", "jun"):
+        data, pae, bsid, year = sample_run(kind)
+        request = PlanRequest(data, pae, kind, year).for_bsids([bsid])
+        created = datetime(2026, 1, 15, 9, 0)
+        run = generate_many(request, tmp_path / f"board_{kind}", created=created, workers=1)
+        alone = generate(request, tmp_path / f"alone_{kind}", created=created)
+        (result,) = run.results
+        assert result.output is not None and alone.output is not None
+        assert result.output.read_bytes() == alone.output.read_bytes(), kind

@@ -66,7 +66,6 @@ def generate(
 ) -> None:
     """Generate the batch file of one BSID for one submission period."""
     from onsis_batch.cli.live import StageDisplay
-    from onsis_batch.report.html_report import ReportOptions
     from onsis_batch.report.summary import run_verdict, summary_dict, summary_text
     from onsis_batch.run.pipeline import generate as run
 
@@ -74,7 +73,11 @@ def generate(
     if plan.missing():
         raise click.UsageError(f"missing {', '.join(plan.missing())} (or use --sample)")
     request = plan.request()
-    report = ReportOptions(lang=lang, show_pii=show_pii) if html_report else None
+    report = None
+    if html_report:  # the report's templates (jinja2) load only for a run that asks for one
+        from onsis_batch.report.html_report import ReportOptions
+
+        report = ReportOptions(lang=lang, show_pii=show_pii)
     with StageDisplay(lang, silent=as_json or quiet()) as stages:
         result = run(
             request,

@@ -30,6 +30,10 @@ class Inputs:
     findings: list[Finding]
     # bsid -> findings about that BSID's extracts alone (PAE030), so a board places them
     pae_findings: dict[str, list[Finding]] = field(default_factory=dict)
+    # A board worker's chunk: the BSIDs planned from these tables one after another, and
+    # what their plans share, computed once for all of them (segments.context.Chunk).
+    chunk: tuple[SubmissionPeriod, ...] = ()
+    shared: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass

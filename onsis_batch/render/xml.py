@@ -29,6 +29,7 @@ TOP_LEVEL = 4  # ONSIS_BATCH_FILE > DATA > SCHOOL_SUBMISSION > SCHOOL > segment
 _RANK = "__rank"
 _FRAG = "__frag"
 _CHUNK = "__chunk"
+_VALUE = "__value"
 _NON_LATIN1 = r"[^\x00-\xFF]"
 _ENCODINGS = {"iso8859-1": "ISO-8859-1", "utf-8": "UTF-8"}
 _SORT = [_RANK, "_order", "_id"]
@@ -260,23 +261,26 @@ def _fragments(name: str, rows: dict[str, pl.DataFrame], layout: _Layout) -> pl.
         frame = frame.join(joined, left_on="_id", right_on="_parent", how="left")
         child_columns[child] = pl.col(column).fill_null("")
     indent = INDENT * layout.levels[name]
-    parts = []
+    parts: list[pl.Expr] = []
+    values: dict[str, pl.Expr] = {}
     for item in spec.sequence():  # elements and children in the rule book's order
         if isinstance(item, str):
             parts += [child_columns[item]] if item in child_columns else []
         elif item.applies(layout.school_year, layout.private):
-            parts.append(_element_line(spec, item, frame.schema, indent + INDENT))
+            # The value is a column of its own: the line reads it twice (null or not), and
+            # an expression written twice is planned twice.
+            column = f"{_VALUE}{len(values)}"
+            values[column] = _value(spec, item, frame.schema)
+            parts.append(_element_line(item, pl.col(column), frame.schema, indent + INDENT))
+    frame = frame.with_columns(value.alias(column) for column, value in values.items())
     tag = spec.xml_tag
     fragment = pl.concat_str([pl.lit(f"{indent}<{tag}>\n"), *parts, pl.lit(f"{indent}</{tag}>\n")])
     return frame.select("_id", "_parent", _RANK, "_order", fragment.alias(_FRAG))
 
 
-def _element_line(
-    spec: SegmentSpec, element: ElementSpec, schema: pl.Schema, indent: str
-) -> pl.Expr:
-    """`<NAME>value</NAME>`, `<NAME/>` when null, nothing when the row omits it."""
+def _element_line(element: ElementSpec, value: pl.Expr, schema: pl.Schema, indent: str) -> pl.Expr:
+    """`<NAME>value</NAME>`, `<NAME/>` when `value` is null, nothing when the row omits it."""
     name = element.name
-    value = _value(spec, element, schema)
     line = (
         pl.when(value.is_null())
         .then(pl.lit(f"{indent}<{name}/>\n"))

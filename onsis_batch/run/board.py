@@ -38,12 +38,12 @@ from onsis_batch.run.child import send_result, start_child, start_worker
 from onsis_batch.run.lock import STAGE_PREFIX, output_lock
 from onsis_batch.run.manifest import describe_inputs, input_files, manifest_companion
 from onsis_batch.run.ownership import FindingOwners
+from onsis_batch.run.pae_stage import StagedPae, stage_pae
 from onsis_batch.run.parent_watch import publish_guard
 from onsis_batch.run.pipeline import run_bsid
 from onsis_batch.run.planning import load_staged_inputs, share_inputs
 from onsis_batch.run.request import PlanRequest
 from onsis_batch.sources import StagedData, stage_folder
-from onsis_batch.sources.origin import DataSource
 
 # BSIDs whose students a worker holds at once: reading the stage costs a fixed ~0.5 s per
 # read, holding a board's worth of students costs ~0.5 GB per 75,000 students.
@@ -68,6 +68,7 @@ class Job:
     inputs: list[dict[str, Any]] = field(default_factory=list)  # hashed once, for manifests
     # Which BSIDs each school-data finding concerns; worked out once, by the board process.
     owners: FindingOwners = field(kw_only=True)
+    pae: StagedPae | None = field(default=None, kw_only=True)  # the extracts, staged by BSID
 
     def manifest(self, result: RunResult) -> tuple[Path, bytes]:
         """The manifest of a file about to be published, like `generate` writes."""
@@ -123,9 +124,14 @@ Share = tuple[Inputs, dict[str, SubmissionPeriod], list[str]]
 
 
 def _load_share(job: Job, bsids: list[str], done: Done) -> Share:
-    """Periods and PAE of the BSIDs that have usable ones; the others are reported done."""
+    """Periods and PAE of the BSIDs that have usable ones; the others are reported done.
+
+    With the extracts staged (and none of this share's findings), `pae` is left empty and
+    read a chunk at a time (`_chunk_inputs`)."""
     try:
-        board, periods = load_staged_inputs(job.staged, job.request.for_bsids(bsids))
+        staged_pae = job.pae is not None and job.pae.covers(bsids)
+        request = job.request.for_bsids(bsids)
+        board, periods = load_staged_inputs(job.staged, request, pae_staged=staged_pae)
         return board, periods, bsids
     except InputError:
         if len(bsids) == 1:
@@ -159,7 +165,9 @@ def _run_share(job: Job, bsids: list[str], done: Done) -> float:
     for start in range(0, len(usable), SHARE_BSIDS):
         chunk = usable[start : start + SHARE_BSIDS]
         try:
-            inputs = share_inputs(job.staged, board, [periods[bsid] for bsid in chunk])
+            inputs = share_inputs(
+                job.staged, _chunk_inputs(job, board, chunk), [periods[b] for b in chunk]
+            )
         except Exception as problem:
             for bsid in chunk:
                 done(_internal(bsid, board.findings, "reading its students' data", problem))
@@ -170,6 +178,14 @@ def _run_share(job: Job, bsids: list[str], done: Done) -> float:
             seen.append(_rss_mb())
         del inputs  # before the next chunk's rows are read
     return max(seen)
+
+
+def _chunk_inputs(job: Job, board: Inputs, chunk: list[str]) -> Inputs:
+    """`board` with the PAE of the chunk's BSIDs, read from the stage when the share's
+    extracts were left there (`_load_share`)."""
+    if board.pae or job.pae is None:
+        return board
+    return replace(board, pae=job.pae.chunk_pae(chunk))
 
 
 # --- worker processes ------------------------------------------------------------------------
@@ -209,13 +225,15 @@ def _worker_environment(workers: int) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _stage_in_child(data_dir: Path | str | DataSource, folder: Path) -> StagedData:
-    """Stage the board in a process of its own, so the memory it took goes back at its end."""
+def _stage_in_child(request: PlanRequest, folder: Path) -> tuple[StagedData, StagedPae | None]:
+    """Stage the board's school data, then its PAE extracts, in a process of its own, so
+    the memory it took goes back at its end."""
     pool = ProcessPoolExecutor(
         max_workers=1, mp_context=_SPAWN, initializer=start_child, initargs=(os.getpid(),)
     )
     with pool, _ended_on_interrupt(pool):
-        return pool.submit(stage_folder, data_dir, folder).result()
+        staged = pool.submit(stage_folder, request.data, folder).result()
+        return staged, pool.submit(stage_pae, staged, request, folder).result()
 
 
 @contextmanager
@@ -322,7 +340,7 @@ def _stage_and_run(
     on_staged: Staged | None = None,
 ) -> tuple[StagedData, list[float]]:
     """Stage the board in `folder`, then run its BSIDs in shares; the stage, the peaks."""
-    staged = _stage_in_child(request.data, folder)
+    staged, pae = _stage_in_child(request, folder)
     if on_staged is not None:
         on_staged()
     owners = FindingOwners(staged)
@@ -333,6 +351,7 @@ def _stage_and_run(
         created,
         inputs=describe_inputs(input_files(request.data, request.pae_dir)),
         owners=owners,
+        pae=pae,
     )
     bsids = list(request.bsids)
     shares = [bsids[i::workers] for i in range(workers) if bsids[i::workers]]

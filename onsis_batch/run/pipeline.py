@@ -14,21 +14,22 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from onsis_batch.errors import InputError
 from onsis_batch.findings import Finding
 from onsis_batch.period.periods import SubmissionPeriod
 from onsis_batch.plan.outcome import Inputs, RunResult
 from onsis_batch.render.publish import PublishResult, publish
-from onsis_batch.report.explain import Subject
-from onsis_batch.report.explain_view import explanation
-from onsis_batch.report.html_report import ReportOptions, write_run_report
 from onsis_batch.run.lock import output_lock
 from onsis_batch.run.manifest import manifest_companion, manifest_path
 from onsis_batch.run.planning import Stage, load_overrides, plan, plan_bsid, quiet
 from onsis_batch.run.request import PlanRequest
 from onsis_batch.validate.batch_file import check_plan
+
+if TYPE_CHECKING:  # the report's modules (jinja2) load only for a run that writes one
+    from onsis_batch.report.explain import Subject
+    from onsis_batch.report.html_report import ReportOptions
 
 
 def generate(
@@ -63,6 +64,8 @@ def generate(
                 planned.result, out_dir, created, encoding, on_stage, show_pii, manifest
             )
             if report is not None:
+                from onsis_batch.report.html_report import write_run_report
+
                 result.report = write_run_report(result, planned.inputs, out_dir, report, created)
             return result
     except InputError as problem:
@@ -150,6 +153,8 @@ def explain_record(
 ) -> dict[str, Any]:
     """The explanation of one record of the request's BSID, from the plan generate would
     write; nothing is written. InputError when the inputs cannot be used."""
+    from onsis_batch.report.explain_view import explanation
+
     planned = plan(request, overrides=load_overrides(request), today=today or date.today())
     findings = planned.result.findings
     return explanation(planned.context, planned.plan, findings, subject, show_pii=show_pii)

@@ -28,7 +28,7 @@ from onsis_batch.plan.overrides import OverrideSet
 from onsis_batch.run.request import PlanRequest
 from onsis_batch.run.slicing import share_tables, tables_for_bsid
 from onsis_batch.segments.build import build_plan
-from onsis_batch.segments.context import SegmentContext
+from onsis_batch.segments.context import Chunk, SegmentContext
 from onsis_batch.sources import StagedData, load_folder
 from onsis_batch.validate.values import unsendable_values
 
@@ -86,7 +86,9 @@ def plan_bsid(
     carried = [*carried, *inputs.pae_findings.get(period.bsid, [])]
     result = RunResult(bsid=period.bsid, period=period, findings=carried)
     pae = inputs.pae[period.bsid]
-    ctx = SegmentContext(period=period, tables=tables_for_bsid(inputs.tables, period, pae), pae=pae)
+    chunk = Chunk(inputs.tables, inputs.chunk, inputs.shared) if inputs.chunk else None
+    tables = tables_for_bsid(inputs.tables, period, pae)
+    ctx = SegmentContext(period=period, tables=tables, pae=pae, chunk=chunk)
     built, found = build_plan(ctx)
     result.findings += found
     result.not_sent = built.not_sent_counts()
@@ -127,23 +129,27 @@ def load_inputs(
 
 
 def load_staged_inputs(
-    staged: StagedData, request: PlanRequest
+    staged: StagedData, request: PlanRequest, *, pae_staged: bool = False
 ) -> tuple[Inputs, dict[str, SubmissionPeriod]]:
     """Periods and PAE extracts of the request's BSIDs of a staged board, no student rows yet.
 
     `tables` holds only the board-wide settings; `share_inputs` adds the rows of the
     students of some of these BSIDs, so a worker holds a few schools' students at a time.
+    `pae_staged`: the extracts were staged too (`run.pae_stage`) and are read a few BSIDs
+    at a time later; `pae` is left empty.
     """
     if has_errors(staged.findings):
         raise InputError(list(staged.findings))
     settings = {name: staged.scan(name).collect() for name in ("board_settings", "schools")}
+    if pae_staged:
+        return Inputs(settings, {}, list(staged.findings)), board_periods(settings, request)
     return _with_pae(settings, staged.findings, request)
 
 
 def share_inputs(staged: StagedData, inputs: Inputs, periods: list[SubmissionPeriod]) -> Inputs:
     """`inputs` with every table, per-student ones limited to these BSIDs' students."""
     tables = share_tables(staged, periods, inputs.pae, list(contract()))
-    return replace(inputs, tables=tables)
+    return replace(inputs, tables=tables, chunk=tuple(periods), shared={})
 
 
 def _with_pae(
@@ -156,7 +162,7 @@ def _with_pae(
     findings = list(found)
     if has_errors(findings):
         raise InputError(findings)
-    periods = _periods(tables, request)
+    periods = board_periods(tables, request)
     if request.pae_dir is None:
         empty = {bsid: {n: empty_frame(n) for n in load_layouts()} for bsid in request.bsids}
         return Inputs(tables=tables, pae=empty, findings=findings), periods
@@ -183,7 +189,9 @@ def _with_pae(
     return Inputs(tables=tables, pae=pae, findings=findings, pae_findings=missing), periods
 
 
-def _periods(tables: dict[str, pl.DataFrame], request: PlanRequest) -> dict[str, SubmissionPeriod]:
+def board_periods(
+    tables: dict[str, pl.DataFrame], request: PlanRequest
+) -> dict[str, SubmissionPeriod]:
     """The period of each BSID of the request, the configuration's settings over the table's."""
     board_settings = overlay_settings(tables["board_settings"], request.options.board_settings)
     return {

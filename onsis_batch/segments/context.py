@@ -16,6 +16,22 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
+class Chunk:
+    """BSIDs of one board planned one after another from the same tables (a worker's
+    chunk): what their plans share is computed once, over all their students (D905)."""
+
+    tables: dict[str, pl.DataFrame]  # the chunk's tables, before each BSID's slice
+    periods: tuple[SubmissionPeriod, ...]
+    memo: dict[str, Any] = field(default_factory=dict)
+
+    def cached(self, name: str, compute: Callable[[], T]) -> T:
+        """`compute()` the first time `name` is asked for in this chunk, then the same value."""
+        if name not in self.memo:
+            self.memo[name] = compute()
+        return cast(T, self.memo[name])
+
+
+@dataclass(frozen=True)
 class SegmentContext:
     """Inputs of one run, already typed and restricted to nothing: builders select."""
 
@@ -25,6 +41,7 @@ class SegmentContext:
     # Values several builders of one run derive from the same inputs (e.g. the credit
     # allocation), computed once per context.
     _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    chunk: Chunk | None = field(default=None, compare=False, repr=False)
 
     def cached(self, name: str, compute: Callable[[], T]) -> T:
         """`compute()` the first time `name` is asked for in this run, then the same value."""

@@ -63,7 +63,9 @@ def unsendable_values(
         frame, spec = plan.segments[name], specs[name]
         if frame.is_empty():
             continue
-        for element in _checked_elements(spec, frame, plan):
+        # One pass over the frame finds the elements with a bad value; only those are
+        # looked at again (one select per element cost ~30 polars calls per BSID).
+        for element in _elements_with_problems(spec, _checked_elements(spec, frame, plan), frame):
             findings += _element_findings(spec, element, frame, context)
     return findings
 
@@ -78,16 +80,51 @@ def _checked_elements(spec: SegmentSpec, frame: pl.DataFrame, plan: Plan) -> lis
     ]
 
 
+def _elements_with_problems(
+    spec: SegmentSpec, elements: list[ElementSpec], frame: pl.DataFrame
+) -> list[ElementSpec]:
+    """The elements (in their order) of which at least one row has a problem."""
+    if not elements:
+        return []
+    texts = [f"{_TEXT}{number}" for number in range(len(elements))]
+    flags = (
+        frame.lazy()
+        .with_columns(
+            element_text(spec, element, frame.schema).alias(name)
+            for element, name in zip(elements, texts, strict=True)
+        )
+        .select(
+            _checked_problem(spec, element, name, frame).is_not_null().any().alias(name)
+            for element, name in zip(elements, texts, strict=True)
+        )
+        .collect()
+        .row(0)
+    )
+    return [element for element, bad in zip(elements, flags, strict=True) if bad]
+
+
+def _checked_problem(
+    spec: SegmentSpec, element: ElementSpec, text: str, frame: pl.DataFrame
+) -> pl.Expr:
+    """The element's problem per row from its written text (column `text`), null on rows
+    whose element is omitted. The text is a column of its own: written inline, its long
+    expression would be repeated in every test and planned as many times."""
+    problem = _problem(spec, element, pl.col(text))
+    omit = element.name + OMIT_SUFFIX
+    if omit in frame.columns:
+        problem = pl.when(pl.col(omit).fill_null(False)).then(None).otherwise(problem)
+    return problem
+
+
 def _element_findings(
     spec: SegmentSpec, element: ElementSpec, frame: pl.DataFrame, context: SegmentContext
 ) -> list[Finding]:
     """The findings of one element: its bad rows, each at its input cell when found."""
     text = element_text(spec, element, frame.schema)
-    problem = _problem(spec, element, text)
-    omit = element.name + OMIT_SUFFIX
-    if omit in frame.columns:
-        problem = pl.when(pl.col(omit).fill_null(False)).then(None).otherwise(problem)
-    bad = frame.select("_id", element.name, text.alias(_TEXT), problem.alias(_PROBLEM))
+    problem = _checked_problem(spec, element, _TEXT, frame)
+    bad = frame.with_columns(text.alias(_TEXT)).select(
+        "_id", element.name, _TEXT, problem.alias(_PROBLEM)
+    )
     bad = bad.filter(pl.col(_PROBLEM).is_not_null()).head(MAX_PER_ELEMENT)
     if bad.is_empty():
         return []

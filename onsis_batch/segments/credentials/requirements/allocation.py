@@ -22,11 +22,16 @@ competing (a requirement without a limit needs one pass); it never runs over stu
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import polars as pl
 
-from onsis_batch.segments.credentials.requirements.items import ITEM_SCHEMA, credit_items
+from onsis_batch.segments.credentials.requirements.items import (
+    ITEM_SCHEMA,
+    credit_items,
+    population,
+)
 from onsis_batch.segments.credentials.requirements.rules import (
     PLAR_CODES,
     Cohort,
@@ -283,10 +288,36 @@ def _computed(ctx: SegmentContext) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(allocation, items) of a run, computed once per context."""
 
     def compute() -> tuple[pl.DataFrame, pl.DataFrame]:
-        items = credit_items(ctx)
-        return allocate(items.select(list(ITEM_SCHEMA))), items
+        if ctx.chunk is not None and len(ctx.chunk.periods) > 1:
+            return _from_chunk(ctx)
+        return _allocated(ctx)
 
     return ctx.cached("credit_allocation", compute)
+
+
+def _allocated(ctx: SegmentContext) -> tuple[pl.DataFrame, pl.DataFrame]:
+    items = credit_items(ctx)
+    return allocate(items.select(list(ITEM_SCHEMA))), items
+
+
+def _from_chunk(ctx: SegmentContext) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The run's (allocation, items), cut from those of every student of the chunk's BSIDs
+    with the same dates, allocated once (D905). A student's allocation reads only their
+    own items, so it is the same whichever BSIDs are allocated with them; the items' `seq`
+    is numbered again over the run's own items, as a run of its own numbers them."""
+    chunk, period = ctx.chunk, ctx.period
+    assert chunk is not None
+    dates = (period.year_start, period.count_date)
+    peers = [p for p in chunk.periods if (p.year_start, p.count_date) == dates]
+    schools = tuple(sorted({school for p in peers for school in p.school_ids}))
+    whole = replace(
+        ctx, period=replace(period, school_ids=schools), tables=chunk.tables, _memo={}, chunk=None
+    )
+    allocation, items = chunk.cached(f"credit_allocation {dates}", lambda: _allocated(whole))
+    ids = population(ctx).implode()
+    mine = items.filter(pl.col("student_id").is_in(ids))
+    renumbered = pl.int_range(pl.len(), dtype=pl.Int64).alias("seq")
+    return allocation.filter(pl.col("student_id").is_in(ids)), mine.with_columns(renumbered)
 
 
 def credit_allocation(ctx: SegmentContext) -> pl.DataFrame:
