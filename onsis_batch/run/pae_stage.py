@@ -25,6 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from onsis_batch.findings import has_errors
+from onsis_batch.pae.expected import missing_extracts
 from onsis_batch.pae.extracts import read_pae_folder
 from onsis_batch.pae.layout import empty_frame, load_layouts
 from onsis_batch.run.planning import REQUIRED_EXTRACTS, board_periods
@@ -85,7 +86,10 @@ def stage_pae(staged: StagedData, request: PlanRequest, folder: Path) -> StagedP
         bsids=list(request.bsids),
         required=REQUIRED_EXTRACTS,
     )
-    if pae_set.findings:
+    if pae_set.findings or any(
+        missing_extracts(pae_set, request.pae_dir, b, periods[b].kind, required=REQUIRED_EXTRACTS)
+        for b in request.bsids
+    ):  # a missing extract is a warning (PAE030) the workers give each BSID its own of
         return None
     extracts: dict[str, Path] = {}
     for extract in load_layouts():
