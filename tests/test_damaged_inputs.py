@@ -632,3 +632,10 @@ def test_a_shifted_oen_in_the_school_header_is_never_quoted_whole(tmp_path):
     write_raw(tmp_path, "a.csv", [h1(), h2("987654321"), dt(oen="111111111")])
     said = str([f.to_dict() for f in read(tmp_path).findings])
     assert "987654321" not in said
+
+
+def test_a_shifted_oen_in_the_file_type_is_never_quoted_whole(tmp_path):
+    # found by the campaign: H1's file type cell holding an OEN, quoted by PAE009
+    write_raw(tmp_path, "a.csv", [h1(file_type="987654321"), h2(), dt(oen="111111111")])
+    said = str([f.to_dict() for f in read(tmp_path).findings])
+    assert "987654321" not in said and "******321" in said

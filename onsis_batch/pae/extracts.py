@@ -209,7 +209,7 @@ def _read_file(path: Path, run: _Run) -> _FileResult:
         return _FileResult(findings=[_not_extract(name, "its H1 header has no year or period")])
     layout = layout_for_file_type(h1[1])
     if layout is None:
-        reason = f"file type '{h1[1]}' is not a known extract"
+        reason = f"file type '{without_oens(h1[1])}' is not a known extract"
         return _FileResult(findings=[finding("PAE009", file=name, reason=reason)])
     result = _FileResult(extract=layout.extract, findings=_check_header(name, line, h1, run))
     if decoded.encoding != "windows-1252":
