@@ -219,12 +219,14 @@ def test_diff_command_text_json_html_and_unreadable_file(tmp_path):
     assert failed.exit_code == 2 and "DIF001" in failed.output
     usage = runner.invoke(cli, ["diff", str(a)])
     assert usage.exit_code == 2
-    pae = runner.invoke(cli, ["diff", str(a), "--pae", str(pae_folder(tmp_path))])
+    held = str(pae_folder(tmp_path))
+    pae = runner.invoke(cli, ["diff", str(a), "--pae", held])
     assert pae.exit_code == 0 and "not compared" not in pae.output  # every segment is
-    info = (
-        "OEN=111111111 / STUDENT_SCHOOL_ENROLMENT / CLASS_CODE=MCV4U-01 / OTHER_COURSE_INFO_TYPE=1"
-    )
-    assert f"+ 999001 OTHER_COURSE_INFO {info} [add, ADD]" in pae.output
+    info = "STUDENT_SCHOOL_ENROLMENT / CLASS_CODE=MCV4U-01 / OTHER_COURSE_INFO_TYPE=1"
+    assert f"+ 999001 OTHER_COURSE_INFO OEN=******111 / {info} [add, ADD]" in pae.output
+    assert "111111111" not in pae.output + as_json.output  # OENs masked unless asked for
+    shown = runner.invoke(cli, ["diff", str(a), "--pae", held, "--show-pii"])
+    assert f"+ 999001 OTHER_COURSE_INFO OEN=111111111 / {info} [add, ADD]" in shown.output
 
 
 def test_a_segment_no_spec_names_yet_is_still_compared_by_its_tag(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -207,6 +208,8 @@ def diff(
 ) -> None:
     """Compare two batch files by natural key, or one batch file with the PAE (--pae)."""
     from onsis_batch.render.publish import write_private
+    from onsis_batch.report.masking import mask_data
+    from onsis_batch.sources.issues import without_oens
     from onsis_batch.tools.diff import diff_files
     from onsis_batch.tools.diff_pae import diff_pae
     from onsis_batch.tools.diff_report import diff_dict, diff_html, diff_text
@@ -229,10 +232,12 @@ def diff(
     if html_out is not None:
         write_private(html_out, diff_html(result, lang, show_pii=show_pii))
     code = EXIT_ERRORS if exit_code and result.differs else EXIT_CLEAN
+    # the keys name students by OEN: shown by their last three digits unless asked for
+    hide: Callable[[str], str] = (lambda text: text) if show_pii else without_oens
     if as_json:
-        emit_json("diff", diff_dict(result), verdict=None, exit_code=code)
+        emit_json("diff", mask_data(diff_dict(result), hide), verdict=None, exit_code=code)
     else:
-        say(diff_text(result, lang))
+        say(hide(diff_text(result, lang)))
     sys.exit(code)
 
 
