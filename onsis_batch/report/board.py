@@ -27,6 +27,7 @@ from onsis_batch.report.summary import (
     verdict_line,
     worst_verdict,
 )
+from onsis_batch.sources.issues import without_oens
 
 STATUS = {
     EXIT_CLEAN: "ok",
@@ -147,7 +148,8 @@ def school_lines(result: RunResult, lang: str = "en") -> list[str]:
 def _finding_brief(item: Finding, lang: str) -> str:
     where = location(item, lang)
     message = item.message_fr if lang == "fr" else item.message_en
-    return f"{item.code}{f' [{where}]' if where else ''}: {message}"
+    # a segment finding names its student by OEN: the terminal shows the last three digits
+    return without_oens(f"{item.code}{f' [{where}]' if where else ''}: {message}")
 
 
 def look_first(results: Iterable[RunResult], shown: int = LOOK_FIRST) -> list[RunResult]:
