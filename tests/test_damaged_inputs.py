@@ -639,3 +639,17 @@ def test_a_shifted_oen_in_the_file_type_is_never_quoted_whole(tmp_path):
     write_raw(tmp_path, "a.csv", [h1(file_type="987654321"), h2(), dt(oen="111111111")])
     said = str([f.to_dict() for f in read(tmp_path).findings])
     assert "987654321" not in said and "******321" in said
+
+
+def test_a_value_that_swallowed_lines_is_never_quoted(tmp_path):
+    # found by the campaign: a stray quote in the gender cell made it swallow the rows
+    # below, names included, and SRC006 quoted the whole value
+    folder = tmp_path / "d"
+    folder.mkdir()
+    rows = ['1,987654321,Zoë,Marrowvane,2009-04-17,"F', '2,912345678,Anaïs,Brightwater,,M"']
+    text = "student_id,oen,first_name,last_name,birth_date,gender\n" + "\n".join(rows) + "\n"
+    (folder / "students.csv").write_text(text, encoding="utf-8")
+    from onsis_batch.sources import load_folder
+
+    said = str([f.to_dict() for f in load_folder(folder, tables=["students"]).findings])
+    assert "Anaïs" not in said and "Brightwater" not in said

@@ -110,6 +110,8 @@ def _summary(slot: Slot, count: int) -> Finding:
 def _shown(name: str, value: str) -> str:
     """A row's value as a finding quotes it: no OEN whole, no date but a key's (the key of
     an enrolment holds its entry date, which tells the duplicate rows apart), and short."""
+    if "\n" in value or "\r" in value:  # a stray quote swallowed the rows below (D729)
+        return "(a value of several lines, not shown)"
     value = without_oens(value) if name == "key" else without_dates(without_oens(value))
     return value if len(value) <= MAX_VALUE_CHARS else value[: MAX_VALUE_CHARS - 1] + "…"
 
