@@ -18,6 +18,7 @@ from onsis_batch.period.periods import default_period_code
 from onsis_batch.plan.outcome import RunResult, errors_first
 from onsis_batch.report.i18n import counted, labels, severity_counts
 from onsis_batch.report.i18n import finding_line as finding_line  # where commands find it
+from onsis_batch.report.masking import mask_data
 from onsis_batch.sources.issues import without_oens
 
 ACTIONS = ("ADD", "UPDATE", "DELETE")
@@ -110,7 +111,8 @@ def summary_dict(
     show_pii: bool = False,
 ) -> dict[str, Any]:
     """The run summary as plain data (`generate --json`); `kind` and `school_year` (the
-    request's) name the period when the run stopped before working it out."""
+    request's) name the period when the run stopped before working it out. Findings show
+    OENs by their last three digits (a segment's key names the student) unless `show_pii`."""
     period = result.period
     return {
         "bsid": result.bsid,
@@ -127,7 +129,10 @@ def summary_dict(
         "not_sent": dict(result.not_sent),
         "overrides_applied": result.overrides_applied,
         "clear_flags": effective(period.clear_flags) if period else None,
-        "findings": [_shown(f.to_dict(), show_pii) for f in errors_first(result.findings)],
+        "findings": [
+            f.to_dict() if show_pii else mask_data(f.to_dict(), without_oens)
+            for f in errors_first(result.findings)
+        ],
         "exit_code": result.exit_code,
     }
 
@@ -214,11 +219,3 @@ def not_sent_line(counts: Mapping[str, int], lang: str = "en") -> str:
     total = sum(counts.values())
     by_reason = ", ".join(f"{reason} {n}" for reason, n in counts.items())
     return f"{labels(lang)['summary_not_sent']}: {total} ({by_reason})"
-
-
-def _shown(found: dict[str, Any], show_pii: bool) -> dict[str, Any]:
-    """A finding's data with every nine-digit run (an OEN in a segment's key or message)
-    shown by its last three digits, unless personal values were asked for."""
-    if show_pii:
-        return found
-    return {k: without_oens(v) if isinstance(v, str) else v for k, v in found.items()}
