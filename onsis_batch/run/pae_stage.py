@@ -25,10 +25,8 @@ from pathlib import Path
 import polars as pl
 
 from onsis_batch.findings import has_errors
-from onsis_batch.pae.expected import missing_extracts
-from onsis_batch.pae.extracts import read_pae_folder
 from onsis_batch.pae.layout import empty_frame, load_layouts
-from onsis_batch.run.planning import REQUIRED_EXTRACTS, board_periods
+from onsis_batch.run.planning import board_periods, missing_by_bsid, read_request_pae
 from onsis_batch.run.request import PlanRequest
 from onsis_batch.sources import StagedData
 
@@ -77,20 +75,9 @@ def stage_pae(staged: StagedData, request: PlanRequest, folder: Path) -> StagedP
         periods = board_periods(settings, request)
     except Exception:  # a period that cannot be resolved is the workers' finding to make
         return None
-    period = next(iter(periods.values()))
-    pae_set = read_pae_folder(
-        request.pae_dir,
-        school_year=request.school_year,
-        period_code=period.code,
-        period_description=period.description,
-        bsids=list(request.bsids),
-        required=REQUIRED_EXTRACTS,
-    )
-    if pae_set.findings or any(
-        missing_extracts(pae_set, request.pae_dir, b, periods[b].kind, required=REQUIRED_EXTRACTS)
-        for b in request.bsids
-    ):  # a missing extract is a warning (PAE030) the workers give each BSID its own of
-        return None
+    pae_set = read_request_pae(request.pae_dir, request, periods)
+    if pae_set.findings or any(missing_by_bsid(pae_set, request.pae_dir, periods).values()):
+        return None  # findings, PAE030 included, are the workers' to give each BSID its own
     extracts: dict[str, Path] = {}
     for extract in load_layouts():
         blocks = sorted((b, f) for (e, b), f in pae_set.frames.items() if e == extract)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 
@@ -18,7 +19,7 @@ from onsis_batch.contract import contract
 from onsis_batch.errors import InputError
 from onsis_batch.findings import Finding, has_errors
 from onsis_batch.pae.expected import missing_extracts
-from onsis_batch.pae.extracts import read_pae_folder
+from onsis_batch.pae.extracts import PaeSet, read_pae_folder
 from onsis_batch.pae.layout import empty_frame, load_layouts
 from onsis_batch.period.config import overlay_settings
 from onsis_batch.period.periods import SubmissionPeriod, resolve_period
@@ -167,26 +168,39 @@ def _with_pae(
         empty = {bsid: {n: empty_frame(n) for n in load_layouts()} for bsid in request.bsids}
         return Inputs(tables=tables, pae=empty, findings=findings), periods
     on_stage("reading PAE extracts")
+    pae_set = read_request_pae(request.pae_dir, request, periods)
+    findings += pae_set.findings
+    if has_errors(findings):
+        raise InputError(findings)
+    pae = {bsid: pae_set.for_bsid(bsid) for bsid in request.bsids}
+    missing = missing_by_bsid(pae_set, request.pae_dir, periods)
+    return Inputs(tables=tables, pae=pae, findings=findings, pae_findings=missing), periods
+
+
+def read_request_pae(
+    pae_dir: Path, request: PlanRequest, periods: dict[str, SubmissionPeriod]
+) -> PaeSet:
+    """The extracts in `pae_dir` of every BSID of the request, read once (the BSIDs of one
+    run share a period code; the first one's names it)."""
     any_period = next(iter(periods.values()))
-    pae_set = read_pae_folder(
-        request.pae_dir,
+    return read_pae_folder(
+        pae_dir,
         school_year=request.school_year,
         period_code=any_period.code,
         period_description=any_period.description,
         bsids=list(request.bsids),
         required=REQUIRED_EXTRACTS,
     )
-    findings += pae_set.findings
-    if has_errors(findings):
-        raise InputError(findings)
-    pae = {bsid: pae_set.for_bsid(bsid) for bsid in request.bsids}
-    missing = {
-        bsid: missing_extracts(
-            pae_set, request.pae_dir, bsid, periods[bsid].kind, required=REQUIRED_EXTRACTS
-        )
-        for bsid in request.bsids
+
+
+def missing_by_bsid(
+    pae_set: PaeSet, pae_dir: Path, periods: dict[str, SubmissionPeriod]
+) -> dict[str, list[Finding]]:
+    """PAE030 per BSID for each extract of its period the folder has no block of."""
+    return {
+        bsid: missing_extracts(pae_set, pae_dir, bsid, period.kind, required=REQUIRED_EXTRACTS)
+        for bsid, period in periods.items()
     }
-    return Inputs(tables=tables, pae=pae, findings=findings, pae_findings=missing), periods
 
 
 def board_periods(

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import polars as pl
 
-from onsis_batch.pae.extracts import Layout, read_pae_folder
+from onsis_batch.pae.extracts import Layout, PaeSet, read_pae_folder
 from onsis_batch.pae.layout import load_layouts
-from onsis_batch.period.periods import default_period_code
+from onsis_batch.period.periods import PERIOD_KINDS, default_period_code
 from onsis_batch.plan.keys import SEPARATOR, as_text, key_part_expr
 from onsis_batch.specs import ElementSpec, SegmentSpec, load_specs
 from onsis_batch.tools.diff import DiffResult, Tally, compare
@@ -33,15 +33,7 @@ def diff_pae(
 ) -> DiffResult:
     """What the batch file `xml` would change in the Pending Area held in `pae_dir`."""
     batch = read_batch(xml, keep=held_elements())  # what no extract holds is never compared
-    description = period_description or batch_period_description(batch)
-    pae = read_pae_folder(
-        pae_dir,
-        school_year=batch.school_year,
-        period_code=batch.period_code,
-        period_description=description,
-        bsids=batch.schools,
-        required=(),
-    )
+    pae = read_batch_pae(batch, pae_dir, period_description)
     specs, tally, skipped = load_specs(), Tally(), {}
     for name in sorted(batch.frames):
         record = batch.frames.pop(name)  # released once compared
@@ -78,11 +70,24 @@ def held_elements() -> set[str]:
 
 def batch_period_description(batch: Batch) -> str:
     """The PAE header description of the file's period (board overrides aside)."""
-    for kind in ("oct", "mar", "jun"):
+    for kind in PERIOD_KINDS:
         code, description = default_period_code(kind, batch.school_year)
         if code == batch.period_code:
             return description
     return batch.period_code
+
+
+def read_batch_pae(batch: Batch, pae_dir: Path, period_description: str | None = None) -> PaeSet:
+    """The extracts in `pae_dir` of the batch file's schools, in its year and period (none
+    required: a tool reads what the folder holds and reports the rest)."""
+    return read_pae_folder(
+        pae_dir,
+        school_year=batch.school_year,
+        period_code=batch.period_code,
+        period_description=period_description or batch_period_description(batch),
+        bsids=batch.schools,
+        required=(),
+    )
 
 
 def chain(spec: SegmentSpec) -> list[SegmentSpec]:

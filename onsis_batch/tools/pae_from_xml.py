@@ -23,13 +23,13 @@ from typing import Any
 import polars as pl
 
 from onsis_batch.findings import Finding, finding, has_errors
-from onsis_batch.pae.extracts import extract_bytes, extract_file_name, read_pae_folder
+from onsis_batch.pae.extracts import extract_bytes, extract_file_name
 from onsis_batch.pae.grid import decode, split_line, to_typed
 from onsis_batch.pae.layout import LIST_SEPARATOR, ROW_COLUMN, Layout, load_layouts
 from onsis_batch.render.publish import private_folder, write_private
 from onsis_batch.segments.context import MISSING_OEN
 from onsis_batch.sources.issues import without_oens
-from onsis_batch.tools.diff_pae import batch_period_description
+from onsis_batch.tools.diff_pae import batch_period_description, read_batch_pae
 from onsis_batch.tools.pae_apply import ExtractRows, Op, Row
 from onsis_batch.tools.pae_roles import SegmentRole, segment_roles
 from onsis_batch.tools.records import Batch, read_batch
@@ -62,14 +62,7 @@ def pae_from_xml(
     """
     batch = read_batch(xml)
     done = PaeFromXml(xml, pae_dir, out_dir, list(batch.schools))
-    pae = read_pae_folder(
-        pae_dir,
-        school_year=batch.school_year,
-        period_code=batch.period_code,
-        period_description=batch_period_description(batch),
-        bsids=batch.schools,
-        required=(),
-    )
+    pae = read_batch_pae(batch, pae_dir)
     done.findings += pae.findings
     if has_errors(done.findings):
         return done

@@ -19,11 +19,10 @@ from lxml import etree
 
 from onsis_batch.errors import InputError
 from onsis_batch.findings import Finding, has_errors
-from onsis_batch.pae.extracts import read_pae_folder
-from onsis_batch.period.periods import PERIOD_KINDS, default_period_code
 from onsis_batch.plan.keys import as_text
 from onsis_batch.resources import package_file
 from onsis_batch.strict_yaml import ANY_KEY, Shape, read_yaml
+from onsis_batch.tools.diff_pae import read_batch_pae
 from onsis_batch.tools.records import Batch, NotABatchFile, batch_findings, read_batch
 from onsis_batch.validate.batch_file import hardened_parser
 
@@ -207,15 +206,6 @@ def _row(segment: str, group: str, measure: str, value: Any) -> dict[str, Any]:
     return {"segment": segment, "group": group, "measure": measure, "value": value}
 
 
-def _description(batch: Batch) -> str:
-    """The PAE header description of the file's period."""
-    for kind in PERIOD_KINDS:
-        code, description = default_period_code(kind, batch.school_year)
-        if code == batch.period_code:
-            return description
-    return batch.period_code
-
-
 def read_file(path: Path, code: str = "LST002") -> Batch:
     """The batch file's records; InputError (`code`) when it is not a batch file."""
     try:
@@ -233,14 +223,7 @@ def preview(path: Path, pae_dir: Path | None = None) -> Preview:
     flags = clear_flags(path)
     held, findings = None, []
     if pae_dir is not None:
-        pae = read_pae_folder(
-            pae_dir,
-            school_year=batch.school_year,
-            period_code=batch.period_code,
-            period_description=_description(batch),
-            bsids=batch.schools,
-            required=(),
-        )
+        pae = read_batch_pae(batch, pae_dir)
         findings = list(pae.findings)
         if has_errors(findings):
             raise InputError(findings)
