@@ -653,3 +653,19 @@ def test_a_value_that_swallowed_lines_is_never_quoted(tmp_path):
 
     said = str([f.to_dict() for f in load_folder(folder, tables=["students"]).findings])
     assert "Anaïs" not in said and "Brightwater" not in said
+
+
+def test_a_value_that_joined_the_cells_of_its_row_is_never_quoted(tmp_path):
+    # found by the campaign: a quote character lost in a row made one cell hold the row's
+    # other cells, names included, and SRC004 quoted it
+    folder = tmp_path / "d"
+    folder.mkdir()
+    header = "student_id,oen,first_name,last_name,birth_date,gender,diploma_date"
+    row = '1,987654321,Zoë,Marrowvane,2009-04-17,F,"3,,Tolbric,,Harrowgate"'
+    (folder / "students.csv").write_text(f"{header}\n{row}\n", encoding="utf-8")
+    from onsis_batch.sources import load_folder
+
+    found = load_folder(folder, tables=["students"]).findings
+    said = str([f.to_dict() for f in found])
+    assert "Tolbric" not in said and "Harrowgate" not in said
+    assert any(f.code == "SRC004" and f.column == "diploma_date" and f.row == 2 for f in found)

@@ -271,3 +271,14 @@ def test_diff_speaks_french_in_text_and_html(tmp_path):
     html = page.read_text()
     assert '<html lang="fr">' in html and "Différences entre deux soumissions" in html
     assert "seulement dans le nouveau fichier" in html and "Differences between" not in html
+
+
+def test_a_key_number_no_integer_holds_is_compared_as_written(tmp_path):
+    # found by the campaign: CREDIT_VALUE "1e309" (infinite as a float) ended `results` in
+    # an internal error while its key path was built
+    huge = batch(klass("X-01", credit="1e309"), klass("Y-01", credit="nan"))
+    same = diff_files(write(tmp_path / "a.xml", huge), write(tmp_path / "b.xml", huge))
+    assert not same.differs
+    other = diff_files(tmp_path / "a.xml", write(tmp_path / "c.xml", batch(klass("X-01"))))
+    keys = {key for _, key, _ in changes(other)}
+    assert any("CREDIT_VALUE=1E309" in key for key in keys), keys

@@ -102,6 +102,7 @@ def test_a_file_generated_again_after_onsis_accepted_it_sends_only_what_is_alway
 CAMPAIGN = settings(
     max_examples=int(os.environ.get("ONSIS_FIXED_POINT_EXAMPLES", "4")),  # not the damage total
     deadline=None,
+    derandomize=os.environ.get("ONSIS_CAMPAIGN_EXPLORE") != "1",  # as campaign_kit (D731)
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 

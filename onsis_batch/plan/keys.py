@@ -32,7 +32,8 @@ def canonical(expr: pl.Expr, element: ElementSpec | None) -> pl.Expr:
     kind = element.type if element else "text"
     if kind == "decimal" and element is not None and element.places:
         scale = 10**element.places
-        number = (text.cast(pl.Float64, strict=False) * scale).round(0).cast(pl.Int64)
+        # not a number, or one no Int64 holds ("1e309" is infinite): compared as written
+        number = (text.cast(pl.Float64, strict=False) * scale).round(0).cast(pl.Int64, strict=False)
         fixed = pl.format(
             "{}{}.{}",
             pl.when(number < 0).then(pl.lit("-")).otherwise(pl.lit("")),

@@ -26,6 +26,8 @@ _WHOLE_DATE = re.compile(
     r"(?<![0-9])(?:[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{4})(?![0-9])"
 )
 
+_SEPARATORS = re.compile(r"[,;\t]")  # the delimiters a school-data file may use
+
 Slot = tuple[str | None, str | None, str]  # (file, column, code)
 
 
@@ -112,6 +114,8 @@ def _shown(name: str, value: str) -> str:
     an enrolment holds its entry date, which tells the duplicate rows apart), and short."""
     if "\n" in value or "\r" in value:  # a stray quote swallowed the rows below (D729)
         return "(a value of several lines, not shown)"
+    if len(_SEPARATORS.findall(value)) >= 2:  # a lost quote joined the row's cells (D730)
+        return "(a value of several fields, not shown)"
     value = without_oens(value) if name == "key" else without_dates(without_oens(value))
     return value if len(value) <= MAX_VALUE_CHARS else value[: MAX_VALUE_CHARS - 1] + "…"
 
