@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -276,3 +277,25 @@ def test_enrolment_and_fte_totals_are_what_the_file_sends(tmp_path, enrolments):
     for grade in {e[0] for e in still}:
         groups = [v for (g, _), v in by_name["enrolment"].items() if g.split(" ")[0] == grade]
         assert sum(groups) == sum(1 for e in still if e[0] == grade)
+
+
+def test_the_run_report_shows_the_preview_of_the_file_it_wrote(tmp_path):
+    # D970: the registrar sees the figures without a second command; they are the ones
+    # `preview --pae` gives for the same file and extracts
+    out = tmp_path / "out"
+    args = ["generate", "--sample", "--period", "oct", "--out", out, "--html"]
+    done = CliRunner().invoke(cli, [str(a) for a in [*args, "--timestamp", "2025-10-31T09:00:00"]])
+    assert done.exit_code in (0, 1), done.output
+    (written,) = out.glob("ONSIS_*.xml")
+    page = html.unescape((out / (written.name + ".report.html")).read_text("utf-8"))
+    assert '<a href="#preview">Verification preview</a>' in page
+    data = figures(written, "--pae", data_dir("pae_samples") / "OCTSEC1")
+    for figure in data["figures"]:
+        section = page[page.index(f'id="preview-{figure["name"]}"') :].split("</table>")[0]
+        cells = [c for c in (re.sub(r"<[^>]+>", "|", section)).split("|") if c.strip()]
+        for row in figure["rows"]:
+            value = str(int(row["value"])) if row["measure"] == "rows" else f"{row['value']:.2f}"
+            group = "Total" if row["group"] == "total" else row["group"]
+            assert any(
+                cells[i] == group and cells[i + 2] == value for i in range(len(cells) - 2)
+            ), (figure["name"], row)

@@ -212,3 +212,12 @@ def test_results_text_and_work_list_speak_french(tmp_path):
     assert "recurring" not in done.output
     page = (tmp_path / "worklist-999001.html").read_text()
     assert "<th>statut</th>" in page and ">résolu<" in page
+
+
+def test_results_terminal_and_json_show_oens_by_their_last_digits_unless_asked(tmp_path):
+    runner = CliRunner()
+    for extra in ([], ["--json"]):
+        said = runner.invoke(cli, ["results", str(CURRENT), *extra]).output
+        assert "012345674" not in said and "******674" in said, extra
+        shown = runner.invoke(cli, ["results", str(CURRENT), *extra, "--show-pii"]).output
+        assert "012345674" in shown, extra

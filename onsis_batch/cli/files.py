@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -208,8 +207,7 @@ def diff(
 ) -> None:
     """Compare two batch files by natural key, or one batch file with the PAE (--pae)."""
     from onsis_batch.render.publish import write_private
-    from onsis_batch.report.masking import mask_data
-    from onsis_batch.sources.issues import without_oens
+    from onsis_batch.report.masking import mask_data, oen_hider
     from onsis_batch.tools.diff import diff_files
     from onsis_batch.tools.diff_pae import diff_pae
     from onsis_batch.tools.diff_report import diff_dict, diff_html, diff_text
@@ -232,8 +230,7 @@ def diff(
     if html_out is not None:
         write_private(html_out, diff_html(result, lang, show_pii=show_pii))
     code = EXIT_ERRORS if exit_code and result.differs else EXIT_CLEAN
-    # the keys name students by OEN: shown by their last three digits unless asked for
-    hide: Callable[[str], str] = (lambda text: text) if show_pii else without_oens
+    hide = oen_hider(show_pii)  # the keys name students by OEN
     if as_json:
         emit_json("diff", mask_data(diff_dict(result), hide), verdict=None, exit_code=code)
     else:
@@ -283,6 +280,7 @@ def results(
 ) -> None:
     """Import a results file (.OUT) from OnSIS into a work list per school."""
     from onsis_batch.report.i18n import word
+    from onsis_batch.report.masking import mask_data, oen_hider
     from onsis_batch.tools.memory import memory_findings
     from onsis_batch.tools.results import NotAResultsFile, import_results
     from onsis_batch.tools.worklist import results_dict, results_text, write_worklists
@@ -299,11 +297,12 @@ def results(
         raise InputError(problem.findings()) from None
     written = write_worklists(imported, out_dir, lang, show_pii) if out_dir is not None else []
     code = EXIT_ERRORS if imported.open_errors() else EXIT_CLEAN
+    hide = oen_hider(show_pii)  # the keys name students by OEN (the work lists keep them, D874)
     if as_json:
         body = results_dict(imported) | {"written": [str(path) for path in written]}
-        emit_json("results", body, verdict=None, exit_code=code)
+        emit_json("results", mask_data(body, hide), verdict=None, exit_code=code)
     else:
-        say(results_text(imported, lang))
+        say(hide(results_text(imported, lang)))
         for path in written:
             say(f"{word(lang, 'summary_written')}: {path}")
     sys.exit(code)

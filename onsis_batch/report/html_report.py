@@ -36,6 +36,9 @@ from onsis_batch.report.student_data import compact_students, script_json
 from onsis_batch.report.summary import run_verdict
 from onsis_batch.segments.context import MISSING_OEN
 from onsis_batch.specs import load_specs
+from onsis_batch.tools.preview.figures import Preview, preview_of
+from onsis_batch.tools.preview.view import measure_label, shown
+from onsis_batch.tools.records import read_batch
 
 ACTIONS = ("ADD", "UPDATE", "DELETE")
 SUFFIX = ".report.html"
@@ -90,9 +93,14 @@ def student_rows(plan: Plan) -> pl.DataFrame:
 
 
 def report_data(
-    result: RunResult, options: ReportOptions, oens: set[str], created: datetime
+    result: RunResult,
+    options: ReportOptions,
+    oens: set[str],
+    created: datetime,
+    preview: Preview | None = None,
 ) -> dict[str, Any]:
-    """Everything the template shows, as plain data, OENs masked unless asked for."""
+    """Everything the template shows, as plain data, OENs masked unless asked for;
+    `preview`: the figures OnSIS will show once the written file is loaded (D970)."""
     mask = (lambda text: text) if options.show_pii else text_masker(oens)
     message = "message_fr" if options.lang == "fr" else "message_en"
     students = _students(result.plan, mask, options.lang) if result.plan is not None else []
@@ -128,7 +136,30 @@ def report_data(
         "clear_set": _clear_set(period),
         "not_sent": report_rows(result.plan, mask, options.lang),
         "not_sent_counts": report_counts(result.not_sent, options.lang),
+        "preview": _preview(preview, options.lang) if preview else None,
     }
+
+
+def _preview(preview: Preview, lang: str) -> list[dict[str, Any]]:
+    """Each figure: its title, sources and rows with their values as text."""
+    words = labels(lang)
+    return [
+        {
+            "name": figure.name,
+            "title": figure.title(lang),
+            "sources": "; ".join(figure.sources).replace("file", words["preview_file"]),
+            "rows": [
+                {
+                    "group": words["total"] if row["group"] == "total" else row["group"],
+                    "total": row["group"] == "total",
+                    "measure": measure_label(words, row),
+                    "value": shown(row["value"], row["measure"]),
+                }
+                for row in figure.rows
+            ],
+        }
+        for figure in preview.figures
+    ]
 
 
 def _script_labels(t: dict[str, str]) -> dict[str, Any]:
@@ -258,10 +289,14 @@ def _override(applied: dict[str, Any], mask: Any) -> dict[str, Any]:
 
 
 def render_report(
-    result: RunResult, options: ReportOptions, oens: set[str], created: datetime
+    result: RunResult,
+    options: ReportOptions,
+    oens: set[str],
+    created: datetime,
+    preview: Preview | None = None,
 ) -> str:
     """The report page as HTML text."""
-    return render("run_report.html", **report_data(result, options, oens, created))
+    return render("run_report.html", **report_data(result, options, oens, created, preview))
 
 
 def write_run_report(
@@ -275,5 +310,10 @@ def write_run_report(
     if result.plan is not None and "STUDENT" in result.plan.segments:
         oens |= known_oens([result.plan.segments["STUDENT"]], "OEN")
     path = report_path(result.output or out_dir / output_name(result.period))
-    write_private(path, render_report(result, options, oens, created).encode("utf-8"))
+    figures = None
+    if result.output is not None:  # the written file, with the extracts it was planned against
+        held = {result.bsid: inputs.pae.get(result.bsid, {})}
+        figures = preview_of(result.output, read_batch(result.output), held)
+    page = render_report(result, options, oens, created, figures)
+    write_private(path, page.encode("utf-8"))
     return path

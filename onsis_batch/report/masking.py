@@ -15,6 +15,8 @@ from typing import Any
 
 import polars as pl
 
+from onsis_batch.sources.issues import without_oens
+
 NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
 SHOWN_DIGITS = 3
 PERSONAL = "(personal)"  # shown for a personal value (a name, a birth date) left out
@@ -56,3 +58,14 @@ def mask_data(data: Any, mask: Callable[[str], str]) -> Any:
     if isinstance(data, list | tuple):
         return [mask_data(v, mask) for v in data]
     return data
+
+
+def oen_hider(show_pii: bool) -> Callable[[str], str]:
+    """What a command's terminal and `--json` output pass their text through: every run of
+    nine digits by its last three, unless the user asked for personal data (`--show-pii`).
+    Keys and messages name students by OEN; the output layer masks them all alike."""
+    return _shown_whole if show_pii else without_oens
+
+
+def _shown_whole(text: str) -> str:
+    return text

@@ -18,8 +18,7 @@ from onsis_batch.period.periods import default_period_code
 from onsis_batch.plan.outcome import RunResult, errors_first
 from onsis_batch.report.i18n import counted, labels, severity_counts
 from onsis_batch.report.i18n import finding_line as finding_line  # where commands find it
-from onsis_batch.report.masking import mask_data
-from onsis_batch.sources.issues import without_oens
+from onsis_batch.report.masking import mask_data, oen_hider
 
 ACTIONS = ("ADD", "UPDATE", "DELETE")
 SHOWN_FINDINGS = 50
@@ -130,7 +129,7 @@ def summary_dict(
         "overrides_applied": result.overrides_applied,
         "clear_flags": effective(period.clear_flags) if period else None,
         "findings": [
-            f.to_dict() if show_pii else mask_data(f.to_dict(), without_oens)
+            mask_data(f.to_dict(), oen_hider(show_pii))
             for f in errors_first(result.findings)
         ],
         "exit_code": result.exit_code,
@@ -178,7 +177,7 @@ def summary_text(
     severities = count_by_severity(result.findings)
     lines.append(f"{words['summary_findings']}: {severity_counts(lang, severities)}")
     ordered = errors_first(result.findings)
-    hide = (lambda text: text) if show_pii else without_oens  # a segment's key holds the OEN
+    hide = oen_hider(show_pii)  # a segment's key holds the OEN
     lines += [f"  {hide(finding_line(f, lang))}" for f in ordered[:shown]]
     if len(ordered) > shown:
         lines.append(f"  ... {len(ordered) - shown} {words['summary_more']}")

@@ -220,7 +220,6 @@ def preview(path: Path, pae_dir: Path | None = None) -> Preview:
     InputError when the file is not a batch file or the extracts have errors.
     """
     batch = read_file(path)
-    flags = clear_flags(path)
     held, findings = None, []
     if pae_dir is not None:
         pae = read_batch_pae(batch, pae_dir)
@@ -228,13 +227,26 @@ def preview(path: Path, pae_dir: Path | None = None) -> Preview:
         if has_errors(findings):
             raise InputError(findings)
         held = {bsid: pae.for_bsid(bsid) for bsid in batch.schools}
+    return preview_of(path, batch, held, str(pae_dir) if pae_dir else None, findings)
+
+
+def preview_of(
+    path: Path,
+    batch: Batch,
+    held: dict[str, dict[str, pl.DataFrame]] | None,
+    pae: str | None = None,
+    findings: list[Finding] | None = None,
+) -> Preview:
+    """The figures of a batch file already read, with the extracts OnSIS holds per BSID
+    when known (a run's report passes the extracts it planned against)."""
+    flags = clear_flags(path)
     return Preview(
         file=str(path),
         schools=batch.schools,
         period=batch.period_code,
         school_year=batch.school_year,
-        pae=str(pae_dir) if pae_dir else None,
+        pae=pae,
         clear_flags=flags,
         figures=[figure(name, batch, held, flags) for name in declared()["figures"]],
-        findings=findings,
+        findings=findings or [],
     )

@@ -43,7 +43,8 @@ def signed(value: float, measure: str) -> str:
     return ("+" if value > 0 else "") + shown(value, measure)
 
 
-def _measure(words: dict[str, str], row: dict[str, Any]) -> str:
+def measure_label(words: dict[str, str], row: dict[str, Any]) -> str:
+    """A row's measure as shown: "count", or the segment and element summed."""
     if row["measure"] == ROWS:
         return words["preview_count"]
     return f"{row['segment']} {row['measure']}" if row["segment"] else row["measure"]
@@ -65,13 +66,13 @@ def preview_text(
         for row in figure.rows:
             group = words["total"] if row["group"] == "total" else row["group"]
             value = shown(row["value"], row["measure"])
-            lines.append(f"  {group:<12} {_measure(words, row):<40} {value:>10}")
+            lines.append(f"  {group:<12} {measure_label(words, row):<40} {value:>10}")
         if not figure.rows:
             lines.append(f"  {words['preview_nothing']}")
     if changes is not None:
         lines.append(words["preview_changes"])
         lines += [
-            f"  {c['figure']:<10} {c['group']:<12} {_measure(words, c):<40} "
+            f"  {c['figure']:<10} {c['group']:<12} {measure_label(words, c):<40} "
             f"{shown(c['previous'], c['measure']):>10} -> {shown(c['current'], c['measure']):>10}"
             f" ({signed(c['change'], c['measure'])})"
             for c in changes
@@ -98,5 +99,5 @@ def preview_html(
         compared_with=compared_with,
         shown=shown,
         signed=signed,
-        measure=lambda row: _measure(words, row),
+        measure=lambda row: measure_label(words, row),
     )
