@@ -46,6 +46,15 @@ def test_an_internal_error_is_one_line_that_says_how_to_get_the_traceback(monkey
     ]
 
 
+def test_the_internal_error_line_speaks_the_language_asked_for(monkeypatch, capsys):
+    monkeypatch.setenv(DEBUG_VARIABLE, "0")
+    assert _main(monkeypatch, "codes", "--lang", "fr") == 3
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "erreur interne : RuntimeError: boom in the tool (relancez avec --debug, ou "
+        "ONSIS_BATCH_DEBUG=1, pour la trace complète)"
+    ]
+
+
 @pytest.mark.parametrize(
     ("args", "env"),
     [(("codes", "--debug"), None), (("--debug", "codes"), None), (("codes",), "1")],

@@ -89,16 +89,38 @@ def main() -> None:
         problem.show()
         sys.exit(problem.exit_code)
     except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
-        click.echo("interrupted", err=True)
+        click.echo(word(_asked_language(), "interrupted"), err=True)
         sys.exit(EXIT_INTERRUPTED)
     except SystemExit:
         raise
     except Exception as problem:
+        lang = _asked_language()
         if debugging():
             click.echo(traceback.format_exc().rstrip(), err=True)
             how = ""
         else:
-            how = f" (run again with --debug, or {DEBUG_VARIABLE}=1, for the full traceback)"
-        click.echo(f"internal error: {type(problem).__name__}: {problem}{how}", err=True)
+            how = " " + word(lang, "internal_error_how", variable=DEBUG_VARIABLE)
+        said = word(lang, "internal_error")
+        click.echo(f"{said} {type(problem).__name__}: {problem}{how}", err=True)
         sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else EXIT_CLEAN)
+
+
+def word(lang: str, key: str, **values: str) -> str:
+    """A label of report/labels.yaml, loaded only when `main` has a line to print (the
+    labels module brings Babel, which a normal run's start-up does without)."""
+    from onsis_batch.report.i18n import word as label
+
+    return label(lang, key, **values)
+
+
+def _asked_language(argv: list[str] | None = None) -> str:
+    """The `--lang` of the command line, for the lines `main` prints after the command
+    has gone (an internal error, an interruption); English when none was given."""
+    args = sys.argv[1:] if argv is None else argv
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args):
+            return "fr" if args[i + 1] == "fr" else "en"
+        if arg.startswith("--lang="):
+            return "fr" if arg == "--lang=fr" else "en"
+    return "en"
