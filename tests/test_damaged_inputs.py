@@ -669,3 +669,26 @@ def test_a_value_that_joined_the_cells_of_its_row_is_never_quoted(tmp_path):
     said = str([f.to_dict() for f in found])
     assert "Tolbric" not in said and "Harrowgate" not in said
     assert any(f.code == "SRC004" and f.column == "diploma_date" and f.row == 2 for f in found)
+
+
+def test_a_csv_file_polars_cannot_parse_is_refused_without_quoting_its_cells(tmp_path):
+    # found by the campaign: polars' parse error quoted the cells it stopped at (a name, a
+    # birth date) and the finding passed them on
+    folder = tmp_path / "d"
+    folder.mkdir()
+    rows = [
+        "student_id;oen;first_name;last_name;birth_date",
+        "1;987654321;Zoë;Marrowvane;2009-04-17",
+        '3;934567812;"Tolbric;Harrowgate;2010-01-29',
+    ]
+    (folder / "students.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    from onsis_batch.errors import OnsisBatchError
+    from onsis_batch.sources import load_folder
+
+    try:
+        found = load_folder(folder, tables=["students"]).findings
+    except OnsisBatchError as problem:
+        found = problem.findings
+    said = str([f.to_dict() for f in found])
+    assert any(f.severity == "error" and f.file == "students.csv" for f in found), said
+    assert "Tolbric" not in said and "Harrowgate" not in said and "2010-01-29" not in said
