@@ -24,6 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
+from onsis_batch.errors import InputError
 from onsis_batch.findings import has_errors
 from onsis_batch.pae.layout import empty_frame, load_layouts
 from onsis_batch.run.planning import board_periods, missing_by_bsid, read_request_pae
@@ -73,7 +74,7 @@ def stage_pae(staged: StagedData, request: PlanRequest, folder: Path) -> StagedP
     settings = {name: staged.scan(name).collect() for name in ("board_settings", "schools")}
     try:
         periods = board_periods(settings, request)
-    except Exception:  # a period that cannot be resolved is the workers' finding to make
+    except InputError:  # a period that cannot be resolved is the workers' finding to make
         return None
     pae_set = read_request_pae(request.pae_dir, request, periods)
     if pae_set.findings or any(missing_by_bsid(pae_set, request.pae_dir, periods).values()):
