@@ -27,6 +27,7 @@ _WHOLE_DATE = re.compile(
 )
 
 _SEPARATORS = re.compile(r"[,;\t]")  # the delimiters a school-data file may use
+_KEY_PARTS = re.compile(r", (?=\w+=)")  # between the `column=value` parts of a key
 
 Slot = tuple[str | None, str | None, str]  # (file, column, code)
 
@@ -114,7 +115,9 @@ def _shown(name: str, value: str) -> str:
     an enrolment holds its entry date, which tells the duplicate rows apart), and short."""
     if "\n" in value or "\r" in value:  # a stray quote swallowed the rows below (D729)
         return "(a value of several lines, not shown)"
-    if len(_SEPARATORS.findall(value)) >= 2:  # a lost quote joined the row's cells (D730)
+    # a lost quote joined the row's cells (D730); a key joins its columns' values itself
+    parts = _KEY_PARTS.split(value) if name == "key" else [value]
+    if any(len(_SEPARATORS.findall(part)) >= 2 for part in parts):
         return "(a value of several fields, not shown)"
     value = without_oens(value) if name == "key" else without_dates(without_oens(value))
     return value if len(value) <= MAX_VALUE_CHARS else value[: MAX_VALUE_CHARS - 1] + "…"
