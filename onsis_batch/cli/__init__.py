@@ -2,8 +2,9 @@
 
 Exit codes (`onsis_batch.errors`): 0 clean, 1 errors in findings, 2 input or usage errors
 or an output folder in use, 3 internal error, 130 interrupted (Ctrl-C). The commands live
-in one module per group; `cli.command` is where library errors become messages and exit
-codes. `onsis-batch` and `python -m onsis_batch` both run `main`.
+in one module per group, each imported only when one of its commands runs (D1000);
+`cli.command` is where library errors become messages and exit codes. `onsis-batch` and
+`python -m onsis_batch` both run `main`.
 """
 
 from __future__ import annotations
