@@ -150,7 +150,11 @@ def _reason(reason_id: Any, raw: Any, where: str) -> Reason:
 
 def load_reasons(path: Path) -> dict[str, Reason]:
     """Every entry of a reasons file, by rule id; SpecError names the file and key path."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # PyYAML's safe loading, parsed in C when libyaml is there (the same data, ~10x faster:
+    # this file is read on every run). D1002.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # a safe loader
+
     if not isinstance(raw, dict):
         raise SpecError(f"{path.name}: must be a mapping of rule ids")
     return {str(key): _reason(key, value, path.name) for key, value in raw.items()}

@@ -39,6 +39,7 @@ ANY_KEY = "*"
 _ROOT = Path(__file__).resolve().parent.parent  # the checkout, or site-packages
 
 _TAG = "tag:yaml.org,2002:"
+_STR = _TAG + "str"
 _NUMBER_START = list("-0123456789")
 _SCALARS: dict[str, tuple[list[str], re.Pattern[str]]] = {  # tag -> (first characters, form)
     "null": (["~", "n", ""], re.compile(r"~|null|")),  # "": a key or item with no value
@@ -78,6 +79,17 @@ _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 class _Loader(_Base):  # type: ignore[valid-type,misc]  # the C loader is chosen at run time
     """PyYAML's safe loader with JSON scalars, no repeated keys and no other tags."""
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        """A string scalar is its text; every other node goes through PyYAML's constructor.
+
+        Strings are most of the nodes of the files read on every run, and `!!str` builds
+        nothing but `node.value`: taking it directly skips PyYAML's per-node bookkeeping
+        (about a third of the reading time, D1004).
+        """
+        if node.tag == _STR and type(node) is ScalarNode:
+            return node.value
+        return super().construct_object(node, deep)
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         """The mapping of a node, refusing a key its own pairs repeat."""

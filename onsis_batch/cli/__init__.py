@@ -2,26 +2,20 @@
 
 Exit codes (`onsis_batch.errors`): 0 clean, 1 errors in findings, 2 input or usage errors
 or an output folder in use, 3 internal error, 130 interrupted (Ctrl-C). The commands live
-in one module per group; `cli.command` is where library errors become messages and exit
-codes. `onsis-batch` and `python -m onsis_batch` both run `main`.
+in one module per group, each imported only when one of its commands runs (D1000);
+`cli.command` is where library errors become messages and exit codes. `onsis-batch` and
+`python -m onsis_batch` both run `main`.
 """
 
 from __future__ import annotations
 
 import sys
-import traceback
 
 import click
 
 from onsis_batch import __version__
-from onsis_batch.cli.board import board, purge
-from onsis_batch.cli.command import Commands, debug_option
-from onsis_batch.cli.files import diff, results, validate, verify
-from onsis_batch.cli.generate import explain, generate
-from onsis_batch.cli.lists import lists, preview
+from onsis_batch.cli.command import Commands, LazyCommands, debug_option
 from onsis_batch.cli.options import examples
-from onsis_batch.cli.pae_tools import pae_from_xml
-from onsis_batch.cli.reference import codes, contract, docs, reasons, segments, synth
 from onsis_batch.errors import (
     DEBUG_VARIABLE,
     EXIT_CLEAN,
@@ -41,8 +35,32 @@ EPILOG = (
 )
 
 
+# Each command's module, imported only when the command runs (or --help lists them all):
+# `generate` does without the imports of the other commands (D1000).
+COMMANDS = {
+    "generate": "onsis_batch.cli.generate:generate",
+    "explain": "onsis_batch.cli.generate:explain",
+    "validate": "onsis_batch.cli.files:validate",
+    "segments": "onsis_batch.cli.reference:segments",
+    "contract": "onsis_batch.cli.reference:contract",
+    "codes": "onsis_batch.cli.reference:codes",
+    "reasons": "onsis_batch.cli.reference:reasons",
+    "synth": "onsis_batch.cli.reference:synth",
+    "docs": "onsis_batch.cli.reference:docs",
+    "board": "onsis_batch.cli.board:board",
+    "purge": "onsis_batch.cli.board:purge",
+    "diff": "onsis_batch.cli.files:diff",
+    "results": "onsis_batch.cli.files:results",
+    "verify": "onsis_batch.cli.files:verify",
+    "pae-from-xml": "onsis_batch.cli.pae_tools:pae_from_xml",
+    "lists": "onsis_batch.cli.lists:lists",
+    "preview": "onsis_batch.cli.lists:preview",
+}
+
+
 @click.group(
     cls=Commands,
+    commands=LazyCommands(COMMANDS),
     context_settings={"help_option_names": ["-h", "--help"]},
     epilog=EPILOG,
 )
@@ -57,27 +75,6 @@ def cli() -> None:
 
 
 cli.params.append(debug_option())  # `onsis-batch --debug COMMAND` as well as `COMMAND --debug`
-
-for _command in (
-    generate,
-    explain,
-    validate,
-    segments,
-    contract,
-    codes,
-    reasons,
-    synth,
-    docs,
-    board,
-    purge,
-    diff,
-    results,
-    verify,
-    pae_from_xml,
-    lists,
-    preview,
-):
-    cli.add_command(_command)
 
 
 def main() -> None:
@@ -96,6 +93,8 @@ def main() -> None:
     except Exception as problem:
         lang = _asked_language()
         if debugging():
+            import traceback  # only for the rare internal error
+
             click.echo(traceback.format_exc().rstrip(), err=True)
             how = ""
         else:

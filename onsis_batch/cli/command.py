@@ -9,9 +9,10 @@ that `--quiet` silences, and `emit_json` prints the JSON envelope every command 
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
@@ -101,6 +102,47 @@ class Commands(click.Group):
     """The command group; commands declared on it are `Command`s too."""
 
     command_class = Command
+
+
+class LazyCommands(MutableMapping[str, click.Command]):
+    """A group's commands by name, each imported from its "module:attribute" only when
+    first looked up (D1000).
+
+    Click's group reads its commands through this mapping (`get_command`, `list_commands`,
+    the suggestions of an unknown name), so running one command imports that command's
+    module alone, while the names are known without importing anything. `--help` and
+    shell completion of a command name look every command up, and so import them all.
+    """
+
+    def __init__(self, where: Mapping[str, str]) -> None:
+        self._where: dict[str, str | None] = dict(where)  # None: added as a command
+        self._loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._loaded:
+            module, _, attribute = str(self._where[name]).partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            if not isinstance(command, click.Command) or command.name != name:
+                raise TypeError(f"{self._where[name]} is not the command {name!r}")
+            self._loaded[name] = command
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._where[name] = None
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._where[name]
+        self._loaded.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._where
 
 
 def quiet() -> bool:

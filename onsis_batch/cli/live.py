@@ -11,23 +11,15 @@ code; `--quiet`, `--json` and `--log-json` show nothing here (D892).
 from __future__ import annotations
 
 import os
+import sys
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # rich itself loads only for a display that may draw (D1001)
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
     from rich.status import Status
 
     from onsis_batch.plan.outcome import RunResult
@@ -35,7 +27,20 @@ if TYPE_CHECKING:
 
 def make_console() -> Console:
     """The console of the live display: stderr (tests replace it with a forced terminal)."""
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False)
+
+
+def may_be_terminal() -> bool:
+    """False when rich would surely find stderr no terminal (not a tty, and neither
+    TTY_COMPATIBLE nor FORCE_COLOR says otherwise): a `generate` under cron, a pipe or a
+    test then does without importing rich."""
+    forced = bool(os.environ.get("TTY_COMPATIBLE")) or os.environ.get("FORCE_COLOR") is not None
+    try:
+        return forced or sys.stderr.isatty()
+    except (AttributeError, ValueError):  # no stderr, or a closed one
+        return False
 
 
 def is_live(console: Console) -> bool:
@@ -62,6 +67,16 @@ class BoardDisplay:
         from onsis_batch.report.i18n import word
 
         if self.live:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
             self.progress = Progress(
                 SpinnerColumn(),
                 TextColumn("{task.description}"),
@@ -119,9 +134,11 @@ class StageDisplay:
 
     def __init__(self, lang: str, *, silent: bool) -> None:
         self.lang = lang
-        console = make_console()
         self.status: Status | None = None
-        if not silent and is_live(console):
+        if silent or os.environ.get("NO_COLOR") or not may_be_terminal():
+            return
+        console = make_console()
+        if is_live(console):
             self.status = console.status("", spinner="dots")
 
     def __enter__(self) -> StageDisplay:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import cache
-from typing import Any
-
-from babel import Locale
-from babel.numbers import format_decimal
+from typing import TYPE_CHECKING, Any
 
 from onsis_batch.findings import Finding, Severity
 from onsis_batch.reasons import RulebookRef
 from onsis_batch.resources import language_labels
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 LABELS = "report/labels.yaml"
 
@@ -40,7 +40,26 @@ def plural_forms(lang: str) -> dict[str, dict[str, str]]:
 
 @cache
 def _locale(lang: str) -> Locale:
+    from babel import Locale  # Babel loads only for what _COUNT_CATEGORY does not cover
+
     return Locale.parse(lang)
+
+
+def _english_count(n: int) -> str:
+    return "one" if n == 1 else "other"
+
+
+def _french_count(n: int) -> str:
+    if n in (0, 1):
+        return "one"
+    return "many" if n % 1_000_000 == 0 else "other"
+
+
+# CLDR's plural categories of a whole number in the two languages of the labels, as Babel
+# tells them (`en` one: i = 1 and v = 0; `fr` one: i = 0,1, many: i != 0 and
+# i % 1000000 = 0 and v = 0), so that printing a count does not load Babel and its locale
+# data on every run (D1003); tests check them against Babel.
+_COUNT_CATEGORY = {"en": _english_count, "fr": _french_count}
 
 
 def counted(lang: str, key: str, n: int, **values: Any) -> str:
@@ -51,7 +70,9 @@ def counted(lang: str, key: str, n: int, **values: Any) -> str:
 def plural(lang: str, forms: Mapping[str, str], n: int, **values: Any) -> str:
     """`n` in the one of `forms` (CLDR category -> text with `{n}`) that `n` takes in
     `lang`; labels files other than labels.yaml keep their counts this way too."""
-    text = forms.get(_locale(lang).plural_form(n), forms["other"])
+    whole = _COUNT_CATEGORY.get(lang) if type(n) is int else None
+    category = whole(abs(n)) if whole else _locale(lang).plural_form(n)
+    text = forms.get(category, forms["other"])
     return text.format(n=n, **values)
 
 
@@ -62,6 +83,8 @@ def word(lang: str, key: str, **values: Any) -> str:
 
 def seconds(lang: str, value: float, places: int = 1) -> str:
     """A duration in seconds with the language's decimal separator: `12.4 s`, `12,4 s`."""
+    from babel.numbers import format_decimal
+
     pattern = "0." + "0" * places if places else "0"
     return f"{format_decimal(value, format=pattern, locale=lang)} s"
 

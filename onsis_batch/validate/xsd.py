@@ -19,7 +19,6 @@ import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 from onsis_batch.codes import code_table
 from onsis_batch.resources import data_dir
@@ -193,6 +192,8 @@ class SchemaBuilder:
 
 
 def _simple_type_text(kind: SimpleType) -> str:
+    from xml.sax.saxutils import quoteattr  # brings urllib and ssl: only to write the XSD
+
     facets = "\n".join(
         f"      <xs:{facet} value={quoteattr(value)}/>" for facet, value in kind.facets
     )
