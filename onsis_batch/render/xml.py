@@ -195,12 +195,12 @@ def _envelope_text(
 # --- segment rows ----------------------------------------------------------------------
 
 
-def _with_rank(frame: pl.DataFrame) -> pl.DataFrame:
+def _rank() -> pl.Expr:
     """Sibling rank: DELETE, UPDATE, ADD, then rows without an action."""
     rank = pl.col("_action").replace_strict(
         ACTION_RANK, default=len(ACTION_RANK), return_dtype=pl.Int8
     )
-    return frame.with_columns(rank.alias(_RANK))
+    return rank.alias(_RANK)
 
 
 @dataclass(frozen=True)
@@ -220,21 +220,31 @@ def _top_level_chunks(plan: Plan, top: str, specs: dict[str, SegmentSpec]) -> It
     if top not in frames or frames[top].height == 0:
         return
     layout = _Layout(specs, levels, plan.period.school_year, plan.period.private)
+    if frames[top].height <= CHUNK_ROWS:  # one chunk (most schools): no need to number it
+        rows = {n: f for n, f in frames.items() if f.height}
+        yield _text(_fragments(top, rows, layout))
+        return
     parts = {
         n: f.partition_by(_CHUNK, as_dict=True)
         for n, f in _assign_chunks(frames, top, specs).items()
     }
     for chunk in range((frames[top].height + CHUNK_ROWS - 1) // CHUNK_ROWS):
         rows = {n: p[(chunk,)] for n, p in parts.items() if (chunk,) in p}
-        out = _fragments(top, rows, layout).sort(_SORT, nulls_last=True)
-        yield out.get_column(_FRAG).str.join("").item()
+        yield _text(_fragments(top, rows, layout))
+
+
+def _text(fragments: pl.LazyFrame) -> str:
+    """The XML of top-level fragments, in sibling order: one polars query per chunk."""
+    return (
+        fragments.sort(_SORT, nulls_last=True).select(pl.col(_FRAG).str.join("")).collect().item()
+    )
 
 
 def _assign_chunks(
     frames: dict[str, pl.DataFrame], top: str, specs: dict[str, SegmentSpec]
 ) -> dict[str, pl.DataFrame]:
     """Number top-level rows into chunks in output order; descendants inherit the number."""
-    roots = _with_rank(frames[top]).sort(_SORT, nulls_last=True).drop(_RANK)
+    roots = frames[top].with_columns(_rank()).sort(_SORT, nulls_last=True).drop(_RANK)
     chunked = {top: roots.with_columns((pl.int_range(pl.len()) // CHUNK_ROWS).alias(_CHUNK))}
     for name, frame in frames.items():  # parents come before their children
         parent = chunked.get(specs[name].parent)
@@ -244,10 +254,14 @@ def _assign_chunks(
     return chunked
 
 
-def _fragments(name: str, rows: dict[str, pl.DataFrame], layout: _Layout) -> pl.DataFrame:
-    """One XML fragment per row of segment `name`, its children already folded in."""
+def _fragments(name: str, rows: dict[str, pl.DataFrame], layout: _Layout) -> pl.LazyFrame:
+    """One XML fragment per row of segment `name`, its children already folded in.
+
+    Lazy: a chunk's whole tree of segments is one polars query (a few calls per segment
+    each cost a fixed ~0.3 ms, about 300 per BSID)."""
     spec = layout.specs[name]
-    frame = _with_rank(rows[name])
+    schema = rows[name].schema
+    frame = rows[name].lazy().with_columns(_rank())
     child_columns = {}
     for child in spec.children:
         if child not in rows:
@@ -270,8 +284,8 @@ def _fragments(name: str, rows: dict[str, pl.DataFrame], layout: _Layout) -> pl.
             # The value is a column of its own: the line reads it twice (null or not), and
             # an expression written twice is planned twice.
             column = f"{_VALUE}{len(values)}"
-            values[column] = _value(spec, item, frame.schema)
-            parts.append(_element_line(item, pl.col(column), frame.schema, indent + INDENT))
+            values[column] = _value(spec, item, schema)
+            parts.append(_element_line(item, pl.col(column), schema, indent + INDENT))
     frame = frame.with_columns(value.alias(column) for column, value in values.items())
     tag = spec.xml_tag
     fragment = pl.concat_str([pl.lit(f"{indent}<{tag}>\n"), *parts, pl.lit(f"{indent}</{tag}>\n")])
@@ -385,12 +399,13 @@ def _latin1_findings(
         if frame.is_empty():
             continue
         hits = {}
+        schema = frame.schema  # a new object at each reading: read once
         for element in spec.applicable_elements(year, private):
-            if element.fixed is not None or frame.schema.get(element.name) != pl.String:
+            if element.fixed is not None or schema.get(element.name) != pl.String:
                 continue
             hit = pl.col(element.name).str.contains(_NON_LATIN1)
             omit = element.name + OMIT_SUFFIX
-            if omit in frame.schema:
+            if omit in schema:
                 hit = hit & ~pl.col(omit).fill_null(False)
             hits[element.name] = hit
         if not hits:

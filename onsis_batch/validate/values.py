@@ -87,10 +87,11 @@ def _elements_with_problems(
     if not elements:
         return []
     texts = [f"{_TEXT}{number}" for number in range(len(elements))]
+    schema = frame.schema  # a new object at each reading: read once
     flags = (
         frame.lazy()
         .with_columns(
-            element_text(spec, element, frame.schema).alias(name)
+            element_text(spec, element, schema).alias(name)
             for element, name in zip(elements, texts, strict=True)
         )
         .select(
