@@ -235,9 +235,10 @@ def _top_level_chunks(plan: Plan, top: str, specs: dict[str, SegmentSpec]) -> It
 
 def _text(fragments: pl.LazyFrame) -> str:
     """The XML of top-level fragments, in sibling order: one polars query per chunk."""
-    return (
+    text: str = (
         fragments.sort(_SORT, nulls_last=True).select(pl.col(_FRAG).str.join("")).collect().item()
     )
+    return text
 
 
 def _assign_chunks(
