@@ -112,27 +112,42 @@ def _check_shape(plan: Plan, specs: dict[str, SegmentSpec], envelope: Envelope) 
     unknown = sorted(set(plan.segments) - set(known))
     if unknown:
         raise PlanShapeError(f"plan segments not under SCHOOL in the specs: {unknown}")
+    strays = {}
     for name, frame in plan.segments.items():
         missing = [c for c in _REQUIRED_COLUMNS if c not in frame.columns]
         if missing:
             raise PlanShapeError(f"plan segment {name} lacks column(s) {missing}")
-        if frame.get_column("_id").is_duplicated().any():
+        strays[name] = _stray(plan, name, specs, envelope)
+    # Every segment's counts in one polars call; the rows at fault only read on a defect.
+    queries = [
+        plan.segments[name].lazy().select(pl.col("_id").is_duplicated().any(), stray.sum())
+        for name, stray in strays.items()
+    ]
+    for (name, stray), counts in zip(strays.items(), pl.collect_all(queries), strict=True):
+        repeated, stray_rows = counts.row(0)
+        if repeated:
             raise PlanShapeError(f"plan segment {name} repeats an _id")
-        parent = specs[name].parent
-        if name in envelope.school_children:
-            stray = frame.filter(pl.col("_parent").is_not_null())
-        else:
-            ids = (
-                plan.segments[parent].get_column("_id")
-                if parent in plan.segments
-                else pl.Series(dtype=pl.String)
-            ).implode()
-            stray = frame.filter(pl.col("_parent").is_null() | ~pl.col("_parent").is_in(ids))
-        if stray.height:
+        if stray_rows:
+            first = plan.segments[name].filter(stray).row(0, named=True)
             raise PlanShapeError(
-                f"{stray.height} row(s) of {name} name a parent that is not a {parent} row "
-                f"(first: _id={stray.item(0, '_id')!r}, _parent={stray.item(0, '_parent')!r})"
+                f"{stray_rows} row(s) of {name} name a parent that is not a "
+                f"{specs[name].parent} row "
+                f"(first: _id={first['_id']!r}, _parent={first['_parent']!r})"
             )
+
+
+def _stray(plan: Plan, name: str, specs: dict[str, SegmentSpec], envelope: Envelope) -> pl.Expr:
+    """Rows of segment `name` whose `_parent` names no row of its parent segment (top-level
+    rows: any `_parent` at all)."""
+    if name in envelope.school_children:
+        return pl.col("_parent").is_not_null()
+    parent = specs[name].parent
+    ids = (
+        plan.segments[parent].get_column("_id")
+        if parent in plan.segments
+        else pl.Series(dtype=pl.String)
+    ).implode()
+    return pl.col("_parent").is_null() | ~pl.col("_parent").is_in(ids)
 
 
 # --- envelope --------------------------------------------------------------------------
@@ -394,14 +409,12 @@ def _latin1_findings(
 ) -> list[Finding]:
     """One OUT002 per (segment, row, element) whose written text leaves Latin-1."""
     year, private = plan.period.school_year, plan.period.private
-    findings = []
+    tests = {}
     for name in sorted(plan.segments):
-        frame, spec = plan.segments[name], specs[name]
-        if frame.is_empty():
-            continue
-        hits = {}
+        frame = plan.segments[name]
         schema = frame.schema  # a new object at each reading: read once
-        for element in spec.applicable_elements(year, private):
+        hits = {}
+        for element in specs[name].applicable_elements(year, private):
             if element.fixed is not None or schema.get(element.name) != pl.String:
                 continue
             hit = pl.col(element.name).str.contains(_NON_LATIN1)
@@ -409,12 +422,18 @@ def _latin1_findings(
             if omit in schema:
                 hit = hit & ~pl.col(omit).fill_null(False)
             hits[element.name] = hit
-        if not hits:
-            continue
-        # One pass says which elements have any such text; only those are looked at row by row.
-        found = frame.select(hit.any().alias(n) for n, hit in hits.items()).row(0, named=True)
-        for element_name in (n for n, any_hit in found.items() if any_hit):
-            offending = frame.filter(hits[element_name]).select("_id", element_name)
+        if hits and not frame.is_empty():
+            tests[name] = hits
+    # One pass says which elements have any such text, every segment's in one polars call;
+    # only those are looked at row by row.
+    queries = [
+        plan.segments[name].lazy().select(hit.any().alias(n) for n, hit in hits.items())
+        for name, hits in tests.items()
+    ]
+    findings = []
+    for (name, hits), found in zip(tests.items(), pl.collect_all(queries), strict=True):
+        for element_name in (n for n, any_hit in found.row(0, named=True).items() if any_hit):
+            offending = plan.segments[name].filter(hits[element_name]).select("_id", element_name)
             findings += [
                 _outside_latin1(name, key, element_name, value, show_pii)
                 for key, value in offending.iter_rows()

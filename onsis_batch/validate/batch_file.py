@@ -169,40 +169,40 @@ def check_plan(plan: Plan, specs: dict[str, SegmentSpec] | None = None) -> list[
     longer than the element allows), for the elements this run writes, then the business
     rules of `onsis_batch.validate.rules` (RUL codes)."""
     specs = specs or load_specs()
-    year, private = plan.period.school_year, plan.period.private
+    tests = {name: _plan_tests(plan, name, specs[name]) for name in sorted(plan.segments)}
+    tests = {name: t for name, t in tests.items() if t and not plan.segments[name].is_empty()}
+    # Which tests any row fails: every segment's in one polars call (one filter per element
+    # cost ~400 polars calls per BSID); only those are looked at row by row.
+    queries = [
+        plan.segments[name]
+        .lazy()
+        .select(hit.any().alias(str(n)) for n, (_, _, hit) in enumerate(t))
+        for name, t in tests.items()
+    ]
     findings: list[Finding] = []
-    for name in sorted(plan.segments):
-        frame, spec = plan.segments[name], specs[name]
-        tests: list[tuple[str, ElementSpec, pl.Expr]] = []
-        schema = frame.schema  # a new object at each reading: read once
-        for element in spec.applicable_elements(year, private):
-            if element.type == "action" or element.fixed is not None:
-                continue
-            tests += [(OUT001, element, _missing(frame, element))] if element.mandatory_on else []
-            if element.max_length is not None and schema.get(element.name) == pl.String:
-                tests.append((OUT003, element, _too_long(frame, element)))
-        findings += _plan_findings(name, frame, tests)
+    for (name, t), failing in zip(tests.items(), pl.collect_all(queries), strict=True):
+        frame = plan.segments[name]
+        for (code, element, hit), failed in zip(t, failing.row(0), strict=True):
+            if failed and code == OUT001:
+                findings += _mandatory_findings(name, frame.filter(hit), element)
+            elif failed:
+                findings += _length_findings(name, frame.filter(hit), element)
     return findings + run_checks(plan)
 
 
-def _plan_findings(
-    name: str, frame: pl.DataFrame, tests: list[tuple[str, ElementSpec, pl.Expr]]
-) -> list[Finding]:
-    """The findings of one segment's tests, in their order. One select says which tests
-    any row fails (one filter per element cost ~400 polars calls per BSID); only those
-    are looked at row by row."""
-    if not tests or frame.is_empty():
-        return []
-    failing = frame.select(hit.any().alias(str(n)) for n, (_, _, hit) in enumerate(tests)).row(0)
-    findings: list[Finding] = []
-    for (code, element, hit), failed in zip(tests, failing, strict=True):
-        if not failed:
+def _plan_tests(plan: Plan, name: str, spec: SegmentSpec) -> list[tuple[str, ElementSpec, pl.Expr]]:
+    """The OUT001 and OUT003 tests of a segment's elements, in element order: each a mask
+    of the rows that fail it."""
+    frame = plan.segments[name]
+    schema = frame.schema  # a new object at each reading: read once
+    tests: list[tuple[str, ElementSpec, pl.Expr]] = []
+    for element in spec.applicable_elements(plan.period.school_year, plan.period.private):
+        if element.type == "action" or element.fixed is not None:
             continue
-        if code == OUT001:
-            findings += _mandatory_findings(name, frame.filter(hit), element)
-        else:
-            findings += _length_findings(name, frame.filter(hit), element)
-    return findings
+        tests += [(OUT001, element, _missing(frame, element))] if element.mandatory_on else []
+        if element.max_length is not None and schema.get(element.name) == pl.String:
+            tests.append((OUT003, element, _too_long(frame, element)))
+    return tests
 
 
 def _written(frame: pl.DataFrame, element: ElementSpec) -> pl.Expr:
