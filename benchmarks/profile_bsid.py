@@ -7,11 +7,11 @@ then each BSID is planned, checked, rendered and validated the way a board worke
 comparable on a shared machine where wall time does not. Polars runs on one thread, as in
 a worker of a two-worker board on two cores.
 
-The first pass warms the process (specs, XSD, polars' plans); the figures are those of the
-following `--passes`, per BSID. `--count-calls` also counts the polars calls of each stage
-(DataFrame methods, LazyFrame.collect, collect_all; a call made inside another is not
-counted again). The digest printed last covers every file's bytes and every BSID's findings:
-a change that keeps it keeps the output.
+The first pass warms the process (specs, XSD, polars' plans); each stage's figure is its
+quickest of the following `--passes`, per BSID. `--count-calls` also counts the polars
+calls of each stage (DataFrame methods, LazyFrame.collect, collect_all; a call made inside
+another is not counted again). The digest printed last covers every file's bytes and
+every BSID's findings: a change that keeps it keeps the output.
 
     .venv/bin/python benchmarks/profile_bsid.py [--schools 10 --students 4000 --period oct]
 """
@@ -58,7 +58,7 @@ class Clock:
     """CPU seconds and polars calls by stage; stages may nest (a builder inside planning)."""
 
     def __init__(self) -> None:
-        self.seconds: dict[str, float] = defaultdict(float)
+        self.passes: list[dict[str, float]] = []  # CPU seconds by stage, one dict a pass
         self.calls: dict[str, int] = defaultdict(int)
         self.stack: list[str] = []
         self.order: list[str] = []  # stages in the order they were first entered
@@ -74,7 +74,7 @@ class Clock:
             yield
         finally:
             if self.on:
-                self.seconds[name] += time.process_time() - started
+                self.passes[-1][name] += time.process_time() - started
             self.stack.pop()
 
     def timed(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -137,7 +137,7 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=4000)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--period", choices=("oct", "mar", "jun"), default="oct")
-    parser.add_argument("--passes", type=int, default=2)
+    parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--count-calls", action="store_true")
     args = parser.parse_args()
 
@@ -165,6 +165,7 @@ def main() -> None:
         students = 0
         for number in range(1 + args.passes):
             clock.on = number > 0
+            clock.passes.append(defaultdict(float))
             for chunk, share in zip(chunks, shares, strict=True):
                 share = replace(share, shared={})  # each pass computes the chunk's values anew
                 for bsid in chunk:
@@ -187,18 +188,22 @@ def main() -> None:
                         digest.update("\n".join(sorted(map(str, found))).encode())
                         students += result.result.students
 
+    # The quickest pass of each stage: on a shared machine, other processes only ever
+    # add to a stage's CPU time (cache and memory contention), so the minimum is the
+    # figure that travels best.
+    measured = clock.passes[1:]
+    best = {name: min(p[name] for p in measured) / len(bsids) for name in clock.order}
     runs = len(bsids) * args.passes
     print(
         f"{len(bsids)} BSIDs, {students / len(bsids):.0f} students each on average, "
-        f"period {args.period}, {args.passes} pass(es) after a warm-up; "
+        f"period {args.period}, the quickest of {args.passes} pass(es) after a warm-up; "
         f"load {os.getloadavg()[0]:.1f}"
     )
     print(f"{'stage':<36} {'CPU ms/BSID':>12} {'polars calls':>13}")
     for name in clock.order:
         calls = f"{clock.calls[name] / runs:.0f}" if args.count_calls else "-"
-        print(f"{name:<36} {1000 * clock.seconds[name] / runs:>12.1f} {calls:>13}")
-    total = clock.seconds["plan"] + clock.seconds["publish"]
-    print(f"{'plan + publish':<36} {1000 * total / runs:>12.1f}")
+        print(f"{name:<36} {1000 * best[name]:>12.1f} {calls:>13}")
+    print(f"{'plan + publish':<36} {1000 * (best['plan'] + best['publish']):>12.1f}")
     print(f"output digest {digest.hexdigest()[:16]}")
 
 
