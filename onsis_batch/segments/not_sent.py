@@ -52,7 +52,7 @@ EDUCATOR = Kind("educator", "SCHOOL_EDUCATOR_ASSIGNMENT", "NOTSENT-EDU-NO-ASSIGN
 KINDS = (STUDENT, CLASS, EDUCATOR)
 
 
-def _noted(ctx: SegmentContext) -> list[pl.DataFrame]:
+def _noted(ctx: SegmentContext) -> list[pl.LazyFrame]:
     return ctx.cached(NOTED, list)
 
 
@@ -60,9 +60,11 @@ def note(ctx: SegmentContext, kind: Kind, ids: pl.Series, reason: str) -> None:
     """Record that the records `ids` (SIS ids of `kind`) are dropped by the rule `reason`."""
     if reasons().get(reason) is None:
         raise KeyError(f"{reason} is not in reasons.yaml")
-    found = pl.DataFrame({"record": ids.cast(pl.String)}).drop_nulls().unique()
+    # Lazy: the ~20 notes of a BSID are read in one polars call, by `not_sent`.
     _noted(ctx).append(
-        found.with_columns(pl.lit(kind.name).alias("kind"), pl.lit(reason).alias("reason"))
+        pl.LazyFrame({"record": ids}).select(
+            pl.col("record").cast(pl.String), kind=pl.lit(kind.name), reason=pl.lit(reason)
+        )
     )
 
 
@@ -137,12 +139,13 @@ def not_sent(ctx: SegmentContext, segments: dict[str, pl.DataFrame]) -> pl.DataF
     rank = {reason: number for number, reason in enumerate(reasons())}
     noted = pl.concat(
         [
-            pl.DataFrame(schema={"record": pl.String, "kind": pl.String, "reason": pl.String}),
+            pl.LazyFrame(schema={"record": pl.String, "kind": pl.String, "reason": pl.String}),
             *_noted(ctx),
         ],
         how="vertical_relaxed",
     ).with_columns(pl.col("reason").replace_strict(rank, return_dtype=pl.Int64).alias("_rank"))
-    first = noted.sort("_rank").unique(["kind", "record"], keep="first").drop("_rank")
+    noted = noted.drop_nulls("record").sort("_rank")
+    first = noted.unique(["kind", "record"], keep="first").drop("_rank").collect()
     parts = []
     for kind in KINDS:
         universe = _universe(ctx, kind)

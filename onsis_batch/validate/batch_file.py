@@ -21,6 +21,7 @@ from onsis_batch.specs import ElementSpec, SegmentSpec, load_specs
 from onsis_batch.validate.rules import run_checks
 from onsis_batch.validate.xsd import schema_path
 
+OUT001, OUT003 = "OUT001", "OUT003"  # the plan checks of this module
 MAX_FINDINGS = 200  # one by one; the rest are counted in a final summary finding
 
 
@@ -168,16 +169,40 @@ def check_plan(plan: Plan, specs: dict[str, SegmentSpec] | None = None) -> list[
     longer than the element allows), for the elements this run writes, then the business
     rules of `onsis_batch.validate.rules` (RUL codes)."""
     specs = specs or load_specs()
-    year, private = plan.period.school_year, plan.period.private
+    tests = {name: _plan_tests(plan, name, specs[name]) for name in sorted(plan.segments)}
+    tests = {name: t for name, t in tests.items() if t and not plan.segments[name].is_empty()}
+    # Which tests any row fails: every segment's in one polars call (one filter per element
+    # cost ~400 polars calls per BSID); only those are looked at row by row.
+    queries = [
+        plan.segments[name]
+        .lazy()
+        .select(hit.any().alias(str(n)) for n, (_, _, hit) in enumerate(t))
+        for name, t in tests.items()
+    ]
     findings: list[Finding] = []
-    for name in sorted(plan.segments):
-        frame, spec = plan.segments[name], specs[name]
-        for element in spec.applicable_elements(year, private):
-            if element.type == "action" or element.fixed is not None:
-                continue
-            findings += _mandatory_findings(name, frame, element)
-            findings += _length_findings(name, frame, element)
+    for (name, t), failing in zip(tests.items(), pl.collect_all(queries), strict=True):
+        frame = plan.segments[name]
+        for (code, element, hit), failed in zip(t, failing.row(0), strict=True):
+            if failed and code == OUT001:
+                findings += _mandatory_findings(name, frame.filter(hit), element)
+            elif failed:
+                findings += _length_findings(name, frame.filter(hit), element)
     return findings + run_checks(plan)
+
+
+def _plan_tests(plan: Plan, name: str, spec: SegmentSpec) -> list[tuple[str, ElementSpec, pl.Expr]]:
+    """The OUT001 and OUT003 tests of a segment's elements, in element order: each a mask
+    of the rows that fail it."""
+    frame = plan.segments[name]
+    schema = frame.schema  # a new object at each reading: read once
+    tests: list[tuple[str, ElementSpec, pl.Expr]] = []
+    for element in spec.applicable_elements(plan.period.school_year, plan.period.private):
+        if element.type == "action" or element.fixed is not None:
+            continue
+        tests += [(OUT001, element, _missing(frame, element))] if element.mandatory_on else []
+        if element.max_length is not None and schema.get(element.name) == pl.String:
+            tests.append((OUT003, element, _too_long(frame, element)))
+    return tests
 
 
 def _written(frame: pl.DataFrame, element: ElementSpec) -> pl.Expr:
@@ -186,25 +211,30 @@ def _written(frame: pl.DataFrame, element: ElementSpec) -> pl.Expr:
     return ~pl.col(omit).fill_null(False) if omit in frame.columns else pl.lit(True)
 
 
-def _mandatory_findings(name: str, frame: pl.DataFrame, element: ElementSpec) -> list[Finding]:
-    if not element.mandatory_on:
-        return []
+def _missing(frame: pl.DataFrame, element: ElementSpec) -> pl.Expr:
+    """Rows whose ACTION makes the element mandatory and that do not write a value."""
     if element.name in frame.columns:
         missing = pl.col(element.name).is_null() | ~_written(frame, element)
     else:  # no column at all: every row lacks the value
         missing = pl.lit(True)
-    hits = frame.filter(pl.col("_action").is_in(element.mandatory_on) & missing)
+    return (pl.col("_action").is_in(element.mandatory_on) & missing).fill_null(False)
+
+
+def _too_long(frame: pl.DataFrame, element: ElementSpec) -> pl.Expr:
+    """Rows that write a text longer than the element allows."""
+    assert element.max_length is not None
+    too_long = pl.col(element.name).str.len_chars() > element.max_length
+    return (too_long & _written(frame, element)).fill_null(False)
+
+
+def _mandatory_findings(name: str, hits: pl.DataFrame, element: ElementSpec) -> list[Finding]:
     return [
         finding("OUT001", segment=name, key=key, element=element.name, action=action)
         for key, action in hits.select("_id", "_action").iter_rows()
     ]
 
 
-def _length_findings(name: str, frame: pl.DataFrame, element: ElementSpec) -> list[Finding]:
-    if element.max_length is None or frame.schema.get(element.name) != pl.String:
-        return []
-    too_long = pl.col(element.name).str.len_chars() > element.max_length
-    hits = frame.filter(too_long & _written(frame, element))
+def _length_findings(name: str, hits: pl.DataFrame, element: ElementSpec) -> list[Finding]:
     return [
         finding(
             "OUT003",

@@ -14,7 +14,7 @@ import polars as pl
 
 from onsis_batch.segments.classes.enrolment_values import course_code, grade_text, is_final_mark
 from onsis_batch.segments.context import SegmentContext, class_code, normalised_oen
-from onsis_batch.segments.students.scope import classify_enrolments
+from onsis_batch.segments.students.scope import classified_enrolments
 
 
 def sections(ctx: SegmentContext) -> pl.DataFrame:
@@ -78,7 +78,7 @@ def merged_rows(rows: pl.DataFrame) -> pl.DataFrame:
 
 def with_school_span(ctx: SegmentContext, merged: pl.DataFrame) -> pl.DataFrame:
     """`start_raw` / `left`: the class span cut to the student's enrolment at the school."""
-    enrolments, _ = classify_enrolments(ctx.table("school_enrolments"), ctx.period)
+    enrolments, _ = classified_enrolments(ctx)
     overlapping = (
         merged.select("student_id", "class_key", "school_id", "first_enrolled", "last_left")
         .join(

@@ -17,7 +17,12 @@ def section_meeting_days(ctx: SegmentContext) -> pl.DataFrame:
     """section_id, school_id, date, minutes (null when unknown), is_g_day.
 
     Limited to the sections of the BSID's schools and to days inside each section's term.
+    Worked out once per run: the classes, the class enrolments and FTE all read it.
     """
+    return ctx.cached("section_meeting_days", lambda: _meeting_days(ctx))
+
+
+def _meeting_days(ctx: SegmentContext) -> pl.DataFrame:
     schools = list(ctx.period.school_ids)
     sections = (
         ctx.table("sections")

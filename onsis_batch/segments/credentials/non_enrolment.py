@@ -23,7 +23,7 @@ from onsis_batch.segments.credentials.diploma import non_enrolled_diplomas
 from onsis_batch.segments.credentials.shsm import non_enrolled_shsm
 from onsis_batch.segments.engine import ADD, Decision, Outcome, decide, finish
 from onsis_batch.segments.students.scholarship import reports_scholarship
-from onsis_batch.segments.students.scope import classify_enrolments
+from onsis_batch.segments.students.scope import classified_enrolments
 from onsis_batch.segments.students.side_facts import community_hours, literacy_status
 
 SEGMENT = "STUDENT_NON_ENROLMENT"
@@ -33,7 +33,7 @@ def _former_students(ctx: SegmentContext, reported: pl.Series) -> pl.DataFrame:
     """Students enrolled at the BSID before the period, not in it, not reported otherwise;
     with the grade of their latest enrolment there."""
     period = ctx.period
-    classified, _ = classify_enrolments(ctx.table("school_enrolments"), period)
+    classified, _ = classified_enrolments(ctx)
     usable = classified.filter(pl.col("ignored").is_null())
     in_period = usable.filter(pl.col("in_period")).get_column("student_id").implode()
     before = usable.filter(

@@ -15,7 +15,7 @@ import polars as pl
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.segments.students.dates import last_enrolled_day
 from onsis_batch.segments.students.scope import (
-    classify_enrolments,
+    classified_enrolments,
     current_enrolments,
     previous_enrolments,
 )
@@ -26,7 +26,7 @@ NON_IDENTIFIED = "NONIDE"
 
 def _last_days(ctx: SegmentContext) -> pl.DataFrame:
     period = ctx.period
-    classified, _ = classify_enrolments(ctx.table("school_enrolments"), period)
+    classified, _ = classified_enrolments(ctx)
     current = current_enrolments(classified, period).select(
         "student_id", last_enrolled_day(ctx).alias("as_of"), pl.lit(True).alias("enrolled")
     )

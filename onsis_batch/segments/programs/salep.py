@@ -41,7 +41,7 @@ from onsis_batch.segments.located import at_data_rows
 from onsis_batch.segments.programs.facts import program_enrolments
 from onsis_batch.segments.programs.sal_rules import sal_exit_cutoff, sal_in_window, sal_reported
 from onsis_batch.segments.programs.special_education import reported_students
-from onsis_batch.segments.students.scope import classify_enrolments
+from onsis_batch.segments.students.scope import classified_enrolments
 
 SEGMENT, COMPONENT = "SALEP", "SALEP_COMPONENT"
 NON_RETURNING = ["SSE-UPD-NONRETURNING", "SSE-UPD-EXCLUDED"]
@@ -53,7 +53,7 @@ def _sal_enrolments(ctx: SegmentContext) -> pl.DataFrame:
 
 def _in_school(ctx: SegmentContext, sal: pl.DataFrame) -> pl.DataFrame:
     """The SAL rows during which the student had an enrolment at one of the BSID's schools."""
-    classified, _ = classify_enrolments(ctx.table("school_enrolments"), ctx.period)
+    classified, _ = classified_enrolments(ctx)
     schools = classified.filter(pl.col("ignored").is_null()).select(
         "student_id",
         pl.col("entry_date").alias("school_entry"),

@@ -48,7 +48,7 @@ from onsis_batch.segments.students.enrolment_values import CLOSING, ENROLLED, Ro
 from onsis_batch.segments.students.multi_school import concurrent_primary_enrolments
 from onsis_batch.segments.students.scholarship import reports_scholarship
 from onsis_batch.segments.students.scope import (
-    classify_enrolments,
+    classified_enrolments,
     current_enrolments,
     overlaps_period,
     previous_enrolments,
@@ -346,7 +346,7 @@ def build_school_enrolments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Fin
     The frame keeps `student_id` and `oen_key` beside the element columns so the STUDENT
     segment can be built from the same selection.
     """
-    classified, found = classify_enrolments(ctx.table("school_enrolments"), ctx.period)
+    classified, found = classified_enrolments(ctx)
     _note_unread_enrolments(ctx, classified)
     held = _held(ctx)
     students = _students(ctx, classified, held)

@@ -36,7 +36,7 @@ from onsis_batch.segments.students.high_credits import (
     prior_credits,
 )
 from onsis_batch.segments.students.school_day import fte_days, schedule
-from onsis_batch.segments.students.scope import classify_enrolments, current_enrolments
+from onsis_batch.segments.students.scope import classified_enrolments, current_enrolments
 
 FULL_TIME_MINUTES = 210  # O. Reg. 79/97 and successors: full-time pupil
 FULL_DAY_MINUTES = 300  # part-time FTE = minutes / 300
@@ -53,7 +53,7 @@ REFERENCE_COLUMNS = ("student_id", "school_id", "as_of", "board_residence_status
 
 def reference_days(ctx: SegmentContext) -> pl.DataFrame:
     """One reference row per student enrolled in the period, from their speaking enrolment."""
-    classified, _ = classify_enrolments(ctx.table("school_enrolments"), ctx.period)
+    classified, _ = classified_enrolments(ctx)
     current = current_enrolments(classified, ctx.period)
     return current.select(
         "student_id",

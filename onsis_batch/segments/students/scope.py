@@ -13,6 +13,7 @@ import polars as pl
 from onsis_batch.codes import code_table
 from onsis_batch.findings import Finding, FromColumn
 from onsis_batch.period.periods import SubmissionPeriod
+from onsis_batch.segments.context import SegmentContext
 from onsis_batch.segments.located import at_data_rows
 
 NO_SHOW = "NS"
@@ -39,6 +40,16 @@ def overlaps_period(period: SubmissionPeriod) -> pl.Expr:
     return (pl.col("entry_date") <= period.count_date) & (
         pl.col("exit_date").is_null() | (pl.col("exit_date") > period.start)
     )
+
+
+def classified_enrolments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Finding]]:
+    """`classify_enrolments` of the run's school enrolments, worked out once per run (six
+    builders read it); the findings are a new list each time, for the caller to extend."""
+    classified, found = ctx.cached(
+        "classified_enrolments",
+        lambda: classify_enrolments(ctx.table("school_enrolments"), ctx.period),
+    )
+    return classified, list(found)
 
 
 def classify_enrolments(

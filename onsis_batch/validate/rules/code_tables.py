@@ -7,7 +7,7 @@ import polars as pl
 from onsis_batch.codes import code_table
 from onsis_batch.plan.model import Plan
 from onsis_batch.specs import ElementSpec
-from onsis_batch.validate.rules.frames import sent, spec
+from onsis_batch.validate.rules.frames import sent_lazily, spec
 from onsis_batch.validate.rules.registry import rule
 
 HIDDEN = "(personal data, not shown)"
@@ -37,12 +37,16 @@ def _coded(plan: Plan, name: str) -> list[ElementSpec]:
 def unknown_codes(plan: Plan) -> pl.DataFrame:
     """Rows whose coded elements hold a value their code table lacks."""
     hits = []
-    for name in sorted(plan.segments):
-        elements = _coded(plan, name)
-        if not elements:
-            continue
-        rows = sent(plan, name, *(e.name for e in elements))
-        bad = rows.filter(pl.any_horizontal(_unknown(e) for e in elements))
+    coded = {name: _coded(plan, name) for name in sorted(plan.segments)}
+    coded = {name: elements for name, elements in coded.items() if elements}
+    # Every segment's rows in error in one polars call (one per segment cost ~25 ms a BSID).
+    queries = [
+        sent_lazily(plan, name, *(e.name for e in elements)).filter(
+            pl.any_horizontal(_unknown(e) for e in elements)
+        )
+        for name, elements in coded.items()
+    ]
+    for (name, elements), bad in zip(coded.items(), pl.collect_all(queries), strict=True):
         for element in elements if bad.height else ():  # only the few rows in error
             value = pl.lit(HIDDEN) if element.personal else pl.col(element.name).cast(pl.String)
             hits.append(
