@@ -10,6 +10,7 @@ test:
 
 lint:
 	$(PY) -m ruff check onsis_batch tests benchmarks docs/guide
+	$(PY) -m ruff format --check onsis_batch tests benchmarks docs/guide
 	$(PY) -m mypy
 
 docs:

@@ -25,6 +25,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 # English words that must not reach a French reader; codes, ids, paths, element and column
 # names are left out of the scan before these are looked for.
+# (a word list reads best as running text)
+# fmt: off
 ENGLISH = {
     "written", "report", "rows", "row", "error", "errors", "warning", "warnings", "findings",
     "finding", "students", "student", "sent", "verdict", "ready", "upload", "file", "files",
@@ -36,6 +38,7 @@ ENGLISH = {
     "required", "optional", "key", "always", "mandatory", "explained", "look", "first",
     "generated", "internal", "more", "shown", "hidden", "whole", "compared", "below",
 }
+# fmt: on
 SHOUTED = {"ERROR", "WARNING", "INFO"}  # severities, the only capitals that are words here
 
 
@@ -51,9 +54,20 @@ def _sample_args(out: Path) -> dict[str, list[list[str]]]:
         "explain": [["--sample", "--period", "oct", "--oen", "994076896"]],
         "board": [
             [
-                "--data", str(sample), "--pae", str(pae), "--period", "oct",
-                "--year", "2025-2026", "--out", str(out / "board"), "--timestamp", STAMP,
-                "--workers", "1",
+                "--data",
+                str(sample),
+                "--pae",
+                str(pae),
+                "--period",
+                "oct",
+                "--year",
+                "2025-2026",
+                "--out",
+                str(out / "board"),
+                "--timestamp",
+                STAMP,
+                "--workers",
+                "1",
             ],
         ],
         "validate": [[xml], [xml, "--ministry"], [xml, "--ministry", "--json"]],
@@ -62,8 +76,10 @@ def _sample_args(out: Path) -> dict[str, list[list[str]]]:
         "results": [
             [
                 str(FIXTURES / "results-current.OUT"),
-                "--previous", str(FIXTURES / "results-previous.OUT"),
-                "--out", str(out / "lists"),
+                "--previous",
+                str(FIXTURES / "results-previous.OUT"),
+                "--out",
+                str(out / "lists"),
             ]
         ],
         "segments": [[], ["STUDENT_SCHOOL_ENROLMENT"]],
@@ -128,7 +144,8 @@ def runs(tmp_path_factory):
 
 def test_every_command_takes_lang():
     missing = [
-        name for name, command in cli.commands.items()
+        name
+        for name, command in cli.commands.items()
         if not any(param.name == "lang" for param in command.params)
     ]
     assert not missing, f"commands without --lang: {missing}"
@@ -153,7 +170,9 @@ def test_the_scan_finds_english_and_spares_names():
     assert english_words("constats: 0 error, 12 warning") == ["error", "warning"]
     assert english_words("written: /tmp/out/ONSIS_X.xml") == ["written"]
     assert english_words("WARNING SSE003 [students, row 64, column oen]") == [
-        "WARNING", "row", "column",
+        "WARNING",
+        "row",
+        "column",
     ]
     assert english_words("élèves: 3 students") == ["students"]
     assert english_words("CLASS › file (ligne 6)") == ["file"]

@@ -129,8 +129,7 @@ def summary_dict(
         "overrides_applied": result.overrides_applied,
         "clear_flags": effective(period.clear_flags) if period else None,
         "findings": [
-            mask_data(f.to_dict(), oen_hider(show_pii))
-            for f in errors_first(result.findings)
+            mask_data(f.to_dict(), oen_hider(show_pii)) for f in errors_first(result.findings)
         ],
         "exit_code": result.exit_code,
     }
