@@ -38,7 +38,11 @@ def record_problems(path: Path, width: int, separator: str = ",") -> pl.DataFram
     short = lines.with_columns(fields).filter(
         (pl.col("fields") < width) & pl.col("line").str.contains(blank)
     )
-    return short.select("_row", pl.format(_few(width), "fields").alias("problem"))
+    # Not pl.format: on some filtered frames of a damaged file it panicked (polars 2.1,
+    # "assertion failed: i < self.len()"), which no caller catches.
+    prefix, suffix = _few(width).split("{}")
+    problem = pl.concat_str(pl.lit(prefix), pl.col("fields").cast(pl.String), pl.lit(suffix))
+    return short.select("_row", problem.alias("problem"))
 
 
 def _lines(path: Path) -> pl.DataFrame | None:
