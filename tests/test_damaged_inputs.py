@@ -606,14 +606,9 @@ def test_a_shifted_oen_in_school_data_is_never_quoted_whole(tmp_path):
 def test_a_shifted_birth_date_is_never_quoted(tmp_path):
     # found by the 10,000-input campaign: a row shifted by one cell (a lost header cell and
     # a stray leading comma) put the birth date in the gender column, quoted by SRC006
-    folder = tmp_path / "d"
-    folder.mkdir()
     header = "student_id,oen,first_name,last_name,birth_date,gender,,first_language"
     row = ",3,934567812,Tolbric,Harrowgate,2010-01-29,,"
-    (folder / "students.csv").write_text(f"{header}\n{row}\n", encoding="utf-8")
-    from onsis_batch.sources import load_folder
-
-    findings = load_folder(folder, tables=["students"]).findings
+    findings = load_table(tmp_path / "d", "students", header, row).findings
     said = str([f.to_dict() for f in findings])
     assert any(f.code == "SRC006" and f.column == "gender" for f in findings), said
     assert "2010-01-29" not in said and "****-**-**" in said
@@ -644,28 +639,20 @@ def test_a_shifted_oen_in_the_file_type_is_never_quoted_whole(tmp_path):
 def test_a_value_that_swallowed_lines_is_never_quoted(tmp_path):
     # found by the campaign: a stray quote in the gender cell made it swallow the rows
     # below, names included, and SRC006 quoted the whole value
-    folder = tmp_path / "d"
-    folder.mkdir()
+    header = "student_id,oen,first_name,last_name,birth_date,gender"
     rows = ['1,987654321,Zoë,Marrowvane,2009-04-17,"F', '2,912345678,Anaïs,Brightwater,,M"']
-    text = "student_id,oen,first_name,last_name,birth_date,gender\n" + "\n".join(rows) + "\n"
-    (folder / "students.csv").write_text(text, encoding="utf-8")
-    from onsis_batch.sources import load_folder
-
-    said = str([f.to_dict() for f in load_folder(folder, tables=["students"]).findings])
+    said = str(
+        [f.to_dict() for f in load_table(tmp_path / "d", "students", header, *rows).findings]
+    )
     assert "Anaïs" not in said and "Brightwater" not in said
 
 
 def test_a_value_that_joined_the_cells_of_its_row_is_never_quoted(tmp_path):
     # found by the campaign: a quote character lost in a row made one cell hold the row's
     # other cells, names included, and SRC004 quoted it
-    folder = tmp_path / "d"
-    folder.mkdir()
     header = "student_id,oen,first_name,last_name,birth_date,gender,diploma_date"
     row = '1,987654321,Zoë,Marrowvane,2009-04-17,F,"3,,Tolbric,,Harrowgate"'
-    (folder / "students.csv").write_text(f"{header}\n{row}\n", encoding="utf-8")
-    from onsis_batch.sources import load_folder
-
-    found = load_folder(folder, tables=["students"]).findings
+    found = load_table(tmp_path / "d", "students", header, row).findings
     said = str([f.to_dict() for f in found])
     assert "Tolbric" not in said and "Harrowgate" not in said
     assert any(f.code == "SRC004" and f.column == "diploma_date" and f.row == 2 for f in found)
@@ -674,21 +661,9 @@ def test_a_value_that_joined_the_cells_of_its_row_is_never_quoted(tmp_path):
 def test_a_csv_file_polars_cannot_parse_is_refused_without_quoting_its_cells(tmp_path):
     # found by the campaign: polars' parse error quoted the cells it stopped at (a name, a
     # birth date) and the finding passed them on
-    folder = tmp_path / "d"
-    folder.mkdir()
-    rows = [
-        "student_id;oen;first_name;last_name;birth_date",
-        "1;987654321;Zoë;Marrowvane;2009-04-17",
-        '3;934567812;"Tolbric;Harrowgate;2010-01-29',
-    ]
-    (folder / "students.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    from onsis_batch.errors import OnsisBatchError
-    from onsis_batch.sources import load_folder
-
-    try:
-        found = load_folder(folder, tables=["students"]).findings
-    except OnsisBatchError as problem:
-        found = problem.findings
+    header = "student_id;oen;first_name;last_name;birth_date"
+    rows = ["1;987654321;Zoë;Marrowvane;2009-04-17", '3;934567812;"Tolbric;Harrowgate;2010-01-29']
+    found = load_table(tmp_path / "d", "students", header, *rows).findings
     said = str([f.to_dict() for f in found])
     assert any(f.severity == "error" and f.file == "students.csv" for f in found), said
     assert "Tolbric" not in said and "Harrowgate" not in said and "2010-01-29" not in said
