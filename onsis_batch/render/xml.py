@@ -21,6 +21,7 @@ import polars as pl
 
 from onsis_batch.findings import Finding, finding
 from onsis_batch.plan.model import ACTION_RANK, OMIT_SUFFIX, Plan
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.specs import ElementSpec, Envelope, SegmentSpec, load_envelope, load_specs
 
 INDENT = "  "
@@ -123,7 +124,9 @@ def _check_shape(plan: Plan, specs: dict[str, SegmentSpec], envelope: Envelope) 
         plan.segments[name].lazy().select(pl.col("_id").is_duplicated().any(), stray.sum())
         for name, stray in strays.items()
     ]
-    for (name, stray), counts in zip(strays.items(), pl.collect_all(queries), strict=True):
+    for (name, stray), counts in zip(
+        strays.items(), pl.collect_all(queries, engine=IN_MEMORY), strict=True
+    ):
         repeated, stray_rows = counts.row(0)
         if repeated:
             raise PlanShapeError(f"plan segment {name} repeats an _id")
@@ -251,7 +254,10 @@ def _top_level_chunks(plan: Plan, top: str, specs: dict[str, SegmentSpec]) -> It
 def _text(fragments: pl.LazyFrame) -> str:
     """The XML of top-level fragments, in sibling order: one polars query per chunk."""
     text: str = (
-        fragments.sort(_SORT, nulls_last=True).select(pl.col(_FRAG).str.join("")).collect().item()
+        fragments.sort(_SORT, nulls_last=True)
+        .select(pl.col(_FRAG).str.join(""))
+        .collect(engine=IN_MEMORY)
+        .item()
     )
     return text
 
@@ -431,7 +437,9 @@ def _latin1_findings(
         for name, hits in tests.items()
     ]
     findings = []
-    for (name, hits), found in zip(tests.items(), pl.collect_all(queries), strict=True):
+    for (name, hits), found in zip(
+        tests.items(), pl.collect_all(queries, engine=IN_MEMORY), strict=True
+    ):
         for element_name in (n for n, any_hit in found.row(0, named=True).items() if any_hit):
             offending = plan.segments[name].filter(hits[element_name]).select("_id", element_name)
             findings += [

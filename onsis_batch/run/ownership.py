@@ -17,6 +17,7 @@ from onsis_batch.contract import contract
 from onsis_batch.findings import Finding
 from onsis_batch.period.periods import SubmissionPeriod
 from onsis_batch.plan.outcome import Inputs
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.run.slicing import bsid_students
 from onsis_batch.sources import StagedData
 
@@ -76,7 +77,7 @@ def _owners(staged: StagedData, findings: list[Finding]) -> pl.DataFrame:
                     for c in OWNER_COLUMNS
                 ),
             )
-            .collect()
+            .collect(engine=IN_MEMORY)
         )
         frames.append(owners)
     # A row that names neither (both empty) cannot be placed: it concerns the whole board.

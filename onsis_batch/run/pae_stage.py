@@ -27,6 +27,7 @@ import polars as pl
 from onsis_batch.errors import InputError
 from onsis_batch.findings import has_errors
 from onsis_batch.pae.layout import empty_frame, load_layouts
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.run.planning import board_periods, missing_by_bsid, read_request_pae
 from onsis_batch.run.request import PlanRequest
 from onsis_batch.sources import StagedData
@@ -57,7 +58,9 @@ class StagedPae:
             parts: dict[tuple[object, ...], pl.DataFrame] = {}
             if extract in self.extracts:
                 rows = pl.scan_parquet(self.extracts[extract]).filter(pl.col(_BSID).is_in(wanted))
-                parts = rows.collect().partition_by(_BSID, as_dict=True, include_key=False)
+                parts = rows.collect(engine="streaming").partition_by(
+                    _BSID, as_dict=True, include_key=False
+                )
             for bsid in wanted:
                 pae[bsid][extract] = parts.get((bsid,), empty_frame(extract))
         return pae
@@ -71,7 +74,9 @@ def stage_pae(staged: StagedData, request: PlanRequest, folder: Path) -> StagedP
     """
     if request.pae_dir is None or has_errors(staged.findings):
         return None
-    settings = {name: staged.scan(name).collect() for name in ("board_settings", "schools")}
+    settings = {
+        name: staged.scan(name).collect(engine=IN_MEMORY) for name in ("board_settings", "schools")
+    }
     try:
         periods = board_periods(settings, request)
     except InputError:  # a period that cannot be resolved is the workers' finding to make

@@ -26,6 +26,7 @@ from onsis_batch.period.periods import SubmissionPeriod, resolve_period
 from onsis_batch.plan.model import Plan
 from onsis_batch.plan.outcome import Inputs, RunResult
 from onsis_batch.plan.overrides import OverrideSet
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.run.request import PlanRequest
 from onsis_batch.run.slicing import share_tables, tables_for_bsid
 from onsis_batch.segments.build import build_plan
@@ -141,7 +142,9 @@ def load_staged_inputs(
     """
     if has_errors(staged.findings):
         raise InputError(list(staged.findings))
-    settings = {name: staged.scan(name).collect() for name in ("board_settings", "schools")}
+    settings = {
+        name: staged.scan(name).collect(engine=IN_MEMORY) for name in ("board_settings", "schools")
+    }
     if pae_staged:
         return Inputs(settings, {}, list(staged.findings)), board_periods(settings, request)
     return _with_pae(settings, staged.findings, request)

@@ -18,6 +18,7 @@ from collections.abc import Collection, Mapping
 import polars as pl
 
 from onsis_batch.period.periods import SubmissionPeriod
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.segments.context import normalised_oen
 from onsis_batch.sources import StagedData
 
@@ -71,7 +72,7 @@ def bsid_students(
     """Every student the BSID's submission could report or warn about."""
     lazy = {name: frame.lazy() for name, frame in tables.items()}
     ids = students_of(lazy, period.school_ids, [period.bsid], [pae])
-    return ids.collect().get_column("student_id")
+    return ids.collect(engine=IN_MEMORY).get_column("student_id")
 
 
 def tables_for_bsid(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.reasons import reasons
 from onsis_batch.segments.context import SegmentContext, class_code, normalised_oen, text
 
@@ -145,7 +146,7 @@ def not_sent(ctx: SegmentContext, segments: dict[str, pl.DataFrame]) -> pl.DataF
         how="vertical_relaxed",
     ).with_columns(pl.col("reason").replace_strict(rank, return_dtype=pl.Int64).alias("_rank"))
     noted = noted.drop_nulls("record").sort("_rank")
-    first = noted.unique(["kind", "record"], keep="first").drop("_rank").collect()
+    first = noted.unique(["kind", "record"], keep="first").drop("_rank").collect(engine=IN_MEMORY)
     parts = []
     for kind in KINDS:
         universe = _universe(ctx, kind)

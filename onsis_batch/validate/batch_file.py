@@ -17,6 +17,7 @@ from lxml import etree
 
 from onsis_batch.findings import Finding, finding
 from onsis_batch.plan.model import OMIT_SUFFIX, Plan
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.specs import ElementSpec, SegmentSpec, load_specs
 from onsis_batch.validate.rules import run_checks
 from onsis_batch.validate.xsd import schema_path
@@ -180,7 +181,9 @@ def check_plan(plan: Plan, specs: dict[str, SegmentSpec] | None = None) -> list[
         for name, t in tests.items()
     ]
     findings: list[Finding] = []
-    for (name, t), failing in zip(tests.items(), pl.collect_all(queries), strict=True):
+    for (name, t), failing in zip(
+        tests.items(), pl.collect_all(queries, engine=IN_MEMORY), strict=True
+    ):
         frame = plan.segments[name]
         for (code, element, hit), failed in zip(t, failing.row(0), strict=True):
             if failed and code == OUT001:

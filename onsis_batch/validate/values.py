@@ -30,6 +30,7 @@ from onsis_batch.contract import contract
 from onsis_batch.findings import Finding, finding
 from onsis_batch.pae.layout import ROW_COLUMN, load_layouts
 from onsis_batch.plan.model import OMIT_SUFFIX, Plan
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.render.xml import element_text
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.specs import ElementSpec, SegmentSpec, load_specs
@@ -73,7 +74,7 @@ def unsendable_values(
     ]
     findings: list[Finding] = []
     for (name, (spec, elements)), flags in zip(
-        checked.items(), pl.collect_all(queries), strict=True
+        checked.items(), pl.collect_all(queries, engine=IN_MEMORY), strict=True
     ):
         for element, bad in zip(elements, flags.row(0), strict=True):
             if bad:

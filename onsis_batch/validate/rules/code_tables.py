@@ -6,6 +6,7 @@ import polars as pl
 
 from onsis_batch.codes import code_table
 from onsis_batch.plan.model import Plan
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.specs import ElementSpec
 from onsis_batch.validate.rules.frames import sent_lazily, spec
 from onsis_batch.validate.rules.registry import rule
@@ -46,7 +47,9 @@ def unknown_codes(plan: Plan) -> pl.DataFrame:
         )
         for name, elements in coded.items()
     ]
-    for (name, elements), bad in zip(coded.items(), pl.collect_all(queries), strict=True):
+    for (name, elements), bad in zip(
+        coded.items(), pl.collect_all(queries, engine=IN_MEMORY), strict=True
+    ):
         for element in elements if bad.height else ():  # only the few rows in error
             value = pl.lit(HIDDEN) if element.personal else pl.col(element.name).cast(pl.String)
             hits.append(

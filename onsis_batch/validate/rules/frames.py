@@ -7,6 +7,7 @@ from __future__ import annotations
 import polars as pl
 
 from onsis_batch.plan.model import OMIT_SUFFIX, Plan
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.specs import ElementSpec, SegmentSpec, load_specs
 
 DTYPES: dict[str, pl.DataType] = {  # element type -> its plan column type; others are text
@@ -39,7 +40,7 @@ def sent(plan: Plan, segment: str, *elements: str) -> pl.DataFrame:
     """`_id`, `_parent`, `_action` and `elements` of the rows of `segment` that send values
     (every row but DELETE, whose values come from OnSIS itself)."""
     # One polars call: the checks read ~50 such frames per BSID.
-    return sent_lazily(plan, segment, *elements).collect()
+    return sent_lazily(plan, segment, *elements).collect(engine=IN_MEMORY)
 
 
 def sent_lazily(plan: Plan, segment: str, *elements: str) -> pl.LazyFrame:

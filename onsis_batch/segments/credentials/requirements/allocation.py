@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.segments.credentials.requirements.items import (
     ITEM_SCHEMA,
     credit_items,
@@ -206,7 +207,11 @@ def _used(done: list[pl.DataFrame], requirements: list[int], limit: int | None) 
     counted = pl.concat(done).lazy().filter(pl.col("_requirement").is_in(requirements))
     if limit is not None:
         counted = counted.filter(_has_bit("_limited", limit))
-    return counted.group_by("_student").agg(pl.col("_share").sum().alias("_used")).collect()
+    return (
+        counted.group_by("_student")
+        .agg(pl.col("_share").sum().alias("_used"))
+        .collect(engine=IN_MEMORY)
+    )
 
 
 def _fill(
@@ -258,7 +263,7 @@ def _fill(
             query.filter(keep)
             .with_columns(share.alias("_share"))
             .filter((pl.col("_share") > 0) & (_before_in_student(unclean) == 0))
-            .collect()
+            .collect(engine=IN_MEMORY)
         )
         if now.is_empty():
             break
