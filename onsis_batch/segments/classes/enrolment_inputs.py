@@ -18,7 +18,12 @@ from onsis_batch.segments.students.scope import classified_enrolments
 
 
 def sections(ctx: SegmentContext) -> pl.DataFrame:
-    """Sections of the BSID's schools with their course and term."""
+    """Sections of the BSID's schools with their course and term (computed once a run: the
+    class enrolments, their activity source and the second languages read them)."""
+    return ctx.cached("class_enrolment_sections", lambda: _sections(ctx))
+
+
+def _sections(ctx: SegmentContext) -> pl.DataFrame:
     courses = ctx.table("courses").select(
         "course_number",
         "ministry_code",

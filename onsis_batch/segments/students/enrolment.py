@@ -25,6 +25,7 @@ from collections.abc import Callable
 import polars as pl
 
 from onsis_batch.findings import Finding, FromColumn
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.segments.context import MISSING_OEN, SegmentContext, normalised_oen
 from onsis_batch.segments.credentials.diploma import diploma_activity
 from onsis_batch.segments.engine import (
@@ -231,9 +232,10 @@ def _students(ctx: SegmentContext, classified: pl.DataFrame, held: pl.DataFrame)
     hours = ctx.table("community_hours").filter(pl.col("student_id").is_in(ids))
     results = ctx.table("test_results").filter(pl.col("student_id").is_in(ids))
     return (
-        candidates.join(community_hours(hours), on="student_id", how="left")
-        .join(literacy_status(results), on="student_id", how="left")
-        .join(special_education_flags(ctx), on="student_id", how="left")
+        candidates.lazy()
+        .join(community_hours(hours).lazy(), on="student_id", how="left")
+        .join(literacy_status(results).lazy(), on="student_id", how="left")
+        .join(special_education_flags(ctx).lazy(), on="student_id", how="left")
         .with_columns(
             pl.col("special_education").fill_null(False),
             pl.col("student_id")
@@ -241,6 +243,7 @@ def _students(ctx: SegmentContext, classified: pl.DataFrame, held: pl.DataFrame)
             .alias("reports_scholarship"),
         )
         .rename({"_row": "student_row"})
+        .collect(engine=IN_MEMORY)
     )
 
 
