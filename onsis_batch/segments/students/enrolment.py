@@ -179,11 +179,11 @@ def element_values(
     frame: pl.DataFrame, ctx: SegmentContext, kind: RowKind, calculated: pl.DataFrame
 ) -> pl.DataFrame:
     """The rows of one kind with every element column, stage by stage, from the minute-based
-    values `calculated` (fte_values.calculated_values)."""
-    frame = f.with_funding_inputs(frame, ctx, kind, calculated)
+    values `calculated` (fte_values.calculated_values); one query."""
+    query = f.with_funding_inputs(frame.lazy(), ctx, kind, calculated)
     for stage in ELEMENT_STAGES:
-        frame = frame.with_columns(rule(ctx, kind) for rule in stage)
-    return frame
+        query = query.with_columns(rule(ctx, kind) for rule in stage)
+    return query.collect(engine=IN_MEMORY)
 
 
 def _prefixed(frame: pl.DataFrame, prefix: str, keep: str) -> pl.DataFrame:

@@ -84,12 +84,12 @@ def calculated_values(ctx: SegmentContext, *references: pl.DataFrame | None) -> 
 
 
 def with_funding_inputs(
-    frame: pl.DataFrame, ctx: SegmentContext, kind: RowKind, calculated: pl.DataFrame
-) -> pl.DataFrame:
+    frame: pl.LazyFrame, ctx: SegmentContext, kind: RowKind, calculated: pl.DataFrame
+) -> pl.LazyFrame:
     """The rows with the `calc_*` values their funding elements read (`calculated_values`)."""
     if not _reads_calculated(ctx, kind):
         return frame
-    return frame.join(calculated, on="student_id", how="left")
+    return frame.join(calculated.lazy(), on="student_id", how="left")
 
 
 def _shared() -> pl.Expr:
