@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import polars as pl
 
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.segments.classes.enrolment_values import CLOSEOUT, RowKind
 from onsis_batch.segments.classes.meetings import count_meetings, section_meeting_days
 from onsis_batch.segments.context import SegmentContext
@@ -118,7 +119,7 @@ def with_credit_allocation(frame: pl.DataFrame, ctx: SegmentContext, kind: RowKi
         )
     if frame.is_empty():
         return frame.with_columns(pl.lit(False).alias(n) for n in names)
-    allocation = credit_allocation(ctx)
+    allocation = credit_allocation(ctx).lazy()
     by_item = allocation.group_by("item_id").agg(
         pl.col("compulsory").any().alias("_compulsory"),
         pl.col("substitution").any().alias("_substitution"),
@@ -137,22 +138,25 @@ def with_credit_allocation(frame: pl.DataFrame, ctx: SegmentContext, kind: RowKi
             "_substitution": "class_substitution",
         }
     )
-    frame = (
-        frame.with_columns(
+    return (
+        frame.lazy()
+        .with_columns(
             pl.format("G:{}", "stored_grade_id").alias("_grade_item"),
             pl.format("S:{}|{}", "student_id", "section_id").alias("_class_item"),
         )
         .join(by_grade, on="_grade_item", how="left", maintain_order="left")
         .join(by_class, on="_class_item", how="left", maintain_order="left")
-    )
-    return frame.with_columns(
-        pl.coalesce("grade_compulsory", "class_compulsory", pl.lit(False)).alias(names[0]),
-        pl.coalesce("grade_substitution", "class_substitution", pl.lit(False)).alias(names[1]),
-    ).drop(
-        "_grade_item",
-        "_class_item",
-        "grade_compulsory",
-        "grade_substitution",
-        "class_compulsory",
-        "class_substitution",
+        .with_columns(
+            pl.coalesce("grade_compulsory", "class_compulsory", pl.lit(False)).alias(names[0]),
+            pl.coalesce("grade_substitution", "class_substitution", pl.lit(False)).alias(names[1]),
+        )
+        .drop(
+            "_grade_item",
+            "_class_item",
+            "grade_compulsory",
+            "grade_substitution",
+            "class_compulsory",
+            "class_substitution",
+        )
+        .collect(engine=IN_MEMORY)
     )

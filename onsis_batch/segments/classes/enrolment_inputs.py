@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import polars as pl
 
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.segments.classes.enrolment_values import course_code, grade_text, is_final_mark
 from onsis_batch.segments.context import SegmentContext, class_code, normalised_oen
 from onsis_batch.segments.students.scope import classified_enrolments
 
 
 def sections(ctx: SegmentContext) -> pl.DataFrame:
-    """Sections of the BSID's schools with their course and term."""
+    """Sections of the BSID's schools with their course and term (computed once a run: the
+    class enrolments, their activity source and the second languages read them)."""
+    return ctx.cached("class_enrolment_sections", lambda: _sections(ctx))
+
+
+def _sections(ctx: SegmentContext) -> pl.DataFrame:
     courses = ctx.table("courses").select(
         "course_number",
         "ministry_code",
@@ -80,11 +86,12 @@ def with_school_span(ctx: SegmentContext, merged: pl.DataFrame) -> pl.DataFrame:
     """`start_raw` / `left`: the class span cut to the student's enrolment at the school."""
     enrolments, _ = classified_enrolments(ctx)
     overlapping = (
-        merged.select("student_id", "class_key", "school_id", "first_enrolled", "last_left")
+        merged.lazy()
+        .select("student_id", "class_key", "school_id", "first_enrolled", "last_left")
         .join(
-            enrolments.filter(pl.col("ignored").is_null()).select(
-                "student_id", "school_id", "entry_date", "exit_date"
-            ),
+            enrolments.lazy()
+            .filter(pl.col("ignored").is_null())
+            .select("student_id", "school_id", "entry_date", "exit_date"),
             on=["student_id", "school_id"],
         )
         .filter(
@@ -100,9 +107,14 @@ def with_school_span(ctx: SegmentContext, merged: pl.DataFrame) -> pl.DataFrame:
             .alias("school_exit"),
         )
     )
-    return merged.join(overlapping, on=["student_id", "class_key"], how="left").with_columns(
-        pl.max_horizontal("first_enrolled", "school_entry").alias("start_raw"),
-        pl.min_horizontal("last_left", "school_exit").alias("left"),
+    return (
+        merged.lazy()
+        .join(overlapping, on=["student_id", "class_key"], how="left")
+        .with_columns(
+            pl.max_horizontal("first_enrolled", "school_entry").alias("start_raw"),
+            pl.min_horizontal("last_left", "school_exit").alias("left"),
+        )
+        .collect(engine=IN_MEMORY)
     )
 
 
@@ -127,8 +139,9 @@ def with_grades(merged: pl.DataFrame, grades: pl.DataFrame) -> pl.DataFrame:
     most recent date wins."""
     date = pl.coalesce("credit_date", "date_stored")
     candidates = (
-        merged.select("student_id", "class_key", "section_id", "latest_enrolled", "enrolments")
-        .join(grades, on=["student_id", "section_id"])
+        merged.lazy()
+        .select("student_id", "class_key", "section_id", "latest_enrolled", "enrolments")
+        .join(grades.lazy(), on=["student_id", "section_id"])
         .filter((pl.col("enrolments") == 1) | date.is_null() | (date >= pl.col("latest_enrolled")))
         .with_columns(
             pl.col("transcript_w").fill_null(False).alias("is_full_disclosure"),
@@ -146,7 +159,11 @@ def with_grades(merged: pl.DataFrame, grades: pl.DataFrame) -> pl.DataFrame:
             "student_id", "class_key", *[pl.col(c).alias(f"stored_{c}") for c in _GRADE_COLUMNS]
         )
     )
-    return merged.join(candidates, on=["student_id", "class_key"], how="left")
+    return (
+        merged.lazy()
+        .join(candidates, on=["student_id", "class_key"], how="left")
+        .collect(engine=IN_MEMORY)
+    )
 
 
 def pending(ctx: SegmentContext) -> pl.DataFrame:
@@ -163,7 +180,7 @@ def pending(ctx: SegmentContext) -> pl.DataFrame:
 # --- repeats ---------------------------------------------------------------------------------
 
 
-def first_attempts(ctx: SegmentContext, student_ids: pl.Series) -> pl.DataFrame:
+def first_attempts(ctx: SegmentContext, student_ids: pl.Series) -> pl.LazyFrame:
     """student_id, course_code, term_id, attempt_date, first_date: every attempt at a course.
 
     An attempt is the student's class enrolments in one course in one term (several
@@ -171,10 +188,11 @@ def first_attempts(ctx: SegmentContext, student_ids: pl.Series) -> pl.DataFrame:
     (credits from elsewhere). PLAR grades are not attempts.
     """
     ids = student_ids.implode()
-    courses = ctx.table("courses").select("course_number", "ministry_code")
-    terms = ctx.table("sections").select("section_id", "course_number", "term_id")
+    courses = ctx.table("courses").lazy().select("course_number", "ministry_code")
+    terms = ctx.table("sections").lazy().select("section_id", "course_number", "term_id")
     in_classes = (
         ctx.table("class_enrolments")
+        .lazy()
         .filter(pl.col("student_id").is_in(ids) & (pl.col("date_enrolled") != pl.col("date_left")))
         .join(terms, on="section_id")
         .join(courses, on="course_number", how="left")
@@ -187,6 +205,7 @@ def first_attempts(ctx: SegmentContext, student_ids: pl.Series) -> pl.DataFrame:
     )
     grades = (
         ctx.table("stored_grades")
+        .lazy()
         .filter(pl.col("student_id").is_in(ids) & pl.col("plar_type").is_null())
         .join(terms.select("section_id", "term_id"), on="section_id", how="left")
         .join(courses, on="course_number", how="left")
@@ -211,11 +230,15 @@ def with_repeat(frame: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
     """`repeat`: an earlier attempt at the same course exists (first attempts are F)."""
     attempts = first_attempts(ctx, frame.get_column("student_id").unique())
     repeat = (pl.col("attempt_date") > pl.col("first_date")).fill_null(False).alias("repeat")
-    return frame.join(
-        attempts.select("student_id", "course_code", "term_id", repeat),
-        on=["student_id", "course_code", "term_id"],
-        how="left",
-        maintain_order="left",
+    return (
+        frame.lazy()
+        .join(
+            attempts.select("student_id", "course_code", "term_id", repeat),
+            on=["student_id", "course_code", "term_id"],
+            how="left",
+            maintain_order="left",
+        )
+        .collect(engine=IN_MEMORY)
     )
 
 

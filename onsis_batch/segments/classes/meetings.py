@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.segments.context import SegmentContext
 
 
@@ -26,17 +27,20 @@ def _meeting_days(ctx: SegmentContext) -> pl.DataFrame:
     schools = list(ctx.period.school_ids)
     sections = (
         ctx.table("sections")
+        .lazy()
         .filter(pl.col("school_id").is_in(schools))
-        .join(ctx.table("terms").select("term_id", "first_day", "last_day"), on="term_id")
+        .join(ctx.table("terms").lazy().select("term_id", "first_day", "last_day"), on="term_id")
         .select("section_id", "school_id", "first_day", "last_day")
     )
-    days = ctx.table("calendar_days").filter(
-        pl.col("school_id").is_in(schools) & pl.col("in_session")
+    days = (
+        ctx.table("calendar_days")
+        .lazy()
+        .filter(pl.col("school_id").is_in(schools) & pl.col("in_session"))
     )
     in_term = sections.join(days, on="school_id").filter(
         pl.col("date").is_between(pl.col("first_day"), pl.col("last_day"))
     )
-    meetings = ctx.table("section_meetings").select("section_id", "cycle_day", "minutes")
+    meetings = ctx.table("section_meetings").lazy().select("section_id", "cycle_day", "minutes")
     every_day = meetings.filter(pl.col("cycle_day").is_null()).drop("cycle_day")
     by_cycle = meetings.filter(pl.col("cycle_day").is_not_null())
     unscheduled = in_term.join(meetings.select("section_id").unique(), on="section_id", how="anti")
@@ -46,7 +50,8 @@ def _meeting_days(ctx: SegmentContext) -> pl.DataFrame:
         unscheduled.with_columns(pl.lit(None, dtype=pl.Int64).alias("minutes")),
     ]
     columns = ["section_id", "school_id", "date", "minutes", "is_g_day"]
-    return pl.concat([m.select(columns) for m in matched]).sort("section_id", "date")
+    query = pl.concat([m.select(columns) for m in matched]).sort("section_id", "date")
+    return query.collect(engine=IN_MEMORY)
 
 
 def count_meetings(meetings: pl.DataFrame, spans: pl.DataFrame, start: str, end: str) -> pl.Series:
@@ -58,18 +63,20 @@ def count_meetings(meetings: pl.DataFrame, spans: pl.DataFrame, start: str, end:
     cost grows with spans + meetings, not their product).
     """
     numbered = (
-        meetings.select("section_id", "date")
+        meetings.lazy()
+        .select("section_id", "date")
         .sort("section_id", "date")
         .with_columns(pl.int_range(1, pl.len() + 1).over("section_id").alias("_n"))
         .sort("date")
     )
     indexed = (
-        spans.select("section_id", start, end)
+        spans.lazy()
+        .select("section_id", start, end)
         .with_row_index("_span")
         .with_columns((pl.col(start) - pl.duration(days=1)).alias("_before"))
     )
 
-    def reached(on: str) -> pl.DataFrame:
+    def reached(on: str) -> pl.LazyFrame:
         joined = indexed.sort(on).join_asof(
             numbered,
             left_on=on,
@@ -81,9 +88,5 @@ def count_meetings(meetings: pl.DataFrame, spans: pl.DataFrame, start: str, end:
         return joined.select("_span", pl.col("_n").fill_null(0).alias(on))
 
     counts = reached(end).join(reached("_before"), on="_span").sort("_span")
-    return (
-        (counts.get_column(end) - counts.get_column("_before"))
-        .clip(lower_bound=0)
-        .cast(pl.Int64)
-        .alias("meetings")
-    )
+    meetings_in_span = (pl.col(end) - pl.col("_before")).clip(lower_bound=0).cast(pl.Int64)
+    return counts.select(meetings_in_span.alias("meetings")).collect(engine=IN_MEMORY).to_series()

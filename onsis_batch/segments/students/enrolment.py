@@ -25,6 +25,7 @@ from collections.abc import Callable
 import polars as pl
 
 from onsis_batch.findings import Finding, FromColumn
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.segments.context import MISSING_OEN, SegmentContext, normalised_oen
 from onsis_batch.segments.credentials.diploma import diploma_activity
 from onsis_batch.segments.engine import (
@@ -174,12 +175,15 @@ ELEMENT_STAGES: tuple[tuple[ElementRule, ...], ...] = (
 )
 
 
-def element_values(frame: pl.DataFrame, ctx: SegmentContext, kind: RowKind) -> pl.DataFrame:
-    """The rows of one kind with every element column, stage by stage."""
-    frame = f.with_funding_inputs(frame, ctx, kind)
+def element_values(
+    frame: pl.DataFrame, ctx: SegmentContext, kind: RowKind, calculated: pl.DataFrame
+) -> pl.DataFrame:
+    """The rows of one kind with every element column, stage by stage, from the minute-based
+    values `calculated` (fte_values.calculated_values); one query."""
+    query = f.with_funding_inputs(frame.lazy(), ctx, kind, calculated)
     for stage in ELEMENT_STAGES:
-        frame = frame.with_columns(rule(ctx, kind) for rule in stage)
-    return frame
+        query = query.with_columns(rule(ctx, kind) for rule in stage)
+    return query.collect(engine=IN_MEMORY)
 
 
 def _prefixed(frame: pl.DataFrame, prefix: str, keep: str) -> pl.DataFrame:
@@ -228,9 +232,10 @@ def _students(ctx: SegmentContext, classified: pl.DataFrame, held: pl.DataFrame)
     hours = ctx.table("community_hours").filter(pl.col("student_id").is_in(ids))
     results = ctx.table("test_results").filter(pl.col("student_id").is_in(ids))
     return (
-        candidates.join(community_hours(hours), on="student_id", how="left")
-        .join(literacy_status(results), on="student_id", how="left")
-        .join(special_education_flags(ctx), on="student_id", how="left")
+        candidates.lazy()
+        .join(community_hours(hours).lazy(), on="student_id", how="left")
+        .join(literacy_status(results).lazy(), on="student_id", how="left")
+        .join(special_education_flags(ctx).lazy(), on="student_id", how="left")
         .with_columns(
             pl.col("special_education").fill_null(False),
             pl.col("student_id")
@@ -238,6 +243,7 @@ def _students(ctx: SegmentContext, classified: pl.DataFrame, held: pl.DataFrame)
             .alias("reports_scholarship"),
         )
         .rename({"_row": "student_row"})
+        .collect(engine=IN_MEMORY)
     )
 
 
@@ -288,13 +294,11 @@ def _enrolled(
     )
 
 
-def _closing(
-    ctx: SegmentContext, gone: pl.DataFrame, students: pl.DataFrame, previous: pl.DataFrame
-) -> pl.DataFrame:
-    """Values of the enrolments OnSIS holds that the period does not: from the student and
-    their previous enrolment when the school data knows them, else from PAE values alone
-    (`student_id` PAE:OEN). Known students first, each in 0003's order."""
-    frame = (
+def _closing(gone: pl.DataFrame, students: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
+    """The enrolments OnSIS holds that the period does not, with what their values read: the
+    student and their previous enrolment when the school data knows them, else PAE values
+    alone (`student_id` PAE:OEN). Known students first, each in 0003's order."""
+    return (
         gone.join(students.drop("oen_key"), on="student_id", how="left", maintain_order="left")
         .join(previous, on="student_id", how="left", maintain_order="left")
         .sort(HOLDER.is_null(), maintain_order=True)
@@ -302,7 +306,6 @@ def _closing(
             pl.coalesce(HOLDER, pl.format("PAE:{}", pl.col("oen_key"))).alias("student_id")
         )
     )
-    return element_values(frame, ctx, CLOSING)
 
 
 def _findings(frame: pl.DataFrame) -> list[Finding]:
@@ -359,12 +362,17 @@ def build_school_enrolments(ctx: SegmentContext) -> tuple[pl.DataFrame, list[Fin
     pending = _pending(held, students, classified, untyped.get_column("student_id"))
     decided = decide(enrolled.filter(~UNTYPED_CROSS), pending, DECISION)
     outcome = (WANTED, HELD, "_action", "_reason")
+    wanted = decided.filter(pl.col(WANTED))
     gone = decided.filter(~pl.col(WANTED)).select(*pending.columns, *outcome)
+    closed = _closing(gone, students, previous)
+    calculated = f.calculated_values(
+        ctx, f.funding_reference(wanted, ctx, ENROLLED), f.funding_reference(closed, ctx, CLOSING)
+    )
     frames = [
-        element_values(decided.filter(pl.col(WANTED)), ctx, ENROLLED).with_columns(
+        element_values(wanted, ctx, ENROLLED, calculated).with_columns(
             v.independent_study_only().alias("independent_study_only")
         ),
-        _closing(ctx, gone, students, previous).with_columns(
+        element_values(closed, ctx, CLOSING, calculated).with_columns(
             pl.lit(False).alias("independent_study_only")
         ),
     ]

@@ -37,16 +37,6 @@ CALCULATED = (
 )
 
 
-def with_calculated(
-    frame: pl.DataFrame, ctx: SegmentContext, reference: pl.DataFrame
-) -> pl.DataFrame:
-    """Join the minute-based values (segments/funding.py) as `calc_*` columns."""
-    calculated = funding_values(ctx, reference).select(
-        "student_id", *[pl.col(c).alias(f"calc_{c}") for c in CALCULATED]
-    )
-    return frame.join(calculated, on="student_id", how="left")
-
-
 def _last_year_reference(frame: pl.DataFrame) -> pl.DataFrame:
     """Reference rows for the minutes of a non-returning student's last day enrolled."""
     return frame.select(
@@ -58,22 +48,48 @@ def _last_year_reference(frame: pl.DataFrame) -> pl.DataFrame:
     ).filter(pl.col("school_id").is_not_null() & pl.col("as_of").is_not_null())
 
 
-def with_funding_inputs(frame: pl.DataFrame, ctx: SegmentContext, kind: RowKind) -> pl.DataFrame:
-    """The rows with the `calc_*` values their funding elements read: of the last day
-    enrolled in the period, or for October closing rows of the last day enrolled last year
-    (other closing rows send what OnSIS holds and need none)."""
+def _reads_calculated(ctx: SegmentContext, kind: RowKind) -> bool:
+    """Closing rows outside October send what OnSIS holds: no minutes are read for them."""
+    return kind != CLOSING or ctx.period.kind == "oct"
+
+
+def funding_reference(
+    frame: pl.DataFrame, ctx: SegmentContext, kind: RowKind
+) -> pl.DataFrame | None:
+    """The reference rows (segments/students/funding.py) of the rows' funding elements: the
+    last day enrolled in the period, or for October closing rows the last day enrolled last
+    year; None when the rows read no minutes."""
+    if not _reads_calculated(ctx, kind):
+        return None
     if kind == CLOSING:
-        if ctx.period.kind != "oct":
-            return frame
-        return with_calculated(frame, ctx, _last_year_reference(frame))
-    reference = frame.select(
+        return _last_year_reference(frame)
+    return frame.select(
         "student_id",
         "school_id",
         last_enrolled_day(ctx).alias("as_of"),
         "board_residence_status",
         "grade_level",
     )
-    return with_calculated(frame, ctx, reference)
+
+
+def calculated_values(ctx: SegmentContext, *references: pl.DataFrame | None) -> pl.DataFrame:
+    """The minute-based values (segments/funding.py) as `calc_*` columns by student, computed
+    once over the reference rows of both kinds of row: each is keyed by student, and a
+    student's rows are of one kind (OnSIS's row of a student the period reports is held,
+    never closed)."""
+    reference = pl.concat([r for r in references if r is not None], how="vertical")
+    return funding_values(ctx, reference).select(
+        "student_id", *[pl.col(c).alias(f"calc_{c}") for c in CALCULATED]
+    )
+
+
+def with_funding_inputs(
+    frame: pl.LazyFrame, ctx: SegmentContext, kind: RowKind, calculated: pl.DataFrame
+) -> pl.LazyFrame:
+    """The rows with the `calc_*` values their funding elements read (`calculated_values`)."""
+    if not _reads_calculated(ctx, kind):
+        return frame
+    return frame.join(calculated.lazy(), on="student_id", how="left")
 
 
 def _shared() -> pl.Expr:

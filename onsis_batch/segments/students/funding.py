@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.segments.programs.sal_rules import sal_reported
 from onsis_batch.segments.students.dates import active_on, age_on_december_31, last_enrolled_day
@@ -106,11 +107,14 @@ def scheduled_minutes(ctx: SegmentContext, reference: pl.DataFrame | None = None
     days = reference.select("student_id", "as_of").join(
         fte_days(ctx, reference), on="student_id", how="left"
     )
-    students = ctx.table("students").select("student_id", "birth_date", "secondary_entry_date")
+    students = (
+        ctx.table("students").lazy().select("student_id", "birth_date", "secondary_entry_date")
+    )
     return (
-        reference.join(schedule(ctx, days).drop("as_of"), on="student_id", how="left")
-        .join(prior_credits(ctx, days), on="student_id", how="left")
-        .join(_programs(ctx, reference), on="student_id", how="left")
+        reference.lazy()
+        .join(schedule(ctx, days).lazy().drop("as_of"), on="student_id", how="left")
+        .join(prior_credits(ctx, days).lazy(), on="student_id", how="left")
+        .join(_programs(ctx, reference).lazy(), on="student_id", how="left")
         .join(students, on="student_id", how="left")
         .with_columns(
             pl.col("prior_credits").fill_null(0.0),
@@ -128,6 +132,7 @@ def scheduled_minutes(ctx: SegmentContext, reference: pl.DataFrame | None = None
             .alias("high_credit_minutes")
         )
         .with_columns((pl.col("minutes") - pl.col("high_credit_minutes")).alias("regular_minutes"))
+        .collect(engine=IN_MEMORY)
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.segments.students.dates import age_on_december_31, school_year
 
@@ -40,9 +41,10 @@ def exempt_course(course_number: pl.Expr, ministry_code: pl.Expr) -> pl.Expr:
 def prior_credits(ctx: SegmentContext, days: pl.DataFrame) -> pl.DataFrame:
     """Non-exempt credits earned before the FTE day (stored grades on the transcript)."""
     ids = days.get_column("student_id").implode()
-    courses = ctx.table("courses").select("course_number", "ministry_code")
+    courses = ctx.table("courses").lazy().select("course_number", "ministry_code")
     grades = (
         ctx.table("stored_grades")
+        .lazy()
         .filter(
             pl.col("student_id").is_in(ids)
             & ~pl.col("exclude_from_transcript").fill_null(False)
@@ -57,11 +59,13 @@ def prior_credits(ctx: SegmentContext, days: pl.DataFrame) -> pl.DataFrame:
         )
     )
     return (
-        days.filter(pl.col("fte_day").is_not_null())
+        days.lazy()
+        .filter(pl.col("fte_day").is_not_null())
         .join(grades, on="student_id")
         .filter(pl.col("_earned_on") < pl.col("fte_day"))
         .group_by("student_id")
         .agg(pl.col("earned_credit").sum().alias("prior_credits"))
+        .collect(engine=IN_MEMORY)
     )
 
 

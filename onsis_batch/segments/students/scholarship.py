@@ -70,7 +70,12 @@ def scholarship_schools(ctx: SegmentContext) -> pl.DataFrame:
 
 
 def reports_scholarship(ctx: SegmentContext) -> pl.Series:
-    """The students whose scholarship date in the period one of the BSID's schools reports."""
+    """The students whose scholarship date in the period one of the BSID's schools reports
+    (computed once a run: STUDENT_SCHOOL_ENROLMENT and STUDENT_NON_ENROLMENT read them)."""
+    return ctx.cached("reports_scholarship", lambda: _reports_scholarship(ctx))
+
+
+def _reports_scholarship(ctx: SegmentContext) -> pl.Series:
     chosen = scholarship_schools(ctx)
     here = chosen.filter(pl.col("scholarship_school").is_in(list(ctx.period.school_ids)))
     return here.get_column("student_id")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.segments.classes.meetings import section_meeting_days
 from onsis_batch.segments.context import SegmentContext
 from onsis_batch.segments.students.dates import active_on
@@ -17,12 +18,13 @@ def fte_days(ctx: SegmentContext, reference: pl.DataFrame) -> pl.DataFrame:
     `as_of` (null when the school has no such day in `calendar_days`)."""
     days = (
         ctx.table("calendar_days")
+        .lazy()
         .filter(pl.col("school_id").is_in(list(ctx.period.school_ids)) & pl.col("in_session"))
         .select("school_id", pl.col("date").alias("fte_day"))
         .unique()
         .sort("fte_day")
     )
-    dated = reference.filter(pl.col("as_of").is_not_null()).sort("as_of")
+    dated = reference.lazy().filter(pl.col("as_of").is_not_null()).sort("as_of")
     found = dated.join_asof(
         days,
         left_on="as_of",
@@ -31,19 +33,23 @@ def fte_days(ctx: SegmentContext, reference: pl.DataFrame) -> pl.DataFrame:
         strategy="backward",
         check_sortedness=False,  # both sides are sorted above; polars cannot check with `by`
     )
-    return reference.select("student_id").join(
-        found.select("student_id", "fte_day"), on="student_id", how="left"
+    return (
+        reference.lazy()
+        .select("student_id")
+        .join(found.select("student_id", "fte_day"), on="student_id", how="left")
+        .collect(engine=IN_MEMORY)
     )
 
 
-def _sections(ctx: SegmentContext) -> pl.DataFrame:
+def _sections(ctx: SegmentContext) -> pl.LazyFrame:
     """Sections of the BSID's schools with what the calculation needs about them."""
-    schools = ctx.table("schools").select("school_id", "is_night_school")
-    terms = ctx.table("terms").select("term_id", "first_day", "last_day", "portion")
-    courses = ctx.table("courses").select("course_number", "ministry_code", "credit")
+    schools = ctx.table("schools").lazy().select("school_id", "is_night_school")
+    terms = ctx.table("terms").lazy().select("term_id", "first_day", "last_day", "portion")
+    courses = ctx.table("courses").lazy().select("course_number", "ministry_code", "credit")
     full_year = pl.col("portion").fill_null(0) == 1
     return (
         ctx.table("sections")
+        .lazy()
         .filter(pl.col("school_id").is_in(list(ctx.period.school_ids)))
         .select(
             "section_id",
@@ -66,16 +72,17 @@ def _sections(ctx: SegmentContext) -> pl.DataFrame:
 
 
 def _classes_on_day(
-    ctx: SegmentContext, days: pl.DataFrame, sections: pl.DataFrame
-) -> pl.DataFrame:
+    ctx: SegmentContext, days: pl.DataFrame, sections: pl.LazyFrame
+) -> pl.LazyFrame:
     """Class enrolments at the BSID's day schools active on each student's FTE day."""
     ids = days.get_column("student_id").implode()
-    enrolments = ctx.table("class_enrolments").filter(pl.col("student_id").is_in(ids))
+    enrolments = ctx.table("class_enrolments").lazy().filter(pl.col("student_id").is_in(ids))
     in_term = pl.col("first_day").is_null() | pl.col("fte_day").is_between(
         pl.col("first_day"), pl.col("last_day")
     )
     return (
-        days.filter(pl.col("fte_day").is_not_null())
+        days.lazy()
+        .filter(pl.col("fte_day").is_not_null())
         .join(enrolments, on="student_id")
         .join(sections, on="section_id")
         .filter(
@@ -92,10 +99,10 @@ def _classes_on_day(
     )
 
 
-def _class_minutes(ctx: SegmentContext, classes: pl.DataFrame) -> pl.DataFrame:
+def _class_minutes(ctx: SegmentContext, classes: pl.LazyFrame) -> pl.LazyFrame:
     """Per class row: its minutes on the FTE day; 0 when it does not meet that day, null
     when its meetings are unknown (no timetable rows, no term or no calendar for it)."""
-    meetings = section_meeting_days(ctx)
+    meetings = section_meeting_days(ctx).lazy()
     known = meetings.select("section_id").unique().with_columns(pl.lit(True).alias("_known"))
     on_day = meetings.group_by("section_id", "date").agg(
         pl.when(pl.col("minutes").is_null().any())
@@ -120,7 +127,7 @@ def _class_minutes(ctx: SegmentContext, classes: pl.DataFrame) -> pl.DataFrame:
 
 def schedule(ctx: SegmentContext, days: pl.DataFrame) -> pl.DataFrame:
     """Per student: class data present, minutes on the day (0 for a student in no class
-    of the BSID's schools), current credits, IS-only."""
+    of the BSID's schools), current credits, IS-only (one query)."""
     sections = _sections(ctx)
     classes = _class_minutes(ctx, _classes_on_day(ctx, days, sections))
     counted = ~pl.col("independent_study")
@@ -141,6 +148,7 @@ def schedule(ctx: SegmentContext, days: pl.DataFrame) -> pl.DataFrame:
     ids = days.get_column("student_id").implode()
     with_data = (
         ctx.table("class_enrolments")
+        .lazy()
         .filter(pl.col("student_id").is_in(ids))
         .join(sections.select("section_id"), on="section_id")
         .select("student_id")
@@ -148,7 +156,8 @@ def schedule(ctx: SegmentContext, days: pl.DataFrame) -> pl.DataFrame:
         .with_columns(pl.lit(True).alias("has_class_data"))
     )
     schedule = (
-        days.join(with_data, on="student_id", how="left")
+        days.lazy()
+        .join(with_data, on="student_id", how="left")
         .join(per_student, on="student_id", how="left")
         .with_columns(pl.col("has_class_data").fill_null(False))
     )
@@ -162,9 +171,13 @@ def schedule(ctx: SegmentContext, days: pl.DataFrame) -> pl.DataFrame:
         .then(0)  # in no class that day
         .otherwise(pl.col("_day_minutes"))
     )
-    return schedule.with_columns(
-        minutes.cast(pl.Int64).alias("minutes"),
-        pl.col("is_independent_study_only").fill_null(False),
-        pl.col("current_credits").fill_null(0.0),
-        pl.col("exempt_credits").fill_null(0.0),
-    ).drop("_day_minutes", "_in_class")
+    return (
+        schedule.with_columns(
+            minutes.cast(pl.Int64).alias("minutes"),
+            pl.col("is_independent_study_only").fill_null(False),
+            pl.col("current_credits").fill_null(0.0),
+            pl.col("exempt_credits").fill_null(0.0),
+        )
+        .drop("_day_minutes", "_in_class")
+        .collect(engine=IN_MEMORY)
+    )

@@ -23,7 +23,7 @@ competing (a requirement without a limit needs one pass); it never runs over stu
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import polars as pl
 
@@ -66,6 +66,7 @@ RESULT_SCHEMA = {
 
 OPTIONAL_INDEX = -1
 UNITS = 1000  # credits are counted in thousandths
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 
 def allocate(items: pl.DataFrame) -> pl.DataFrame:
@@ -158,11 +159,11 @@ def _allocate_cohort(items: pl.DataFrame, cohort: Cohort) -> pl.DataFrame:
 
 
 def _settled(
-    frame: pl.DataFrame,
+    frame: Frame,
     requirement: int | pl.Expr,
     share: pl.Expr | None = None,
     substitution: pl.Expr | None = None,
-) -> pl.DataFrame:
+) -> Frame:
     """Rows of `done`: seq, _s, _r, _share (thousandths), _sub, _lim."""
     return frame.select(
         "seq",
@@ -263,16 +264,15 @@ def _fill(
             query.filter(keep)
             .with_columns(share.alias("_share"))
             .filter((pl.col("_share") > 0) & (_before_in_student(unclean) == 0))
-            .collect(engine=IN_MEMORY)
         )
-        if now.is_empty():
+        step = _settled(now, index, pl.col("_share")).collect(engine=IN_MEMORY)
+        if step.is_empty():
             break
-        step = _settled(now, index, pl.col("_share"))
         taken.append(step)
         if not limits:
             # the first item that does not fit whole exhausts the requirement: one pass
             break
-        candidates = candidates.filter(~pl.col("seq").is_in(now.get_column("seq").implode()))
+        candidates = candidates.filter(~pl.col("seq").is_in(step.get_column("seq").implode()))
         used = _add(used, step, None)
         for bit, _lim in limits:
             limit_used[bit] = _add(limit_used[bit], step, bit)
@@ -280,10 +280,12 @@ def _fill(
 
 
 def _add(used: pl.DataFrame, step: pl.DataFrame, limit: int | None) -> pl.DataFrame:
+    added = step.lazy()
     if limit is not None:
-        step = step.filter(_has_bit("_limited", limit))
-    added = step.select("_student", pl.col("_share").alias("_used"))
-    return pl.concat([used, added]).group_by("_student").agg(pl.col("_used").sum())
+        added = added.filter(_has_bit("_limited", limit))
+    added = added.select("_student", pl.col("_share").alias("_used"))
+    query = pl.concat([used.lazy(), added]).group_by("_student").agg(pl.col("_used").sum())
+    return query.collect(engine=IN_MEMORY)
 
 
 # --- per run -----------------------------------------------------------------------------
