@@ -110,7 +110,9 @@ def _read_folder(
         loaded = _load_all(selected, reader, labels, log, stage, shipped)
         files = {name: reader.where(name) for name in loaded}
     # A column missing from its file (SRC002) cannot tell which references are broken.
-    targets = {name: frame.lazy().drop(missing, strict=False) for name, (frame, missing) in loaded.items()}
+    targets = {
+        name: frame.lazy().drop(missing, strict=False) for name, (frame, missing) in loaded.items()
+    }
     for name, (frame, _) in loaded.items():
         for query in broken_references(contract()[name], frame, labels[name], targets):
             log.add_query(query)

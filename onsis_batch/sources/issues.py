@@ -69,6 +69,7 @@ class Query:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def issue(self, rows: pl.DataFrame) -> Issue:
+        """The issue, with the rows its query collected to."""
         return Issue(self.code, self.file, self.column, rows, self.params)
 
 
