@@ -14,6 +14,7 @@ import csv
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import polars as pl
 
@@ -89,8 +90,10 @@ def cell_name(index: int) -> str:
     return f"c{index}"
 
 
+@cache
 def clean(name: str) -> pl.Expr:
-    """A grid cell trimmed of padding, with empty cells as null."""
+    """A grid cell trimmed of padding, with empty cells as null (built once per name: its
+    literals cost ~0.3 ms to build, and a file cleans every cell several times)."""
     return pl.col(name).str.strip_chars(PAD).replace("", None).alias(name)
 
 
