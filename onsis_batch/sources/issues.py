@@ -7,7 +7,7 @@ the listed rows ever become Python objects, so a column that is wrong on every o
 300,000 rows costs no more than one that is wrong on twenty.
 
 Every polars call costs about 0.2 ms whatever the frame's size, so checks that are many
-small queries describe them as `Query`s and have them collected together (`collect_issues`,
+small queries describe them as `Query`s, collected together (`cells.convert`,
 `FindingLog.add_query`): one polars call instead of one each (D1020).
 """
 
@@ -73,13 +73,8 @@ class Query:
         return Issue(self.code, self.file, self.column, rows, self.params)
 
 
-def collect_issues(queries: Sequence[Query]) -> list[Issue]:
-    """The issues of `queries` that have rows, in order, collected in one polars call."""
-    frames = _collect_rows(queries)
-    return [q.issue(rows) for q, rows in zip(queries, frames, strict=True) if rows.height]
-
-
 def _collect_rows(queries: Sequence[Query]) -> list[pl.DataFrame]:
+    """The rows of every query, in order, from one polars call."""
     return pl.collect_all([q.rows for q in queries], engine=IN_MEMORY) if queries else []
 
 
