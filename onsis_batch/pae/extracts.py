@@ -60,6 +60,7 @@ from onsis_batch.pae.structure import (
     structure_findings,
     with_blocks,
 )
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.sources.issues import without_oens
 
 __all__ = [
@@ -286,14 +287,22 @@ def _split_blocks(
         )
         return {}, findings
     block_bsid = dict(heads.iter_rows())
-    rows = grid.filter(pl.col(TYPE_COLUMN).is_in(layout.record_types) & (pl.col(BLOCK_COLUMN) > 0))
+    # The wanted schools' rows in one filter: their blocks' numbers are known already.
+    blocks_wanted = [block for block, bsid in block_bsid.items() if bsid in wanted]
+    data = pl.col(TYPE_COLUMN).is_in(layout.record_types) & pl.col(BLOCK_COLUMN).is_in(
+        blocks_wanted
+    )
     bsid = pl.col(BLOCK_COLUMN).replace_strict(block_bsid, default=None, return_dtype=pl.Utf8)
-    rows = rows.with_columns(bsid.alias(_BSID))
-    rows = rows.filter(pl.col(_BSID).is_in(list(wanted))).select(
-        ROW_COLUMN,
-        pl.col(TYPE_COLUMN).alias(RECORD_COLUMN),
-        _BSID,
-        *(clean(cell_name(i)).alias(c.name) for i, c in enumerate(layout.columns, start=1)),
+    rows = (
+        grid.lazy()
+        .filter(data)
+        .select(
+            ROW_COLUMN,
+            pl.col(TYPE_COLUMN).alias(RECORD_COLUMN),
+            bsid.alias(_BSID),
+            *(clean(cell_name(i)).alias(c.name) for i, c in enumerate(layout.columns, start=1)),
+        )
+        .collect(engine=IN_MEMORY)
     )
     rows, emptied = split_lists(rows, layout, MAX_REPORTED)
     findings.extend(
@@ -317,6 +326,8 @@ def _split_blocks(
         for b in misformatted(rows, layout, MAX_REPORTED)
     )
     columns = list(layout.schema())
+    if len(wanted) == 1 and typed.height:  # one school's rows: nothing to split (the usual case)
+        return {bsid: typed.select(columns) for bsid in wanted}, findings
     parts = typed.partition_by(_BSID, as_dict=True, include_key=False)
     blocks = {
         bsid: parts[(bsid,)].select(columns) if (bsid,) in parts else empty_frame(layout.extract)

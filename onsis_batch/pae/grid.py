@@ -14,10 +14,12 @@ import csv
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import polars as pl
 
 from onsis_batch.pae.layout import FORMATS, LIST_SEPARATOR, RECORD_COLUMN, ROW_COLUMN, Layout
+from onsis_batch.queries import IN_MEMORY
 
 PAD = " \t"  # padding trimmed around every cell; some files pad fixed-width style
 DATE_FORMATS = ("%Y/%m/%d", "%Y-%m-%d")  # the Ministry writes YYYY/MM/DD; ISO is tolerated
@@ -88,8 +90,10 @@ def cell_name(index: int) -> str:
     return f"c{index}"
 
 
+@cache
 def clean(name: str) -> pl.Expr:
-    """A grid cell trimmed of padding, with empty cells as null."""
+    """A grid cell trimmed of padding, with empty cells as null (built once per name: its
+    literals cost ~0.3 ms to build, and a file cleans every cell several times)."""
     return pl.col(name).str.strip_chars(PAD).replace("", None).alias(name)
 
 
@@ -112,35 +116,51 @@ def read_grid(text: str, width: int) -> pl.DataFrame:
     go to polars and only the others are split one by one.
     """
     lines = _lines_of(text)
-    plain = lines.get_column("line").str.contains(_PLAIN_LINE)
-    grid = _grid_polars(text, width) if plain.all() else None
+    grid = _grid_polars(text, width) if lines.get_column("plain").all() else None
     if grid is None:
-        return _grid_by_line(lines.with_columns(plain.alias("plain")), width)
-    fields = _plain_fields(lines.get_column("line"))
+        return _grid_by_line(lines, width)
+    fields = _plain_fields(lines)
     rows = pl.int_range(1, grid.height + 1, dtype=pl.Int64, eager=True).alias(ROW_COLUMN)
     return grid.insert_column(0, rows).insert_column(1, fields)
 
 
 def _lines_of(text: str) -> pl.DataFrame:
-    """`_row` and `line` (without its CR) of every line; a final line break ends no line."""
+    """`_row`, `line` (without its CR) and `plain` (plain CSV) of every line, and the
+    counts `_plain_fields` needs; a final line break ends no line."""
     body = text[:-1] if text.endswith("\n") else text
-    lines = pl.Series("line", [body]).str.split("\n").explode().str.strip_suffix("\r")
-    frame = lines.to_frame().with_row_index(ROW_COLUMN, offset=1)
-    return frame.with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
+    line = pl.col("line")
+    # One polars call: each costs more than splitting a small file (D1024).
+    return (
+        pl.LazyFrame({"line": [body]})
+        .select(line.str.split("\n").explode().str.strip_suffix("\r"))
+        .with_row_index(ROW_COLUMN, offset=1)
+        .with_columns(
+            pl.col(ROW_COLUMN).cast(pl.Int64),
+            line.str.contains(_PLAIN_LINE).alias("plain"),
+            line.str.count_matches(",", literal=True).alias("_commas"),
+            line.str.count_matches('","', literal=True).alias("_quoted_commas"),
+        )
+        .collect(engine=IN_MEMORY)
+    )
 
 
-def _plain_fields(lines: pl.Series) -> pl.Series:
+def _plain_fields(lines: pl.DataFrame) -> pl.Series:
     """Number of cells of each plain CSV line: its commas outside quoted cells, plus one.
 
     In a file quoted as the Ministry writes it every comma sits between two quotes; only
     the other lines get the slower count that skips the commas inside quoted cells.
     """
-    commas = lines.str.count_matches(",", literal=True)
-    odd = commas != lines.str.count_matches('","', literal=True)
+    commas = lines.get_column("_commas")
+    odd = commas != lines.get_column("_quoted_commas")
     fields = (commas + 1).cast(pl.Int64).alias(FIELDS_COLUMN)
     if not odd.any():
         return fields
-    outside = lines.filter(odd).str.replace_all(_QUOTED, "").str.count_matches(",", literal=True)
+    outside = (
+        lines.get_column("line")
+        .filter(odd)
+        .str.replace_all(_QUOTED, "")
+        .str.count_matches(",", literal=True)
+    )
     return fields.scatter(odd.arg_true(), (outside + 1).cast(pl.Int64))
 
 
@@ -172,7 +192,7 @@ def _grid_by_line(lines: pl.DataFrame, width: int) -> pl.DataFrame:
         good, odd, grid = good.clear(), lines, None
     parts = []
     if grid is not None:
-        numbers = good.select(ROW_COLUMN).with_columns(_plain_fields(good.get_column("line")))
+        numbers = pl.DataFrame([good.get_column(ROW_COLUMN), _plain_fields(good)])
         parts.append(pl.concat([numbers, grid], how="horizontal"))
     split = [split_line(line) for line in odd.get_column("line")]
     cells = [[*line, *[""] * width][:width] for line in split]
@@ -264,17 +284,20 @@ def misformatted(frame: pl.DataFrame, layout: Layout, max_reported: int) -> list
     """Values of the layout's identifier columns that do not have their declared format
     (at most `max_reported` per column); `type` says what was expected, and the value is
     left out ("") when the format is personal."""
-    bad: list[BadValue] = []
-    for column in (c for c in layout.columns if c.format is not None):
+    columns = [c for c in layout.columns if c.format is not None]
+    queries = []
+    for column in columns:
         form = FORMATS[column.format or ""]
         cell = pl.col(column.name)
-        rows = frame.filter(cell.is_not_null() & ~cell.str.contains(f"^(?:{form.pattern})$"))
         shown = pl.lit("") if form.personal else cell
-        bad.extend(
-            BadValue(row, column.name, text, form.expected)
-            for row, text in rows.head(max_reported).select(ROW_COLUMN, shown).iter_rows()
-        )
-    return bad
+        wrong = cell.is_not_null() & ~cell.str.contains(f"^(?:{form.pattern})$")
+        queries.append(frame.lazy().filter(wrong).head(max_reported).select(ROW_COLUMN, shown))
+    found = pl.collect_all(queries, engine=IN_MEMORY) if queries else []
+    return [
+        BadValue(row, column.name, text, FORMATS[column.format or ""].expected)
+        for column, rows in zip(columns, found, strict=True)
+        for row, text in rows.iter_rows()
+    ]
 
 
 def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:

@@ -17,6 +17,7 @@ reported line by line instead of being read with values silently missing:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -24,11 +25,13 @@ import polars as pl
 from onsis_batch.findings import Finding, finding
 from onsis_batch.pae.grid import FIELDS_COLUMN, cell_name, clean
 from onsis_batch.pae.layout import ROW_COLUMN, Layout
+from onsis_batch.queries import IN_MEMORY
 from onsis_batch.sources.issues import without_oens
 
 MAX_REPORTED = 100  # per file, finding code and column: past that, more of the same adds nothing
 TYPE_COLUMN = "_rt"  # working columns of the grid: record type, school block number
 BLOCK_COLUMN = "_block"
+UNPLACED_COLUMN = "_unplaced"  # a non-blank line that fits nowhere
 HEADER_FIELDS = {"H1": 5, "H2": 2}  # cells a header needs: H1 up to the period, H2 the BSID
 _CONTROL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\r]"  # binary junk, or a CR that ends no line
 _BSID = r"[0-9]{6}"
@@ -43,119 +46,168 @@ class FileEnd:
 
 
 def with_blocks(grid: pl.DataFrame, layout: Layout) -> pl.DataFrame:
-    """The grid with its record type and school block number.
+    """The grid with its record type, school block number and whether the line fits
+    nowhere (`UNPLACED_COLUMN`, computed once for the blocks and the findings).
 
     Each H2 opens a block; so does an unreadable line that may have been a school header
     (no record type, or an unknown one with an H in it), so that the rows after a damaged
     H2 are never given to the previous school. They belong to no school and are reported.
     """
-    grid = grid.with_columns(clean(cell_name(0)).str.to_uppercase().alias(TYPE_COLUMN))
-    header_like = pl.col(TYPE_COLUMN).is_null() | pl.col(TYPE_COLUMN).str.contains("H")
-    opens = (pl.col(TYPE_COLUMN) == "H2") | (_unplaced(grid, layout) & header_like)
-    return grid.with_columns(opens.fill_null(False).cum_sum().alias(BLOCK_COLUMN))
+    record_type = pl.col(TYPE_COLUMN)
+    header_like = record_type.is_null() | record_type.str.contains("H")
+    opens = (record_type == "H2") | (pl.col(UNPLACED_COLUMN) & header_like)
+    return (
+        grid.lazy()
+        .with_columns(clean(cell_name(0)).str.to_uppercase().alias(TYPE_COLUMN))
+        .with_columns(_unplaced(grid, layout).alias(UNPLACED_COLUMN))
+        .with_columns(opens.fill_null(False).cum_sum().alias(BLOCK_COLUMN))
+        .collect(engine=IN_MEMORY)
+    )
 
 
 def structure_findings(
     name: str, grid: pl.DataFrame, layout: Layout, end: FileEnd
 ) -> list[Finding]:
-    """Every structural problem of one file's grid (see the module docstring)."""
-    return [
-        *_unplaced_findings(name, grid, layout),
-        *_header_findings(name, grid, layout),
-        *_damaged_findings(name, grid),
-        *_width_findings(name, grid, layout, end),
-    ]
+    """Every structural problem of one file's grid (see the module docstring); the grid's
+    queries are collected in one polars call (D1024)."""
+    queries = _Queries(grid.lazy())
+    unplaced = _unplaced_findings(name, queries, layout)
+    header = _header_findings(name, queries, layout)
+    damaged = _damaged_findings(name, queries, grid)
+    width = _width_findings(name, queries, layout, end)
+    queries.collect()
+    return [*unplaced(), *header(), *damaged(), *width()]
+
+
+class _Queries:
+    """Queries over one grid, collected together: `add` gives what reads the result."""
+
+    def __init__(self, grid: pl.LazyFrame) -> None:
+        self.grid = grid
+        self._queries: list[pl.LazyFrame] = []
+        self._results: list[pl.DataFrame] = []
+
+    def add(self, query: pl.LazyFrame) -> Callable[[], pl.DataFrame]:
+        index = len(self._queries)
+        self._queries.append(query)
+        return lambda: self._results[index]
+
+    def collect(self) -> None:
+        self._results = pl.collect_all(self._queries, engine=IN_MEMORY)
 
 
 def _unplaced(grid: pl.DataFrame, layout: Layout) -> pl.Expr:
     """Non-blank lines with a record type that is not H1, H2 or the layout's, or none."""
     known = ["H1", "H2", *layout.record_types]
-    untyped = grid.filter(pl.col(TYPE_COLUMN).is_null())  # mostly blank lines: few rows
+    untyped = grid.filter(clean(cell_name(0)).is_null())  # mostly blank lines: few rows
     filled = pl.any_horizontal(clean(c).is_not_null() for c in _cells(grid))
-    nameless = untyped.filter(filled).get_column(ROW_COLUMN).implode()
+    nameless = untyped.filter(filled).get_column(ROW_COLUMN)
     unknown = pl.col(TYPE_COLUMN).is_not_null() & ~pl.col(TYPE_COLUMN).is_in(known)
-    return unknown | pl.col(ROW_COLUMN).is_in(nameless)
+    return unknown | pl.col(ROW_COLUMN).is_in(pl.lit(nameless).implode())
 
 
-def _unplaced_findings(name: str, grid: pl.DataFrame, layout: Layout) -> list[Finding]:
+def _unplaced_findings(name: str, queries: _Queries, layout: Layout) -> Callable[[], list[Finding]]:
     """Unknown record types and lines without one, and the data rows they leave homeless."""
-    findings = []
-    expected = ", ".join(["H1", "H2", *layout.record_types])
-    unplaced = grid.filter(_unplaced(grid, layout)).select(ROW_COLUMN, TYPE_COLUMN, BLOCK_COLUMN)
-    for row, record, _ in unplaced.head(MAX_REPORTED).iter_rows():
-        reason = "the line has no record type"
-        if record is not None:
-            reason = f"record type '{without_oens(record)}' is not one of {expected}"
-        findings.append(malformed(name, row, reason))
+    grid = queries.grid
+    unplaced = grid.filter(pl.col(UNPLACED_COLUMN)).select(ROW_COLUMN, TYPE_COLUMN, BLOCK_COLUMN)
     data = grid.filter(pl.col(TYPE_COLUMN).is_in(layout.record_types))
     openers = unplaced.select(BLOCK_COLUMN, pl.col(ROW_COLUMN).alias("_after"))
     openers = openers.unique(BLOCK_COLUMN, keep="first", maintain_order=True)
-    heads = grid.filter(pl.col(TYPE_COLUMN) == "H2").get_column(BLOCK_COLUMN).implode()
-    openers = openers.filter(~pl.col(BLOCK_COLUMN).is_in(heads) & (pl.col(BLOCK_COLUMN) > 0))
+    heads = grid.filter(pl.col(TYPE_COLUMN) == "H2").select(BLOCK_COLUMN)
+    openers = openers.filter(pl.col(BLOCK_COLUMN) > 0).join(
+        heads, on=BLOCK_COLUMN, how="anti", maintain_order="left"
+    )
     homeless = data.join(openers, on=BLOCK_COLUMN)
     groups = homeless.group_by("_after", maintain_order=True).agg(pl.col(ROW_COLUMN))
-    for after, rows in groups.rows():
-        reason = f"{len(rows)} data row(s) follow the unreadable line {after}: no school's"
-        findings.append(malformed(name, rows[0], reason))
+    listed, grouped = queries.add(unplaced.head(MAX_REPORTED)), queries.add(groups)
+
+    def findings() -> list[Finding]:
+        expected = ", ".join(["H1", "H2", *layout.record_types])
+        found = []
+        for row, record, _ in listed().iter_rows():
+            reason = "the line has no record type"
+            if record is not None:
+                reason = f"record type '{without_oens(record)}' is not one of {expected}"
+            found.append(malformed(name, row, reason))
+        for after, rows in grouped().rows():
+            reason = f"{len(rows)} data row(s) follow the unreadable line {after}: no school's"
+            found.append(malformed(name, rows[0], reason))
+        return found
+
     return findings
 
 
-def _header_findings(name: str, grid: pl.DataFrame, layout: Layout) -> list[Finding]:
+def _header_findings(name: str, queries: _Queries, layout: Layout) -> Callable[[], list[Finding]]:
     """A second H1, data rows before the first H2, H2 headers without a proper BSID."""
-    findings = []
-    extra_h1 = grid.filter(pl.col(TYPE_COLUMN) == "H1").get_column(ROW_COLUMN).to_list()[1:]
-    for row in extra_h1[:MAX_REPORTED]:
-        findings.append(malformed(name, row, "a second H1 header"))
+    grid = queries.grid
+    h1 = queries.add(grid.filter(pl.col(TYPE_COLUMN) == "H1").select(ROW_COLUMN))
     data = pl.col(TYPE_COLUMN).is_in(layout.record_types)
-    orphans = grid.filter(data & (pl.col(BLOCK_COLUMN) == 0))
-    if orphans.height:
-        first = orphans.get_column(ROW_COLUMN)[0]
-        reason = f"{orphans.height} data row(s) come before the first H2 school header"
-        findings.append(malformed(name, first, reason))
+    orphans = queries.add(grid.filter(data & (pl.col(BLOCK_COLUMN) == 0)).select(ROW_COLUMN))
     heads = grid.filter(pl.col(TYPE_COLUMN) == "H2").select(ROW_COLUMN, clean(cell_name(1)))
-    for row, bsid in heads.head(MAX_REPORTED * 10).iter_rows():
-        if bsid is None:
-            findings.append(malformed(name, row, "an H2 school header without a BSID"))
-        elif not re.fullmatch(_BSID, bsid):
-            reason = f"the H2 school header's BSID '{without_oens(bsid)}' is not six digits"
-            findings.append(malformed(name, row, reason))
+    listed = queries.add(heads.head(MAX_REPORTED * 10))
+
+    def findings() -> list[Finding]:
+        found = []
+        extra_h1 = h1().get_column(ROW_COLUMN).to_list()[1:]
+        for row in extra_h1[:MAX_REPORTED]:
+            found.append(malformed(name, row, "a second H1 header"))
+        orphan_rows = orphans()
+        if orphan_rows.height:
+            first = orphan_rows.get_column(ROW_COLUMN)[0]
+            reason = f"{orphan_rows.height} data row(s) come before the first H2 school header"
+            found.append(malformed(name, first, reason))
+        for row, bsid in listed().iter_rows():
+            if bsid is None:
+                found.append(malformed(name, row, "an H2 school header without a BSID"))
+            elif not re.fullmatch(_BSID, bsid):
+                reason = f"the H2 school header's BSID '{without_oens(bsid)}' is not six digits"
+                found.append(malformed(name, row, reason))
+        return found
+
     return findings
 
 
-def _damaged_findings(name: str, grid: pl.DataFrame) -> list[Finding]:
+def _damaged_findings(
+    name: str, queries: _Queries, grid: pl.DataFrame
+) -> Callable[[], list[Finding]]:
     """Lines holding control characters: binary data, or a CR that ends no line."""
     junk = pl.any_horizontal(pl.col(c).str.contains(_CONTROL) for c in _cells(grid))
-    rows = grid.filter(junk).get_column(ROW_COLUMN).head(MAX_REPORTED)
+    rows = queries.add(queries.grid.filter(junk).select(ROW_COLUMN).head(MAX_REPORTED))
     reason = "the line holds control characters (binary data or a stray carriage return)"
-    return [malformed(name, row, reason) for row in rows]
+    return lambda: [malformed(name, row, reason) for row in rows().get_column(ROW_COLUMN)]
 
 
-def _width_findings(name: str, grid: pl.DataFrame, layout: Layout, end: FileEnd) -> list[Finding]:
+def _width_findings(
+    name: str, queries: _Queries, layout: Layout, end: FileEnd
+) -> Callable[[], list[Finding]]:
     """Rows cut short or too long, a cut last line, and a layout of another width."""
     expected = len(layout.columns) + 1
-    data = grid.filter(pl.col(TYPE_COLUMN).is_in(layout.record_types))
-    ends = grid.select(ROW_COLUMN, TYPE_COLUMN, FIELDS_COLUMN).tail(1)
-    last = ends.row(0) if ends.height else None
-    if last is not None and not end.has_line_break:
-        data = data.filter(pl.col(ROW_COLUMN) != last[0])  # judged alone, in _end_findings
-    if data.is_empty():
-        return _end_findings(name, last, expected, end)
-    width = _usual_width(data)
-    odd = data.filter(pl.col(FIELDS_COLUMN) != width).select(ROW_COLUMN, FIELDS_COLUMN)
-    findings = [
-        malformed(name, row, _width_reason(fields, width))
-        for row, fields in odd.head(MAX_REPORTED).iter_rows()
-    ]
-    findings += _end_findings(name, last, width, end)
-    if width != expected:
-        findings.append(_layout_width(name, layout, width, expected))
+    is_data = pl.col(TYPE_COLUMN).is_in(layout.record_types)
+    if not end.has_line_break:  # the last line is judged alone, in _end_findings
+        is_data = is_data & (pl.col(ROW_COLUMN) != pl.col(ROW_COLUMN).last())
+    data = queries.grid.filter(is_data).select(ROW_COLUMN, FIELDS_COLUMN)
+    ends = queries.add(queries.grid.select(ROW_COLUMN, TYPE_COLUMN, FIELDS_COLUMN).tail(1))
+    # The width most data rows have (the larger one on a tie), and the rows without it.
+    usual = pl.col(FIELDS_COLUMN).mode().max().alias("_width")
+    widths = queries.add(data.select(usual))
+    odd = data.with_columns(usual).filter(pl.col(FIELDS_COLUMN) != pl.col("_width"))
+    listed = queries.add(odd.select(ROW_COLUMN, FIELDS_COLUMN).head(MAX_REPORTED))
+
+    def findings() -> list[Finding]:
+        last = ends().row(0) if ends().height else None
+        width = widths().item() if widths().height else None
+        if width is None:
+            return _end_findings(name, last, expected, end)
+        found = [
+            malformed(name, row, _width_reason(fields, width))
+            for row, fields in listed().iter_rows()
+        ]
+        found += _end_findings(name, last, width, end)
+        if width != expected:
+            found.append(_layout_width(name, layout, width, expected))
+        return found
+
     return findings
-
-
-def _usual_width(data: pl.DataFrame) -> int:
-    """The number of cells most data rows have (the larger one on a tie)."""
-    counts = data.get_column(FIELDS_COLUMN).value_counts(name="n")
-    return int(counts.sort(["n", FIELDS_COLUMN], descending=True).item(0, FIELDS_COLUMN))
 
 
 def _width_reason(fields: int, width: int) -> str:

@@ -110,10 +110,12 @@ def _read_folder(
         loaded = _load_all(selected, reader, labels, log, stage, shipped)
         files = {name: reader.where(name) for name in loaded}
     # A column missing from its file (SRC002) cannot tell which references are broken.
-    targets = {name: frame.drop(missing, strict=False) for name, (frame, missing) in loaded.items()}
+    targets = {
+        name: frame.lazy().drop(missing, strict=False) for name, (frame, missing) in loaded.items()
+    }
     for name, (frame, _) in loaded.items():
-        table = contract()[name]
-        _add_all(log, broken_references(table, frame, labels[name], targets))
+        for query in broken_references(contract()[name], frame, labels[name], targets):
+            log.add_query(query)
     frames = {t.name: loaded[t.name][0] if t.name in loaded else empty_frame(t) for t in selected}
     findings = log.findings()
     if source.allow_unknown_columns:  # --allow-unknown-columns: a likely typo only warns
@@ -259,7 +261,8 @@ def _load(
         return None
     _add_all(log, issues)
     frame = keep.frame()
-    _add_all(log, duplicate_keys(table, frame, label))
+    for query in duplicate_keys(table, frame, label):
+        log.add_query(query)
     return frame, raw.missing
 
 

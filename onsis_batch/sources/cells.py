@@ -9,23 +9,25 @@ so a bad cell gets one finding, and a cell that fails any check is null in the r
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import cache
 
 import polars as pl
 from polars.expr.whenthen import ChainedThen, Then
 
 from onsis_batch.codes import code_table
 from onsis_batch.contract import Column, Table, dtype_of
-from onsis_batch.sources.issues import Check, Issue
+from onsis_batch.queries import IN_MEMORY
+from onsis_batch.sources.issues import Check, Issue, Query
 from onsis_batch.sources.plausible import advisories, range_check
-from onsis_batch.sources.scan import CONTROL, scan
+from onsis_batch.sources.scan import CONTROL, Scan, scan
 
 # Rust regex: `$` is the end of the text (no multi-line flag); [0-9] avoids Unicode digits.
 _DATE = r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}/[0-9]{2}/[0-9]{2})$"
 _YEAR_MONTH = r"^(?:[0-9]{4}-[0-9]{2}|[0-9]{4}/[0-9]{2})$"
 _INTEGER = r"^[+-]?[0-9]+$"
 _DECIMAL = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$"
-_TRUE = ["T", "TRUE", "Y", "YES", "1"]
-_FALSE = ["F", "FALSE", "N", "NO", "0"]
+_TRUE = pl.lit(["T", "TRUE", "Y", "YES", "1"])  # literals built once, not per column
+_FALSE = pl.lit(["F", "FALSE", "N", "NO", "0"])
 
 Mappings = Mapping[str, Mapping[str, str]]  # code table -> local code -> Ministry code
 
@@ -44,42 +46,52 @@ def convert(
 ) -> tuple[pl.DataFrame, list[Issue]]:
     """The typed frame of one table (bad cells null) and the issues its cells have."""
     present = [c for c in table.columns if c.name not in missing]
-    is_text = {c.name: raw.schema[c.name] == pl.String for c in present}
-    found = scan(raw, [name for name, text in is_text.items() if text])
-    cleaned = _drop_blank_records(raw.with_columns(_clean(n) for n in found.padded), present)
+    schema = raw.schema  # a new object at each reading
+    is_text = {c.name: schema[c.name] == pl.String for c in present}
+    found = scan(raw, [name for name, text in is_text.items() if text], [c.name for c in present])
     checks = {
         c.name: _checks(c, is_text[c.name], c.name in found.controlled, mappings) for c in present
     }
     checked = (
-        cleaned.lazy()
+        _without_blank_records(raw.lazy(), found, present)
         .with_columns(_typed(c, is_text[c.name], mappings).alias(_t(c.name)) for c in present)
         .with_columns(_first_failure(checks[name]).alias(_p(name)) for name in checks)
-        .collect()
+        .collect(engine=IN_MEMORY)
     )
     failing = _failing(checked, list(checks))
     columns = (_result(c, c.name in missing, c.name in failing) for c in table.columns)
-    frame = checked.select("_row", *columns)
     hidden = {c.name for c in present if c.personal}
-    issues = list(_issues(checked, checks, failing, file, hidden))
-    issues += _notes(checked, present, file, hidden)
-    issues += _order_issues(checked, table, {c.name for c in present}, file)
+    rows = checked.lazy()
+    queries = [
+        *_issues(rows, checks, failing, file, hidden),
+        *_notes(rows, present, file, hidden),
+        *_order_issues(rows, table, {c.name for c in present}, file),
+    ]
+    # The typed frame and every check's rows in one polars call (D1021).
+    frame, *found_rows = pl.collect_all(
+        [rows.select("_row", *columns), *(q.rows for q in queries)], engine=IN_MEMORY
+    )
+    issues = [q.issue(r) for q, r in zip(queries, found_rows, strict=True) if r.height]
     return frame, issues
 
 
-def _drop_blank_records(frame: pl.DataFrame, present: list[Column]) -> pl.DataFrame:
-    """Blank lines and all-empty records (",,,") hold no data; row numbers stay as read."""
-    if not present:
-        return frame
-    blank = pl.all_horizontal(pl.col(c.name).is_null() for c in present)
-    return frame.filter(~blank) if frame.select(blank.any()).item() else frame
+def _without_blank_records(raw: pl.LazyFrame, found: Scan, present: list[Column]) -> pl.LazyFrame:
+    """The records with their padded cells stripped, without blank lines and all-empty
+    records (",,,"), which hold no data; row numbers stay as read.
+
+    Stripping may empty a record the scan saw values in, so the records are filtered
+    whenever a column was stripped, and otherwise only when the scan saw a blank one.
+    """
+    cleaned = raw.with_columns(_clean(n) for n in found.padded)
+    if not (found.blank or found.padded):
+        return cleaned
+    return cleaned.filter(~pl.all_horizontal(pl.col(c.name).is_null() for c in present))
 
 
 def _failing(checked: pl.DataFrame, names: list[str]) -> set[str]:
     """The columns with at least one cell that failed a check."""
-    if not names:
-        return set()
-    counts = checked.select(pl.col(_p(name)).count() for name in names).row(0)
-    return {name for name, count in zip(names, counts, strict=True) if count}
+    height = checked.height
+    return {name for name in names if checked.get_column(_p(name)).null_count() < height}
 
 
 def _t(name: str) -> str:
@@ -175,17 +187,30 @@ def is_code(value: pl.Expr, table_name: str) -> pl.Expr:
     table = code_table(table_name)
     if table.pattern is not None:
         return value.str.contains(f"^(?:{table.pattern})$")
-    return value.is_in(list(table.codes))
+    return value.is_in(_codes(table_name))
+
+
+@cache
+def _codes(table_name: str) -> pl.Expr:
+    """The codes of a table as a polars literal, built once: a list of a few hundred codes
+    costs more to turn into a literal than checking a small table's column against it."""
+    return pl.lit(list(code_table(table_name).codes))
 
 
 def _first_failure(checks: list[Check]) -> pl.Expr:
     """Index of the first check the cell fails; null when it passes them all."""
     if not checks:
-        return pl.lit(None, dtype=pl.UInt8)
-    expr: Then | ChainedThen = pl.when(checks[0].mask).then(pl.lit(0, dtype=pl.UInt8))
+        return _index(None)
+    expr: Then | ChainedThen = pl.when(checks[0].mask).then(_index(0))
     for i, check in enumerate(checks[1:], start=1):
-        expr = expr.when(check.mask).then(pl.lit(i, dtype=pl.UInt8))
+        expr = expr.when(check.mask).then(_index(i))
     return expr
+
+
+@cache
+def _index(i: int | None) -> pl.Expr:
+    """A check's index as a literal, built once: a typed literal costs ~0.1 ms to build."""
+    return pl.lit(i, dtype=pl.UInt8)
 
 
 def _result(column: Column, missing: bool, failing: bool) -> pl.Expr:
@@ -202,8 +227,8 @@ def _result(column: Column, missing: bool, failing: bool) -> pl.Expr:
 
 
 def _notes(
-    checked: pl.DataFrame, present: list[Column], file: str, hidden: set[str]
-) -> Iterator[Issue]:
+    checked: pl.LazyFrame, present: list[Column], file: str, hidden: set[str]
+) -> Iterator[Query]:
     """Warnings about cells that passed every check: the value is kept (`advisories`)."""
     for column in present:
         passed = pl.col(_p(column.name)).is_null()
@@ -211,13 +236,12 @@ def _notes(
             shown = pl.lit(HIDDEN) if column.name in hidden else pl.col(column.name).cast(pl.String)
             value = [shown.alias("value")] if check.shows_value else []
             rows = checked.filter(passed & check.mask).select("_row", *value)
-            if rows.height:
-                yield Issue(check.code, file, column.name, rows, check.params)
+            yield Query(check.code, file, column.name, rows, check.params)
 
 
 def _order_issues(
-    checked: pl.DataFrame, table: Table, present: set[str], file: str
-) -> Iterator[Issue]:
+    checked: pl.LazyFrame, table: Table, present: set[str], file: str
+) -> Iterator[Query]:
     """SRC018 for rows whose end date comes before their start date (both valid)."""
     for start, end in table.ordered:
         if not {start, end} <= present:
@@ -229,23 +253,20 @@ def _order_issues(
             pl.col(_t(end)).cast(pl.String).alias("value"),
             pl.col(_t(start)).cast(pl.String).alias("start_value"),
         )
-        if rows.height:
-            yield Issue("SRC018", file, end, rows, {"start": start})
+        yield Query("SRC018", file, end, rows, {"start": start})
 
 
 def _issues(
-    checked: pl.DataFrame,
+    checked: pl.LazyFrame,
     checks: dict[str, list[Check]],
     failing: set[str],
     file: str,
     hidden: set[str],
-) -> Iterator[Issue]:
+) -> Iterator[Query]:
     """One issue per (column, check) with failing cells; personal values are not quoted."""
     for name in (n for n in checks if n in failing):
-        failures = checked.filter(pl.col(_p(name)).is_not_null())
         shown = pl.lit(HIDDEN) if name in hidden else pl.col(name).cast(pl.String)
         for i, check in enumerate(checks[name]):
             value = [shown.alias("value")] if check.shows_value else []
-            rows = failures.filter(pl.col(_p(name)) == i).select("_row", *value)
-            if rows.height:
-                yield Issue(check.code, file, name, rows, check.params)
+            rows = checked.filter(pl.col(_p(name)) == i).select("_row", *value)
+            yield Query(check.code, file, name, rows, check.params)

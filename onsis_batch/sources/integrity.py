@@ -1,6 +1,8 @@
 """Checks across rows and tables: duplicate keys, references, and the code mappings.
 
 They run on the typed frames, after `cells`, so keys compare as dates and mapped codes.
+Keys and references are checked on frames kept until the whole folder is read, so they
+are queries, all collected in one polars call at the end (`FindingLog.add_query`).
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ import polars as pl
 from onsis_batch.codes import code_tables
 from onsis_batch.contract import Table, contract
 from onsis_batch.sources.cells import Mappings, is_code
-from onsis_batch.sources.issues import Issue
+from onsis_batch.sources.issues import Issue, Query
 
 
-def duplicate_keys(table: Table, frame: pl.DataFrame, file: str) -> Iterator[Issue]:
+def duplicate_keys(table: Table, frame: pl.DataFrame, file: str) -> Iterator[Query]:
     """Rows repeating the key of an earlier row.
 
     An empty optional key part is a value like any other (a meeting without a cycle day
@@ -26,39 +28,43 @@ def duplicate_keys(table: Table, frame: pl.DataFrame, file: str) -> Iterator[Iss
         return
     key = list(table.key)
     required = [name for name in key if table.column(name).required]
-    label = ", ".join(f"{name}={{}}" for name in key)
-    shown = [pl.col(name).cast(pl.String).fill_null("(empty)") for name in key]
+    # `key=value, ...` with concat_str, not pl.format: on the in-memory engine pl.format
+    # panicked on some filtered frames (polars 2.1, "assertion failed: i < self.len()").
+    shown = [
+        part
+        for i, name in enumerate(key)
+        for part in (
+            pl.lit(f"{', ' if i else ''}{name}="),
+            pl.col(name).cast(pl.String).fill_null("(empty)"),
+        )
+    ]
     rows = (
         frame.lazy()
         .select("_row", *key)
         .filter(pl.all_horizontal(pl.lit(True), *(pl.col(name).is_not_null() for name in required)))
         .with_columns(pl.col("_row").min().over(key).alias("first_row"))
         .filter(pl.col("_row") != pl.col("first_row"))
-        .select("_row", pl.format(label, *shown).alias("key"), "first_row")
-        .collect()
+        .select("_row", pl.concat_str(shown).alias("key"), "first_row")
     )
-    if rows.height:
-        yield Issue("SRC005", file, ",".join(key), rows)
+    yield Query("SRC005", file, ",".join(key), rows)
 
 
 def broken_references(
-    table: Table, frame: pl.DataFrame, file: str, targets: Mapping[str, pl.DataFrame]
-) -> Iterator[Issue]:
+    table: Table, frame: pl.DataFrame, file: str, targets: Mapping[str, pl.LazyFrame]
+) -> Iterator[Query]:
     """Values absent from the same-named column of the referenced table, when read."""
     for ref in table.references:
         target = targets.get(ref.table)
-        if target is None or ref.column not in target.columns:
+        if target is None or ref.column not in target.collect_schema():
             continue
-        known = target.select(ref.column).drop_nulls().unique()
+        known = target.select(pl.col(ref.column).alias("value")).drop_nulls().unique()
         rows = (
-            frame.select("_row", pl.col(ref.column).alias("value"))
+            frame.lazy()
+            .select("_row", pl.col(ref.column).alias("value"))
             .filter(pl.col("value").is_not_null())
-            .join(
-                known.rename({ref.column: "value"}), on="value", how="anti", maintain_order="left"
-            )
+            .join(known, on="value", how="anti", maintain_order="left")
         )
-        if rows.height:
-            yield Issue("SRC010", file, ref.column, rows, {"target": ref.table})
+        yield Query("SRC010", file, ref.column, rows, {"target": ref.table})
 
 
 def code_mappings(frame: pl.DataFrame) -> dict[str, dict[str, str]]:

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import polars as pl
 
+from onsis_batch.queries import IN_MEMORY
+
 SHORT = "SRC016"
 _QUOTED = r'"[^"]*"'
 
@@ -31,21 +33,28 @@ def record_problems(path: Path, width: int, separator: str = ",") -> pl.DataFram
     Records with more fields are left to the parser, which refuses the file (SRC008).
     """
     lines = _lines(path)
-    if lines is None or (lines.get_column("quotes") % 2 == 1).any():
+    if lines is None:
         return _strict_problems(path, width, separator)
-    fields = _fields(lines, separator)
     blank = f"[^{re.escape(separator)}\\s]"
-    short = lines.with_columns(fields).filter(
+    short = lines.with_columns(_fields(separator)).filter(
         (pl.col("fields") < width) & pl.col("line").str.contains(blank)
     )
     # Not pl.format: on some filtered frames of a damaged file it panicked (polars 2.1,
     # "assertion failed: i < self.len()"), which no caller catches.
     prefix, suffix = _few(width).split("{}")
     problem = pl.concat_str(pl.lit(prefix), pl.col("fields").cast(pl.String), pl.lit(suffix))
-    return short.select("_row", problem.alias("problem"))
+    # Both in one polars call; the short records are wasted work only when a quote is odd.
+    odd, rows = pl.collect_all(
+        [
+            lines.select((pl.col("quotes") % 2 == 1).any()),
+            short.select("_row", problem.alias("problem")),
+        ],
+        engine=IN_MEMORY,
+    )
+    return _strict_problems(path, width, separator) if odd.item() else rows
 
 
-def _lines(path: Path) -> pl.DataFrame | None:
+def _lines(path: Path) -> pl.LazyFrame | None:
     """`_row`, `line` and `quotes` (the quote count) of every line; None when polars can't."""
     try:
         frame = pl.read_csv(
@@ -59,14 +68,15 @@ def _lines(path: Path) -> pl.DataFrame | None:
     except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
         return None  # e.g. a unit separator inside a value: the strict reader decides
     return (
-        frame.with_row_index("_row", offset=1)
+        frame.lazy()
+        .with_row_index("_row", offset=1)
         .with_columns(pl.col("_row").cast(pl.Int64), pl.col("line").fill_null(""))
         .with_columns(pl.col("line").str.count_matches('"', literal=True).alias("quotes"))
         .filter(pl.col("_row") > 1)
     )
 
 
-def _fields(lines: pl.DataFrame, separator: str) -> pl.Expr:
+def _fields(separator: str) -> pl.Expr:
     """Fields of each line: its separators outside quoted cells, plus one."""
     line = pl.col("line")
     outside = pl.when(pl.col("quotes") > 0).then(line.str.replace_all(_QUOTED, "")).otherwise(line)
