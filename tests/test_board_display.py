@@ -10,10 +10,9 @@ import re
 
 import polars as pl
 import pytest
-from click.testing import CliRunner
+from board_runs import invoke_board
 from rich.console import Console
 
-from onsis_batch.cli import cli
 from onsis_batch.synth import synthesize
 
 STAMP = "2025-10-31T09:00:00"
@@ -43,25 +42,7 @@ def board(tmp_path_factory):
 
 def _run(board, out, *more):
     summary, _ = board
-    args = [
-        "board",
-        "--data",
-        summary.data_dir,
-        "--pae",
-        summary.pae_dirs["oct"],
-        "--period",
-        "oct",
-        "--year",
-        "2025-2026",
-        "--out",
-        out,
-        "--timestamp",
-        STAMP,
-        "--workers",
-        "1",
-        *more,
-    ]
-    return CliRunner().invoke(cli, [str(a) for a in args])
+    return invoke_board(summary, out, "--timestamp", STAMP, "--workers", "1", *more)
 
 
 def test_school_lines_name_their_worst_codes_and_a_failed_school_its_first_findings(

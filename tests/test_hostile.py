@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from batchxml import batch, errors, segment, write
+from board_runs import invoke_board
 from hostile import REPO, SAMPLE_DATA, SAMPLE_PAE, every_file, invoke, sample_copy, sample_generate
 
 # --- 1. a school number read from a results file never becomes a path -------------------
@@ -157,21 +158,7 @@ def test_generate_with_its_report_writes_owner_only_under_umask_000(tmp_path, op
 
 def test_board_writes_owner_only_under_umask_000(tmp_path, open_umask, tiny_board):
     out = tmp_path / "a" / "out"
-    ran = invoke(
-        "board",
-        "--data",
-        tiny_board.data_dir,
-        "--pae",
-        tiny_board.pae_dirs["oct"],
-        "--period",
-        "oct",
-        "--year",
-        "2025-2026",
-        "--out",
-        out,
-        "--workers",
-        "2",
-    )
+    ran = invoke_board(tiny_board, out, "--workers", "2")
     assert ran.exit_code in (0, 1), ran.output
     assert list(out.glob("ONSIS_*.xml"))
     assert_private(tmp_path / "a")

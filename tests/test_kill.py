@@ -15,7 +15,11 @@ from pathlib import Path
 
 import psutil
 import pytest
+from board_runs import board_process
 from campaign_kit import Tally
+from click.testing import CliRunner
+
+from onsis_batch.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = [
@@ -57,14 +61,13 @@ def run_killed(out: Path, target: int, when: str, stamp: str) -> subprocess.Comp
 
 
 def verify_all(out: Path) -> None:
+    """`onsis-batch verify` of every manifest left, in this process: what is killed is the
+    run, not the check of what it left."""
     manifests = sorted(out.glob("*.manifest.json"))
     assert manifests, sorted(p.name for p in out.iterdir())
     for manifest in manifests:
-        done = subprocess.run(
-            [sys.executable, "-m", "onsis_batch", "verify", str(manifest), "--json"],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stdout + done.stderr
+        done = CliRunner().invoke(cli, ["verify", str(manifest), "--json"])
+        assert done.exit_code == 0, done.output
 
 
 @pytest.fixture(scope="module")
@@ -127,11 +130,7 @@ def small_board(tmp_path_factory):
 
 
 def board_command(board, out: Path) -> list[str]:
-    return [
-        sys.executable, "-m", "onsis_batch", "board", "--data", str(board.data_dir),
-        "--pae", str(board.pae_dirs["oct"]), "--period", "oct", "--year", "2025-2026",
-        "--out", str(out), "--workers", "2",
-    ]  # fmt: skip
+    return board_process(board, out, "--workers", "2")
 
 
 def group_members(group: int) -> list[psutil.Process]:

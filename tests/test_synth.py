@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from datetime import date, datetime
@@ -63,17 +64,27 @@ def scenarios(out: Path) -> pl.DataFrame:
 def extract(out: Path, summary, kind: str, number: str = "0003") -> dict[str, pl.DataFrame]:
     """Rows of an extract per BSID, read back with the project's PAE reader (which must not
     complain about any of the period's files)."""
+    frames = _period_frames(summary.pae_dirs[kind], tuple(summary.bsids), kind)
+    return {bsid: frames[(number, bsid)] for bsid in summary.bsids}
+
+
+@functools.cache
+def _period_frames(
+    folder: Path, bsids: tuple[str, ...], kind: str
+) -> dict[tuple[str, str], pl.DataFrame]:
+    """Every extract of a period's folder, read once: the folders read here (the module's
+    board) are never written to after they are made, and a read takes every extract."""
     code, description = default_period_code(kind, YEAR)
     pae = read_pae_folder(
-        summary.pae_dirs[kind],
+        folder,
         school_year=YEAR,
         period_code=code,
         period_description=description,
-        bsids=summary.bsids,
+        bsids=bsids,
         required=EXTRACTS,
     )
     assert pae.findings == []
-    return {bsid: pae.frames[(number, bsid)] for bsid in summary.bsids}
+    return pae.frames
 
 
 def held_students(out: Path, summary, kind: str) -> set[str]:

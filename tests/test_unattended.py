@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from board_runs import invoke_board
 from click.testing import CliRunner
 
 from onsis_batch.cli import cli
@@ -169,28 +170,18 @@ def board_data(tmp_path_factory):
     return synthesize(root, students=120, schools=3, seed=8, periods=("oct",))
 
 
-def test_board_command_writes_every_bsid_a_private_summary_and_safe_log_lines(board_data, tmp_path):
-    out = tmp_path / "out"
-    args = [
-        "board",
-        "--data",
-        board_data.data_dir,
-        "--pae",
-        board_data.pae_dirs["oct"],
-        "--period",
-        "oct",
-        "--year",
-        "2025-2026",
-        "--out",
-        out,
-        "--workers",
-        "2",
-        "--timestamp",
-        "2025-10-31T09:00:00",
-        "--log-json",
-        "--json",
-    ]
-    result = CliRunner().invoke(cli, [str(a) for a in args])
+@pytest.fixture(scope="module")
+def board_run(board_data, tmp_path_factory):
+    """One `board` run over every BSID with two workers, read by the tests below."""
+    out = tmp_path_factory.mktemp("board_run") / "out"
+    more = ["--workers", "2", "--timestamp", "2025-10-31T09:00:00", "--log-json", "--json"]
+    return invoke_board(board_data, out, *more), out
+
+
+def test_board_command_writes_every_bsid_a_private_summary_and_safe_log_lines(
+    board_data, board_run
+):
+    result, out = board_run
     assert result.exit_code in (0, 1), result.output
     summary = json.loads(result.stdout)
     assert [s["bsid"] for s in summary["schools"]] == sorted(board_data.bsids)
@@ -217,26 +208,8 @@ def test_board_command_writes_every_bsid_a_private_summary_and_safe_log_lines(bo
 
 def test_board_command_text_output_has_one_line_per_school_and_keeps_n_files(board_data, tmp_path):
     out = tmp_path / "out"
-    args = [
-        "board",
-        "--data",
-        board_data.data_dir,
-        "--pae",
-        board_data.pae_dirs["oct"],
-        "--period",
-        "oct",
-        "--year",
-        "2025-2026",
-        "--out",
-        out,
-        "--workers",
-        "1",
-        "--bsid",
-        board_data.bsids[0],
-        "--keep",
-        "1",
-    ]
-    result = CliRunner().invoke(cli, [str(a) for a in args])
+    more = ["--workers", "1", "--bsid", board_data.bsids[0], "--keep", "1"]
+    result = invoke_board(board_data, out, *more)
     assert result.exit_code in (0, 1), result.output
     lines = result.stdout.splitlines()
     assert sum(line.startswith(board_data.bsids[0]) for line in lines) == 1
@@ -244,22 +217,16 @@ def test_board_command_text_output_has_one_line_per_school_and_keeps_n_files(boa
     assert len(list(out.glob("*.xml"))) == 1
 
 
-def test_board_runs_write_a_manifest_per_file_that_verifies(board_data, tmp_path):
-    from onsis_batch.run.board import generate_many
+def test_board_runs_write_a_manifest_per_file_that_verifies(board_data, board_run):
     from onsis_batch.run.manifest import manifest_path, verify_manifest
 
-    request = PlanRequest(
-        board_data.data_dir,
-        board_data.pae_dirs["oct"],
-        "oct",
-        "2025-2026",
-        tuple(board_data.bsids),
-    )
-    run = generate_many(request, tmp_path / "out", created=STAMP, workers=2)
-    for result in run.results:
-        assert result.output is not None
-        manifest = manifest_path(result.output)
-        assert json.loads(manifest.read_text())["options"]["bsid"] == result.bsid
+    result, out = board_run
+    schools = json.loads(result.stdout)["schools"]
+    assert [s["bsid"] for s in schools] == sorted(board_data.bsids)
+    for school in schools:
+        assert school["output"]
+        manifest = manifest_path(out / school["output"])
+        assert json.loads(manifest.read_text())["options"]["bsid"] == school["bsid"]
         findings, checked = verify_manifest(manifest)
         assert findings == [] and checked > 1
 
