@@ -189,8 +189,12 @@ def kill_board_at(board, out: Path, delay: float) -> None:
 
 
 def check_next_run(board, out: Path) -> None:
-    again = subprocess.run(board_command(board, out), capture_output=True, text=True, check=False)
-    assert again.returncode in (0, 1), again.stderr
+    # With tracebacks (ONSIS_BATCH_DEBUG): an internal error of the rerun shows its cause.
+    debug = {**os.environ, "ONSIS_BATCH_DEBUG": "1"}
+    again = subprocess.run(
+        board_command(board, out), capture_output=True, text=True, check=False, env=debug
+    )
+    assert again.returncode in (0, 1), again.stdout + again.stderr
     assert len(list(out.glob("ONSIS_*.xml"))) == len(board.bsids)
     verify_all(out)
     assert not stages(out), stages(out)
