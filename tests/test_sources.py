@@ -468,3 +468,17 @@ def test_any_bytes_in_a_cell_give_findings_not_exceptions(
     result = load_folder(folder, tables=["students"])
     assert isinstance(result.tables["students"], pl.DataFrame)
     assert all(f.code.startswith("SRC") for f in result.findings)
+
+
+def test_format_text_fills_places_like_pl_format_and_refuses_a_wrong_count():
+    from onsis_batch.queries import format_text
+
+    frame = pl.DataFrame({"a": ["x", None, "z"], "n": [1, 2, 3]})
+    built = frame.select(format_text("a={}, n={} rows", pl.col("a"), pl.col("n")))
+    assert built.to_series().to_list() == ["a=x, n=1 rows", None, "a=z, n=3 rows"]
+    assert (
+        built.to_series().to_list()
+        == frame.select(pl.format("a={}, n={} rows", "a", "n")).to_series().to_list()
+    )
+    with pytest.raises(ValueError, match="2 places for 1 values"):
+        format_text("{}-{}", pl.col("a"))

@@ -13,6 +13,7 @@ import polars as pl
 
 from onsis_batch.codes import code_tables
 from onsis_batch.contract import Table, contract
+from onsis_batch.queries import format_text
 from onsis_batch.sources.cells import Mappings, is_code
 from onsis_batch.sources.issues import Issue, Query
 
@@ -28,23 +29,15 @@ def duplicate_keys(table: Table, frame: pl.DataFrame, file: str) -> Iterator[Que
         return
     key = list(table.key)
     required = [name for name in key if table.column(name).required]
-    # `key=value, ...` with concat_str, not pl.format: on the in-memory engine pl.format
-    # panicked on some filtered frames (polars 2.1, "assertion failed: i < self.len()").
-    shown = [
-        part
-        for i, name in enumerate(key)
-        for part in (
-            pl.lit(f"{', ' if i else ''}{name}="),
-            pl.col(name).cast(pl.String).fill_null("(empty)"),
-        )
-    ]
+    label = ", ".join(f"{name}={{}}" for name in key)
+    shown = [pl.col(name).cast(pl.String).fill_null("(empty)") for name in key]
     rows = (
         frame.lazy()
         .select("_row", *key)
         .filter(pl.all_horizontal(pl.lit(True), *(pl.col(name).is_not_null() for name in required)))
         .with_columns(pl.col("_row").min().over(key).alias("first_row"))
         .filter(pl.col("_row") != pl.col("first_row"))
-        .select("_row", pl.concat_str(shown).alias("key"), "first_row")
+        .select("_row", format_text(label, *shown).alias("key"), "first_row")
     )
     yield Query("SRC005", file, ",".join(key), rows)
 

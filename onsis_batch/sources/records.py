@@ -20,7 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
-from onsis_batch.queries import IN_MEMORY
+from onsis_batch.queries import IN_MEMORY, format_text
 
 SHORT = "SRC016"
 _QUOTED = r'"[^"]*"'
@@ -39,10 +39,7 @@ def record_problems(path: Path, width: int, separator: str = ",") -> pl.DataFram
     short = lines.with_columns(_fields(separator)).filter(
         (pl.col("fields") < width) & pl.col("line").str.contains(blank)
     )
-    # Not pl.format: on some filtered frames of a damaged file it panicked (polars 2.1,
-    # "assertion failed: i < self.len()"), which no caller catches.
-    prefix, suffix = _few(width).split("{}")
-    problem = pl.concat_str(pl.lit(prefix), pl.col("fields").cast(pl.String), pl.lit(suffix))
+    problem = format_text(_few(width), pl.col("fields"))
     # Both in one polars call; the short records are wasted work only when a quote is odd.
     odd, rows = pl.collect_all(
         [
